@@ -1,0 +1,91 @@
+"""The shared runner: resolve inputs, check freshness, compute, write atomically, record.
+
+Every stage module provides ``NAME``, ``INPUTS`` (table names it reads), ``OUTPUTS`` (table
+names it always writes), ``SCHEMAS`` (output table -> ``pyarrow.Schema``), a frozen ``Params``
+dataclass, ``compute(tables, params)`` and, if it reads files other than tables (raw
+documents, user dictionaries), ``external_inputs(params) -> list[Path]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pipelines import params as P
+from pipelines import store
+from pipelines.errors import MissingInput
+
+__all__ = ["StageResult", "input_hashes", "current_state", "run_stage"]
+
+log = logging.getLogger("wenmai")
+
+
+@dataclass
+class StageResult:
+    """What a call of :func:`run_stage` did."""
+
+    stage: str
+    ran: bool
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def input_hashes(stage: ModuleType, workdir: Path, params: Any) -> dict[str, str]:
+    """Content hashes of every input: upstream tables by name, other files by path.
+
+    Raises:
+        MissingInput: an upstream table or an external file does not exist.
+    """
+    hashes: dict[str, str] = {}
+    for name in stage.INPUTS:
+        path = store.table_path(workdir, name)
+        if not path.exists():
+            store.read_table(workdir, name)  # raises MissingInput naming the command
+        hashes[name] = store.file_sha256(path)
+    for path in getattr(stage, "external_inputs", lambda _p: [])(params):
+        path = Path(path)
+        if not path.is_file():
+            raise MissingInput(f"{stage.NAME}: input file {path} does not exist")
+        hashes[f"file:{path}"] = store.file_sha256(path)
+    return hashes
+
+
+def current_state(stage: ModuleType, workdir: Path, params: Any) -> store.StageState:
+    """Fresh, stale (with reasons) or missing, from the manifest and the current inputs."""
+    try:
+        inputs = input_hashes(stage, workdir, params)
+    except MissingInput as err:
+        state = store.stage_state(workdir, stage.NAME, P.to_dict(params, key_only=True), {})
+        reasons = [f"input missing: {err}"]
+        return store.StageState(stage.NAME, "missing" if state.state == "missing" else "stale",
+                                reasons)
+    return store.stage_state(workdir, stage.NAME, P.to_dict(params, key_only=True), inputs)
+
+
+def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = False
+              ) -> StageResult:
+    """Run one stage unless it is fresh; write outputs atomically, then the manifest."""
+    workdir = Path(workdir)
+    key_params = P.to_dict(params, key_only=True)
+    inputs = input_hashes(stage, workdir, params)
+    state = store.stage_state(workdir, stage.NAME, key_params, inputs)
+    if state.state == "fresh" and not force:
+        log.info("%s is fresh, skipped", stage.NAME)
+        manifest = store.read_manifest(workdir, stage.NAME) or {}
+        return StageResult(stage.NAME, False, manifest.get("outputs", {}), [])
+    reasons = ["--force"] if force and state.state == "fresh" else state.reasons
+    log.info("%s: running (%s)", stage.NAME, "; ".join(reasons))
+    started = time.time()
+    tables = {name: store.read_table(workdir, name) for name in stage.INPUTS}
+    outputs = stage.compute(tables, params)
+    written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}))
+    finished = time.time()
+    store.write_manifest(workdir, stage.NAME, params=key_params, inputs=inputs,
+                         outputs=written, started=started, finished=finished)
+    log.info("%s: done in %.1f s", stage.NAME, finished - started)
+    return StageResult(stage.NAME, True, written, reasons, finished - started)
