@@ -1,0 +1,99 @@
+"""Keyword in context: every occurrence of a term with the original text on either side.
+
+Used by ``wenmai kwic TERM``. The term is looked up in ``segment/tokens`` (so only sentences
+where it survived segmentation count, e.g. 教育 is not found inside 职业教育), then located
+in the original sentence text of ``ingest/documents``; the context is taken from the
+paragraph around it, so it may run into the neighbouring sentences.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+
+from pipelines.errors import BadParams
+from pipelines.segment_text import LATIN_WORD, has_han, normalise_latin, split_sentences
+
+__all__ = ["KWIC_SCHEMA", "kwic"]
+
+KWIC_SCHEMA = pa.schema([
+    ("doc_id", pa.string()),
+    ("title", pa.string()),
+    ("sent_id", pa.int32()),
+    ("left", pa.string()),
+    ("keyword", pa.string()),
+    ("right", pa.string()),
+])
+
+
+def kwic(documents: pa.Table, tokens: pa.Table, term: str, *, width: int = 20,
+         limit: int | None = None) -> pa.Table:
+    """Concordance lines of ``term``.
+
+    Args:
+        documents: ``ingest/documents`` (doc_id, title, text).
+        tokens: ``segment/tokens`` (doc_id, sent_id, tokens).
+        term: A token as it appears in the tokens table (English lower-cased and lemmatised,
+            e.g. ``policy`` finds "Policies").
+        width: Characters of context on each side.
+        limit: Stop after this many lines (None: all).
+
+    Returns:
+        Columns doc_id, title, sent_id, left, keyword, right; in document and sentence
+        order, one row per literal occurrence in a sentence where ``term`` is a token (an
+        occurrence inside a longer word of that same sentence is shown too). ``keyword`` is
+        the text as written ("Policies"). A token made by a synonym
+        table (职业教育 for "vocational education") has no surface form and is not shown.
+
+    Raises:
+        BadParams: empty term or width below 0.
+    """
+    term = term.strip()
+    if not term:
+        raise BadParams("kwic: the term is empty; give the word to look for")
+    if width < 0:
+        raise BadParams(f"kwic: width={width} is below 0")
+    wanted: dict[str, set[int]] = {}
+    for doc_id, sent_id, toks in zip(tokens.column("doc_id").to_pylist(),
+                                     tokens.column("sent_id").to_pylist(),
+                                     tokens.column("tokens").to_pylist(), strict=True):
+        if term in toks:
+            wanted.setdefault(doc_id, set()).add(sent_id)
+    titles = (documents.column("title").to_pylist() if "title" in documents.column_names
+              else [None] * documents.num_rows)
+    rows: list[dict[str, object]] = []
+    # English terms are matched word by word on their normalised form, Chinese literally
+    latin = None if has_han(term) else LATIN_WORD
+    for doc_id, title, text in zip(documents.column("doc_id").to_pylist(), titles,
+                                   documents.column("text").to_pylist(), strict=True):
+        sent_ids = wanted.get(doc_id)
+        if not sent_ids:
+            continue
+        paragraphs = (text or "").split("\n")
+        for sent in split_sentences(text or ""):
+            if sent.sent_id not in sent_ids:
+                continue
+            para = paragraphs[sent.para_id]
+            for start, end in _occurrences(sent.text, term, latin):
+                s, e = sent.start + start, sent.start + end
+                rows.append({"doc_id": doc_id, "title": title, "sent_id": sent.sent_id,
+                             "left": para[max(0, s - width):s], "keyword": para[s:e],
+                             "right": para[e:e + width]})
+                if limit is not None and len(rows) >= limit:
+                    return pa.Table.from_pylist(rows, schema=KWIC_SCHEMA)
+    return pa.Table.from_pylist(rows, schema=KWIC_SCHEMA)
+
+
+def _occurrences(sentence: str, term: str, latin: re.Pattern[str] | None
+                 ) -> list[tuple[int, int]]:
+    """Spans of ``term`` in ``sentence``: literal for Chinese, by word form for English."""
+    if latin is None:
+        return [(m.start(), m.end()) for m in re.finditer(re.escape(term), sentence)]
+    spans = []
+    wanted = term.lower()
+    for m in latin.finditer(sentence):
+        word = m.group()
+        if wanted in (normalise_latin(word), normalise_latin(word, lemmatize=False)):
+            spans.append((m.start(), m.end()))
+    return spans

@@ -1,0 +1,133 @@
+"""The two Chinese word segmenters behind the segment stage: rjieba (default) and jieba.
+
+Both use jieba's dictionary and precise mode with HMM new-word discovery, and both tag with
+jieba's (ICTCLAS-style) tagset. Each call of :func:`build_backend` makes a fresh segmenter
+instance with the user dictionaries loaded into it; the process-wide ``jieba.cut`` /
+``rjieba.cut`` singletons are never touched, so one run's words never leak into another.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Protocol
+
+from pipelines.errors import BadInputFile, BadParams
+from pipelines.segment_lexicon import DictEntry
+
+__all__ = ["BACKENDS", "Backend", "build_backend"]
+
+BACKENDS = ("rjieba", "jieba")
+
+
+class Backend(Protocol):
+    """What the stage needs from a segmenter."""
+
+    name: str
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """Segment ``text`` into (word, POS tag) pairs."""
+
+    def cut_plain(self, text: str) -> list[str]:
+        """Segment by the dictionary alone (no HMM), to check that a word stays whole."""
+
+    def has_word(self, word: str) -> bool:
+        """True if ``word`` is in the dictionary (base or user)."""
+
+
+class _JiebaBackend:
+    """jieba (pure Python), with its own ``Tokenizer`` and ``POSTokenizer``."""
+
+    name = "jieba"
+
+    def __init__(self) -> None:
+        import jieba
+        import jieba.posseg
+
+        # jieba prints "Building prefix dict ..." through its logger while it loads.
+        jieba.setLogLevel(logging.WARNING)
+        self._tok = jieba.Tokenizer()
+        self._tok.initialize()
+        self._pos = jieba.posseg.POSTokenizer(self._tok)
+
+    def add_word(self, word: str, freq: int | None, tag: str) -> None:
+        self._tok.add_word(word, freq, tag)
+        # posseg keeps its own tag table, filled from the dictionary file when it was made
+        self._pos.word_tag_tab[word] = tag
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        return [(p.word, p.flag) for p in self._pos.cut(text, HMM=True)]
+
+    def cut_plain(self, text: str) -> list[str]:
+        return list(self._tok.cut(text, HMM=False))
+
+    def has_word(self, word: str) -> bool:
+        return self._tok.FREQ.get(word, 0) > 0
+
+
+class _RjiebaBackend:
+    """rjieba (Rust jieba-rs bindings), with its own ``rjieba.Jieba`` instance."""
+
+    name = "rjieba"
+
+    def __init__(self) -> None:
+        import rjieba
+
+        self._jb = rjieba.Jieba()
+
+        # rjieba keeps the base dictionary's tag when a user entry re-tags a known word
+        self._user_tags: dict[str, str] = {}
+
+    def add_word(self, word: str, freq: int | None, tag: str) -> None:
+        self._jb.add_word(word, freq, tag)
+        self._user_tags[word] = tag
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        # rjieba tags an unknown word with "" where jieba says "x"
+        tags = self._user_tags
+        return [(w, tags.get(w) or t or "x") for w, t in self._jb.tag(text, hmm=True)]
+
+    def cut_plain(self, text: str) -> list[str]:
+        return list(self._jb.cut(text, hmm=False))
+
+    def has_word(self, word: str) -> bool:
+        return bool(self._jb.has_word(word))
+
+
+def build_backend(name: str, entries: Iterable[DictEntry], *, check: bool = True) -> Backend:
+    """Make a segmenter and load the dictionary entries into it.
+
+    Args:
+        name: ``"rjieba"`` or ``"jieba"``.
+        entries: User-dictionary words, loaded in order (a later entry overrides an earlier).
+        check: After loading, segment each entry on its own and require it to stay whole.
+
+    Returns:
+        The segmenter.
+
+    Raises:
+        BadParams: unknown backend name.
+        BadInputFile: an entry is still split (its frequency is too low); the message names
+            the file and line.
+    """
+    if name == "jieba":
+        backend: _JiebaBackend | _RjiebaBackend = _JiebaBackend()
+    elif name == "rjieba":
+        backend = _RjiebaBackend()
+    else:
+        raise BadParams(f"segment: backend={name!r} is not allowed; choose from "
+                        + ", ".join(BACKENDS))
+    entries = list(entries)
+    for e in entries:
+        backend.add_word(e.word, e.freq, e.tag)
+    if check:
+        final = {e.word: e for e in entries}
+        for e in final.values():
+            if e.freq == 0:  # freq 0 asks jieba to split the word: nothing to check
+                continue
+            parts = backend.cut_plain(e.word)
+            if parts != [e.word]:
+                raise BadInputFile(
+                    f"{e.source}, line {e.line}: {name} still splits {e.word!r} into "
+                    f"{' / '.join(parts)}; raise its frequency or leave the frequency out")
+    return backend

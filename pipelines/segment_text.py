@@ -1,0 +1,165 @@
+"""Text helpers of the segment stage: sentences, scripts, English words, token classes.
+
+These are pure functions on strings; ``kwic`` uses :func:`split_sentences` too, so a
+``sent_id`` in the tokens table always points back to the same piece of the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = [
+    "Sentence",
+    "split_sentences",
+    "split_scripts",
+    "LATIN_WORD",
+    "sentence_lang",
+    "is_punctuation",
+    "is_number",
+    "has_han",
+    "normalise_latin",
+]
+
+# A sentence ends after Chinese or ASCII end marks (with any closing quotes/brackets), after a
+# full stop followed by white space or the end of the line, or after a full stop glued to the
+# next capitalised word ("education.The focus", common in text extracted from PDFs).
+_SENT_END = re.compile(
+    r"[。！？!?；;…]+[”’\"'」』）)》]*"
+    r"|\.+(?=\s|$)"
+    r"|(?<=[a-z])\.(?=[A-Z])"
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+#: An English word: letters and digits with at least one letter, joined by inner hyphens or
+#: apostrophes, so ``vocational``, ``COVID-19``, ``e-commerce``, ``5G`` and ``don't`` are kept.
+LATIN_WORD = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
+
+_NUMBER = re.compile(r"[+\-－]?[\d０-９]+(?:[.,．，:：/][\d０-９]+)*[%％‰]?")
+_CN_NUMERALS = set("〇○零一二三四五六七八九十百千万亿两几第半")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: where it sits in the document and its text."""
+
+    para_id: int
+    sent_id: int
+    start: int  # offset of the first character inside the paragraph
+    end: int  # offset after the last character inside the paragraph
+    text: str
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split a document into sentences, paragraph by paragraph.
+
+    Paragraphs are the ``\\n``-separated lines of ``text``; a sentence never crosses one.
+    Blank sentences get no id, so ids count the non-blank sentences of the document.
+
+    Args:
+        text: The document text.
+
+    Returns:
+        The sentences in document order, stripped of surrounding white space.
+
+    >>> [s.text for s in split_sentences("职业教育很重要。We agree. Yes!\\n第二段")]
+    ['职业教育很重要。', 'We agree.', 'Yes!', '第二段']
+    """
+    out: list[Sentence] = []
+    for para_id, para in enumerate(text.split("\n")):
+        start = 0
+        for m in _SENT_END.finditer(para):
+            _add(out, para_id, para, start, m.end())
+            start = m.end()
+        _add(out, para_id, para, start, len(para))
+    return out
+
+
+def _add(out: list[Sentence], para_id: int, para: str, start: int, end: int) -> None:
+    piece = para[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    s = start + lead
+    out.append(Sentence(para_id, len(out), s, s + len(stripped), stripped))
+
+
+def split_scripts(text: str) -> Iterator[tuple[bool, str]]:
+    """Cut text into English words and the (Chinese, numeric, punctuation) runs between them.
+
+    Args:
+        text: One sentence.
+
+    Yields:
+        ``(True, word)`` for each English word and ``(False, run)`` for each run between.
+
+    >>> list(split_scripts("发展e-commerce产业"))
+    [(False, '发展'), (True, 'e-commerce'), (False, '产业')]
+    """
+    pos = 0
+    for m in LATIN_WORD.finditer(text):
+        if m.start() > pos:
+            yield False, text[pos:m.start()]
+        yield True, m.group()
+        pos = m.end()
+    if pos < len(text):
+        yield False, text[pos:]
+
+
+def sentence_lang(text: str) -> str:
+    """``"zh"`` or ``"en"``: the majority script of a sentence.
+
+    Each Han character counts one and each English word counts two (about the length of a
+    Chinese word), so a Chinese sentence quoting an English term stays ``zh``; a tie is ``zh``.
+
+    >>> sentence_lang("本文采用LDA模型"), sentence_lang("We use 职业教育 data here")
+    ('zh', 'en')
+    """
+    han = len(_HAN.findall(text))
+    words = sum(1 for _ in LATIN_WORD.finditer(text))
+    return "en" if 2 * words > han else "zh"
+
+
+def has_han(token: str) -> bool:
+    """True if the token contains a Han character."""
+    return _HAN.search(token) is not None
+
+
+def is_punctuation(token: str) -> bool:
+    """True if the token has no letter, Han character or digit (punctuation, symbols, space)."""
+    return not any(unicodedata.category(c)[0] in "LN" for c in token)
+
+
+def is_number(token: str, pos: str) -> bool:
+    """True for numerals: digits (``2020``, ``3.5%``, ``１９８９``), or Chinese numerals tagged m.
+
+    >>> is_number("3.5%", "m"), is_number("二十", "m"), is_number("十三五", "nz")
+    (True, True, False)
+    """
+    if _NUMBER.fullmatch(token):
+        return True
+    return pos.startswith("m") and all(c in _CN_NUMERALS for c in token)
+
+
+def normalise_latin(word: str, *, lemmatize: bool = True, lowercase: bool = True) -> str:
+    """Normalise an English word: drop a possessive 's, lemmatise, lower-case.
+
+    Acronyms (``US``, ``LDA``) and words with hyphens or digits are kept as written; so are
+    ``-ing`` forms, which in policy text are mostly nouns (training, funding) that simplemma,
+    having no POS, would turn into verbs.
+
+    >>> [normalise_latin(w) for w in ("Policies", "China's", "US", "training", "was")]
+    ['policy', 'china', 'us', 'training', 'be']
+    """
+    out = word
+    if out[-2:] in ("'s", "’s"):
+        out = out[:-2]
+    if (lemmatize and out.isalpha() and not (out.isupper() and len(out) > 1)
+            and not out.lower().endswith("ing")):
+        import simplemma
+
+        out = simplemma.lemmatize(out, lang="en")
+    return out.lower() if lowercase else out
