@@ -66,7 +66,7 @@ def load_config(path: Path | None, stages: Mapping[str, ModuleType]) -> Config:
         else:
             allowed = ", ".join([*TOP_LEVEL_KEYS, *(f"[{s}]" for s in stages)])
             raise ConfigError(f"{path}: unknown key or section {key!r}; allowed: {allowed}")
-    for name, section in config.sections.items():
+    for name in config.sections:
         resolve_params(stages[name], config, {})
     return config
 
@@ -118,4 +118,4 @@ def _checked(spec: P.ParamSpec, value: Any, where: str, base: Path) -> Any:
 def _resolve_path(value: str, base: Path) -> str:
     if "://" in value or value.startswith("builtin:"):
         return value
-    return str((base / Path(value).expanduser()))
+    return str(base / Path(value).expanduser())

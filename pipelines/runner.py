@@ -18,8 +18,9 @@ from typing import Any
 from pipelines import params as P
 from pipelines import store
 from pipelines.errors import MissingInput
+from pipelines.resources import DATA_DIR
 
-__all__ = ["StageResult", "input_hashes", "current_state", "run_stage"]
+__all__ = ["StageResult", "key_params", "input_hashes", "current_state", "run_stage"]
 
 log = logging.getLogger("wenmai")
 
@@ -35,8 +36,40 @@ class StageResult:
     seconds: float = 0.0
 
 
-def input_hashes(stage: ModuleType, workdir: Path, params: Any) -> dict[str, str]:
+def _portable(path: str, root: Path | None) -> str:
+    """A path relative to the project root (or to wenmai's shipped ``data/``) when it lies
+    inside it, so a moved or freshly cloned project keeps its manifests fresh; other paths
+    stay as they are."""
+    if "://" in path or path.startswith("builtin:"):
+        return path
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(DATA_DIR):
+        return "wenmai-data:" + resolved.relative_to(DATA_DIR).as_posix()
+    if root is not None and resolved.is_relative_to(root.resolve()):
+        return resolved.relative_to(root.resolve()).as_posix()
+    return path
+
+
+def key_params(params: Any, root: Path | None = None) -> dict[str, Any]:
+    """The parameters that decide the outputs, with paths made relative to ``root``."""
+    values = P.to_dict(params, key_only=True)
+    for spec in P.specs(type(params)):
+        value = values.get(spec.name)
+        if spec.path and value:
+            values[spec.name] = ([_portable(v, root) for v in value] if isinstance(value, list)
+                                 else _portable(value, root))
+    return values
+
+
+def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | None = None
+                 ) -> dict[str, str]:
     """Content hashes of every input: upstream tables by name, other files by path.
+
+    Args:
+        stage: The stage module.
+        workdir: The work folder.
+        params: The stage's resolved params.
+        root: Project root; external files inside it are keyed by their relative path.
 
     Raises:
         MissingInput: an upstream table or an external file does not exist.
@@ -51,29 +84,38 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any) -> dict[str, str
         path = Path(path)
         if not path.is_file():
             raise MissingInput(f"{stage.NAME}: input file {path} does not exist")
-        hashes[f"file:{path}"] = store.file_sha256(path)
+        hashes[f"file:{_portable(str(path), root)}"] = store.file_sha256(path)
     return hashes
 
 
-def current_state(stage: ModuleType, workdir: Path, params: Any) -> store.StageState:
+def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path | None = None
+                  ) -> store.StageState:
     """Fresh, stale (with reasons) or missing, from the manifest and the current inputs."""
     try:
-        inputs = input_hashes(stage, workdir, params)
+        inputs = input_hashes(stage, workdir, params, root)
     except MissingInput as err:
-        state = store.stage_state(workdir, stage.NAME, P.to_dict(params, key_only=True), {})
+        state = store.stage_state(workdir, stage.NAME, key_params(params, root), {})
         reasons = [f"input missing: {err}"]
         return store.StageState(stage.NAME, "missing" if state.state == "missing" else "stale",
                                 reasons)
-    return store.stage_state(workdir, stage.NAME, P.to_dict(params, key_only=True), inputs)
+    return store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
 
 
-def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = False
-              ) -> StageResult:
-    """Run one stage unless it is fresh; write outputs atomically, then the manifest."""
+def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = False,
+              root: Path | None = None) -> StageResult:
+    """Run one stage unless it is fresh; write outputs atomically, then the manifest.
+
+    Args:
+        stage: The stage module.
+        workdir: The work folder.
+        params: The stage's resolved params.
+        force: Run even when fresh.
+        root: Project root (the config file's folder); see :func:`key_params`.
+    """
     workdir = Path(workdir)
-    key_params = P.to_dict(params, key_only=True)
-    inputs = input_hashes(stage, workdir, params)
-    state = store.stage_state(workdir, stage.NAME, key_params, inputs)
+    recorded = key_params(params, root)
+    inputs = input_hashes(stage, workdir, params, root)
+    state = store.stage_state(workdir, stage.NAME, recorded, inputs)
     if state.state == "fresh" and not force:
         log.info("%s is fresh, skipped", stage.NAME)
         manifest = store.read_manifest(workdir, stage.NAME) or {}
@@ -85,7 +127,7 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     outputs = stage.compute(tables, params)
     written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}))
     finished = time.time()
-    store.write_manifest(workdir, stage.NAME, params=key_params, inputs=inputs,
+    store.write_manifest(workdir, stage.NAME, params=recorded, inputs=inputs,
                          outputs=written, started=started, finished=finished)
     log.info("%s: done in %.1f s", stage.NAME, finished - started)
     return StageResult(stage.NAME, True, written, reasons, finished - started)

@@ -90,7 +90,9 @@ def file_sha256(path: Path) -> str:
     path = Path(path)
     st = path.stat()
     recorded = _recorded_output(path)
-    if recorded and recorded.get("size") == st.st_size and recorded.get("mtime_ns") == st.st_mtime_ns:
+    unchanged = recorded and (recorded.get("size"), recorded.get("mtime_ns")) == (
+        st.st_size, st.st_mtime_ns)
+    if unchanged:
         return recorded["sha256"]
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
