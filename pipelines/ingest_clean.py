@@ -1,0 +1,202 @@
+"""Text clean-up for ingest: width and space normalisation, web chrome, repeated lines, language.
+
+Only the *form* of the text changes here: full-width digits and Latin letters become ASCII,
+runs of spaces collapse, blank lines go, and lines that are page furniture (share buttons,
+copyright notices, navigation bars, "previous/next article") are dropped. Chinese punctuation
+(，。：“”) is kept as it is, because segmentation and sentence splitting rely on it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+__all__ = [
+    "normalise",
+    "strip_chrome",
+    "repeated_lines",
+    "drop_lines",
+    "detect_lang",
+    "split_articles",
+    "strip_markdown",
+]
+
+_WIDTH = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+          for cp in range(r[0], r[1] + 1)}
+_SPACES = {cp: " " for cp in (0x3000, 0x00A0, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007,
+                                0x2008, 0x2009, 0x200A, 0x202F, 0x205F, 0x1680, 0x0009)}
+_INVISIBLE = {cp: None for cp in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD)}
+_TABLE = {**_WIDTH, **_SPACES, **_INVISIBLE}
+_RUNS = re.compile(r" {2,}")
+
+# Chrome phrases removed wherever they stand in a line (they often share a line with a date).
+_CHROME_PHRASES = re.compile(
+    r"扫码查看|扫一扫|版权声明|我要投稿|我要纠错|打印本页|关闭窗口|分享到[:：]?|收藏本文|"
+    r"点击[:：]?\s*\d*\s*次|字号[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?|"
+    r"Share to\s*[:：]?|Print this page|Close window"
+)
+# Whole lines that are page furniture.
+_CHROME_LINES = re.compile(
+    r"^(?:"
+    r"上一篇[:：].*|下一篇[:：].*|"
+    r"首页\s*[|｜>›»].*|(?:[^|｜]{1,12}[|｜]){3,}[^|｜]{0,12}|"
+    r"(?:[^·]{1,20}·){3,}[^·]{0,20}|"
+    r"(?:Issuing|Release|Publish(?:ed)?|Post(?:ed)?)\s*(?:time|date)\s*[:：].{0,30}|"
+    r"(?:发布|发表|更新)(?:时间|日期)\s*[:：].{0,30}|"
+    r"(?:来源|作者|责任编辑|编辑|浏览次数|阅读量?)\s*[:：]\s*\S{0,20}|"
+    r"展开\s*[>›]?|收起\s*[<‹]?|返回顶部|Copyright.*|©.*|版权所有.*|ICP备.*|"
+    r"Home(?:\s*[|·>]\s*\S.*)?|Online customer service|Information hotline"
+    r")$",
+    re.IGNORECASE,
+)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def normalise(text: str) -> str:
+    """Normalise widths, spaces and line breaks; drop blank lines.
+
+    >>> normalise("２０２３年　ＡＩ，教育。\\r\\n\\r\\n  a   b ")
+    '2023年 AI，教育。\\na b'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TABLE)
+    lines = (_RUNS.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def strip_chrome(text: str) -> tuple[str, int]:
+    """Remove web chrome phrases and lines from normalised text.
+
+    Returns:
+        The cleaned text and the number of lines removed.
+
+    >>> strip_chrome("首页|新闻\\n2022-10-28 版权声明 我要投稿\\n正文。\\n上一篇:甲下一篇:乙")
+    ('2022-10-28\\n正文。', 2)
+    """
+    kept: list[str] = []
+    removed = 0
+    for line in text.split("\n"):
+        if _CHROME_LINES.match(line):
+            removed += 1
+            continue
+        cleaned = _RUNS.sub(" ", _CHROME_PHRASES.sub(" ", line)).strip(" |｜")
+        if not cleaned:
+            removed += 1
+            continue
+        kept.append(cleaned)
+    return "\n".join(kept), removed
+
+
+def repeated_lines(texts: Sequence[str], *, min_docs: int = 5, share: float = 0.6,
+                   max_len: int = 60) -> set[str]:
+    """Short lines found in at least ``share`` of a collection's documents (page templates).
+
+    Args:
+        texts: The normalised texts of one collection.
+        min_docs: Collections smaller than this are left alone.
+        share: Fraction of documents a line must appear in.
+        max_len: Longer lines are content, never template.
+
+    Returns:
+        The set of lines to drop.
+    """
+    if len(texts) < min_docs:
+        return set()
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update({line for line in text.split("\n") if len(line) <= max_len})
+    floor = max(3, share * len(texts))
+    return {line for line, n in counts.items() if n >= floor}
+
+
+def drop_lines(text: str, lines: set[str]) -> tuple[str, int]:
+    """Remove every line of ``text`` that is in ``lines``; return text and count removed."""
+    if not lines:
+        return text, 0
+    kept = [line for line in text.split("\n") if line not in lines]
+    return "\n".join(kept), text.count("\n") + 1 - len(kept) if text else 0
+
+
+def detect_lang(text: str) -> str:
+    """``zh``, ``en`` or ``mixed`` from the ratio of Han characters to Latin letters.
+
+    Three Latin letters weigh as one Han character (an English translation of a Chinese
+    passage has about three times as many letters as the original has characters).
+
+    >>> detect_lang("职业教育"), detect_lang("vocational education"), detect_lang("职业 vocational")
+    ('zh', 'en', 'mixed')
+    """
+    if len(text) > 30_000:  # three evenly spaced samples are enough for a ratio
+        step = (len(text) - 10_000) // 2
+        text = text[:10_000] + text[step:step + 10_000] + text[-10_000:]
+    han = len(_HAN.findall(text))
+    latin = len(_LATIN.findall(text)) / 3
+    if han + latin == 0:
+        return "zh" if han else "en"
+    zh_share = han / (han + latin)
+    if zh_share >= 0.85:
+        return "zh"
+    if zh_share <= 0.15:
+        return "en"
+    return "mixed"
+
+
+def split_articles(text: str, pattern: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """Split a collection file at lines matching ``pattern``.
+
+    Args:
+        text: Normalised text.
+        pattern: Regex matched at each line start; ``None`` or empty disables splitting.
+
+    Returns:
+        ``(preamble, [(title, body), ...])``; the list is empty when fewer than two lines
+        match (the file is one document). The title is the rest of the marker line; the body
+        starts with the title line.
+
+    >>> split_articles("头\\n第1篇:甲\\n一、x\\n第2篇：乙\\ny", r"第\\d+篇[:：]")
+    ('头', [('甲', '甲\\n一、x'), ('乙', '乙\\ny')])
+    """
+    if not pattern:
+        return text, []
+    marker = re.compile(pattern)
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if marker.match(line)]
+    if len(starts) < 2:
+        return text, []
+    articles = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        title = lines[start][marker.match(lines[start]).end():].strip()
+        body = ([title] if title else []) + lines[start + 1:end]
+        articles.append((title, "\n".join(body)))
+    return "\n".join(lines[:starts[0]]), articles
+
+
+_MD_RULES = [
+    (re.compile(r"<!--.*?-->", re.S), ""),
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"</?[A-Za-z][^>]*>"), ""),
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*", re.M), ""),
+    (re.compile(r"^[ \t]*>[ \t]?", re.M), ""),
+    (re.compile(r"^[ \t]*(?:[-*+]|\d+\.)[ \t]+", re.M), ""),
+    (re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M), ""),
+    (re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-*:?)?[ \t]*$", re.M), ""),
+    (re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.M), lambda m: m.group(1).replace("|", " ")),
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
+    (re.compile(r"`([^`]*)`"), r"\1"),
+]
+
+
+def strip_markdown(text: str) -> str:
+    """Remove Markdown and inline HTML markup, keeping the words.
+
+    >>> strip_markdown("# 标题\\n**摘要** 见[链接](http://x)<sup>1</sup>\\n- 项")
+    '标题\\n摘要 见链接1\\n项'
+    >>> strip_markdown("| 项目 | 标准 |\\n|---|---|\\n| 学费 | 免收 |")
+    ' 项目   标准 \\n\\n 学费   免收 '
+    """
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text
