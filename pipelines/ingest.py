@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -225,9 +225,13 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
                                "similarity": sim, "kind": "near", "source": kept[i]["source"]})
         kept = [d for i, d in enumerate(kept) if i not in near]
     if not kept:
+        reasons = Counter(r["reason"] for r in rejected)
+        summary = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+        first = f"; first: {rejected[0]['detail']}" if rejected else ""
         raise EmptyCorpus(f"ingest: no usable documents in {', '.join(params.inputs)} "
-                          f"({len(rejected)} rejected, {len(duplicates)} duplicates); check "
-                          "the files and min_chars")
+                          f"({len(rejected)} rejected{': ' + summary if summary else ''}, "
+                          f"{len(duplicates)} duplicates{first}); check the files and "
+                          "min_chars")
     log.info("ingest: %d documents, %d rejected, %d duplicates", len(kept), len(rejected),
              len(duplicates))
     return {"documents": _documents_table(kept),
