@@ -1,0 +1,254 @@
+"""Chart figures of the figures stage: term frequency, model selection, topic terms, trends.
+
+Each function takes tables and returns a ``matplotlib.figure.Figure`` (no pyplot state); the
+caller sets the font and style (``pipelines.figures.compute``) and saves it.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["STYLE", "model_rows", "term_frequency", "model_selection", "topic_terms",
+           "topic_trends"]
+
+# Thesis look: no top/right spines, light grid behind the data, modest sizes.
+STYLE: dict[str, Any] = {
+    "figure.facecolor": "white",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": "#dddddd",
+    "grid.linewidth": 0.6,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "figure.titlesize": 13,
+}
+
+BAR_COLOR = "#3b6ea8"
+MARK_COLOR = "#c0392b"
+
+METRICS = (
+    ("coherence_cv", "Coherence $C_V$", "higher is better"),
+    ("coherence_npmi", "Coherence NPMI", "higher is better"),
+    ("coherence_umass", "Coherence UMass", "higher is better"),
+    ("perplexity", "Perplexity", "lower is better"),
+    ("topic_diversity", "Topic diversity", "higher is better"),
+)
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def model_rows(table: pa.Table, method: str, k: int) -> pa.Table:
+    """Rows of one topic model (``method``, ``k``) of a topics table."""
+    mask = pc.and_(pc.equal(table.column("method"), method), pc.equal(table.column("k"), k))
+    return table.filter(mask)
+
+
+def term_frequency(terms: pa.Table, *, top_n: int) -> Any:
+    """Horizontal bars of the ``top_n`` terms by tf (ties broken by the term).
+
+    Args:
+        terms: ``terms/terms`` (term, tf).
+        top_n: Number of terms drawn.
+
+    Returns:
+        The figure.
+    """
+    rows = sorted(zip(terms.column("term").to_pylist(), terms.column("tf").to_pylist(),
+                      strict=True), key=lambda r: (-r[1], r[0]))[:top_n]
+    labels = [t for t, _ in rows][::-1]
+    values = [v for _, v in rows][::-1]
+    fig = _figure(6.5, max(2.2, 0.24 * len(rows) + 1.0))
+    ax = fig.add_subplot()
+    bars = ax.barh(range(len(rows)), values, color=BAR_COLOR, height=0.7)
+    ax.set_yticks(range(len(rows)), labels)
+    ax.bar_label(bars, labels=[f"{v:,}" for v in values], padding=2, fontsize=7,
+                 color="#333333")
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.margins(x=0.08)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("Term frequency (词频)")
+    ax.set_title(f"Top {len(rows)} terms by frequency (高频词)")
+    return fig
+
+
+def _mean_by_k(rows: list[dict[str, Any]], column: str) -> tuple[list[int], list[float],
+                                                                  list[float]]:
+    """k, mean and standard deviation of ``column`` over seeds (nulls left out)."""
+    by_k: dict[int, list[float]] = {}
+    for r in rows:
+        value = r.get(column)
+        if value is not None and not math.isnan(value):
+            by_k.setdefault(r["k"], []).append(float(value))
+    ks = sorted(by_k)
+    means = [sum(by_k[k]) / len(by_k[k]) for k in ks]
+    sds = [math.sqrt(sum((v - m) ** 2 for v in by_k[k]) / len(by_k[k]))
+           for k, m in zip(ks, means, strict=True)]
+    return ks, means, sds
+
+
+def model_selection(selection: pa.Table) -> Any:
+    """One panel per model-selection metric against k, the recommended k marked.
+
+    With several seeds per k the line is the mean and the bars one standard deviation.
+
+    Args:
+        selection: ``topics/model_selection``.
+
+    Returns:
+        The figure.
+    """
+    rows = selection.to_pylist()
+    methods = sorted({r["method"] for r in rows})
+    metrics = [m for m in METRICS if m[0] in selection.column_names
+               and any(r.get(m[0]) is not None for r in rows)]
+    ncols = min(3, len(metrics))
+    nrows = math.ceil(len(metrics) / ncols)
+    fig = _figure(3.0 * ncols + 0.4, 2.6 * nrows + 0.6)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    recommended = {(r["method"], r["k"]) for r in rows if r.get("recommended")}
+    markers = {"lda": "o", "nmf": "s"}
+    for ax, (column, title, hint) in zip(axes, metrics, strict=False):
+        for method in methods:
+            ks, means, sds = _mean_by_k([r for r in rows if r["method"] == method], column)
+            if not ks:
+                continue
+            ax.errorbar(ks, means, yerr=sds if any(sds) else None, marker=markers.get(method, "^"),
+                        markersize=4, linewidth=1.3, capsize=2, label=method.upper())
+            for k, mean in zip(ks, means, strict=True):
+                if (method, k) in recommended:
+                    ax.axvline(k, color=MARK_COLOR, linestyle="--", linewidth=0.9)
+                    ax.plot([k], [mean], marker="*", markersize=11, color=MARK_COLOR,
+                            zorder=5)
+        ax.set_title(f"{title}\n({hint})", fontsize=10)
+        ax.set_xlabel("Number of topics k")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    for ax in axes[len(metrics):]:
+        ax.set_visible(False)
+    if len(methods) > 1:
+        axes[0].legend()
+    rec = ", ".join(f"{m.upper()} k={k}" for m, k in sorted(recommended)) or "none"
+    fig.suptitle(f"Topic model selection (主题数选择); recommended: {rec}")
+    return fig
+
+
+def _wrap(label: str, width: int) -> str:
+    """Shorten a topic label to two lines of about ``width`` characters."""
+    lines = textwrap.wrap(label, width=width) or [label]
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][: width - 1] + "…"]
+    return "\n".join(lines)
+
+
+def topic_terms(topic_terms: pa.Table, *, method: str, k: int, words: int) -> Any:
+    """Small multiples: the top ``words`` terms of each topic of one model.
+
+    Args:
+        topic_terms: ``topics/topic_terms`` (topic, rank, term, weight, label).
+        method: Topic model method drawn.
+        k: Number of topics of the model drawn.
+        words: Terms per topic.
+
+    Returns:
+        The figure.
+    """
+    rows = model_rows(topic_terms, method, k).to_pylist()
+    topics = sorted({r["topic"] for r in rows})
+    ncols = min(4, len(topics))
+    nrows = math.ceil(len(topics) / ncols)
+    fig = _figure(2.35 * ncols + 0.3, (0.2 * words + 0.9) * nrows + 0.6)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    colors = _palette(len(topics))
+    for ax, topic, color in zip(axes, topics, colors, strict=False):
+        mine = sorted((r for r in rows if r["topic"] == topic), key=lambda r: r["rank"])[:words]
+        labels = [r["term"] for r in mine][::-1]
+        weights = [r["weight"] for r in mine][::-1]
+        ax.barh(range(len(mine)), weights, color=color, height=0.7)
+        ax.set_yticks(range(len(mine)), labels)
+        ax.set_ylim(-0.6, words - 0.4)
+        ax.grid(axis="y", visible=False)
+        ax.tick_params(axis="x", labelsize=7)
+        label = mine[0].get("label") if mine else None
+        name = f"T{topic}" if not label or label == f"Topic {topic}" else f"T{topic} {label}"
+        ax.set_title(_wrap(name, 18), fontsize=9)
+    for ax in axes[len(topics):]:
+        ax.set_visible(False)
+    fig.supxlabel("Term weight in topic (主题-词权重)", fontsize=9)
+    fig.suptitle(f"Top {words} terms per topic (主题词), {method.upper()} k={k}")
+    return fig
+
+
+def _palette(n: int) -> list[Any]:
+    """``n`` distinct colours: tab10 up to 10, tab20 up to 20, then a cycle of tab20."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def topic_trends(trends: pa.Table, topic_terms: pa.Table, *, method: str, k: int) -> Any:
+    """Topic shares by year: stacked areas (three years or more) or stacked bars.
+
+    Args:
+        trends: ``topics/topic_trends`` rows of one model (year, topic, share).
+        topic_terms: ``topics/topic_terms``, for the topic labels and top terms in the legend.
+        method: Topic model method drawn.
+        k: Number of topics of the model drawn.
+
+    Returns:
+        The figure.
+    """
+    rows = trends.to_pylist()
+    years = sorted({r["year"] for r in rows})
+    topics = sorted({r["topic"] for r in rows})
+    share = {(r["year"], r["topic"]): r["share"] for r in rows}
+    series = [[share.get((y, t), 0.0) for y in years] for t in topics]
+    names = _legend_names(model_rows(topic_terms, method, k).to_pylist(), topics)
+    colors = _palette(len(topics))
+    fig = _figure(7.5, 4.2)
+    ax = fig.add_subplot()
+    if len(years) >= 3:
+        ax.stackplot(years, series, labels=names, colors=colors, linewidth=0.3,
+                     edgecolor="white")
+        ax.set_xlim(years[0], years[-1])
+    else:
+        bottom = [0.0] * len(years)
+        for values, name, color in zip(series, names, colors, strict=True):
+            ax.bar([str(y) for y in years], values, bottom=bottom, label=name, color=color,
+                   width=0.6)
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylim(0, max(1.0, max(sum(s[i] for s in series) for i in range(len(years)))))
+    ax.set_xlabel("Year (年份)")
+    ax.set_ylabel("Mean topic share (主题占比)")
+    ax.set_title(f"Topic trends by year (主题演化), {method.upper()} k={k}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1 if len(topics) <= 16 else 2,
+              fontsize=7)
+    return fig
+
+
+def _legend_names(rows: list[dict[str, Any]], topics: list[int]) -> list[str]:
+    """``T<n> label`` or, for default labels, ``T<n> term1 term2 term3``."""
+    names = []
+    for topic in topics:
+        mine = sorted((r for r in rows if r["topic"] == topic), key=lambda r: r["rank"])
+        label = mine[0].get("label") if mine else None
+        if label and label != f"Topic {topic}":
+            names.append(f"T{topic} {label}")
+        else:
+            names.append(f"T{topic} " + " ".join(r["term"] for r in mine[:3]))
+    return names
