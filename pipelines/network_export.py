@@ -1,0 +1,139 @@
+"""Writers for the network files opened in Gephi, Cytoscape and VOSviewer.
+
+- ``network.gexf``: GEXF 1.2 (``xmlns="http://www.gexf.net/1.2draft"``, ``version="1.2"``),
+  the format Gephi reads natively. Node id and label are the term; node attributes are freq,
+  windows, degree, weighted_degree, betweenness, closeness, eigenvector and community; the edge
+  weight is the measure's value and ``cooccurrences`` the raw count. networkx stamps the
+  current date into ``<meta lastmodifieddate>``; it is removed (it is optional in the schema)
+  so the same network gives the same bytes on any day.
+- ``network.graphml``: the same graph and attributes in GraphML, plus graph attributes
+  ``measure`` and ``window``.
+- ``vosviewer_map.txt`` / ``vosviewer_network.txt``: VOSviewer's tab-separated map file (header
+  ``id label cluster weight<Links> weight<Total link strength> weight<Occurrences>``, ids 1..N
+  in node order, cluster = community + 1) and network file (``id1 id2 strength``, no header,
+  each link once). The network file carries the raw co-occurrence counts, because VOSviewer
+  normalises link strengths itself (association strength by default); the total link strength
+  is therefore the sum of raw counts, as VOSviewer computes it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["export_graph", "to_gexf", "to_graphml", "vosviewer_map", "vosviewer_network"]
+
+log = logging.getLogger("wenmai")
+
+_NODE_ATTRS = ("freq", "windows", "degree", "weighted_degree", "betweenness", "closeness",
+               "eigenvector", "community")
+_VOS_MAX_CLUSTER = 1000  # VOSviewer clusters are integers 1..1000
+# characters XML 1.0 cannot hold; a term holding one gets U+FFFD in the GEXF/GraphML id and label
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def export_graph(nodes: pa.Table, edges: pa.Table, *, graph_attrs: dict[str, str] | None = None
+                 ) -> nx.Graph:
+    """A networkx graph of the node and edge tables with plain Python attribute values.
+
+    Args:
+        nodes: The ``network/nodes`` table.
+        edges: The ``network/edges`` table.
+        graph_attrs: Graph-level attributes (written to GraphML only).
+
+    Returns:
+        ``networkx.Graph`` whose nodes are the terms, in table order (characters XML cannot
+        hold are replaced by U+FFFD).
+    """
+    import networkx as nx
+
+    graph = nx.Graph(**(graph_attrs or {}))
+    attrs = [c for c in _NODE_ATTRS if c in nodes.column_names]
+    xml_id: dict[str, str] = {}
+    for i, row in enumerate(nodes.select(["term", *attrs]).to_pylist(), start=1):
+        term = row.pop("term")
+        clean = _XML_INVALID.sub("\ufffd", term)
+        if clean != term and clean in xml_id.values():
+            clean = f"{clean}#{i}"
+        xml_id[term] = clean
+        graph.add_node(clean, label=clean, **row)
+    for row in edges.select(["source", "target", "weight", "cooccurrences"]).to_pylist():
+        graph.add_edge(xml_id[row["source"]], xml_id[row["target"]], weight=row["weight"],
+                       cooccurrences=row["cooccurrences"])
+    return graph
+
+
+def to_gexf(graph: nx.Graph) -> bytes:
+    """GEXF 1.2 bytes of ``graph`` (UTF-8, without the date stamp)."""
+    import networkx as nx
+
+    buffer = io.BytesIO()
+    nx.write_gexf(graph, buffer, encoding="utf-8", prettyprint=True, version="1.2draft")
+    return re.sub(rb'\s+lastmodifieddate="[^"]*"', b"", buffer.getvalue(), count=1)
+
+
+def to_graphml(graph: nx.Graph) -> bytes:
+    """GraphML bytes of ``graph`` (UTF-8)."""
+    import networkx as nx
+
+    buffer = io.BytesIO()
+    nx.write_graphml_xml(graph, buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue()
+
+
+def _vos_label(term: str) -> str:
+    """A label cell: no tabs or line breaks; quoted if it holds a comma, semicolon or quote."""
+    text = re.sub(r"[\t\r\n]+", " ", term)
+    if any(ch in text for ch in ',;"'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def vosviewer_map(nodes: pa.Table, edges: pa.Table) -> str:
+    """VOSviewer map file text: one line per node, ids 1..N in node order.
+
+    The cluster column is left out (VOSviewer then clusters itself) when there are more
+    communities than VOSviewer's limit of 1000.
+    """
+    terms = nodes.column("term").to_pylist()
+    community = nodes.column("community").to_pylist()
+    strength = dict.fromkeys(terms, 0)
+    for s, t, c in zip(edges.column("source").to_pylist(), edges.column("target").to_pylist(),
+                       edges.column("cooccurrences").to_pylist(), strict=True):
+        strength[s] += c
+        strength[t] += c
+    with_cluster = (max(community, default=0) + 1) <= _VOS_MAX_CLUSTER
+    if not with_cluster:
+        log.warning("network: %d communities exceed VOSviewer's 1000 clusters; the map file "
+                    "has no cluster column", max(community) + 1)
+    header = ["id", "label", *(["cluster"] if with_cluster else []), "weight<Links>",
+              "weight<Total link strength>", "weight<Occurrences>"]
+    lines = ["\t".join(header)]
+    for i, (term, comm, deg, freq) in enumerate(zip(
+            terms, community, nodes.column("degree").to_pylist(),
+            nodes.column("freq").to_pylist(), strict=True), start=1):
+        cells = [str(i), _vos_label(term), *([str(comm + 1)] if with_cluster else []),
+                 str(deg), _number(strength[term]), str(freq)]
+        lines.append("\t".join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def vosviewer_network(nodes: pa.Table, edges: pa.Table) -> str:
+    """VOSviewer network file text: ``id1<TAB>id2<TAB>raw count``, sorted by ids, id1 < id2."""
+    ids = {term: i for i, term in enumerate(nodes.column("term").to_pylist(), start=1)}
+    links = sorted(
+        tuple(sorted((ids[s], ids[t]))) + (c,)
+        for s, t, c in zip(edges.column("source").to_pylist(), edges.column("target").to_pylist(),
+                           edges.column("cooccurrences").to_pylist(), strict=True))
+    return "".join(f"{a}\t{b}\t{c}\n" for a, b, c in links)
