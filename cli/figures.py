@@ -1,0 +1,32 @@
+"""`wenmai figures`."""
+
+from __future__ import annotations
+
+import click
+
+from cli.options import App, echo_result, force_option, handle_errors, overrides_from, stage_options
+from pipelines import figures as stage
+from pipelines.config import resolve_params
+from pipelines.runner import run_stage
+
+__all__ = ["figures"]
+
+
+@click.command("figures")
+@stage_options(stage.Params)
+@force_option
+@click.pass_obj
+@handle_errors("figures")
+def figures(app: App, force: bool, **options: object) -> None:
+    """Draw the thesis figures (PNG at 300 dpi and SVG) from the stage tables.
+
+    Every option can also be set in the [figures] section of wenmai.toml; the command line wins.
+
+    \b
+    Example:
+      wenmai figures --top-n 40 --formats png,svg,pdf
+    """
+    config = app.config()
+    workdir = app.workdir(config)
+    params = resolve_params(stage, config, overrides_from(stage.Params, options))
+    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)

@@ -1,0 +1,32 @@
+"""`wenmai network`."""
+
+from __future__ import annotations
+
+import click
+
+from cli.options import App, echo_result, force_option, handle_errors, overrides_from, stage_options
+from pipelines import network as stage
+from pipelines.config import resolve_params
+from pipelines.runner import run_stage
+
+__all__ = ["network"]
+
+
+@click.command("network")
+@stage_options(stage.Params)
+@force_option
+@click.pass_obj
+@handle_errors("network")
+def network(app: App, force: bool, **options: object) -> None:
+    """Build the word co-occurrence network with centralities and communities.
+
+    Every option can also be set in the [network] section of wenmai.toml; the command line wins.
+
+    \b
+    Example:
+      wenmai network --window sentence --top-n 80 --measure jaccard
+    """
+    config = app.config()
+    workdir = app.workdir(config)
+    params = resolve_params(stage, config, overrides_from(stage.Params, options))
+    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)

@@ -1,0 +1,144 @@
+"""Shared option decorators, the app context, and the one error-translation wrapper."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipelines import params as P
+from pipelines.config import Config, load_config
+from pipelines.errors import BadParams, ConfigError, WenmaiError
+
+__all__ = ["App", "stage_options", "force_option", "handle_errors", "overrides_from",
+           "echo_result"]
+
+log = logging.getLogger("wenmai")
+
+
+@dataclass
+class App:
+    """What the `wenmai` group passes to every command."""
+
+    config_path: Path | None
+    workdir_option: Path | None
+    debug: bool
+
+    def config(self) -> Config:
+        """Load and validate the configuration (``./wenmai.toml`` when none is given)."""
+        from pipelines.stages import STAGES
+
+        path = self.config_path
+        if path is None and Path("wenmai.toml").is_file():
+            path = Path("wenmai.toml")
+        return load_config(path, STAGES)
+
+    def workdir(self, config: Config) -> Path:
+        """--workdir, else ``workdir`` in the config, else ``./work``."""
+        if self.workdir_option is not None:
+            return self.workdir_option.resolve()
+        return config.workdir or Path("work").resolve()
+
+
+def _option_for(spec: P.ParamSpec) -> Callable:
+    default = spec.default
+    shown = ",".join(default) if isinstance(default, tuple) else default
+    help_text = spec.help
+    if spec.kind is tuple:
+        help_text += " Comma-separated."
+    if shown not in (None, ""):
+        help_text += f"  [default: {str(shown).lower() if spec.kind is bool else shown}]"
+    if spec.kind is bool:
+        flag = spec.option[2:]
+        return click.option(f"--{flag}/--no-{flag}", spec.name, default=None, help=help_text)
+    if spec.choices and spec.kind is str:
+        kind: Any = click.Choice(spec.choices)
+    elif spec.kind is int:
+        kind = click.IntRange(spec.min, spec.max)
+    elif spec.kind is float:
+        kind = click.FloatRange(spec.min, spec.max)
+    else:
+        kind = str
+    metavar = "LIST" if spec.kind is tuple else None
+    return click.option(spec.option, spec.name, type=kind, default=None, help=help_text,
+                        metavar=metavar)
+
+
+def stage_options(params_cls: type, *, skip: Iterable[str] = ()) -> Callable:
+    """Add one option per stage parameter (``min_df`` -> ``--min-df``), defaulting to unset."""
+    skipped = set(skip)
+
+    def decorate(func: Callable) -> Callable:
+        for spec in reversed(P.specs(params_cls)):
+            if spec.cli and spec.name not in skipped:
+                func = _option_for(spec)(func)
+        return func
+
+    return decorate
+
+
+def overrides_from(params_cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The stage options the user actually set, paths made absolute against the cwd."""
+    out = {}
+    for spec in P.specs(params_cls):
+        value = kwargs.get(spec.name)
+        if value is None:
+            continue
+        out[spec.name] = value
+    return out
+
+
+force_option = click.option("--force", is_flag=True,
+                            help="Rerun even if the outputs are fresh.")
+
+
+def handle_errors(stage: str) -> Callable:
+    """Map errors to one line and an exit code: usage 2, known errors 1, the rest 1."""
+
+    def decorate(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            app: App | None = click.get_current_context().find_object(App)
+            debug = bool(app and app.debug)
+            try:
+                return func(*args, **kwargs)
+            except (ConfigError, BadParams) as err:
+                if debug:
+                    raise
+                raise click.UsageError(str(err)) from err
+            except WenmaiError as err:
+                if debug:
+                    raise
+                raise click.ClickException(str(err)) from err
+            except click.ClickException:
+                raise
+            except KeyboardInterrupt:
+                raise click.ClickException(f"{stage}: interrupted; outputs of the stage that "
+                                           "was running were not replaced") from None
+            except Exception as err:  # the one place that catches everything
+                if debug:
+                    raise
+                raise click.ClickException(
+                    f"{stage} failed unexpectedly: {type(err).__name__}: {err}; "
+                    "rerun with --debug for the traceback"
+                ) from err
+
+        return wrapper
+
+    return decorate
+
+
+def echo_result(result: Any, workdir: Path) -> None:
+    """Print what a stage did to stdout: the files written with row counts, or 'fresh'."""
+    if not result.ran:
+        click.echo(f"{result.stage}: fresh, nothing to do (use --force to rerun)")
+        return
+    click.echo(f"{result.stage}: done in {result.seconds:.1f} s")
+    for filename, record in sorted(result.outputs.items()):
+        rows = f"  {record['rows']} rows" if "rows" in record else ""
+        click.echo(f"  {workdir / result.stage / filename}{rows}")

@@ -1,0 +1,37 @@
+"""`wenmai run`."""
+
+from __future__ import annotations
+
+import click
+
+from cli.options import App, echo_result, force_option, handle_errors
+
+__all__ = ["run"]
+
+STAGE_NAMES = ("ingest", "segment", "terms", "topics", "network", "figures")
+
+
+@click.command("run")
+@force_option
+@click.option("--until", type=click.Choice(STAGE_NAMES), help="Stop after this stage.")
+@click.pass_obj
+@handle_errors("run")
+def run(app: App, force: bool, until: str | None) -> None:
+    """Run every stage in order, skipping those whose outputs are fresh.
+
+    Parameters come from wenmai.toml; to change one for a single run, call that stage's own
+    command (e.g. `wenmai topics --k 3..12`) and then `wenmai run`.
+
+    \b
+    Example:
+      wenmai --config data/sample/wenmai.toml --workdir work run
+    """
+    from pipelines.workflow import run_all
+
+    config = app.config()
+    workdir = app.workdir(config)
+    results = run_all(config, workdir, force=force, until=until)
+    for result in results:
+        echo_result(result, workdir)
+    if not any(r.ran for r in results):
+        click.echo(f"all {len(results)} stages fresh; nothing rerun")

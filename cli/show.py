@@ -1,0 +1,51 @@
+"""`wenmai show`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.options import App, handle_errors
+
+__all__ = ["show"]
+
+
+@click.command("show")
+@click.argument("table", required=False)
+@click.option("-n", "--rows", type=click.IntRange(0), default=10, show_default=True,
+              help="Rows to print or export (0 = all).")
+@click.option("--columns", help="Comma-separated columns to keep.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
+              default="table", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout (required for xlsx).")
+@click.pass_obj
+@handle_errors("show")
+def show(app: App, table: str | None, rows: int, columns: str | None, fmt: str,
+         output: Path | None) -> None:
+    """Print the head of a table, or export it as CSV, JSON or Excel.
+
+    TABLE is `stage/table` or a bare table name (`documents`, `model_selection`, ...).
+    Without TABLE, list the tables in the work folder.
+
+    \b
+    Examples:
+      wenmai show documents --columns doc_id,title,year,lang
+      wenmai show topic_terms -n 0 --format xlsx -o appendix_topics.xlsx
+      wenmai show nodes -n 0 --format csv > nodes.csv
+    """
+    from pipelines.export import export_table
+    from pipelines.workflow import list_tables
+
+    config = app.config()
+    workdir = app.workdir(config)
+    if table is None:
+        for name in list_tables(workdir):
+            click.echo(name)
+        return
+    text = export_table(workdir, table, rows=rows, columns=columns, fmt=fmt, output=output)
+    if text is not None:
+        click.echo(text, nl=not text.endswith("\n"))
+    elif output is not None:
+        click.echo(f"wrote {output}")

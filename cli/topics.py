@@ -1,0 +1,32 @@
+"""`wenmai topics`."""
+
+from __future__ import annotations
+
+import click
+
+from cli.options import App, echo_result, force_option, handle_errors, overrides_from, stage_options
+from pipelines import topics as stage
+from pipelines.config import resolve_params
+from pipelines.runner import run_stage
+
+__all__ = ["topics"]
+
+
+@click.command("topics")
+@stage_options(stage.Params)
+@force_option
+@click.pass_obj
+@handle_errors("topics")
+def topics(app: App, force: bool, **options: object) -> None:
+    """Fit LDA or NMF topic models over a range of topic counts and score each k.
+
+    Every option can also be set in the [topics] section of wenmai.toml; the command line wins.
+
+    \b
+    Example:
+      wenmai topics --k 2..10 --seeds 3 --method lda
+    """
+    config = app.config()
+    workdir = app.workdir(config)
+    params = resolve_params(stage, config, overrides_from(stage.Params, options))
+    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)

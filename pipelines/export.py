@@ -1,0 +1,121 @@
+"""Print or export any table of the work folder (``wenmai show``)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipelines import store
+from pipelines.errors import BadParams
+
+__all__ = ["export_table", "select"]
+
+_TEXT_WIDTH = 40
+_EXCEL_CELL = 32767
+log = logging.getLogger("wenmai")
+
+
+def select(table: pa.Table, *, rows: int, columns: str | None) -> pa.Table:
+    """Keep the first ``rows`` rows (0 = all) and the named columns, in the given order."""
+    if columns:
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        missing = [c for c in wanted if c not in table.column_names]
+        if missing:
+            raise BadParams(f"show: no column {missing[0]!r}; columns: "
+                            + ", ".join(table.column_names))
+        table = table.select(wanted)
+    return table if rows <= 0 else table.slice(0, rows)
+
+
+def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fmt: str,
+                 output: Path | None) -> str | None:
+    """Render a table as text (``table``/``csv``/``json``) or write it (``xlsx`` or ``output``).
+
+    Returns:
+        The text to print, or None when it was written to ``output``.
+    """
+    from pipelines.workflow import resolve_table_name
+
+    table = select(store.read_table(workdir, resolve_table_name(workdir, name)), rows=rows,
+                   columns=columns)
+    frame = table.to_pandas(integer_object_nulls=True)
+    if fmt == "xlsx":
+        if output is None:
+            raise BadParams("show: --format xlsx needs --output FILE.xlsx")
+        for col in frame.columns:  # Excel cells hold neither lists nor more than 32,767 chars
+            if not _is_texty(frame[col]):
+                continue
+            frame[col] = frame[col].map(_join_list)
+            too_long = frame[col].map(lambda v: isinstance(v, str) and len(v) > _EXCEL_CELL)
+            if too_long.any():
+                log.warning("show: %d cell(s) of column %s cut to %d characters (Excel's limit); "
+                            "use --format csv or json for the full text", int(too_long.sum()),
+                            col, _EXCEL_CELL)
+                frame[col] = frame[col].map(
+                    lambda v: v[:_EXCEL_CELL] if isinstance(v, str) else v)
+        frame.to_excel(output, index=False)
+        return None
+    if fmt == "csv":
+        for col in frame.columns:
+            if _is_texty(frame[col]):
+                frame[col] = frame[col].map(_join_list)
+        text = frame.to_csv(index=False)
+    elif fmt == "json":
+        text = "\n".join(json.dumps(row, ensure_ascii=False, default=_jsonable)
+                         for row in table.to_pylist()) + "\n"
+    else:
+        text = _as_text(frame, table)
+    if output is not None:
+        Path(output).write_text(text, encoding="utf-8")
+        return None
+    return text
+
+
+def _as_text(frame: object, table: pa.Table) -> str:
+    """A fixed-width view with long texts cut and nulls blank."""
+    if table.num_rows == 0:
+        return "(no rows; columns: " + ", ".join(table.column_names) + ")\n"
+    shown = frame.copy()
+    for col in shown.columns:
+        if _is_texty(shown[col]):
+            shown[col] = shown[col].map(_short)
+    buffer = io.StringIO()
+    buffer.write(shown.to_string(index=False, max_colwidth=_TEXT_WIDTH + 3, na_rep=""))
+    buffer.write(f"\n[{table.num_rows} rows shown; {len(table.column_names)} columns]\n")
+    return buffer.getvalue()
+
+
+def _is_texty(column: object) -> bool:
+    """Object or string columns (pandas 3 gives strings their own dtype)."""
+    import pandas as pd
+
+    return pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+
+
+def _join_list(value: object) -> object:
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return value
+
+
+def _short(value: object) -> object:
+    if value is None:
+        return ""
+    value = _join_list(value)
+    if isinstance(value, str):
+        value = value.replace("\n", " ⏎ ")
+        if len(value) > _TEXT_WIDTH:
+            return value[: _TEXT_WIDTH - 1] + "…"
+    return value
+
+
+def _jsonable(value: object) -> object:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,12 @@
+"""The stages in the order they run."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from pipelines import figures, ingest, network, segment, terms, topics
+
+__all__ = ["ORDER", "STAGES"]
+
+ORDER: tuple[ModuleType, ...] = (ingest, segment, terms, topics, network, figures)
+STAGES: dict[str, ModuleType] = {m.NAME: m for m in ORDER}

@@ -1,0 +1,55 @@
+"""The commented ``wenmai.toml`` that ``wenmai init`` writes, generated from the params."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from pipelines import params as P
+from pipelines.stages import ORDER
+
+__all__ = ["config_template"]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, int | float):
+        return repr(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def config_template(*, inputs: tuple[str, ...] = ("docs",)) -> str:
+    """Every stage section with every key, its help and its allowed values, as comments.
+
+    Only ``[ingest] inputs`` is set; every other key is commented out at its default, so the
+    file documents the defaults without pinning them.
+    """
+    lines = [
+        "# wenmai project file. Each [section] is a stage; every key is also a command-line",
+        "# option of that stage (min_df <-> --min-df), and the command line wins.",
+        "# Paths are relative to this file.",
+        "",
+        '# workdir = "work"',
+    ]
+    for stage in ORDER:
+        lines += ["", f"[{stage.NAME}]"]
+        for spec in P.specs(stage.Params):
+            allowed = ""
+            if spec.choices:
+                allowed = " Allowed: " + ", ".join(spec.choices) + "."
+            elif spec.min is not None or spec.max is not None:
+                lo = "" if spec.min is None else f"{spec.min:g}"
+                hi = "" if spec.max is None else f"{spec.max:g}"
+                allowed = f" Range: {lo}..{hi}."
+            for text in textwrap.wrap(spec.help + allowed, 94):
+                lines.append(f"# {text}")
+            if stage.NAME == "ingest" and spec.name == "inputs":
+                lines.append(f"inputs = {_toml_value(inputs)}")
+            elif spec.default is None:
+                lines.append(f"# {spec.name} =")
+            else:
+                lines.append(f"# {spec.name} = {_toml_value(spec.default)}")
+    return "\n".join(lines) + "\n"

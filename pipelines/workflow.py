@@ -1,0 +1,76 @@
+"""Whole-project operations: run the stages in order, report their state, find tables."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from pipelines import store
+from pipelines.config import Config, resolve_params
+from pipelines.errors import BadParams
+from pipelines.runner import StageResult, current_state, run_stage
+from pipelines.stages import ORDER, STAGES
+
+__all__ = ["run_all", "statuses", "resolve_table_name", "list_tables"]
+
+log = logging.getLogger("wenmai")
+
+
+def run_all(
+    config: Config,
+    workdir: Path,
+    *,
+    force: bool = False,
+    until: str | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[StageResult]:
+    """Run every stage in order (up to ``until``), skipping fresh ones unless ``force``."""
+    if until is not None and until not in STAGES:
+        raise BadParams(f"run: --until {until!r} is not a stage; choose from "
+                        + ", ".join(STAGES))
+    overrides = overrides or {}
+    results = []
+    for stage in ORDER:
+        params = resolve_params(stage, config, overrides.get(stage.NAME, {}))
+        results.append(run_stage(stage, workdir, params, force=force, root=config.base))
+        if stage.NAME == until:
+            break
+    return results
+
+
+def statuses(config: Config, workdir: Path) -> list[store.StageState]:
+    """Fresh / stale (with reasons) / missing for every stage, from manifests and inputs."""
+    return [current_state(stage, workdir, resolve_params(stage, config, {}), root=config.base)
+            for stage in ORDER]
+
+
+def list_tables(workdir: Path) -> list[str]:
+    """Names (``stage/table``) of the parquet tables present in the work folder."""
+    names = []
+    for stage in ORDER:
+        folder = Path(workdir) / stage.NAME
+        names.extend(f"{stage.NAME}/{p.stem}" for p in sorted(folder.glob("*.parquet")))
+    return names
+
+
+def resolve_table_name(workdir: Path, name: str) -> str:
+    """Accept ``stage/table`` or a bare table name that is unique in the work folder."""
+    if "/" in name:
+        return name
+    present = list_tables(workdir)
+    matches = [t for t in present if t.split("/", 1)[1] == name]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        known = ", ".join(present) or "none yet (run `wenmai run` first)"
+        raise BadParams(f"show: no table named {name!r} in {workdir}; tables: {known}")
+    raise BadParams(f"show: {name!r} is ambiguous; use one of " + ", ".join(matches))
+
+
+def head(table: pa.Table, rows: int) -> pa.Table:
+    """The first ``rows`` rows (all when ``rows`` is 0)."""
+    return table if rows <= 0 else table.slice(0, rows)
