@@ -23,8 +23,9 @@ setup: $(VENV)/.installed
 # The whole pipeline on data/sample; stages whose inputs and options did not change are skipped.
 demo: setup
 	$(WENMAI) run
+	$(WENMAI) report
 	$(WENMAI) status
-	@echo "tables and figures are in $(WORK)/ (figures in $(WORK)/figures/)"
+	@echo "tables are in $(WORK)/<stage>/, figures in $(WORK)/figures/, the report is $(WORK)/report.html"
 
 test: setup
 	$(BIN)/python -m pytest
@@ -52,6 +53,9 @@ $(WORK)/figures/manifest.json: $(WORK)/terms/terms.parquet $(WORK)/topics/model_
 	$(WENMAI) figures
 
 figures: $(WORK)/figures/manifest.json
+
+$(WORK)/report.html: $(WORK)/figures/manifest.json
+	$(WENMAI) report
 
 clean:
 	rm -rf $(WORK)
