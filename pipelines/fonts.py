@@ -75,3 +75,28 @@ def use_cjk_font() -> str:
         font_manager.fontManager.addfont(str(path))
     mpl.rcParams.update(cjk_rc())
     return FONT_FAMILY
+
+
+def css_font_face(text: str, family: str = "wenmai-cjk") -> str:
+    """A CSS @font-face with the shipped CJK font cut down to the characters of ``text``.
+
+    Embedding the font keeps an HTML page self-contained: it reads the same on a machine
+    without any Chinese font, where a browser would draw boxes.
+    """
+    import base64
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(cjk_font_path()), recalcTimestamp=False)
+    options = subset.Options()
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # keep the copyright and licence
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text + " ")
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f"@font-face{{font-family:\"{family}\";"
+            f"src:url(data:font/otf;base64,{data}) format(\"opentype\");}}")

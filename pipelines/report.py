@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 import re
 import tempfile
@@ -24,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines import __version__
+from pipelines.fonts import css_font_face
 from pipelines.store import read_manifest
 
 __all__ = ["STAGE_ORDER", "render_report", "write_report"]
@@ -211,30 +211,6 @@ def _network(workdir: Path, top: int = 20) -> str:
     return note + _table(columns, [[r[c] for c in columns] for r in rows])
 
 
-def _font_face(text: str) -> str:
-    """A CSS @font-face with the shipped CJK font cut down to the characters of ``text``.
-
-    Embedding the font keeps the page self-contained: it reads the same on a machine
-    without any Chinese font (a browser would draw boxes otherwise).
-    """
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
-    from pipelines.fonts import cjk_font_path
-
-    font = TTFont(str(cjk_font_path()), recalcTimestamp=False)
-    options = subset.Options()
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # keep the copyright and licence
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=text + " ")
-    subsetter.subset(font)
-    buf = io.BytesIO()
-    font.save(buf)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return ("@font-face{font-family:\"wenmai-cjk\";"
-            f"src:url(data:font/otf;base64,{data}) format(\"opentype\");}}")
-
-
 def render_report(workdir: Path) -> str:
     """Build the report page of a work folder.
 
@@ -258,7 +234,7 @@ def render_report(workdir: Path) -> str:
     visible = html.unescape(re.sub(r"<[^>]+>|data:[^\"]+", " ", body)) + title
     return ("<!DOCTYPE html>\n<html lang=\"zh-Hans\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-            f"<title>{title}</title><style>{_font_face(visible)}{CSS}</style></head><body>"
+            f"<title>{title}</title><style>{css_font_face(visible)}{CSS}</style></head><body>"
             "<h1>wenmai report <small>(文脉分析报告)</small></h1>"
             f"<p class='note'>Made by wenmai {html.escape(__version__)} from the work folder "
             f"<code>{html.escape(workdir.name)}</code>; each table below is read from "

@@ -114,13 +114,19 @@ def ldavis_html(fit: Fit, corpus: Corpus, lengths: np.ndarray,
     }
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
     title = html.escape(f"wenmai topics: {corpus.method} k={fit.k} (seed {seed})")
-    return _PAGE.replace("__TITLE__", title).replace("__DATA__", payload)
+    from pipelines.fonts import css_font_face
+
+    font = css_font_face(title + payload)
+    return (_PAGE.replace("__FONT__", font).replace("__TITLE__", title)
+            .replace("__DATA__", payload))
 
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>__TITLE__</title>
 <style>
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei",Arial,sans-serif;margin:16px;color:#222}
+__FONT__
+body{font-family:"wenmai-cjk","Noto Sans CJK SC","Microsoft YaHei",Arial,sans-serif;margin:16px;
+color:#222}
 #wrap{display:flex;gap:24px;flex-wrap:wrap}
 svg text{font-size:12px} .circle{fill:#1f77b4;fill-opacity:.35;stroke:#1f77b4;cursor:pointer}
 .circle.sel{fill:#d62728;stroke:#d62728} .ctl{margin:8px 0}
