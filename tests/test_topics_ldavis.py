@@ -47,6 +47,12 @@ def test_page_is_offline(page):
     assert "Topic 0" in page and "Topic 1" in page
 
 
+def test_page_embeds_the_chinese_font(page):
+    # without it a machine with no CJK font shows boxes instead of the Chinese terms
+    assert '@font-face{font-family:"wenmai-cjk";src:url(data:font/otf;base64,' in page
+    assert 'font-family:"wenmai-cjk"' in page.split("</style>")[0]
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_page_script_draws_map_and_bars(page, tmp_path):
     path = tmp_path / "ldavis.html"
