@@ -41,7 +41,10 @@ def show(app: App, table: str | None, rows: int, columns: str | None, fmt: str,
     config = app.config()
     workdir = app.workdir(config)
     if table is None:
-        for name in list_tables(workdir):
+        names = list_tables(workdir)
+        if not names:
+            click.echo(f"no tables in {workdir} yet; run `wenmai run` first")
+        for name in names:
             click.echo(name)
         return
     text = export_table(workdir, table, rows=rows, columns=columns, fmt=fmt, output=output)
