@@ -1,6 +1,7 @@
 """Benchmark the segment stage: SIGHAN 2005 accuracy and throughput on a large Chinese corpus.
 
-Usage: ``python bench/bench_segment.py [--backends rjieba,jieba] [--workers 1,2] [--skip-sighan]``
+Usage: ``python bench/bench_segment.py [--backends rjieba,jieba] [--workers 1,2] [--repeat 3]
+[--scale 1] [--skip-sighan] [--skip-throughput] [--root OTHER_CHECKOUT]``
 
 1. Accuracy: each backend (jieba's own dictionary, no domain dictionary, HMM on) segments
    the PKU and MSR test sets of the second SIGHAN bakeoff; precision, recall and F1 are
@@ -8,25 +9,39 @@ Usage: ``python bench/bench_segment.py [--backends rjieba,jieba] [--workers 1,2]
    the gold segmentation), plus recall of gold words missing from the training word list
    (OOV recall). The gold files are research-only and are read from ``../shared``, never
    copied into the project.
-2. Throughput: the segment stage (default params, domain dictionary and stopwords on) runs on
-   the 政府工作报告 collection (``gov-reports-wikisource-1954-2025``, the largest Chinese
-   corpus), with each worker count in a fresh process so peak RSS is its own.
+2. Throughput of the whole stage: the government work reports 1954-2017
+   (``gov-reports-1954-2017/govReports``, 49 documents, 3.11 MB of UTF-8 text) are ingested
+   once; then, in a fresh process per measurement (so peak RSS is its own), the runner runs
+   the segment stage with default params but the backend and workers: read
+   ``ingest/documents.parquet``, load the dictionary, segment, write both parquet tables and
+   the manifest. The time excludes only starting Python and importing wenmai and pyarrow
+   (``pyarrow.dataset``, which ``pq.read_table`` imports with pandas, costs 0.5 s). Each
+   backend/worker count is measured ``--repeat`` times; the median is shown with the
+   1-minute load average before each run (the machine may be shared), with the CPU seconds
+   of the process and of its workers (wall time on a busy machine says little about what
+   the workers could do on idle cores). ``--scale N`` repeats the documents N times, to see
+   the rate once fixed costs (dictionary load, simplemma's data) are spread over more text.
+   ``--root`` times another checkout of wenmai (e.g. an older commit) on the same documents.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpora"
 SIGHAN = SHARED / "icwb2-sighan2005-pku-msr"
-REPORTS = SHARED / "gov-reports-wikisource-1954-2025" / "government_work_reports.jsonl"
+REPORTS = SHARED / "gov-reports-1954-2017" / "govReports"
 
 
 def spans(words: list[str]) -> set[tuple[int, int]]:
@@ -82,26 +97,86 @@ def sighan(backend_name: str, corpus: str) -> dict[str, float]:
     return result
 
 
-def _one_run(backend: str, workers: int) -> dict:
-    """Segment the government work reports once in this process and measure it."""
+def ingest(workdir: Path) -> Path:
+    """Ingest the government work reports into ``workdir``; return the documents table."""
     sys.path.insert(0, str(ROOT))
-    from pipelines import segment
+    from pipelines import ingest as stage
+    from pipelines.runner import run_stage
 
-    docs = []
-    with REPORTS.open(encoding="utf-8") as fh:
-        for i, line in enumerate(fh):
-            docs.append((f"r{i}", json.loads(line)["content"]))
-    mb = sum(len(t.encode("utf-8")) for _, t in docs) / 1e6
-    settings = segment.settings_from_params(segment.Params(backend=backend))
-    start = time.perf_counter()
-    result = segment.segment_documents(docs, settings, workers=workers, min_docs_parallel=1)
-    seconds = time.perf_counter() - start
+    run_stage(stage, workdir, stage.Params(inputs=(str(REPORTS),)))
+    return workdir / "ingest" / "documents.parquet"
+
+
+def _one_run(root: Path, documents: Path, backend: str, workers: int) -> dict:
+    """Run the segment stage once in this process on ``documents`` and measure it."""
+    sys.path.insert(0, str(root))
+    import pyarrow.dataset  # noqa: F401  (pq.read_table imports it, and pandas: ~0.5 s)
+    import pyarrow.parquet as pq
+
+    from pipelines import runner, segment
+
+    texts = pq.read_table(documents, columns=["text"]).column("text").to_pylist()
+    mb = sum(len((t or "").encode("utf-8")) for t in texts) / 1e6
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "ingest").mkdir()
+        shutil.copy(documents, work / "ingest" / "documents.parquet")
+        params = segment.Params(backend=backend, workers=workers)
+        cpu = _cpu_seconds()
+        start = time.perf_counter()
+        runner.run_stage(segment, work, params, force=True)
+        seconds = time.perf_counter() - start
+        cpu = [after - before for before, after in zip(cpu, _cpu_seconds(), strict=True)]
+        tokens = pq.read_table(work / "segment" / "tokens.parquet", columns=["tokens"])
+        n_tokens = sum(len(t) for t in tokens.column("tokens").to_pylist())
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"backend": backend, "workers": workers, "documents": len(docs), "mb": mb,
-            "sentences": len(result.rows), "tokens": sum(len(r[3]) for r in result.rows),
-            "seconds": seconds, "mb_per_s": mb / seconds, "peak_rss_mb": own / 1024,
-            "peak_child_rss_mb": kids / 1024}
+    return {"backend": backend, "workers": workers, "documents": len(texts), "mb": mb,
+            "sentences": tokens.num_rows, "tokens": n_tokens,
+            "seconds": seconds, "mb_per_s": mb / seconds, "cpu_s": cpu[0], "child_cpu_s": cpu[1],
+            "peak_rss_mb": own / 1024, "peak_child_rss_mb": kids / 1024}
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds of this process and of its finished children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def scaled(documents: Path, times: int) -> Path:
+    """The documents table repeated ``times`` times (new doc ids), next to the original."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(documents)
+    ids = table.column("doc_id").to_pylist()
+    parts = [table.set_column(table.schema.get_field_index("doc_id"), "doc_id",
+                              pa.array([f"{d}-{k}" for d in ids])) for k in range(times)]
+    out = documents.with_name(f"documents_x{times}.parquet")
+    pq.write_table(pa.concat_tables(parts), out)
+    return out
+
+
+def throughput(root: Path, documents: Path, backend: str, workers: int, repeat: int) -> None:
+    """Time the stage ``repeat`` times in fresh processes; print each run and the median."""
+    runs = []
+    for _ in range(repeat):
+        load = os.getloadavg()[0]
+        proc = subprocess.run([sys.executable, __file__, "--child",
+                               f"{root}|{documents}|{backend}|{workers}"],
+                              check=True, capture_output=True, text=True)
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r["load"] = load
+        runs.append(r)
+        print(f"  {backend:8} {workers:7}  {r['mb']:6.2f}  {r['seconds']:7.2f}  "
+              f"{r['mb_per_s']:6.2f}  {r['cpu_s']:5.1f}/{r['child_cpu_s']:<5.1f}  "
+              f"{r['sentences']:9}  {r['tokens']:8}  "
+              f"{r['peak_rss_mb']:.0f}/{r['peak_child_rss_mb']:.0f}  {load:.2f}", flush=True)
+    med = statistics.median(r["seconds"] for r in runs)
+    print(f"= {backend:8} {workers:7}  median {med:.2f} s  {runs[0]['mb'] / med:.2f} MB/s "
+          f"(load {min(r['load'] for r in runs):.2f}-{max(r['load'] for r in runs):.2f})",
+          flush=True)
 
 
 def main() -> None:
@@ -109,12 +184,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="rjieba,jieba")
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement")
     parser.add_argument("--skip-sighan", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--scale", type=int, default=1,
+                        help="repeat the documents this many times (a larger corpus)")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="wenmai checkout whose segment stage is timed")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        backend, workers = args.child.split(":")
-        print(json.dumps(_one_run(backend, int(workers))))
+        root, documents, backend, workers = args.child.split("|")
+        print(json.dumps(_one_run(Path(root), Path(documents), backend, int(workers))))
         return
     if not SHARED.is_dir():
         raise SystemExit(f"{SHARED} not found; the benchmark needs the shared corpora")
@@ -125,15 +206,19 @@ def main() -> None:
             for corpus in ("pku", "msr"):
                 r = sighan(b, corpus)
                 print(f"{b:8} {corpus:6}  {r['precision']:.4f}  {r['recall']:.4f}  "
-                      f"{r['f1']:.4f}  {r['oov_recall']:.4f}  {r['seconds']:.1f}")
-    print("backend  workers  MB     seconds  MB/s   sentences  peak RSS MB (parent/children)")
-    for b in backends:
-        for w in (int(x) for x in args.workers.split(",")):
-            proc = subprocess.run([sys.executable, __file__, "--child", f"{b}:{w}"],
-                                  check=True, capture_output=True, text=True)
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
-            print(f"{b:8} {w:7}  {r['mb']:.2f}  {r['seconds']:7.1f}  {r['mb_per_s']:.3f}  "
-                  f"{r['sentences']:9}  {r['peak_rss_mb']:.0f}/{r['peak_child_rss_mb']:.0f}")
+                      f"{r['f1']:.4f}  {r['oov_recall']:.4f}  {r['seconds']:.1f}", flush=True)
+    if args.skip_throughput:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        documents = ingest(Path(tmp))
+        if args.scale > 1:
+            documents = scaled(documents, args.scale)
+        print(f"segment stage on {documents.name} of {REPORTS.name} ({args.root})")
+        print("  backend  workers  MB      seconds  MB/s    CPU s (parent/children)  sentences  "
+              "tokens    peak RSS MB (parent/children)  load")
+        for b in backends:
+            for w in (int(x) for x in args.workers.split(",")):
+                throughput(args.root.resolve(), documents, b, w, args.repeat)
 
 
 if __name__ == "__main__":

@@ -12,19 +12,31 @@ simplemma. See ``docs/segmentation.md`` for the details and where the two backen
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import multiprocessing
+import sys
+from bisect import bisect_left
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from pipelines.engine import map_partitions, partition, resolve_workers
+from pipelines.engine import map_partitions, resolve_workers
 from pipelines.errors import BadParams
 from pipelines.params import param
 from pipelines.resources import data_path
 from pipelines.segment_backends import BACKENDS
-from pipelines.segment_core import FILTERS, PartitionResult, Settings, segment_partition
+from pipelines.segment_core import (
+    FILTERS,
+    TOKENS_SCHEMA,
+    PartitionResult,
+    Segmenter,
+    Settings,
+    segment_partition,
+)
 from pipelines.segment_lexicon import load_stopwords, load_synonyms, load_user_dict
 
 __all__ = [
@@ -39,28 +51,27 @@ __all__ = [
     "external_inputs",
     "settings_from_params",
     "segment_documents",
+    "partition_by_size",
 ]
 
 NAME = "segment"
 INPUTS = ("ingest/documents",)
 OUTPUTS = ("tokens", "report")
 
-TOKENS_SCHEMA = pa.schema([
-    ("doc_id", pa.string()),
-    ("para_id", pa.int32()),
-    ("sent_id", pa.int32()),
-    ("tokens", pa.list_(pa.string())),
-    ("pos", pa.list_(pa.string())),
-    ("lang", pa.string()),
-])
 REPORT_SCHEMA = pa.schema([("kind", pa.string()), ("term", pa.string()), ("count", pa.int64())])
 SCHEMAS = {"tokens": TOKENS_SCHEMA, "report": REPORT_SCHEMA}
 
 DOMAIN_DICT = ("dicts", "education_policy.txt")
 DEFAULT_STOPWORDS = (("stopwords", "zh.txt"), ("stopwords", "en.txt"))
-#: Below this many documents the stage runs in-process even with workers > 1: starting
-#: worker processes (each loading the dictionary) costs more than it saves.
+#: With workers > 1 the stage runs in-process below this many documents *and* this many
+#: characters. Where worker processes are forked (Linux) they inherit the loaded segmenter
+#: and start in milliseconds, so they pay once the work split between them outweighs the
+#: dictionary load and lemmatiser data that every run needs anyway (about 0.5 s): from about
+#: 3 MB of Chinese for rjieba, 1 MB for jieba (ten times slower). Elsewhere (spawn)
+#: each worker first imports wenmai and loads the dictionary (about 2 s): SPAWN_MIN_CHARS.
 PARALLEL_MIN_DOCS = 200
+PARALLEL_MIN_CHARS = {"rjieba": 1_000_000, "jieba": 300_000}
+SPAWN_MIN_CHARS = 3_000_000
 #: How many out-of-dictionary words the report lists.
 REPORT_OOV = 50
 
@@ -123,26 +134,104 @@ def settings_from_params(params: Params) -> Settings:
                     lowercase=params.lowercase, presegmented=params.presegmented)
 
 
+def _can_fork() -> bool:
+    """True where worker processes may be forked (Linux; macOS forks unsafely)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def partition_by_size(docs: Sequence[tuple[str, str]], parts: int
+                      ) -> list[Sequence[tuple[str, str]]]:
+    """Split documents into at most ``parts`` contiguous, non-empty slices of similar text size.
+
+    >>> [len(p) for p in partition_by_size([("a", "x" * 9), ("b", "x"), ("c", "x" * 8)], 2)]
+    [1, 2]
+    """
+    cum = list(accumulate(len(text or "") + 1 for _, text in docs))
+    total = cum[-1] if cum else 0
+    cuts = [0]
+    parts = max(1, min(parts, len(docs)))
+    for k in range(1, parts):
+        target = total * k / parts
+        i = bisect_left(cum, target)  # document i reaches the target: cut before or after it
+        cut = i if target - (cum[i - 1] if i else 0) <= cum[i] - target else i + 1
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(len(docs))
+    return [docs[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+
+
+#: (segmenter, partitions) of the running forked map; forked workers inherit it.
+_FORKED: tuple[Segmenter, list[Sequence[tuple[str, str]]]] | None = None
+
+
+def _forked_partition(index: int) -> PartitionResult:
+    """Run in a forked worker: segment partition ``index`` with the inherited segmenter."""
+    assert _FORKED is not None
+    segmenter, parts = _FORKED
+    # glibc malloc has fork handlers; the table is built and sent back without pyarrow's
+    # allocator and thread pools, whose state the fork copied from the parent
+    return segmenter.run(list(parts[index]), pool=pa.system_memory_pool())
+
+
+def _map_forked(segmenter: Segmenter, parts: list[Sequence[tuple[str, str]]]
+                ) -> list[PartitionResult]:
+    """Partition 0 in this process, the others in forked workers that share the segmenter."""
+    import gc
+
+    global _FORKED
+    _FORKED = (segmenter, parts)
+    # objects that exist now are never collected in a worker, so its garbage collector does
+    # not touch (and copy) the pages it shares with this process
+    gc.freeze()
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=len(parts) - 1, mp_context=ctx) as pool:
+            futures = [pool.submit(_forked_partition, i) for i in range(1, len(parts))]
+            results = [segmenter.run(list(parts[0]))]
+            for i, fut in enumerate(futures, 2):
+                results.append(fut.result())
+                log.info("%s: %d/%d partitions done", NAME, i, len(parts))
+        return results
+    finally:
+        _FORKED = None
+        gc.unfreeze()
+
+
 def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, workers: int = 1,
-                      min_docs_parallel: int = PARALLEL_MIN_DOCS) -> PartitionResult:
+                      min_docs_parallel: int = PARALLEL_MIN_DOCS,
+                      min_chars_parallel: int | None = None) -> PartitionResult:
     """Segment ``(doc_id, text)`` pairs, in partitions over worker processes when it pays.
 
     Args:
         docs: The documents in table order.
         settings: Loaded settings.
         workers: Worker processes (0 = all cores).
-        min_docs_parallel: Fewer documents than this run in-process.
+        min_docs_parallel: From this many documents on, partitions run in parallel.
+        min_chars_parallel: From this many characters of text on, partitions run in parallel
+            (default: ``PARALLEL_MIN_CHARS`` of the backend where workers are forked, else
+            ``SPAWN_MIN_CHARS``).
 
     Returns:
         The merged result, rows in document order (identical for any ``workers``).
     """
     n = resolve_workers(workers)
-    parallel = n > 1 and len(docs) >= min_docs_parallel
-    # one partition per worker: each partition builds its own segmenter (dictionary load)
-    parts = partition(docs, n) if parallel else [docs]
-    merged = PartitionResult()
-    for res in map_partitions(segment_partition, parts, settings, workers=n, label=NAME):
-        merged.rows.extend(res.rows)
+    fork = _can_fork()
+    if min_chars_parallel is None:
+        min_chars_parallel = PARALLEL_MIN_CHARS[settings.backend] if fork else SPAWN_MIN_CHARS
+    chars = sum(len(text or "") for _, text in docs)
+    parallel = n > 1 and len(docs) > 1 and (len(docs) >= min_docs_parallel
+                                             or chars >= min_chars_parallel)
+    if not parallel:
+        return segment_partition(docs, settings)
+    parts = partition_by_size(docs, n)
+    if fork:
+        segmenter = Segmenter(settings)
+        segmenter.warm([text for _, text in docs])
+        results = _map_forked(segmenter, parts)
+    else:  # spawn: each worker builds its own segmenter
+        results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME)
+    merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
+    for res in results:
         merged.removed.update(res.removed)
         merged.oov.update(res.oov)
     return merged
@@ -153,10 +242,12 @@ def _report(result: PartitionResult, settings: Settings, domain_words: list[str]
     rows: list[tuple[str, str, int]] = [("removed", f, result.removed.get(f, 0)) for f in FILTERS]
     oov = sorted(result.oov.items(), key=lambda kv: (-kv[1], kv[0]))[:REPORT_OOV]
     rows += [("oov", w, c) for w, c in oov]
-    seen: Counter = Counter()
-    for row in result.rows:
-        seen.update(row[3])
-    rows += [("domain_unseen", w, 0) for w in sorted(set(domain_words)) if seen[w] == 0]
+    if domain_words:
+        import pyarrow.compute as pc
+
+        words = pc.list_flatten(result.table.column("tokens"))
+        seen = set(pc.unique(words).to_pylist()) if len(words) else set()
+        rows += [("domain_unseen", w, 0) for w in sorted(set(domain_words)) if w not in seen]
     kinds, terms, counts = zip(*rows, strict=True)
     return pa.table({"kind": list(kinds), "term": list(terms), "count": list(counts)},
                     schema=REPORT_SCHEMA)
@@ -185,11 +276,8 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     docs = list(zip(docs_table.column("doc_id").to_pylist(),
                     docs_table.column("text").to_pylist(), strict=True))
     result = segment_documents(docs, settings, workers=params.workers)
-    log.info("segment: %d documents -> %d sentences", len(docs), len(result.rows))
-    cols = list(zip(*result.rows, strict=True)) if result.rows else [[]] * 6
-    tokens = pa.table({name: list(col) for name, col in zip(TOKENS_SCHEMA.names, cols,
-                                                              strict=True)},
-                      schema=TOKENS_SCHEMA)
+    tokens = result.table.combine_chunks()
+    log.info("segment: %d documents -> %d sentences", len(docs), tokens.num_rows)
     domain = ([e.word for e in load_user_dict(data_path(*DOMAIN_DICT))]
               if params.use_domain_dict else [])
     return {"tokens": tokens, "report": _report(result, settings, domain)}

@@ -28,6 +28,16 @@ class Backend(Protocol):
     def tag(self, text: str) -> list[tuple[str, str]]:
         """Segment ``text`` into (word, POS tag) pairs."""
 
+    def tag_raw(self, text: str) -> list[tuple[str, str]]:
+        """(word, tag as the library gives it) pairs; :meth:`final_tag` turns it into the tag.
+
+        The words cover ``text`` exactly (white space included), and text is cut into blocks
+        at white space and punctuation that are segmented independently of each other.
+        """
+
+    def final_tag(self, word: str, tag: str) -> str:
+        """The tag :meth:`tag` gives a pair of :meth:`tag_raw`."""
+
     def cut_plain(self, text: str) -> list[str]:
         """Segment by the dictionary alone (no HMM), to check that a word stays whole."""
 
@@ -49,6 +59,7 @@ class _JiebaBackend:
         self._tok = jieba.Tokenizer()
         self._tok.initialize()
         self._pos = jieba.posseg.POSTokenizer(self._tok)
+        _memoise_hmm(self._pos)
 
     def add_word(self, word: str, freq: int | None, tag: str) -> None:
         self._tok.add_word(word, freq, tag)
@@ -56,13 +67,43 @@ class _JiebaBackend:
         self._pos.word_tag_tab[word] = tag
 
     def tag(self, text: str) -> list[tuple[str, str]]:
+        return self.tag_raw(text)
+
+    def tag_raw(self, text: str) -> list[tuple[str, str]]:
         return [(p.word, p.flag) for p in self._pos.cut(text, HMM=True)]
+
+    def final_tag(self, word: str, tag: str) -> str:
+        return tag
 
     def cut_plain(self, text: str) -> list[str]:
         return list(self._tok.cut(text, HMM=False))
 
     def has_word(self, word: str) -> bool:
         return self._tok.FREQ.get(word, 0) > 0
+
+
+def _memoise_hmm(pos: object) -> None:
+    """Memoise the POS-HMM of one ``POSTokenizer`` instance (two thirds of jieba's time).
+
+    posseg hands each run of characters that the dictionary does not cover to the private
+    ``__cut_detail``, which runs a Viterbi search whose result depends only on that string and
+    on jieba's fixed HMM tables; such runs repeat a lot ("的", names, short phrases), so the
+    instance's method is replaced by one that keeps each run's words. Nothing else changes,
+    and other jieba versions without that method are left alone.
+    """
+    name = "_POSTokenizer__cut_detail"
+    detail = getattr(pos, name, None)
+    if detail is None:
+        return
+    memo: dict[str, list] = {}
+
+    def cut_detail(text: str) -> list:
+        words = memo.get(text)
+        if words is None:
+            words = memo[text] = list(detail(text))
+        return words
+
+    setattr(pos, name, cut_detail)
 
 
 class _RjiebaBackend:
@@ -86,6 +127,12 @@ class _RjiebaBackend:
         # rjieba tags an unknown word with "" where jieba says "x"
         tags = self._user_tags
         return [(w, tags.get(w) or t or "x") for w, t in self._jb.tag(text, hmm=True)]
+
+    def tag_raw(self, text: str) -> list[tuple[str, str]]:
+        return self._jb.tag(text, hmm=True)
+
+    def final_tag(self, word: str, tag: str) -> str:
+        return self._user_tags.get(word) or tag or "x"
 
     def cut_plain(self, text: str) -> list[str]:
         return list(self._jb.cut(text, hmm=False))

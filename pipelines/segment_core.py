@@ -1,38 +1,78 @@
-"""Turn sentences into filtered token lists: the per-partition work of the segment stage.
+"""Turn documents into rows of filtered tokens: the per-partition work of the segment stage.
 
 :func:`segment_partition` is module-level so ``engine.map_partitions`` can run it in worker
 processes; each call builds its own :class:`Segmenter` (its own jieba/rjieba instance).
 
-Per sentence: English words are cut out by script (``segment_text.split_scripts``) and
-lemmatised with simplemma; the runs between go to the Chinese backend; synonym variants are
-merged into their canonical word; then filters drop, in this order, punctuation, numbers,
-stopwords, short tokens and tokens whose POS is not kept. The first filter that drops a
-token is the one counted in the report.
+Per sentence: English words are cut out by script and lemmatised with simplemma; the runs
+between go to the Chinese backend; synonym variants are merged into their canonical word;
+then filters drop, in this order, punctuation, numbers, stopwords, short tokens and tokens
+whose POS is not kept. The first filter that drops a token is the one counted in the report.
+
+How it is made fast without changing a result (see ``docs/segmentation.md``):
+
+* The backend is called once per run between English words of a *paragraph*, not per
+  sentence. Both backends cut text into blocks at white space and punctuation and segment
+  each block on its own, and a sentence ends only after an end mark or closing quote, or
+  after a full stop followed by white space or an English word, so the words are the same;
+  the word lengths give each word's offset, and the words are handed to the sentences they
+  lie in. If a word ever straddled a sentence end, that paragraph is segmented sentence by
+  sentence instead (the slow path, same results; ``Segmenter.by_sentence`` forces it).
+* Every decision is memoised per raw ``(word, tag)`` pair from the backend: kept as
+  (token, tag), dropped by a filter, or white space. The hot loop is C-level ``map`` over
+  dict lookups plus one list comprehension per sentence; the report counts come from one
+  ``Counter`` of those decisions.
+* Kept tokens go into flat lists and become a ``pyarrow`` table at the end (list arrays from
+  offsets), so no per-row Python list is built and workers send back Arrow buffers.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from itertools import accumulate
+from operator import itemgetter
+from typing import Any
+
+import pyarrow as pa
 
 from pipelines.segment_backends import build_backend
 from pipelines.segment_lexicon import DEFAULT_USER_TAG, DictEntry, Synonym
 from pipelines.segment_text import (
+    ASCII_LETTER,
     LATIN_WORD,
     has_han,
     is_number,
     is_punctuation,
     normalise_latin,
+    sentence_ends,
     sentence_lang,
-    split_scripts,
-    split_sentences,
 )
 
-__all__ = ["FILTERS", "Settings", "PartitionResult", "Segmenter", "segment_partition"]
+__all__ = ["FILTERS", "TOKENS_SCHEMA", "Settings", "PartitionResult", "Segmenter",
+           "segment_partition"]
 
 FILTERS = ("punctuation", "number", "stopword", "short", "pos")
+TOKENS_SCHEMA = pa.schema([
+    ("doc_id", pa.string()),
+    ("para_id", pa.int32()),
+    ("sent_id", pa.int32()),
+    ("tokens", pa.list_(pa.string())),
+    ("pos", pa.list_(pa.string())),
+    ("lang", pa.string()),
+])
 _ENG = "eng"
 _UNKNOWN = "un"
+# Tags of raw pairs that do not come from the backend (no backend gives a tag with a NUL).
+_LATIN = "\0latin"  # an English word as written in the text
+_PRESEG = "\0preseg"  # a white-space separated token of presegmented text
+#: Runs between English words up to this length (", ", " of ") are segmented once per run.
+_RUN_CACHE_LEN = 16
+_first = itemgetter(0)
+_second = itemgetter(1)
+
+Pair = tuple[str, str]
 
 
 @dataclass(frozen=True)
@@ -53,11 +93,29 @@ class Settings:
 
 @dataclass
 class PartitionResult:
-    """Token rows of one partition plus the counts the report needs."""
+    """Token table of one partition plus the counts the report needs."""
 
-    rows: list[tuple[str, int, int, list[str], list[str], str]] = field(default_factory=list)
+    table: pa.Table = field(default_factory=TOKENS_SCHEMA.empty_table)
     removed: Counter = field(default_factory=Counter)
     oov: Counter = field(default_factory=Counter)
+
+    @property
+    def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
+        """The token rows as ``(doc_id, para_id, sent_id, tokens, pos, lang)`` tuples."""
+        cols = [self.table.column(name).to_pylist() for name in TOKENS_SCHEMA.names]
+        return list(zip(*cols, strict=True))
+
+
+class _Memo(dict):
+    """A dict that computes a missing value with ``fn(key)`` and keeps it."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: Hashable) -> Any:
+        value = self[key] = self.fn(key)
+        return value
 
 
 class Segmenter:
@@ -70,8 +128,10 @@ class Segmenter:
             BadInputFile: a dictionary entry is still split by the backend.
         """
         self.s = settings
+        #: Call the backend sentence by sentence instead of once per paragraph: slower, same
+        #: results (the tests compare the two).
+        self.by_sentence = False
         self._lemmas: dict[str, str] = {}
-        self._reasons: dict[tuple[str, str], str | None] = {}
         # Chinese synonym words join the dictionary so the backend keeps them whole.
         known = {e.word for e in settings.entries}
         extra = []
@@ -81,10 +141,16 @@ class Segmenter:
                     extra.append(DictEntry(word, None, DEFAULT_USER_TAG, syn.source, syn.line))
                     known.add(word)
         self.backend = build_backend(settings.backend, settings.entries + tuple(extra))
+        self._tag_raw = self.backend.tag_raw
         self._stop = frozenset(w.lower() for w in settings.stopwords)
+        self._runs: dict[str, list[Pair]] = {}
+        self._norm = _Memo(self._normalise)  # raw pair -> (token, tag), None for white space
+        self._reason = _Memo(lambda pair: self._check(*pair))  # (token, tag) -> filter or None
+        # raw pair -> (token, tag) if kept, else the filter that drops it (None: white space)
+        self._info = _Memo(self._decide)
         self._syn: dict[tuple[str, ...], str] = {}
         for syn in settings.synonyms:
-            key = tuple(t for t, _ in self._raw(syn.variant))
+            key = tuple(p[0] for p in self._pairs(self._text_keys(syn.variant)))
             if key:
                 self._syn[key] = self._norm_canonical(syn.canonical)
         self._syn_max = max((len(k) for k in self._syn), default=0)
@@ -104,21 +170,67 @@ class Segmenter:
         self._lemmas[word] = out
         return out
 
-    def _raw(self, text: str) -> list[tuple[str, str]]:
-        """Tokens with tags before synonyms and filters (white space dropped)."""
-        if self.s.presegmented:
-            return [self._preseg_token(t) for t in text.split()]
-        out = []
-        for latin, piece in split_scripts(text):
-            if latin:
-                out.append((self._latin(piece), _ENG))
-                continue
-            for word, tag in self.backend.tag(piece):
-                if word.strip():
-                    out.append((word, tag))
-        return out
+    def warm(self, texts: list[str | None]) -> None:
+        """Normalise every English word of ``texts`` now, before workers are forked: they
+        share the lemmas and simplemma's data instead of each loading it (about 0.3 s)."""
+        if self.s.presegmented or not self.s.lemmatize:
+            return
+        for text in texts:
+            if text and ASCII_LETTER.search(text):
+                for word in LATIN_WORD.findall(text):
+                    self._latin(word)
 
-    def _preseg_token(self, token: str) -> tuple[str, str]:
+    def _run_keys(self, run: str) -> list[Pair]:
+        """Backend pairs of a run of text without English words (short runs memoised)."""
+        if len(run) > _RUN_CACHE_LEN:
+            return self._tag_raw(run)
+        keys = self._runs.get(run)
+        if keys is None:
+            keys = self._runs[run] = self._tag_raw(run)
+        return keys
+
+    def _text_keys(self, text: str) -> list[Pair]:
+        """Raw pairs of a text before synonyms and filters, covering it in order.
+
+        English words are ``(word as written, _LATIN)``, the runs between them are segmented
+        by the backend (white space included); presegmented text is split on white space.
+        """
+        if self.s.presegmented:
+            return [(t, _PRESEG) for t in text.split()]
+        keys: list[Pair] = []
+        pos = 0
+        for m in LATIN_WORD.finditer(text):
+            start = m.start()
+            if start > pos:
+                keys += self._run_keys(text[pos:start])
+            keys.append((m.group(), _LATIN))
+            pos = m.end()
+        if pos < len(text):
+            keys += self._run_keys(text[pos:] if pos else text)
+        return keys
+
+    def _normalise(self, key: Pair) -> Pair | None:
+        """The token and tag of a raw pair before filters; None for white space."""
+        word, tag = key
+        if tag == _LATIN:
+            return self._latin(word), _ENG
+        if tag == _PRESEG:
+            return self._preseg_token(word)
+        if not word.strip():
+            return None
+        return word, self.backend.final_tag(word, tag)
+
+    def _decide(self, key: Pair) -> Pair | str | None:
+        pair = self._norm[key]
+        if pair is None:
+            return None
+        return self._reason[pair] or pair
+
+    def _pairs(self, keys: list[Pair]) -> list[Pair]:
+        """Normalised pairs of raw pairs, white space dropped."""
+        return [p for p in map(self._norm.__getitem__, keys) if p is not None]
+
+    def _preseg_token(self, token: str) -> Pair:
         if LATIN_WORD.fullmatch(token):
             return self._latin(token), _ENG
         if is_punctuation(token):
@@ -127,10 +239,8 @@ class Segmenter:
             return token, "m"
         return token, _UNKNOWN
 
-    def _merge_synonyms(self, toks: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    def _merge_synonyms(self, toks: list[Pair]) -> list[Pair]:
         """Replace the longest matching variant sequences by their canonical word."""
-        if not self._syn:
-            return toks
         out, i = [], 0
         words = [t for t, _ in toks]
         while i < len(toks):
@@ -146,16 +256,8 @@ class Segmenter:
                 i += 1
         return out
 
-    def _drop_reason(self, tok: str, tag: str) -> str | None:
-        """The first filter that drops the token, or None to keep it (memoised per run)."""
-        key = (tok, tag)
-        if key in self._reasons:
-            return self._reasons[key]
-        reason = self._check(tok, tag)
-        self._reasons[key] = reason
-        return reason
-
     def _check(self, tok: str, tag: str) -> str | None:
+        """The first filter that drops the token, or None to keep it."""
         if is_punctuation(tok):
             return "punctuation"
         number = is_number(tok, tag)
@@ -170,34 +272,100 @@ class Segmenter:
             return "pos"
         return None
 
-    def sentence(self, text: str, result: PartitionResult) -> tuple[list[str], list[str]]:
-        """Segment and filter one sentence, adding its counts to ``result``.
+    def _is_oov(self, tok: str, tag: str) -> bool:
+        return (tag != _UNKNOWN and has_han(tok) and tok not in self._syn_out
+                and not self.backend.has_word(tok))
+
+    def _paragraph(self, para: str, ends: list[int]) -> tuple[list[Pair], list[int]]:
+        """Raw pairs of a paragraph and, for each piece (see ``sentence_ends``), the index
+        after its last pair."""
+        if not (self.s.presegmented or self.by_sentence):
+            keys = self._text_keys(para)
+            cum = list(accumulate([len(w) for w, _ in keys]))
+            if cum and cum[-1] == len(para):
+                cuts = [bisect_right(cum, e) for e in ends]
+                # the pair after each cut must start exactly at the piece end
+                if all(j == len(cum) or (cum[j - 1] if j else 0) == e
+                       for e, j in zip(ends, cuts, strict=True)):
+                    return keys, cuts
+        # piece by piece: presegmented text, or words that do not line up with the pieces
+        keys, cuts, start = [], [], 0
+        for end in ends:
+            keys += self._text_keys(para[start:end].strip())
+            cuts.append(len(keys))
+            start = end
+        return keys, cuts
+
+    def run(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None
+            ) -> PartitionResult:
+        """Segment documents given as ``(doc_id, text)`` pairs.
+
+        Args:
+            docs: The documents, in order.
+            pool: Arrow memory pool for the token table (default: pyarrow's).
 
         Returns:
-            The kept tokens and their tags.
+            The token table (rows in document order) and the report counts.
         """
-        tokens, tags = [], []
-        for tok, tag in self._merge_synonyms(self._raw(text)):
-            reason = self._drop_reason(tok, tag)
-            if reason is not None:
-                result.removed[reason] += 1
-                continue
-            tokens.append(tok)
-            tags.append(tag)
-            if (tag != _UNKNOWN and has_han(tok) and tok not in self._syn_out
-                    and not self.backend.has_word(tok)):
-                result.oov[tok] += 1
-        return tokens, tags
-
-    def run(self, docs: list[tuple[str, str]]) -> PartitionResult:
-        """Segment documents given as ``(doc_id, text)`` pairs."""
-        result = PartitionResult()
+        ids: list[str] = []
+        para_ids: list[int] = []
+        sent_ids: list[int] = []
+        langs: list[str] = []
+        flat: list[Pair] = []
+        offsets = [0]
+        # kept pairs, filter names (dropped) and None (white space) -> how often
+        counts: Counter = Counter()
+        info = self._info.__getitem__
+        synonyms = bool(self._syn)
         for doc_id, text in docs:
-            for sent in split_sentences(text or ""):
-                tokens, tags = self.sentence(sent.text, result)
-                if tokens:
-                    result.rows.append((doc_id, sent.para_id, sent.sent_id, tokens, tags,
-                                        sentence_lang(sent.text)))
+            sent_id = 0
+            for para_id, para in enumerate((text or "").split("\n")):
+                if not para or para.isspace():
+                    continue
+                ends = sentence_ends(para)
+                keys, cuts = self._paragraph(para, ends)
+                if not synonyms:
+                    keys = list(map(info, keys))
+                    counts.update(keys)
+                latin = ASCII_LETTER.search(para) is not None
+                start = i = 0
+                for end, j in zip(ends, cuts, strict=True):
+                    piece = para[start:end]
+                    if piece and not piece.isspace():
+                        if synonyms:
+                            merged = self._merge_synonyms(self._pairs(keys[i:j]))
+                            decided = [self._reason[p] or p for p in merged]
+                            counts.update(decided)
+                            kept = [p for p in decided if p.__class__ is tuple]
+                        else:
+                            kept = [p for p in keys[i:j] if p.__class__ is tuple]
+                        if kept:
+                            flat += kept
+                            offsets.append(len(flat))
+                            ids.append(doc_id)
+                            para_ids.append(para_id)
+                            sent_ids.append(sent_id)
+                            langs.append(sentence_lang(piece) if latin else "zh")
+                        sent_id += 1
+                    start, i = end, j
+        result = PartitionResult()
+        for value, n in counts.items():
+            if value.__class__ is str:
+                result.removed[value] += n
+            elif value is not None and self._is_oov(*value):
+                result.oov[value[0]] += n
+        words = pa.array(list(map(_first, flat)), pa.string(), memory_pool=pool)
+        tags = pa.array(list(map(_second, flat)), pa.string(), memory_pool=pool)
+        offs = pa.array(offsets, pa.int32(), memory_pool=pool)
+        list_type = TOKENS_SCHEMA.field("tokens").type
+        result.table = pa.Table.from_arrays([
+            pa.array(ids, pa.string(), memory_pool=pool),
+            pa.array(para_ids, pa.int32(), memory_pool=pool),
+            pa.array(sent_ids, pa.int32(), memory_pool=pool),
+            pa.ListArray.from_arrays(offs, words, type=list_type, pool=pool),
+            pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
+            pa.array(langs, pa.string(), memory_pool=pool),
+        ], schema=TOKENS_SCHEMA)
         return result
 
 
@@ -209,6 +377,6 @@ def segment_partition(docs: list[tuple[str, str]], settings: Settings) -> Partit
         settings: The loaded settings.
 
     Returns:
-        The token rows (doc_id, para_id, sent_id, tokens, pos, lang) and report counts.
+        The token table (doc_id, para_id, sent_id, tokens, pos, lang) and report counts.
     """
     return Segmenter(settings).run(docs)

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 __all__ = [
     "Sentence",
+    "sentence_ends",
     "split_sentences",
     "split_scripts",
     "LATIN_WORD",
+    "ASCII_LETTER",
     "sentence_lang",
     "is_punctuation",
     "is_number",
@@ -26,16 +28,24 @@ __all__ = [
 # A sentence ends after Chinese or ASCII end marks (with any closing quotes/brackets), after a
 # full stop followed by white space or the end of the line, or after a full stop glued to the
 # next capitalised word ("education.The focus", common in text extracted from PDFs).
+# Written as one character class first, so the regex engine skips quickly to candidates:
+#   [。！？!?；;…]+[”’"'」』）)》]*  |  \.+(?=\s|$)  |  (?<=[a-z])\.(?=[A-Z])
 _SENT_END = re.compile(
-    r"[。！？!?；;…]+[”’\"'」』）)》]*"
-    r"|\.+(?=\s|$)"
-    r"|(?<=[a-z])\.(?=[A-Z])"
+    r"[。！？!?；;….]"
+    r"(?:(?<=[^.])[。！？!?；;…]*[”’\"'」』）)》]*"
+    r"|(?<=\.)\.*(?=\s|$)"
+    r"|(?<=[a-z]\.)(?=[A-Z]))"
 )
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 #: An English word: letters and digits with at least one letter, joined by inner hyphens or
 #: apostrophes, so ``vocational``, ``COVID-19``, ``e-commerce``, ``5G`` and ``don't`` are kept.
-LATIN_WORD = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*")
+#: Same as ``[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*``, written with one
+#: character first so the regex engine skips quickly to candidates.
+LATIN_WORD = re.compile(r"[A-Za-z0-9](?:(?<=[A-Za-z])[A-Za-z0-9]*|[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*)"
+                        r"(?:[-'’][A-Za-z0-9]+)*")
+#: An ASCII letter: text without one holds no English word.
+ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 _NUMBER = re.compile(r"[+\-－]?[\d０-９]+(?:[.,．，:：/][\d０-９]+)*[%％‰]?")
 _CN_NUMERALS = set("〇○零一二三四五六七八九十百千万亿两几第半")
@@ -70,11 +80,24 @@ def split_sentences(text: str) -> list[Sentence]:
     out: list[Sentence] = []
     for para_id, para in enumerate(text.split("\n")):
         start = 0
-        for m in _SENT_END.finditer(para):
-            _add(out, para_id, para, start, m.end())
-            start = m.end()
-        _add(out, para_id, para, start, len(para))
+        for end in sentence_ends(para):
+            _add(out, para_id, para, start, end)
+            start = end
     return out
+
+
+def sentence_ends(para: str) -> list[int]:
+    """End offsets of the pieces a paragraph is cut into; the last one is ``len(para)``.
+
+    A piece runs from the previous end (or 0) to its end; :func:`split_sentences` strips each
+    piece and skips the blank ones.
+
+    >>> sentence_ends("好。 Yes! ok")
+    [2, 7, 10]
+    """
+    ends = [m.end() for m in _SENT_END.finditer(para)]
+    ends.append(len(para))
+    return ends
 
 
 def _add(out: list[Sentence], para_id: int, para: str, start: int, end: int) -> None:
