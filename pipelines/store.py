@@ -76,7 +76,8 @@ def read_table(workdir: Path, name: str, schema: pa.Schema | None = None) -> pa.
         hint = _PRODUCER.get(stage, f"wenmai {stage}")
         raise MissingInput(f"{path} does not exist; run `{hint}` first")
     try:
-        table = pq.read_table(path)
+        # ParquetFile.read avoids pq.read_table's import of pyarrow.dataset (~0.3 s a call)
+        table = pq.ParquetFile(path).read()
     except (pa.ArrowException, OSError) as err:
         raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun its stage "
                           "with --force") from err
