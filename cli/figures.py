@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from cli.options import App, echo_result, force_option, handle_errors, overrides_from, stage_options
+from cli.options import App, force_option, handle_errors, overrides_from, run_one, stage_options
 from pipelines import figures as stage
-from pipelines.config import resolve_params
-from pipelines.runner import run_stage
 
 __all__ = ["figures"]
 
@@ -26,7 +24,4 @@ def figures(app: App, force: bool, **options: object) -> None:
     Example:
       wenmai figures --top-n 40 --formats png,svg,pdf
     """
-    config = app.config()
-    workdir = app.workdir(config)
-    params = resolve_params(stage, config, overrides_from(stage.Params, options))
-    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)
+    run_one(app, stage, overrides_from(stage.Params, options), force=force)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from cli.options import App, echo_result, force_option, handle_errors, overrides_from, stage_options
+from cli.options import App, force_option, handle_errors, overrides_from, run_one, stage_options
 from pipelines import ingest as stage
-from pipelines.config import resolve_params
-from pipelines.runner import run_stage
 
 __all__ = ["ingest"]
 
@@ -29,10 +27,7 @@ def ingest(app: App, inputs: tuple[str, ...], force: bool, **options: object) ->
     Example:
       wenmai ingest reports/ "cases/*.html" --min-chars 50
     """
-    config = app.config()
-    workdir = app.workdir(config)
     overrides = overrides_from(stage.Params, options)
     if inputs:
         overrides["inputs"] = list(inputs)
-    params = resolve_params(stage, config, overrides)
-    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)
+    run_one(app, stage, overrides, force=force)

@@ -16,7 +16,7 @@ from pipelines.config import Config, load_config
 from pipelines.errors import BadParams, ConfigError, WenmaiError
 
 __all__ = ["App", "stage_options", "force_option", "handle_errors", "overrides_from",
-           "echo_result"]
+           "echo_result", "run_one"]
 
 log = logging.getLogger("wenmai")
 
@@ -142,3 +142,14 @@ def echo_result(result: Any, workdir: Path) -> None:
     for filename, record in sorted(result.outputs.items()):
         rows = f"  {record['rows']} rows" if "rows" in record else ""
         click.echo(f"  {workdir / result.stage / filename}{rows}")
+
+
+def run_one(app: App, stage: Any, overrides: dict[str, Any], *, force: bool) -> None:
+    """The recipe of every stage command: config, params with CLI overrides, run, report."""
+    from pipelines.config import resolve_params
+    from pipelines.runner import run_stage
+
+    config = app.config()
+    workdir = app.workdir(config)
+    params = resolve_params(stage, config, overrides)
+    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)
