@@ -83,7 +83,7 @@ def stage_options(params_cls: type, *, skip: Iterable[str] = ()) -> Callable:
 
 
 def overrides_from(params_cls: type, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The stage options the user actually set, paths made absolute against the cwd."""
+    """The stage options the user actually set (config resolves their paths against the cwd)."""
     out = {}
     for spec in P.specs(params_cls):
         value = kwargs.get(spec.name)

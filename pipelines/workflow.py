@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from pipelines import store
 from pipelines.config import Config, resolve_params
 from pipelines.errors import BadParams
@@ -69,8 +67,3 @@ def resolve_table_name(workdir: Path, name: str) -> str:
         known = ", ".join(present) or "none yet (run `wenmai run` first)"
         raise BadParams(f"show: no table named {name!r} in {workdir}; tables: {known}")
     raise BadParams(f"show: {name!r} is ambiguous; use one of " + ", ".join(matches))
-
-
-def head(table: pa.Table, rows: int) -> pa.Table:
-    """The first ``rows`` rows (all when ``rows`` is 0)."""
-    return table if rows <= 0 else table.slice(0, rows)
