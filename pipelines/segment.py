@@ -2,7 +2,8 @@
 
 Reads ``ingest/documents``; writes ``segment/tokens`` (one row per sentence that keeps at
 least one token) and ``segment/report`` (tokens removed per filter, frequent words missing
-from the dictionary, shipped domain terms never seen).
+from the dictionary, dictionary words the segmenter split or found inside longer words,
+English phrases joined, shipped domain terms never seen).
 
 Chinese is segmented by jieba's dictionary and precise mode (``rjieba`` by default, pure
 Python ``jieba`` as the reference), English words by a regular expression and lemmatised by
@@ -15,6 +16,7 @@ import logging
 import multiprocessing
 import sys
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -37,7 +39,13 @@ from pipelines.segment_core import (
     Settings,
     segment_partition,
 )
-from pipelines.segment_lexicon import load_stopwords, load_synonyms, load_user_dict
+from pipelines.segment_lexicon import (
+    checked_words,
+    count_occurrences,
+    load_stopwords,
+    load_synonyms,
+    load_user_dict,
+)
 
 __all__ = [
     "NAME",
@@ -72,8 +80,9 @@ DEFAULT_STOPWORDS = (("stopwords", "zh.txt"), ("stopwords", "en.txt"))
 PARALLEL_MIN_DOCS = 200
 PARALLEL_MIN_CHARS = {"rjieba": 1_000_000, "jieba": 300_000}
 SPAWN_MIN_CHARS = 3_000_000
-#: How many out-of-dictionary words the report lists.
+#: How many out-of-dictionary words, and how many joined English phrases, the report lists.
 REPORT_OOV = 50
+REPORT_PHRASES = 50
 
 log = logging.getLogger("wenmai")
 
@@ -98,6 +107,11 @@ class Params:
     lemmatize: bool = param(True, "Lemmatise English words (policies -> policy).")
     lowercase: bool = param(True, "Lower-case English words.")
     presegmented: bool = param(False, "Text is already segmented: split on spaces only.")
+    phrases: bool = param(False, "Join frequent English word pairs into one token (gensim "
+                          "Phrases), e.g. vocational_education.")
+    phrase_min_count: int = param(5, "Phrases: a pair must occur more often than this.", min=1)
+    phrase_threshold: float = param(10.0, "Phrases: score a pair must exceed, above 0 (gensim's "
+                                    "default scorer; higher joins fewer pairs).", min=0.0)
     workers: int = param(0, "Worker processes (0 = all cores).", min=0, key=False)
 
 
@@ -232,16 +246,35 @@ def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, worker
         results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME)
     merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
     for res in results:
-        merged.removed.update(res.removed)
-        merged.oov.update(res.oov)
+        for name in ("removed", "oov", "as_token", "inside"):
+            getattr(merged, name).update(getattr(res, name))
     return merged
 
 
-def _report(result: PartitionResult, settings: Settings, domain_words: list[str]) -> pa.Table:
-    """Rows: removed/<filter> counts, top out-of-dictionary words, unseen domain terms."""
+def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Items with a positive count, most frequent first, ties by term."""
+    return sorted(((w, c) for w, c in counts.items() if c > 0), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _dictionary_rows(result: PartitionResult, occurrences: dict[str, int]
+                     ) -> list[tuple[str, str, int]]:
+    """``split`` rows (occurrences cut across by the segmenter), then ``inside_longer`` rows."""
+    split = {w: n - result.as_token[w] - result.inside[w] for w, n in occurrences.items()}
+    return ([("split", w, c) for w, c in _by_count(split)]
+            + [("inside_longer", w, c) for w, c in _by_count(result.inside)])
+
+
+def _report(result: PartitionResult, domain_words: list[str], *,
+            occurrences: dict[str, int] | None = None, phrases: Counter | None = None
+            ) -> pa.Table:
+    """Rows: removed/<filter> counts, top out-of-dictionary words, split dictionary words,
+    joined phrases, unseen domain terms."""
     rows: list[tuple[str, str, int]] = [("removed", f, result.removed.get(f, 0)) for f in FILTERS]
-    oov = sorted(result.oov.items(), key=lambda kv: (-kv[1], kv[0]))[:REPORT_OOV]
-    rows += [("oov", w, c) for w, c in oov]
+    rows += [("oov", w, c) for w, c in _by_count(result.oov)[:REPORT_OOV]]
+    if occurrences:
+        rows += _dictionary_rows(result, occurrences)
+    if phrases:
+        rows += [("phrase", w, c) for w, c in _by_count(phrases)[:REPORT_PHRASES]]
     if domain_words:
         import pyarrow.compute as pc
 
@@ -265,19 +298,34 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
 
     Raises:
         BadInputFile: a dictionary, stopword or synonym file is malformed.
-        BadParams: the documents table lacks doc_id or text.
+        BadParams: the documents table lacks doc_id or text, or ``phrases`` is on with a
+            ``phrase_threshold`` of 0.
     """
     docs_table = tables["ingest/documents"]
     missing = [c for c in ("doc_id", "text") if c not in docs_table.column_names]
     if missing:
         raise BadParams(f"segment: documents table lacks {', '.join(missing)}; rerun "
                         "`wenmai ingest`")
+    if params.phrases and params.phrase_threshold <= 0:
+        raise BadParams(f"segment: phrase_threshold={params.phrase_threshold} must be above 0 "
+                        "(gensim's default scorer); use e.g. 10")
     settings = settings_from_params(params)
     docs = list(zip(docs_table.column("doc_id").to_pylist(),
                     docs_table.column("text").to_pylist(), strict=True))
     result = segment_documents(docs, settings, workers=params.workers)
     tokens = result.table.combine_chunks()
     log.info("segment: %d documents -> %d sentences", len(docs), tokens.num_rows)
+    phrases = None
+    if params.phrases:
+        from pipelines.segment_phrases import join_phrases
+
+        tokens, phrases = join_phrases(tokens, min_count=params.phrase_min_count,
+                                       threshold=params.phrase_threshold)
+        log.info("segment: %d English phrases joined", len(phrases))
+        result.table = tokens
+    checked = checked_words(settings.entries) if not settings.presegmented else ()
+    occurrences = count_occurrences((text for _, text in docs), checked)
     domain = ([e.word for e in load_user_dict(data_path(*DOMAIN_DICT))]
               if params.use_domain_dict else [])
-    return {"tokens": tokens, "report": _report(result, settings, domain)}
+    return {"tokens": tokens, "report": _report(result, domain, occurrences=occurrences,
+                                                phrases=phrases)}

@@ -20,7 +20,10 @@ How it is made fast without changing a result (see ``docs/segmentation.md``):
 * Every decision is memoised per raw ``(word, tag)`` pair from the backend: kept as
   (token, tag), dropped by a filter, or white space. The hot loop is C-level ``map`` over
   dict lookups plus one list comprehension per sentence; the report counts come from one
-  ``Counter`` of those decisions.
+  ``Counter`` of those decisions (the memo hands out one object per decision, so counting is
+  fast). A dropped word that is or holds a dictionary word is a :class:`_Drop` naming both the
+  filter and the word, so the same counts say how often each dictionary word was a word of the
+  backend (for the ``split`` rows of the report).
 * Kept tokens go into flat lists and become a ``pyarrow`` table at the end (list arrays from
   offsets), so no per-row Python list is built and workers send back Arrow buffers.
 """
@@ -38,7 +41,13 @@ from typing import Any
 import pyarrow as pa
 
 from pipelines.segment_backends import build_backend
-from pipelines.segment_lexicon import DEFAULT_USER_TAG, DictEntry, Synonym
+from pipelines.segment_lexicon import (
+    DEFAULT_USER_TAG,
+    DictEntry,
+    Synonym,
+    checked_words,
+    count_inside,
+)
 from pipelines.segment_text import (
     ASCII_LETTER,
     LATIN_WORD,
@@ -93,17 +102,33 @@ class Settings:
 
 @dataclass
 class PartitionResult:
-    """Token table of one partition plus the counts the report needs."""
+    """Token table of one partition plus the counts the report needs.
+
+    ``as_token`` and ``inside`` count, for each checked dictionary word, the backend's words
+    (before synonyms and filters) equal to it and its occurrences inside longer words.
+    """
 
     table: pa.Table = field(default_factory=TOKENS_SCHEMA.empty_table)
     removed: Counter = field(default_factory=Counter)
     oov: Counter = field(default_factory=Counter)
+    as_token: Counter = field(default_factory=Counter)
+    inside: Counter = field(default_factory=Counter)
 
     @property
     def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
         """The token rows as ``(doc_id, para_id, sent_id, tokens, pos, lang)`` tuples."""
         cols = [self.table.column(name).to_pylist() for name in TOKENS_SCHEMA.names]
         return list(zip(*cols, strict=True))
+
+
+class _Drop:
+    """The decision "dropped by filter ``reason``" for a word the split report needs."""
+
+    __slots__ = ("reason", "word")
+
+    def __init__(self, reason: str, word: str) -> None:
+        self.reason = reason
+        self.word = word
 
 
 class _Memo(dict):
@@ -155,6 +180,8 @@ class Segmenter:
                 self._syn[key] = self._norm_canonical(syn.canonical)
         self._syn_max = max((len(k) for k in self._syn), default=0)
         self._syn_out = set(self._syn.values())
+        #: dictionary words whose splits the report counts (none for presegmented text)
+        self.checked = frozenset() if settings.presegmented else checked_words(settings.entries)
 
     def _norm_canonical(self, word: str) -> str:
         if LATIN_WORD.fullmatch(word):
@@ -220,11 +247,17 @@ class Segmenter:
             return None
         return word, self.backend.final_tag(word, tag)
 
-    def _decide(self, key: Pair) -> Pair | str | None:
+    def _decide(self, key: Pair) -> Pair | str | _Drop | None:
         pair = self._norm[key]
         if pair is None:
             return None
-        return self._reason[pair] or pair
+        reason = self._reason[pair]
+        if reason is None:
+            return pair
+        word = pair[0]
+        if self.checked and len(word) > 1 and has_han(word):  # it may be or hold a checked word
+            return _Drop(reason, word)
+        return reason
 
     def _pairs(self, keys: list[Pair]) -> list[Pair]:
         """Normalised pairs of raw pairs, white space dropped."""
@@ -313,10 +346,13 @@ class Segmenter:
         langs: list[str] = []
         flat: list[Pair] = []
         offsets = [0]
-        # kept pairs, filter names (dropped) and None (white space) -> how often
+        # decisions -> how often: kept pairs, filter names or _Drop (dropped), None (space)
         counts: Counter = Counter()
         info = self._info.__getitem__
         synonyms = bool(self._syn)
+        # with synonyms, counts are of decisions after the merge; the backend's raw pairs are
+        # counted apart for the split report
+        raw: Counter | None = Counter() if synonyms and self.checked else None
         for doc_id, text in docs:
             sent_id = 0
             for para_id, para in enumerate((text or "").split("\n")):
@@ -327,6 +363,8 @@ class Segmenter:
                 if not synonyms:
                     keys = list(map(info, keys))
                     counts.update(keys)
+                elif raw is not None:
+                    raw.update(keys)
                 latin = ASCII_LETTER.search(para) is not None
                 start = i = 0
                 for end, j in zip(ends, cuts, strict=True):
@@ -352,8 +390,17 @@ class Segmenter:
         for value, n in counts.items():
             if value.__class__ is str:
                 result.removed[value] += n
+            elif value.__class__ is _Drop:
+                result.removed[value.reason] += n
             elif value is not None and self._is_oov(*value):
                 result.oov[value[0]] += n
+        if self.checked:
+            words: Counter = Counter()  # backend words (filtered or not) -> how often
+            for value, n in ((info(k), n) for k, n in raw.items()) if synonyms else counts.items():
+                if value is not None and value.__class__ is not str:  # str: no checked word
+                    words[value.word if value.__class__ is _Drop else value[0]] += n
+            result.as_token.update({w: words[w] for w in self.checked if w in words})
+            result.inside.update(count_inside(words, self.checked))
         words = pa.array(list(map(_first, flat)), pa.string(), memory_pool=pool)
         tags = pa.array(list(map(_second, flat)), pa.string(), memory_pool=pool)
         offs = pa.array(offsets, pa.int32(), memory_pool=pool)
