@@ -53,8 +53,9 @@ class Fit:
         doc_topic: ``n_units x k`` array, each row sums to 1 (held-out units are inferred).
         perplexity: exp(-log-likelihood per word), natural log, on the held-out units (or
             in-sample when none are held out); tomotopy uses the log-likelihood of ``infer``
-            (or its ``perplexity`` in-sample), gensim its per-word variational bound, so values
-            compare across k within one backend, not across backends. None for NMF.
+            over the held-out words seen in training (it cannot score the others), or its
+            ``perplexity`` in-sample; gensim its per-word variational bound, so values compare
+            across k within one backend, not across backends. None for NMF.
         loglik: Per-word log-likelihood on the training units (tomotopy ``ll_per_word``, gensim
             ``bound() / words``), reported as the Griffiths2004 column (the R package uses the
             harmonic-mean log-likelihood of Gibbs samples; higher is better); None for NMF.
@@ -150,8 +151,9 @@ def _fit_tomotopy(corpus: Corpus, k: int, seed: int) -> Fit:
                                  parallel=tp.ParallelScheme.NONE)
         for i, dist in zip(held_idx, dists, strict=True):
             doc_topic[i] = dist
-        n_words = sum(len(corpus.units[i]) for i in held_idx)
-        perplexity = float(np.exp(-np.sum(lls) / n_words))
+        # make_doc drops words no training unit has; they add nothing to lls, so don't count them
+        n_words = sum(len(doc) for doc in docs)
+        perplexity = float(np.exp(-np.sum(lls) / n_words)) if n_words else float("nan")
     else:
         perplexity = float(model.perplexity)
     return Fit(k, seed, _normalise_rows(topic_term), _normalise_rows(doc_topic), perplexity,

@@ -245,3 +245,24 @@ def test_empty_and_tiny_corpora():
     tiny = {**tables, "segment/tokens": tables["segment/tokens"].slice(0, 4)}
     with pytest.raises(EmptyCorpus, match="only 2 documents keep a term"):
         topics.compute(tiny, _params(min_df=1, max_df=1.0))
+
+
+def test_held_out_perplexity_skips_words_unseen_in_training():
+    import math
+
+    from pipelines.topics_lda import Corpus, fit_task, holdout_mask
+
+    units = [tuple(EDU[(i + j) % 6] for j in range(4)) if i % 2 else
+             tuple(POV[(i + j) % 6] for j in range(4)) for i in range(24)]
+    held = [i for i, h in enumerate(holdout_mask(24, 0.1, 7)) if h]
+    assert len(held) == 2
+    # the same corpus, but one held-out unit also has a word no training unit has: tomotopy
+    # cannot score it, so it must not dilute the per-word log-likelihood
+    extra = list(units)
+    extra[held[0]] = units[held[0]] + ("未见词",)
+    vocab = tuple(sorted(set(EDU) | set(POV)))
+    plain = fit_task((2, 7, False), Corpus(vocab, tuple(units), "lda", "tomotopy", 50, 1, 0.1))
+    with_unseen = fit_task((2, 7, False), Corpus(tuple(sorted(vocab + ("未见词",))), tuple(extra),
+                                                 "lda", "tomotopy", 50, 1, 0.1))
+    assert math.isfinite(plain.perplexity) and plain.perplexity > 1
+    assert with_unseen.perplexity == plain.perplexity
