@@ -222,9 +222,23 @@ def topic_trends(trends: pa.Table, topic_terms: pa.Table, *, method: str, k: int
     fig = _figure(7.5, 4.2)
     ax = fig.add_subplot()
     if len(years) >= 3:
-        ax.stackplot(years, series, labels=names, colors=colors, linewidth=0.3,
-                     edgecolor="white")
-        ax.set_xlim(years[0], years[-1])
+        # Years without documents stay blank: one stacked area per run of consecutive years,
+        # so no slope is drawn across a gap the data do not cover.
+        for number, run in enumerate(_consecutive_runs(years)):
+            index = [years.index(y) for y in run]
+            values = [[s[i] for i in index] for s in series]
+            labels = names if number == 0 else None
+            if len(run) == 1:
+                bottom = 0.0
+                for value, name, color in zip((v[0] for v in values), names, colors,
+                                              strict=True):
+                    ax.bar(run, [value], bottom=bottom, width=0.8, color=color,
+                           label=name if labels else None)
+                    bottom += value
+            else:
+                ax.stackplot(run, values, labels=labels or (), colors=colors, linewidth=0.3,
+                             edgecolor="white")
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
     else:
         bottom = [0.0] * len(years)
         for values, name, color in zip(series, names, colors, strict=True):
@@ -239,6 +253,21 @@ def topic_trends(trends: pa.Table, topic_terms: pa.Table, *, method: str, k: int
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1 if len(topics) <= 16 else 2,
               fontsize=7)
     return fig
+
+
+def _consecutive_runs(years: list[int]) -> list[list[int]]:
+    """Split sorted years into runs without gaps.
+
+    >>> _consecutive_runs([1954, 1955, 1957, 1960, 1961])
+    [[1954, 1955], [1957], [1960, 1961]]
+    """
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return runs
 
 
 def _legend_names(rows: list[dict[str, Any]], topics: list[int]) -> list[str]:

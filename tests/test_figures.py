@@ -232,3 +232,23 @@ def test_spread_labels_separates_stacked_labels_along_the_smaller_overlap():
     assert ay == pytest.approx(-by)
     assert abs(ay - by) >= 13 * 10 / 72
     assert out["x"] == (10.0, 10.0)
+
+
+def test_topic_trends_leave_years_without_documents_blank():
+    from matplotlib.collections import PolyCollection
+
+    from pipelines.figures_plots import _consecutive_runs, topic_trends
+
+    assert _consecutive_runs([1954, 1955, 1957, 1960, 1961]) == [[1954, 1955], [1957],
+                                                                  [1960, 1961]]
+    rows = [{"method": "lda", "k": 2, "year": y, "topic": t, "share": 0.5, "n_docs": 1,
+             "label": f"Topic {t}"} for y in (2000, 2001, 2005, 2009, 2010) for t in (0, 1)]
+    terms = pa.Table.from_pylist([{"method": "lda", "k": 2, "topic": t, "rank": 1,
+                                   "term": w, "weight": 0.1, "label": f"Topic {t}"}
+                                  for t, w in ((0, "教育"), (1, "扶贫"))])
+    fig = topic_trends(pa.Table.from_pylist(rows), terms, method="lda", k=2)
+    ax = fig.axes[0]
+    areas = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(areas) == 4  # two runs (2000-01, 2009-10) x two topics; 2005 stands alone
+    assert len(ax.patches) == 2  # 2005 as one stacked bar of two topics, no slope to it
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["T0 教育", "T1 扶贫"]
