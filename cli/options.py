@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +119,10 @@ def handle_errors(stage: str) -> Callable:
                 raise click.ClickException(str(err)) from err
             except click.ClickException:
                 raise
+            except BrokenPipeError:
+                # the reader (`| head`) left; the work is done, so leave quietly
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(0)
             except KeyboardInterrupt:
                 raise click.ClickException(f"{stage}: interrupted; outputs of the stage that "
                                            "was running were not replaced") from None
