@@ -5,15 +5,13 @@ from __future__ import annotations
 import click
 
 from cli.options import App, echo_result, force_option, handle_errors
+from pipelines.stages import STAGES
 
 __all__ = ["run"]
 
-STAGE_NAMES = ("ingest", "segment", "terms", "topics", "network", "figures")
-
-
 @click.command("run")
 @force_option
-@click.option("--until", type=click.Choice(STAGE_NAMES), help="Stop after this stage.")
+@click.option("--until", type=click.Choice(list(STAGES)), help="Stop after this stage.")
 @click.pass_obj
 @handle_errors("run")
 def run(app: App, force: bool, until: str | None) -> None:

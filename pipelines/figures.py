@@ -1,6 +1,6 @@
 """Thesis figures from the analysis tables, as PNG (300 dpi), SVG and optionally PDF.
 
-Reads ``ingest/documents``, ``terms/terms``, ``topics/model_selection``,
+Reads ``terms/terms``, ``topics/model_selection``,
 ``topics/topic_terms``, ``topics/topic_trends``, ``network/nodes`` and ``network/edges``.
 Writes no tables, only files in ``work/figures/``, each as ``<name>.<format>``:
 
@@ -39,7 +39,8 @@ __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "Params", "compute
            "choose_model", "save_figure", "figure_style"]
 
 NAME = "figures"
-INPUTS = ("ingest/documents", "terms/terms", "topics/model_selection", "topics/topic_terms",
+# not ingest/documents: no figure needs the texts, and years arrive through topic_trends
+INPUTS = ("terms/terms", "topics/model_selection", "topics/topic_terms",
           "topics/topic_trends", "network/nodes", "network/edges")
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}

@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipelines import __version__
 from pipelines.fonts import css_font_face
-from pipelines.store import read_manifest
+from pipelines.store import read_manifest, read_table, table_path
 
 __all__ = ["STAGE_ORDER", "render_report", "write_report"]
 
@@ -60,8 +59,9 @@ figcaption{color:#555;font-size:.9em}
 
 def _read(workdir: Path, name: str, columns: list[str] | None = None) -> pa.Table | None:
     """A table of the work folder (only ``columns`` if given), or None if not written yet."""
-    path = workdir / f"{name}.parquet"
-    return pq.read_table(path, columns=columns) if path.exists() else None
+    if not table_path(workdir, name).exists():
+        return None
+    return read_table(workdir, name, columns=columns)
 
 
 def _esc(value: Any) -> str:

@@ -39,10 +39,6 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.json"
-_PRODUCER = {"ingest": "wenmai ingest", "segment": "wenmai segment", "terms": "wenmai terms",
-             "topics": "wenmai topics", "network": "wenmai network", "figures": "wenmai figures"}
-
-
 def table_path(workdir: Path, name: str) -> Path:
     """Map ``"stage/table"`` to its parquet path (names with an extension map as they are)."""
     stage, _, rest = name.partition("/")
@@ -63,8 +59,9 @@ def check_schema(table: pa.Table, schema: pa.Schema, *, name: str) -> None:
             raise SchemaError(f"table {name}: column {f.name} is {actual}, expected {f.type}")
 
 
-def read_table(workdir: Path, name: str, schema: pa.Schema | None = None) -> pa.Table:
-    """Read one table, checking ``schema`` if given.
+def read_table(workdir: Path, name: str, schema: pa.Schema | None = None, *,
+               columns: list[str] | None = None) -> pa.Table:
+    """Read one table (only ``columns`` if given), checking ``schema`` if given.
 
     Raises:
         MissingInput: the file does not exist (the message names the command that makes it).
@@ -73,11 +70,10 @@ def read_table(workdir: Path, name: str, schema: pa.Schema | None = None) -> pa.
     path = table_path(workdir, name)
     if not path.exists():
         stage = name.split("/")[0]
-        hint = _PRODUCER.get(stage, f"wenmai {stage}")
-        raise MissingInput(f"{path} does not exist; run `{hint}` first")
+        raise MissingInput(f"{path} does not exist; run `wenmai {stage}` first")
     try:
         # ParquetFile.read avoids pq.read_table's import of pyarrow.dataset (~0.3 s a call)
-        table = pq.ParquetFile(path).read()
+        table = pq.ParquetFile(path).read(columns=columns)
     except (pa.ArrowException, OSError) as err:
         raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun its stage "
                           "with --force") from err
