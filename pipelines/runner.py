@@ -3,13 +3,16 @@
 Every stage module provides ``NAME``, ``INPUTS`` (table names it reads), ``OUTPUTS`` (table
 names it always writes), ``SCHEMAS`` (output table -> ``pyarrow.Schema``), a frozen ``Params``
 dataclass, ``compute(tables, params)`` and, if it reads files other than tables (raw
-documents, user dictionaries), ``external_inputs(params) -> list[Path]``.
+documents, user dictionaries), ``external_inputs(params) -> list[Path]``. A stage may also
+provide ``prepare(params)``, which loads what ``compute`` will need (a dictionary, a model)
+in a thread while the runner reads the input tables.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -101,6 +104,22 @@ def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path |
     return store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
 
 
+def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any]:
+    """The stage's input tables, read while its ``prepare(params)`` (if any) runs in a thread.
+
+    Reading parquet releases the GIL, so the two overlap (segment: rjieba's dictionary, 0.1 s,
+    loads while the documents are read).
+    """
+    prepare = getattr(stage, "prepare", None)
+    if prepare is None:
+        return {name: store.read_table(workdir, name) for name in stage.INPUTS}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.NAME}-prepare") as pool:
+        ready = pool.submit(prepare, params)
+        tables = {name: store.read_table(workdir, name) for name in stage.INPUTS}
+        ready.result()  # re-raises what prepare raised
+    return tables
+
+
 def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = False,
               root: Path | None = None) -> StageResult:
     """Run one stage unless it is fresh; write outputs atomically, then the manifest.
@@ -123,7 +142,7 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     reasons = ["--force"] if force and state.state == "fresh" else state.reasons
     log.info("%s: running (%s)", stage.NAME, "; ".join(reasons))
     started = time.time()
-    tables = {name: store.read_table(workdir, name) for name in stage.INPUTS}
+    tables = _read_inputs(stage, workdir, params)
     outputs = stage.compute(tables, params)
     written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}))
     finished = time.time()

@@ -40,8 +40,6 @@ from pipelines.segment_core import (
     segment_partition,
 )
 from pipelines.segment_lexicon import (
-    checked_words,
-    count_occurrences,
     load_stopwords,
     load_synonyms,
     load_user_dict,
@@ -57,6 +55,7 @@ __all__ = [
     "Params",
     "compute",
     "external_inputs",
+    "prepare",
     "settings_from_params",
     "segment_documents",
     "partition_by_size",
@@ -146,6 +145,17 @@ def settings_from_params(params: Params) -> Settings:
                     keep_pos=params.keep_pos, min_length=params.min_length,
                     keep_numbers=params.keep_numbers, lemmatize=params.lemmatize,
                     lowercase=params.lowercase, presegmented=params.presegmented)
+
+
+def prepare(params: Params) -> None:
+    """Load what every run needs, in a thread while the runner reads the documents: rjieba's
+    dictionary (which ``import rjieba`` builds) and simplemma's English data."""
+    if params.backend == "rjieba":
+        import rjieba  # noqa: F401
+    if params.lemmatize and not params.presegmented:
+        from pipelines.segment_text import english_lemmatizer
+
+        english_lemmatizer()
 
 
 def _can_fork() -> bool:
@@ -239,14 +249,12 @@ def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, worker
         return segment_partition(docs, settings)
     parts = partition_by_size(docs, n)
     if fork:
-        segmenter = Segmenter(settings)
-        segmenter.warm([text for _, text in docs])
-        results = _map_forked(segmenter, parts)
+        results = _map_forked(Segmenter(settings), parts)
     else:  # spawn: each worker builds its own segmenter
         results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME)
     merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
     for res in results:
-        for name in ("removed", "oov", "as_token", "inside"):
+        for name in ("removed", "oov", "as_token", "inside", "occurrences"):
             getattr(merged, name).update(getattr(res, name))
     return merged
 
@@ -323,8 +331,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
                                        threshold=params.phrase_threshold)
         log.info("segment: %d English phrases joined", len(phrases))
         result.table = tokens
-    checked = checked_words(settings.entries) if not settings.presegmented else ()
-    occurrences = count_occurrences((text for _, text in docs), checked)
+    occurrences = result.occurrences
     domain = ([e.word for e in load_user_dict(data_path(*DOMAIN_DICT))]
               if params.use_domain_dict else [])
     return {"tokens": tokens, "report": _report(result, domain, occurrences=occurrences,

@@ -2,15 +2,17 @@
 
 Both use jieba's dictionary and precise mode with HMM new-word discovery, and both tag with
 jieba's (ICTCLAS-style) tagset. Each call of :func:`build_backend` makes a fresh segmenter
-instance with the user dictionaries loaded into it; the process-wide ``jieba.cut`` /
-``rjieba.cut`` singletons are never touched, so one run's words never leak into another.
+instance with the user dictionaries loaded into it, so one run's words never leak into
+another; ``jieba.cut`` is never touched, and rjieba's import-time instance serves only the
+first segmenter of a process (see ``_fresh_rjieba``).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from pipelines.errors import BadInputFile, BadParams
 from pipelines.segment_lexicon import DictEntry
@@ -44,11 +46,20 @@ class Backend(Protocol):
     def has_word(self, word: str) -> bool:
         """True if ``word`` is in the dictionary (base or user)."""
 
+    #: Segment ``text`` into the words of :meth:`tag_raw` without tags, where a word's tag
+    #: depends on the word alone (then :meth:`word_tag` gives it); None otherwise.
+    cut_words: Callable[[str], list[str]] | None
+
+    def word_tag(self, word: str) -> str | None:
+        """The raw tag of ``word`` if tagging it alone keeps it whole, else None."""
+
 
 class _JiebaBackend:
     """jieba (pure Python), with its own ``Tokenizer`` and ``POSTokenizer``."""
 
     name = "jieba"
+    #: posseg's HMM tags a word it found by the context it is in
+    cut_words = None
 
     def __init__(self) -> None:
         import jieba
@@ -81,6 +92,9 @@ class _JiebaBackend:
     def has_word(self, word: str) -> bool:
         return self._tok.FREQ.get(word, 0) > 0
 
+    def word_tag(self, word: str) -> str | None:
+        return None
+
 
 def _memoise_hmm(pos: object) -> None:
     """Memoise the POS-HMM of one ``POSTokenizer`` instance (two thirds of jieba's time).
@@ -112,9 +126,10 @@ class _RjiebaBackend:
     name = "rjieba"
 
     def __init__(self) -> None:
-        import rjieba
-
-        self._jb = rjieba.Jieba()
+        self._jb = _fresh_rjieba()
+        # jieba-rs tags after cutting, each word by the dictionary (else "eng", "m" or "x" by
+        # its characters), so a word has one tag wherever it is
+        self.cut_words = functools.partial(self._jb.cut, hmm=True)
 
         # rjieba keeps the base dictionary's tag when a user entry re-tags a known word
         self._user_tags: dict[str, str] = {}
@@ -139,6 +154,32 @@ class _RjiebaBackend:
 
     def has_word(self, word: str) -> bool:
         return bool(self._jb.has_word(word))
+
+    def word_tag(self, word: str) -> str | None:
+        pairs = self._jb.tag(word, hmm=True)
+        return pairs[0][1] if len(pairs) == 1 else None
+
+
+#: Whether this process has handed out the instance ``import rjieba`` builds.
+_RJIEBA_DEFAULT_TAKEN = False
+
+
+def _fresh_rjieba() -> Any:
+    """A ``rjieba.Jieba`` no other segmenter has used.
+
+    ``import rjieba`` builds an instance for its module-level functions (0.08 s, a fifth of
+    a run on 3 MB); the first segmenter of a process takes that one instead of building a
+    second, later ones get new instances. wenmai never calls the module-level functions
+    (``rjieba.cut``), which see the first segmenter's user words.
+    """
+    global _RJIEBA_DEFAULT_TAKEN
+    import rjieba
+
+    default = getattr(rjieba, "_DEFAULT_JIEBA", None)
+    if not _RJIEBA_DEFAULT_TAKEN and isinstance(default, rjieba.Jieba):
+        _RJIEBA_DEFAULT_TAKEN = True
+        return default
+    return rjieba.Jieba()
 
 
 def build_backend(name: str, entries: Iterable[DictEntry], *, check: bool = True) -> Backend:

@@ -8,34 +8,21 @@ between go to the Chinese backend; synonym variants are merged into their canoni
 then filters drop, in this order, punctuation, numbers, stopwords, short tokens and tokens
 whose POS is not kept. The first filter that drops a token is the one counted in the report.
 
-How it is made fast without changing a result (see ``docs/segmentation.md``):
-
-* The backend is called once per run between English words of a *paragraph*, not per
-  sentence. Both backends cut text into blocks at white space and punctuation and segment
-  each block on its own, and a sentence ends only after an end mark or closing quote, or
-  after a full stop followed by white space or an English word, so the words are the same;
-  the word lengths give each word's offset, and the words are handed to the sentences they
-  lie in. If a word ever straddled a sentence end, that paragraph is segmented sentence by
-  sentence instead (the slow path, same results; ``Segmenter.by_sentence`` forces it).
-* Every decision is memoised per raw ``(word, tag)`` pair from the backend: kept as
-  (token, tag), dropped by a filter, or white space. The hot loop is C-level ``map`` over
-  dict lookups plus one list comprehension per sentence; the report counts come from one
-  ``Counter`` of those decisions (the memo hands out one object per decision, so counting is
-  fast). A dropped word that is or holds a dictionary word is a :class:`_Drop` naming both the
-  filter and the word, so the same counts say how often each dictionary word was a word of the
-  backend (for the ``split`` rows of the report).
-* Kept tokens go into flat lists and become a ``pyarrow`` table at the end (list arrays from
-  offsets), so no per-row Python list is built and workers send back Arrow buffers.
+Two passes give the same table and counts (the tests compare them):
+``segment_vector`` (the default settings, per-token work in C loops and numpy) and
+``segment_loop`` (synonyms, presegmented text, and the reference). Both memoise every
+decision per raw ``(word, tag)`` pair from the backend: kept as (token, tag), dropped by a
+filter, or white space. A dropped word that is or holds a dictionary word is a :class:`_Drop`
+naming both the filter and the word, so the same counts say how often each dictionary word
+was a word of the backend (for the ``split`` rows of the report). See
+``docs/segmentation.md``.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from itertools import accumulate
-from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
@@ -47,16 +34,14 @@ from pipelines.segment_lexicon import (
     Synonym,
     checked_words,
     count_inside,
+    count_occurrences,
 )
 from pipelines.segment_text import (
-    ASCII_LETTER,
     LATIN_WORD,
     has_han,
     is_number,
     is_punctuation,
     normalise_latin,
-    sentence_ends,
-    sentence_lang,
 )
 
 __all__ = ["FILTERS", "TOKENS_SCHEMA", "Settings", "PartitionResult", "Segmenter",
@@ -78,8 +63,6 @@ _LATIN = "\0latin"  # an English word as written in the text
 _PRESEG = "\0preseg"  # a white-space separated token of presegmented text
 #: Runs between English words up to this length (", ", " of ") are segmented once per run.
 _RUN_CACHE_LEN = 16
-_first = itemgetter(0)
-_second = itemgetter(1)
 
 Pair = tuple[str, str]
 
@@ -105,7 +88,8 @@ class PartitionResult:
     """Token table of one partition plus the counts the report needs.
 
     ``as_token`` and ``inside`` count, for each checked dictionary word, the backend's words
-    (before synonyms and filters) equal to it and its occurrences inside longer words.
+    (before synonyms and filters) equal to it and its occurrences inside longer words;
+    ``occurrences`` counts each one in the text itself.
     """
 
     table: pa.Table = field(default_factory=TOKENS_SCHEMA.empty_table)
@@ -113,6 +97,7 @@ class PartitionResult:
     oov: Counter = field(default_factory=Counter)
     as_token: Counter = field(default_factory=Counter)
     inside: Counter = field(default_factory=Counter)
+    occurrences: Counter = field(default_factory=Counter)
 
     @property
     def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
@@ -156,6 +141,9 @@ class Segmenter:
         #: Call the backend sentence by sentence instead of once per paragraph: slower, same
         #: results (the tests compare the two).
         self.by_sentence = False
+        #: Use the vectorised pass where it applies (``segment_vector``); False forces the
+        #: per-token loop (the tests compare the two).
+        self.vectorised = True
         self._lemmas: dict[str, str] = {}
         # Chinese synonym words join the dictionary so the backend keeps them whole.
         known = {e.word for e in settings.entries}
@@ -196,16 +184,6 @@ class Segmenter:
         out = normalise_latin(word, lemmatize=self.s.lemmatize, lowercase=self.s.lowercase)
         self._lemmas[word] = out
         return out
-
-    def warm(self, texts: list[str | None]) -> None:
-        """Normalise every English word of ``texts`` now, before workers are forked: they
-        share the lemmas and simplemma's data instead of each loading it (about 0.3 s)."""
-        if self.s.presegmented or not self.s.lemmatize:
-            return
-        for text in texts:
-            if text and ASCII_LETTER.search(text):
-                for word in LATIN_WORD.findall(text):
-                    self._latin(word)
 
     def _run_keys(self, run: str) -> list[Pair]:
         """Backend pairs of a run of text without English words (short runs memoised)."""
@@ -272,23 +250,6 @@ class Segmenter:
             return token, "m"
         return token, _UNKNOWN
 
-    def _merge_synonyms(self, toks: list[Pair]) -> list[Pair]:
-        """Replace the longest matching variant sequences by their canonical word."""
-        out, i = [], 0
-        words = [t for t, _ in toks]
-        while i < len(toks):
-            for n in range(min(self._syn_max, len(toks) - i), 0, -1):
-                canonical = self._syn.get(tuple(words[i:i + n]))
-                if canonical is not None:
-                    tag = "nz" if has_han(canonical) else _ENG
-                    out.append((canonical, tag))
-                    i += n
-                    break
-            else:
-                out.append(toks[i])
-                i += 1
-        return out
-
     def _check(self, tok: str, tag: str) -> str | None:
         """The first filter that drops the token, or None to keep it."""
         if is_punctuation(tok):
@@ -309,25 +270,27 @@ class Segmenter:
         return (tag != _UNKNOWN and has_han(tok) and tok not in self._syn_out
                 and not self.backend.has_word(tok))
 
-    def _paragraph(self, para: str, ends: list[int]) -> tuple[list[Pair], list[int]]:
-        """Raw pairs of a paragraph and, for each piece (see ``sentence_ends``), the index
-        after its last pair."""
-        if not (self.s.presegmented or self.by_sentence):
-            keys = self._text_keys(para)
-            cum = list(accumulate([len(w) for w, _ in keys]))
-            if cum and cum[-1] == len(para):
-                cuts = [bisect_right(cum, e) for e in ends]
-                # the pair after each cut must start exactly at the piece end
-                if all(j == len(cum) or (cum[j - 1] if j else 0) == e
-                       for e, j in zip(ends, cuts, strict=True)):
-                    return keys, cuts
-        # piece by piece: presegmented text, or words that do not line up with the pieces
-        keys, cuts, start = [], [], 0
-        for end in ends:
-            keys += self._text_keys(para[start:end].strip())
-            cuts.append(len(keys))
-            start = end
-        return keys, cuts
+    def tally(self, result: PartitionResult, decided: list[tuple[Any, int]],
+              raw_decided: list[tuple[Any, int]] | None = None) -> None:
+        """Add the report counts of ``(decision, how often)`` items to ``result``.
+
+        ``raw_decided`` are the decisions of the backend's words before synonyms were merged
+        (default: ``decided``); the ``split`` report needs those.
+        """
+        for value, n in decided:
+            if value.__class__ is str:
+                result.removed[value] += n
+            elif value.__class__ is _Drop:
+                result.removed[value.reason] += n
+            elif value is not None and self._is_oov(*value):
+                result.oov[value[0]] += n
+        if self.checked:
+            words: Counter = Counter()  # backend words (filtered or not) -> how often
+            for value, n in decided if raw_decided is None else raw_decided:
+                if value is not None and value.__class__ is not str:  # str: no checked word
+                    words[value.word if value.__class__ is _Drop else value[0]] += n
+            result.as_token.update({w: words[w] for w in self.checked if w in words})
+            result.inside.update(count_inside(words, self.checked))
 
     def run(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None
             ) -> PartitionResult:
@@ -340,80 +303,40 @@ class Segmenter:
         Returns:
             The token table (rows in document order) and the report counts.
         """
-        ids: list[str] = []
-        para_ids: list[int] = []
-        sent_ids: list[int] = []
-        langs: list[str] = []
-        flat: list[Pair] = []
-        offsets = [0]
-        # decisions -> how often: kept pairs, filter names or _Drop (dropped), None (space)
-        counts: Counter = Counter()
-        info = self._info.__getitem__
-        synonyms = bool(self._syn)
-        # with synonyms, counts are of decisions after the merge; the backend's raw pairs are
-        # counted apart for the split report
-        raw: Counter | None = Counter() if synonyms and self.checked else None
-        for doc_id, text in docs:
-            sent_id = 0
-            for para_id, para in enumerate((text or "").split("\n")):
-                if not para or para.isspace():
-                    continue
-                ends = sentence_ends(para)
-                keys, cuts = self._paragraph(para, ends)
-                if not synonyms:
-                    keys = list(map(info, keys))
-                    counts.update(keys)
-                elif raw is not None:
-                    raw.update(keys)
-                latin = ASCII_LETTER.search(para) is not None
-                start = i = 0
-                for end, j in zip(ends, cuts, strict=True):
-                    piece = para[start:end]
-                    if piece and not piece.isspace():
-                        if synonyms:
-                            merged = self._merge_synonyms(self._pairs(keys[i:j]))
-                            decided = [self._reason[p] or p for p in merged]
-                            counts.update(decided)
-                            kept = [p for p in decided if p.__class__ is tuple]
-                        else:
-                            kept = [p for p in keys[i:j] if p.__class__ is tuple]
-                        if kept:
-                            flat += kept
-                            offsets.append(len(flat))
-                            ids.append(doc_id)
-                            para_ids.append(para_id)
-                            sent_ids.append(sent_id)
-                            langs.append(sentence_lang(piece) if latin else "zh")
-                        sent_id += 1
-                    start, i = end, j
-        result = PartitionResult()
-        for value, n in counts.items():
-            if value.__class__ is str:
-                result.removed[value] += n
-            elif value.__class__ is _Drop:
-                result.removed[value.reason] += n
-            elif value is not None and self._is_oov(*value):
-                result.oov[value[0]] += n
+        result = None
+        if self.vectorised and not (self._syn or self.s.presegmented or self.by_sentence):
+            from pipelines.segment_vector import run_vectorised  # it imports this module
+
+            result = run_vectorised(self, docs, pool)
+        if result is None:
+            result = self.run_per_token(docs, pool)
         if self.checked:
-            words: Counter = Counter()  # backend words (filtered or not) -> how often
-            for value, n in ((info(k), n) for k, n in raw.items()) if synonyms else counts.items():
-                if value is not None and value.__class__ is not str:  # str: no checked word
-                    words[value.word if value.__class__ is _Drop else value[0]] += n
-            result.as_token.update({w: words[w] for w in self.checked if w in words})
-            result.inside.update(count_inside(words, self.checked))
-        words = pa.array(list(map(_first, flat)), pa.string(), memory_pool=pool)
-        tags = pa.array(list(map(_second, flat)), pa.string(), memory_pool=pool)
-        offs = pa.array(offsets, pa.int32(), memory_pool=pool)
-        list_type = TOKENS_SCHEMA.field("tokens").type
-        result.table = pa.Table.from_arrays([
-            pa.array(ids, pa.string(), memory_pool=pool),
-            pa.array(para_ids, pa.int32(), memory_pool=pool),
-            pa.array(sent_ids, pa.int32(), memory_pool=pool),
-            pa.ListArray.from_arrays(offs, words, type=list_type, pool=pool),
-            pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
-            pa.array(langs, pa.string(), memory_pool=pool),
-        ], schema=TOKENS_SCHEMA)
+            result.occurrences.update(count_occurrences((t for _, t in docs), self.checked))
         return result
+
+    def run_per_token(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None
+                      ) -> PartitionResult:
+        """:meth:`run` token by token in Python (``segment_loop``): synonyms, presegmented
+        text, and words that straddle a sentence end."""
+        from pipelines.segment_loop import run_per_token  # it imports this module
+
+        return run_per_token(self, docs, pool)
+
+
+def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
+                words: pa.Array, tags: pa.Array, langs: list[str],
+                pool: pa.MemoryPool | None = None) -> pa.Table:
+    """The tokens table from its columns; ``words`` and ``tags`` are flat, cut by ``offsets``."""
+    offs = pa.array(offsets, pa.int32(), memory_pool=pool)
+    list_type = TOKENS_SCHEMA.field("tokens").type
+    return pa.Table.from_arrays([
+        doc_ids,
+        pa.array(para_ids, pa.int32(), memory_pool=pool),
+        pa.array(sent_ids, pa.int32(), memory_pool=pool),
+        pa.ListArray.from_arrays(offs, words, type=list_type, pool=pool),
+        pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
+        pa.array(langs, pa.string(), memory_pool=pool),
+    ], schema=TOKENS_SCHEMA)
 
 
 def segment_partition(docs: list[tuple[str, str]], settings: Settings) -> PartitionResult:

@@ -6,10 +6,12 @@ These are pure functions on strings; ``kwic`` uses :func:`split_sentences` too, 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "Sentence",
@@ -23,6 +25,7 @@ __all__ = [
     "is_number",
     "has_han",
     "normalise_latin",
+    "english_lemmatizer",
 ]
 
 # A sentence ends after Chinese or ASCII end marks (with any closing quotes/brackets), after a
@@ -182,7 +185,26 @@ def normalise_latin(word: str, *, lemmatize: bool = True, lowercase: bool = True
         out = out[:-2]
     if (lemmatize and out.isalpha() and not (out.isupper() and len(out) > 1)
             and not out.lower().endswith("ing")):
-        import simplemma
-
-        out = simplemma.lemmatize(out, lang="en")
+        out = english_lemmatizer().lemmatize(out, lang="en")
     return out.lower() if lowercase else out
+
+
+@functools.cache
+def english_lemmatizer() -> Any:
+    """simplemma's lemmatizer, its English data read from a cached trie where it can be.
+
+    simplemma decodes its whole English dictionary on first use (about 0.3 s, every run);
+    its trie factory does that once and keeps the result in the user cache folder
+    (``~/.cache/simplemma``), which later runs open in about a millisecond. Both give the
+    same lemmas; without ``marisa-trie`` the plain dictionary is used.
+    """
+    from simplemma import Lemmatizer
+    from simplemma.strategies import DefaultStrategy
+
+    try:
+        from simplemma.strategies.dictionaries import TrieDictionaryFactory
+
+        factory = TrieDictionaryFactory()
+    except ImportError:  # marisa-trie or platformdirs missing
+        return Lemmatizer()
+    return Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))

@@ -57,3 +57,32 @@ def test_deleted_output_makes_stage_stale(workdir: Path, toy_stage) -> None:
         "output note.txt is missing"]
     assert run_stage(toy_stage, workdir, ToyParams()).ran
     assert (workdir / "toy" / "note.txt").exists()
+
+
+def test_prepare_runs_in_a_thread_before_compute_and_its_errors_surface(
+        workdir: Path, toy_stage, toy_downstream) -> None:
+    import threading
+
+    run_stage(toy_stage, workdir, ToyParams())
+    events: list[str] = []
+    compute = toy_downstream.compute
+
+    def prepare(params: ToyParams) -> None:
+        events.append(f"prepare {params.factor} in {threading.current_thread().name}")
+
+    def traced_compute(tables: dict, params: ToyParams) -> dict:
+        events.append("compute")
+        return compute(tables, params)
+
+    toy_downstream.prepare = prepare
+    toy_downstream.compute = traced_compute
+    assert run_stage(toy_downstream, workdir, ToyParams()).ran
+    assert events == ["prepare 2 in toy2-prepare_0", "compute"]
+
+    def broken(params: ToyParams) -> None:
+        raise MissingInput("the model file is gone")
+
+    toy_downstream.prepare = broken
+    with pytest.raises(MissingInput, match="model file is gone"):
+        run_stage(toy_downstream, workdir, ToyParams(), force=True)
+    assert events == ["prepare 2 in toy2-prepare_0", "compute"]  # compute never ran

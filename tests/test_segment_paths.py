@@ -71,6 +71,7 @@ def test_words_straddling_a_sentence_end_fall_back_to_sentences() -> None:
         return out
 
     seg._tag_raw = glued
+    seg.backend.cut_words = lambda text: [w for w, _ in glued(text)]
     texts = ["我们推进职业教育。学生人数增长。", "第一句。\n第二段没有句号"]
     docs = [(f"d{i}", t) for i, t in enumerate(texts)]
     assert seg.run(docs).rows == Segmenter(st).run(docs).rows == [
@@ -116,7 +117,8 @@ def test_forked_and_spawned_workers_give_identical_results(
     one = S.segment_documents(docs, st, workers=1)
     forked = S.segment_documents(docs, st, workers=2, min_chars_parallel=1)
     assert forked.table.equals(one.table)
-    assert (forked.removed, forked.oov) == (one.removed, one.oov)
+    for name in ("removed", "oov", "as_token", "inside", "occurrences"):
+        assert getattr(forked, name) == getattr(one, name), name
     monkeypatch.setattr(S, "_can_fork", lambda: False)
     spawned = S.segment_documents(docs, st, workers=2, min_chars_parallel=1)
     assert spawned.table.equals(one.table)
@@ -151,7 +153,64 @@ def test_jieba_hmm_memo_gives_the_words_of_plain_jieba() -> None:
     assert backend.tag(text + text) == want + want  # the runs now come from the memo
 
 
-def test_warm_lemmatises_english_words_before_forking() -> None:
-    seg = Segmenter(settings())
-    seg.warm(["The policies were studied.", None, "职业教育"])
-    assert seg._lemmas == {"The": "the", "policies": "policy", "were": "be", "studied": "study"}
+def sample_texts() -> list[str]:
+    """The shipped sample documents (real policy text, Chinese and English)."""
+    folder = data_path("sample", "docs")
+    return [p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()) if p.is_file()]
+
+
+# Words rjieba's HMM finds in context but cuts differently when tagged alone (中苏, 所处).
+HMM_TEXT = "中苏两国的这种真诚合作。我国所处的国际环境不同于过去。\n  \n分得了土地"
+
+
+def vector_and_loop(st: Settings, texts: list[str]) -> tuple:
+    docs = [(f"d{i}", t) for i, t in enumerate(texts)]
+    vector = Segmenter(st)
+    loop = Segmenter(st)
+    loop.vectorised = False
+    return vector.run(docs), loop.run(docs)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("extra", [
+    {},
+    {"keep_pos": ("n", "v", "eng")},
+    {"keep_numbers": True, "lowercase": False, "lemmatize": False, "min_length": 1},
+    {"use_domain_dict": False, "use_default_stopwords": False},
+])
+def test_vectorised_pass_equals_the_per_token_loop(backend: str, extra: dict) -> None:
+    texts = TRICKY + [HMM_TEXT] + sample_texts()
+    vector, loop = vector_and_loop(settings(backend=backend, **extra), texts)
+    assert vector.table.equals(loop.table)
+    assert vector.table.num_rows > 300
+    for name in ("removed", "oov", "as_token", "inside", "occurrences"):
+        assert getattr(vector, name) == getattr(loop, name), name
+
+
+def test_vectorised_pass_gives_words_their_tag_in_context() -> None:
+    seg = Segmenter(settings(min_length=1))
+    assert seg.backend.word_tag("中苏") is None  # alone, rjieba cuts it differently
+    rows = seg.run([("d0", HMM_TEXT)]).rows
+    assert rows[0][3][:2] == ["中苏", "两国"]
+    assert rows[0][4][0] == dict(seg.backend.tag_raw(HMM_TEXT))["中苏"] == "ns"
+    assert [r[:3] for r in rows] == [("d0", 0, 0), ("d0", 0, 1), ("d0", 2, 2)]
+
+
+def test_vectorised_pass_of_nothing_is_an_empty_table() -> None:
+    for texts in ([], ["", " \n\t"], ["。。。！"]):
+        vector, loop = vector_and_loop(settings(), texts)
+        assert vector.table.num_rows == 0 and vector.table.equals(loop.table)
+        assert vector.removed == loop.removed
+
+
+def test_first_rjieba_segmenter_takes_the_import_time_instance_and_no_words_leak() -> None:
+    import rjieba
+
+    from pipelines.segment_backends import build_backend
+    from pipelines.segment_lexicon import DictEntry
+
+    first = build_backend("rjieba", [DictEntry("甲乙丙丁戊", 100, "nz", "t", 1)])
+    second = build_backend("rjieba", [])
+    assert first._jb is not second._jb
+    assert first.has_word("甲乙丙丁戊") and not second.has_word("甲乙丙丁戊")
+    assert second._jb is not rjieba._DEFAULT_JIEBA  # it was taken before, by this test or another
