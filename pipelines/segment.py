@@ -77,8 +77,16 @@ DEFAULT_STOPWORDS = (("stopwords", "zh.txt"), ("stopwords", "en.txt"))
 #: 3 MB of Chinese for rjieba, 1 MB for jieba (ten times slower). Elsewhere (spawn)
 #: each worker first imports wenmai and loads the dictionary (about 2 s): SPAWN_MIN_CHARS.
 PARALLEL_MIN_DOCS = 200
+#: Forked workers share the work in this many partitions per process, so that text much
+#: slower to segment than its size says (jieba's POS-HMM takes 40 times longer on traditional
+#: characters, which its dictionary lacks) does not leave one process working alone.
+PARTS_PER_WORKER = 4
 PARALLEL_MIN_CHARS = {"rjieba": 1_000_000, "jieba": 300_000}
 SPAWN_MIN_CHARS = 3_000_000
+#: A document is reported as traditional Chinese when at least this share of the Han
+#: characters among its first ``TRADITIONAL_SAMPLE`` characters are ones OpenCC converts.
+TRADITIONAL_SHARE = 0.02
+TRADITIONAL_SAMPLE = 2000
 #: How many out-of-dictionary words, and how many joined English phrases, the report lists.
 REPORT_OOV = 50
 REPORT_PHRASES = 50
@@ -197,9 +205,18 @@ def _forked_partition(index: int) -> PartitionResult:
     return segmenter.run(list(parts[index]), pool=pa.system_memory_pool())
 
 
-def _map_forked(segmenter: Segmenter, parts: list[Sequence[tuple[str, str]]]
+def _log_progress(results: list[PartitionResult | None], futures: list[Any]) -> None:
+    done = sum(r is not None for r in results)
+    log.info("%s: %d/%d partitions done (%d in this process)", NAME, done, len(results),
+             sum(f.cancelled() for f in futures))
+
+
+def _map_forked(segmenter: Segmenter, parts: list[Sequence[tuple[str, str]]], workers: int
                 ) -> list[PartitionResult]:
-    """Partition 0 in this process, the others in forked workers that share the segmenter."""
+    """Segment the partitions in this process and ``workers - 1`` forked workers that share
+    the segmenter: the workers take partitions from the front, this process from the back
+    (a partition not yet handed to a worker can be cancelled), so all finish about together
+    even when some text is much slower to segment than other text of the same size."""
     import gc
 
     global _FORKED
@@ -209,12 +226,18 @@ def _map_forked(segmenter: Segmenter, parts: list[Sequence[tuple[str, str]]]
     gc.freeze()
     try:
         ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=len(parts) - 1, mp_context=ctx) as pool:
-            futures = [pool.submit(_forked_partition, i) for i in range(1, len(parts))]
-            results = [segmenter.run(list(parts[0]))]
-            for i, fut in enumerate(futures, 2):
-                results.append(fut.result())
-                log.info("%s: %d/%d partitions done", NAME, i, len(parts))
+        results: list[PartitionResult | None] = [None] * len(parts)
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
+            futures = [pool.submit(_forked_partition, i) for i in range(len(parts))]
+            for i in reversed(range(len(parts))):
+                if not futures[i].cancel():
+                    break
+                results[i] = segmenter.run(list(parts[i]))
+                _log_progress(results, futures)
+            for i, fut in enumerate(futures):
+                if results[i] is None:
+                    results[i] = fut.result()
+                    _log_progress(results, futures)
         return results
     finally:
         _FORKED = None
@@ -247,16 +270,43 @@ def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, worker
                                              or chars >= min_chars_parallel)
     if not parallel:
         return segment_partition(docs, settings)
-    parts = partition_by_size(docs, n)
     if fork:
-        results = _map_forked(Segmenter(settings), parts)
+        parts = partition_by_size(docs, n * PARTS_PER_WORKER)
+        results = _map_forked(Segmenter(settings), parts, n)
     else:  # spawn: each worker builds its own segmenter
+        parts = partition_by_size(docs, n)
         results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME)
     merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
     for res in results:
         for name in ("removed", "oov", "as_token", "inside", "occurrences"):
             getattr(merged, name).update(getattr(res, name))
     return merged
+
+
+def traditional_documents(docs: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """Documents written largely in traditional characters, which the (simplified) dictionaries
+    cut poorly and jieba's POS-HMM slowly (40 times slower per character).
+
+    Returns:
+        ``(doc_id, characters converted)`` for each document whose first
+        ``TRADITIONAL_SAMPLE`` characters OpenCC's t2s changes in at least
+        ``TRADITIONAL_SHARE`` of its Han characters; about 10 ms per 250 documents.
+    """
+    import opencc
+
+    from pipelines.segment_text import han_count
+
+    t2s = opencc.OpenCC("t2s")
+    out = []
+    for doc_id, text in docs:
+        sample = (text or "")[:TRADITIONAL_SAMPLE]
+        han = han_count(sample)
+        if not han:
+            continue
+        changed = sum(a != b for a, b in zip(sample, t2s.convert(sample), strict=False))
+        if changed >= TRADITIONAL_SHARE * han:
+            out.append((doc_id, changed))
+    return out
 
 
 def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -273,10 +323,10 @@ def _dictionary_rows(result: PartitionResult, occurrences: dict[str, int]
 
 
 def _report(result: PartitionResult, domain_words: list[str], *,
-            occurrences: dict[str, int] | None = None, phrases: Counter | None = None
-            ) -> pa.Table:
+            occurrences: dict[str, int] | None = None, phrases: Counter | None = None,
+            traditional: list[tuple[str, int]] = ()) -> pa.Table:
     """Rows: removed/<filter> counts, top out-of-dictionary words, split dictionary words,
-    joined phrases, unseen domain terms."""
+    joined phrases, unseen domain terms, documents in traditional characters."""
     rows: list[tuple[str, str, int]] = [("removed", f, result.removed.get(f, 0)) for f in FILTERS]
     rows += [("oov", w, c) for w, c in _by_count(result.oov)[:REPORT_OOV]]
     if occurrences:
@@ -289,6 +339,7 @@ def _report(result: PartitionResult, domain_words: list[str], *,
         words = pc.list_flatten(result.table.column("tokens"))
         seen = set(pc.unique(words).to_pylist()) if len(words) else set()
         rows += [("domain_unseen", w, 0) for w in sorted(set(domain_words)) if w not in seen]
+    rows += [("traditional", doc_id, n) for doc_id, n in traditional]
     kinds, terms, counts = zip(*rows, strict=True)
     return pa.table({"kind": list(kinds), "term": list(terms), "count": list(counts)},
                     schema=REPORT_SCHEMA)
@@ -320,6 +371,12 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     settings = settings_from_params(params)
     docs = list(zip(docs_table.column("doc_id").to_pylist(),
                     docs_table.column("text").to_pylist(), strict=True))
+    traditional = [] if params.presegmented else traditional_documents(docs)
+    if traditional:
+        log.warning("segment: %d document(s) are largely in traditional characters (first: "
+                    "%s); the dictionaries are simplified, so words are cut poorly: rerun "
+                    "`wenmai ingest --to-simplified` (they are listed in segment/report)",
+                    len(traditional), traditional[0][0])
     result = segment_documents(docs, settings, workers=params.workers)
     tokens = result.table.combine_chunks()
     log.info("segment: %d documents -> %d sentences", len(docs), tokens.num_rows)
@@ -335,4 +392,4 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     domain = ([e.word for e in load_user_dict(data_path(*DOMAIN_DICT))]
               if params.use_domain_dict else [])
     return {"tokens": tokens, "report": _report(result, domain, occurrences=occurrences,
-                                                phrases=phrases)}
+                                                phrases=phrases, traditional=traditional)}

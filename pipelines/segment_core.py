@@ -144,6 +144,8 @@ class Segmenter:
         #: Use the vectorised pass where it applies (``segment_vector``); False forces the
         #: per-token loop (the tests compare the two).
         self.vectorised = True
+        #: The type codes of the vectorised pass, shared by the partitions this segmenter runs.
+        self.vector_types: Any = None
         self._lemmas: dict[str, str] = {}
         # Chinese synonym words join the dictionary so the backend keeps them whole.
         known = {e.word for e in settings.entries}

@@ -24,6 +24,7 @@ __all__ = [
     "is_punctuation",
     "is_number",
     "has_han",
+    "han_count",
     "normalise_latin",
     "english_lemmatizer",
 ]
@@ -152,6 +153,11 @@ def sentence_lang(text: str) -> str:
 def has_han(token: str) -> bool:
     """True if the token contains a Han character."""
     return _HAN.search(token) is not None
+
+
+def han_count(text: str) -> int:
+    """How many Han characters ``text`` holds."""
+    return len(_HAN.findall(text))
 
 
 def is_punctuation(token: str) -> bool:

@@ -144,7 +144,9 @@ def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
         docs: The documents, in order.
         pool: Arrow memory pool for the token table.
     """
-    types = _Types(segmenter.backend.word_tag)
+    types = segmenter.vector_types
+    if types is None:  # kept by the segmenter: its partitions share the type codes
+        types = segmenter.vector_types = _Types(segmenter.backend.word_tag)
     code_of = types.__getitem__
     keys_of = _key_function(segmenter)
     codes = array("i")
@@ -158,6 +160,7 @@ def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
                 continue
             codes.extend(map(code_of, keys_of(para)))
             if types.pending and not types.resolve(segmenter._text_keys(para)):
+                segmenter.vector_types = None  # it holds words without a tag
                 return None
             ends = sentence_ends(para)
             add_text(para)
@@ -244,8 +247,10 @@ def _result(segmenter: Segmenter, decisions: list[Any], codes: np.ndarray, piece
         pc.take(tokens, take, memory_pool=pool), pc.take(tags, take, memory_pool=pool),
         _languages(paras.text, pieces, chosen), pool)
     result = PartitionResult(table=table)
-    how_often = np.bincount(codes, minlength=len(decisions)).tolist()
-    segmenter.tally(result, list(zip(decisions, how_often, strict=True)))
+    how_often = np.bincount(codes, minlength=len(decisions))
+    seen = np.flatnonzero(how_often).tolist()  # types of earlier partitions may not occur
+    segmenter.tally(result, [(decisions[i], n) for i, n in zip(seen, how_often[seen].tolist(),
+                                                               strict=True)])
     return result
 
 

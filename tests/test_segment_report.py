@@ -168,3 +168,16 @@ def test_phrases_below_threshold_or_min_count_change_nothing() -> None:
 def test_phrase_threshold_must_be_positive() -> None:
     with pytest.raises(BadParams, match="phrase_threshold"):
         compute(*PHRASE_TEXTS, phrases=True, phrase_threshold=0.0)
+
+
+def test_documents_in_traditional_characters_are_reported_and_warned_about(
+        caplog: pytest.LogCaptureFixture) -> None:
+    traditional = "我們國家的經濟發展很快。這個時候，會議決定繼續實行對外開放的政策。"
+    with caplog.at_level("WARNING", logger="wenmai"):
+        out = compute(TEXT, traditional, "Vocational education matters.")
+    rows = report_rows(out, "traditional")
+    assert [term for _, term, _ in rows] == ["d1"]
+    assert rows[0][2] == 16  # 們 國 經 濟 發 這 個 時 會 議 決 繼 續 實 對 開
+    assert "1 document(s) are largely in traditional characters (first: d1)" in caplog.text
+    assert "--to-simplified" in caplog.text
+    assert report_rows(compute(TEXT), "traditional") == []
