@@ -109,14 +109,16 @@ def sighan(backend_name: str, corpus: str) -> dict[str, float]:
     return result
 
 
-def ingest(workdir: Path, corpus: str) -> Path:
-    """Ingest a corpus of ``CORPORA`` into ``workdir``; return the documents table."""
+def ingest(workdir: Path, corpus: str, simplified: bool = False) -> Path:
+    """Ingest a corpus of ``CORPORA`` into ``workdir`` (traditional characters converted to
+    simplified if ``simplified``); return the documents table."""
     sys.path.insert(0, str(ROOT))
     from pipelines import ingest as stage
     from pipelines.runner import run_stage
 
     inputs = tuple(str(p) for p in CORPORA[corpus])
-    run_stage(stage, workdir, stage.Params(inputs=inputs, near_duplicates=0.0))
+    run_stage(stage, workdir, stage.Params(inputs=inputs, near_duplicates=0.0,
+                                           to_simplified=simplified))
     return workdir / "ingest" / "documents.parquet"
 
 
@@ -203,6 +205,9 @@ def main() -> None:
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="policy",
                         help="policy: all Chinese policy text (9.4 MB); reports: the 1954-2017 "
                         "government work reports (3.1 MB)")
+    parser.add_argument("--simplified", action="store_true",
+                        help="ingest with --to-simplified (four policy documents are largely "
+                        "in traditional characters, on which jieba's POS-HMM is slow)")
     parser.add_argument("--scale", type=int, default=1,
                         help="repeat the documents this many times (a larger corpus)")
     parser.add_argument("--root", type=Path, default=ROOT,
@@ -226,10 +231,11 @@ def main() -> None:
     if args.skip_throughput:
         return
     with tempfile.TemporaryDirectory() as tmp:
-        documents = ingest(Path(tmp), args.corpus)
+        documents = ingest(Path(tmp), args.corpus, args.simplified)
         if args.scale > 1:
             documents = scaled(documents, args.scale)
-        print(f"segment stage on {documents.name} of the {args.corpus} corpus ({args.root})")
+        print(f"segment stage on {documents.name} of the {args.corpus} corpus"
+              f"{' (to simplified)' if args.simplified else ''} ({args.root})")
         print("  backend  workers  MB      seconds  MB/s    CPU s (parent/children)  sentences  "
               "tokens    peak RSS MB (parent/children)  load")
         for b in backends:

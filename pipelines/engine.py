@@ -1,4 +1,5 @@
-"""Where per-partition work runs: in this process, or in a pool of worker processes."""
+"""Where per-partition work runs: in this process, in a pool of fresh worker processes, or
+shared with forked workers that inherit what this process loaded."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["resolve_workers", "partition", "map_partitions"]
+__all__ = ["resolve_workers", "partition", "map_partitions", "can_fork", "map_forked"]
 
 log = logging.getLogger("wenmai")
 T = TypeVar("T")
@@ -68,3 +69,92 @@ def map_partitions(
             results.append(fut.result())
             log.info("%s: %d/%d partitions done", label, i, len(futures))
         return results
+
+
+def can_fork() -> bool:
+    """True where worker processes may be forked (Linux; macOS forks unsafely)."""
+    import sys
+
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
+               label: str = "work") -> list[R]:
+    """``[run_part(i, in_worker) for i in range(count)]``, shared by this process and
+    ``workers - 1`` forked workers.
+
+    The workers inherit everything this process has loaded (a dictionary, a model), so they
+    start in milliseconds. Work is shared without a queue filled in advance: the workers take
+    parts from the front, this process from the back, each only when it is free, so all
+    finish about together even when some parts take much longer than others. A worker sends
+    each result back pickled (``in_worker`` is True there: build results with allocators
+    that do not depend on thread state copied by the fork, e.g. ``pa.system_memory_pool()``).
+
+    Raises:
+        RuntimeError: a worker failed (its traceback is in the message) or died.
+    """
+    import gc
+    import queue as queues
+    import traceback
+
+    ctx = multiprocessing.get_context("fork")
+    lock = ctx.Lock()
+    front = ctx.RawValue("i", 0)
+    back = ctx.RawValue("i", count)
+    results_queue = ctx.Queue()
+
+    def take(from_front: bool) -> int | None:
+        with lock:
+            if front.value >= back.value:
+                return None
+            if from_front:
+                front.value += 1
+                return front.value - 1
+            back.value -= 1
+            return back.value
+
+    def work() -> None:
+        try:
+            while (i := take(True)) is not None:
+                results_queue.put((i, run_part(i, True)))
+        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+            results_queue.put((-1, traceback.format_exc()))
+        results_queue.put((None, None))
+
+    results: list[Any] = [None] * count
+    done = [False] * count
+    # objects that exist now are never collected in a worker, so its garbage collector does
+    # not touch (and copy) the pages it shares with this process
+    gc.freeze()
+    procs = [ctx.Process(target=work, daemon=True) for _ in range(max(0, workers - 1))]
+    try:
+        for proc in procs:
+            proc.start()
+        while (i := take(False)) is not None:
+            results[i], done[i] = run_part(i, False), True
+            log.info("%s: %d/%d parts done", label, sum(done), count)
+        finished = 0
+        while finished < len(procs):
+            try:
+                i, value = results_queue.get(timeout=1.0)
+            except queues.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    raise RuntimeError(f"{label}: a worker process died") from None
+                continue
+            if i is None:
+                finished += 1
+            elif i < 0:
+                raise RuntimeError(f"{label}: a worker failed:\n{value}")
+            else:
+                results[i], done[i] = value, True
+                log.info("%s: %d/%d parts done", label, sum(done), count)
+        for proc in procs:
+            proc.join()
+        if not all(done):
+            raise RuntimeError(f"{label}: {done.count(False)} parts were never run")
+        return results
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        gc.unfreeze()

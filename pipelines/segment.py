@@ -12,13 +12,11 @@ simplemma. See ``docs/segmentation.md`` for the details and where the two backen
 
 from __future__ import annotations
 
+import functools
 import logging
-import multiprocessing
-import sys
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
@@ -26,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.engine import map_partitions, resolve_workers
+from pipelines.engine import can_fork, map_forked, map_partitions, resolve_workers
 from pipelines.errors import BadParams
 from pipelines.params import param
 from pipelines.resources import data_path
@@ -37,9 +35,11 @@ from pipelines.segment_core import (
     PartitionResult,
     Segmenter,
     Settings,
+    dictionary_counts,
     segment_partition,
 )
 from pipelines.segment_lexicon import (
+    checked_words,
     load_stopwords,
     load_synonyms,
     load_user_dict,
@@ -79,8 +79,9 @@ DEFAULT_STOPWORDS = (("stopwords", "zh.txt"), ("stopwords", "en.txt"))
 PARALLEL_MIN_DOCS = 200
 #: Forked workers share the work in this many partitions per process, so that text much
 #: slower to segment than its size says (jieba's POS-HMM takes 40 times longer on traditional
-#: characters, which its dictionary lacks) does not leave one process working alone.
-PARTS_PER_WORKER = 4
+#: characters, which its dictionary lacks) does not leave one process working alone; a
+#: partition costs rjieba about 15 ms more, jieba next to nothing.
+PARTS_PER_WORKER = {"rjieba": 4, "jieba": 16}
 PARALLEL_MIN_CHARS = {"rjieba": 1_000_000, "jieba": 300_000}
 SPAWN_MIN_CHARS = 3_000_000
 #: A document is reported as traditional Chinese when at least this share of the Han
@@ -157,18 +158,15 @@ def settings_from_params(params: Params) -> Settings:
 
 def prepare(params: Params) -> None:
     """Load what every run needs, in a thread while the runner reads the documents: rjieba's
-    dictionary (which ``import rjieba`` builds) and simplemma's English data."""
+    dictionary (which ``import rjieba`` builds), simplemma's English data and OpenCC's."""
     if params.backend == "rjieba":
         import rjieba  # noqa: F401
+    if not params.presegmented:
+        _t2s()
     if params.lemmatize and not params.presegmented:
         from pipelines.segment_text import english_lemmatizer
 
         english_lemmatizer()
-
-
-def _can_fork() -> bool:
-    """True where worker processes may be forked (Linux; macOS forks unsafely)."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
 def partition_by_size(docs: Sequence[tuple[str, str]], parts: int
@@ -192,58 +190,6 @@ def partition_by_size(docs: Sequence[tuple[str, str]], parts: int
     return [docs[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
 
 
-#: (segmenter, partitions) of the running forked map; forked workers inherit it.
-_FORKED: tuple[Segmenter, list[Sequence[tuple[str, str]]]] | None = None
-
-
-def _forked_partition(index: int) -> PartitionResult:
-    """Run in a forked worker: segment partition ``index`` with the inherited segmenter."""
-    assert _FORKED is not None
-    segmenter, parts = _FORKED
-    # glibc malloc has fork handlers; the table is built and sent back without pyarrow's
-    # allocator and thread pools, whose state the fork copied from the parent
-    return segmenter.run(list(parts[index]), pool=pa.system_memory_pool())
-
-
-def _log_progress(results: list[PartitionResult | None], futures: list[Any]) -> None:
-    done = sum(r is not None for r in results)
-    log.info("%s: %d/%d partitions done (%d in this process)", NAME, done, len(results),
-             sum(f.cancelled() for f in futures))
-
-
-def _map_forked(segmenter: Segmenter, parts: list[Sequence[tuple[str, str]]], workers: int
-                ) -> list[PartitionResult]:
-    """Segment the partitions in this process and ``workers - 1`` forked workers that share
-    the segmenter: the workers take partitions from the front, this process from the back
-    (a partition not yet handed to a worker can be cancelled), so all finish about together
-    even when some text is much slower to segment than other text of the same size."""
-    import gc
-
-    global _FORKED
-    _FORKED = (segmenter, parts)
-    # objects that exist now are never collected in a worker, so its garbage collector does
-    # not touch (and copy) the pages it shares with this process
-    gc.freeze()
-    try:
-        ctx = multiprocessing.get_context("fork")
-        results: list[PartitionResult | None] = [None] * len(parts)
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx) as pool:
-            futures = [pool.submit(_forked_partition, i) for i in range(len(parts))]
-            for i in reversed(range(len(parts))):
-                if not futures[i].cancel():
-                    break
-                results[i] = segmenter.run(list(parts[i]))
-                _log_progress(results, futures)
-            for i, fut in enumerate(futures):
-                if results[i] is None:
-                    results[i] = fut.result()
-                    _log_progress(results, futures)
-        return results
-    finally:
-        _FORKED = None
-        gc.unfreeze()
-
-
 def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, workers: int = 1,
                       min_docs_parallel: int = PARALLEL_MIN_DOCS,
                       min_chars_parallel: int | None = None) -> PartitionResult:
@@ -262,25 +208,59 @@ def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, worker
         The merged result, rows in document order (identical for any ``workers``).
     """
     n = resolve_workers(workers)
-    fork = _can_fork()
+    fork = can_fork()
     if min_chars_parallel is None:
         min_chars_parallel = PARALLEL_MIN_CHARS[settings.backend] if fork else SPAWN_MIN_CHARS
     chars = sum(len(text or "") for _, text in docs)
     parallel = n > 1 and len(docs) > 1 and (len(docs) >= min_docs_parallel
                                              or chars >= min_chars_parallel)
+    checked = frozenset() if settings.presegmented else checked_words(settings.entries)
     if not parallel:
-        return segment_partition(docs, settings)
+        result = segment_partition(docs, settings)
+        dictionary_counts(result, checked)
+        return result
     if fork:
-        parts = partition_by_size(docs, n * PARTS_PER_WORKER)
-        results = _map_forked(Segmenter(settings), parts, n)
+        parts = partition_by_size(docs, n * PARTS_PER_WORKER[settings.backend])
+        segmenter = Segmenter(settings)
+
+        def run_part(i: int, in_worker: bool) -> PartitionResult:
+            # in a worker, the table is built without pyarrow's allocator and thread pools,
+            # whose state the fork copied from this process
+            return segmenter.run(list(parts[i]), pool=pa.system_memory_pool() if in_worker
+                                 else None)
+
+        results = map_forked(run_part, len(parts), n, label=NAME)
     else:  # spawn: each worker builds its own segmenter
         parts = partition_by_size(docs, n)
         results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME)
     merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
     for res in results:
-        for name in ("removed", "oov", "as_token", "inside", "occurrences"):
+        for name in ("removed", "oov", "words", "occurrences"):
             getattr(merged, name).update(getattr(res, name))
+    dictionary_counts(merged, checked)
     return merged
+
+
+def _han_and_changed(before: str, after: str) -> tuple[int, int]:
+    """Han characters of ``before``, and characters that differ in ``after`` at the same
+    position (over the shorter length)."""
+    import numpy as np
+
+    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
+    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    n = min(len(a), len(b))
+    # the ranges of segment_text's Han pattern
+    han = (((a >= 0x3400) & (a <= 0x4DBF)) | ((a >= 0x4E00) & (a <= 0x9FFF))
+           | ((a >= 0xF900) & (a <= 0xFAFF)))
+    return int(np.count_nonzero(han)), int(np.count_nonzero(a[:n] != b[:n]))
+
+
+@functools.cache
+def _t2s() -> Any:
+    """OpenCC's traditional-to-simplified converter (loading it takes about 0.1 s)."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
 
 
 def traditional_documents(docs: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
@@ -292,19 +272,12 @@ def traditional_documents(docs: Sequence[tuple[str, str]]) -> list[tuple[str, in
         ``TRADITIONAL_SAMPLE`` characters OpenCC's t2s changes in at least
         ``TRADITIONAL_SHARE`` of its Han characters; about 10 ms per 250 documents.
     """
-    import opencc
-
-    from pipelines.segment_text import han_count
-
-    t2s = opencc.OpenCC("t2s")
+    t2s = _t2s()
     out = []
     for doc_id, text in docs:
         sample = (text or "")[:TRADITIONAL_SAMPLE]
-        han = han_count(sample)
-        if not han:
-            continue
-        changed = sum(a != b for a, b in zip(sample, t2s.convert(sample), strict=False))
-        if changed >= TRADITIONAL_SHARE * han:
+        han, changed = _han_and_changed(sample, t2s.convert(sample))
+        if han and changed >= TRADITIONAL_SHARE * han:
             out.append((doc_id, changed))
     return out
 
@@ -378,7 +351,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
                     "`wenmai ingest --to-simplified` (they are listed in segment/report)",
                     len(traditional), traditional[0][0])
     result = segment_documents(docs, settings, workers=params.workers)
-    tokens = result.table.combine_chunks()
+    tokens = result.table
     log.info("segment: %d documents -> %d sentences", len(docs), tokens.num_rows)
     phrases = None
     if params.phrases:

@@ -87,17 +87,19 @@ class Settings:
 class PartitionResult:
     """Token table of one partition plus the counts the report needs.
 
-    ``as_token`` and ``inside`` count, for each checked dictionary word, the backend's words
-    (before synonyms and filters) equal to it and its occurrences inside longer words;
-    ``occurrences`` counts each one in the text itself.
+    ``words`` counts the backend's words (before synonyms and filters) when dictionary words
+    are checked, and ``occurrences`` each checked word in the text itself; from the merged
+    counts of all partitions, :func:`dictionary_counts` fills ``as_token`` and ``inside``
+    (how often each checked word was a backend word, and how often inside a longer one).
     """
 
     table: pa.Table = field(default_factory=TOKENS_SCHEMA.empty_table)
     removed: Counter = field(default_factory=Counter)
     oov: Counter = field(default_factory=Counter)
+    words: Counter = field(default_factory=Counter)
+    occurrences: Counter = field(default_factory=Counter)
     as_token: Counter = field(default_factory=Counter)
     inside: Counter = field(default_factory=Counter)
-    occurrences: Counter = field(default_factory=Counter)
 
     @property
     def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
@@ -163,6 +165,7 @@ class Segmenter:
         self._reason = _Memo(lambda pair: self._check(*pair))  # (token, tag) -> filter or None
         # raw pair -> (token, tag) if kept, else the filter that drops it (None: white space)
         self._info = _Memo(self._decide)
+        self._oov = _Memo(lambda pair: self._is_oov(*pair))  # kept (token, tag) -> bool
         self._syn: dict[tuple[str, ...], str] = {}
         for syn in settings.synonyms:
             key = tuple(p[0] for p in self._pairs(self._text_keys(syn.variant)))
@@ -228,10 +231,20 @@ class Segmenter:
         return word, self.backend.final_tag(word, tag)
 
     def _decide(self, key: Pair) -> Pair | str | _Drop | None:
-        pair = self._norm[key]
+        """Kept as (token, tag), dropped by a filter (its name, or a :class:`_Drop`), or
+        None for white space; memoised through ``_info``."""
+        return self._decided(self._norm[key], self._reason.__getitem__)
+
+    def decide_type(self, key: Pair) -> Pair | str | _Drop | None:
+        """:meth:`_decide` without filling the memos, for keys decided once anyway (the
+        vectorised pass decides each type once)."""
+        return self._decided(self._normalise(key), lambda pair: self._check(*pair))
+
+    def _decided(self, pair: Pair | None, reason_of: Callable[[Pair], str | None]
+                 ) -> Pair | str | _Drop | None:
         if pair is None:
             return None
-        reason = self._reason[pair]
+        reason = reason_of(pair)
         if reason is None:
             return pair
         word = pair[0]
@@ -279,20 +292,19 @@ class Segmenter:
         ``raw_decided`` are the decisions of the backend's words before synonyms were merged
         (default: ``decided``); the ``split`` report needs those.
         """
+        oov = self._oov
         for value, n in decided:
             if value.__class__ is str:
                 result.removed[value] += n
             elif value.__class__ is _Drop:
                 result.removed[value.reason] += n
-            elif value is not None and self._is_oov(*value):
+            elif value is not None and oov[value]:
                 result.oov[value[0]] += n
         if self.checked:
-            words: Counter = Counter()  # backend words (filtered or not) -> how often
+            words = result.words
             for value, n in decided if raw_decided is None else raw_decided:
                 if value is not None and value.__class__ is not str:  # str: no checked word
                     words[value.word if value.__class__ is _Drop else value[0]] += n
-            result.as_token.update({w: words[w] for w in self.checked if w in words})
-            result.inside.update(count_inside(words, self.checked))
 
     def run(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None
             ) -> PartitionResult:
@@ -323,6 +335,13 @@ class Segmenter:
         from pipelines.segment_loop import run_per_token  # it imports this module
 
         return run_per_token(self, docs, pool)
+
+
+def dictionary_counts(result: PartitionResult, checked: frozenset[str]) -> None:
+    """Fill ``as_token`` and ``inside`` of a (merged) result from its ``words``."""
+    words = result.words
+    result.as_token.update({w: words[w] for w in checked if w in words})
+    result.inside.update(count_inside(words, checked))
 
 
 def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,

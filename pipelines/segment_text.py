@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,6 @@ __all__ = [
     "is_punctuation",
     "is_number",
     "has_han",
-    "han_count",
     "normalise_latin",
     "english_lemmatizer",
 ]
@@ -40,6 +38,7 @@ _SENT_END = re.compile(
     r"|(?<=\.)\.*(?=\s|$)"
     r"|(?<=[a-z]\.)(?=[A-Z]))"
 )
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 #: An English word: letters and digits with at least one letter, joined by inner hyphens or
@@ -155,14 +154,11 @@ def has_han(token: str) -> bool:
     return _HAN.search(token) is not None
 
 
-def han_count(text: str) -> int:
-    """How many Han characters ``text`` holds."""
-    return len(_HAN.findall(text))
-
 
 def is_punctuation(token: str) -> bool:
-    """True if the token has no letter, Han character or digit (punctuation, symbols, space)."""
-    return not any(unicodedata.category(c)[0] in "LN" for c in token)
+    """True if the token has no letter, Han character or digit (punctuation, symbols, space):
+    no character of a Unicode category L* or N*, which are exactly those ``[^\\W_]`` finds."""
+    return _LETTER_OR_DIGIT.search(token) is None
 
 
 def is_number(token: str, pos: str) -> bool:

@@ -62,6 +62,23 @@ class _Types(dict):
         self.pairs: list[Pair | None] = []  # per code: the raw pair (None: tag not known yet)
         self.lengths: list[int] = []  # per code: characters of the raw word
         self.pending: list[str] = []  # words whose tag is not known yet
+        # per code, filled by :meth:`decide` after each partition
+        self.decisions: list[Any] = []  # Segmenter._decide of the pair
+        self.tokens: list[str] = []  # the kept token ("" if dropped)
+        self.tags: list[str] = []  # its tag ("" if dropped)
+        self.kept = bytearray()  # 1 if kept
+        self.word = bytearray()  # 1 unless white space (decision None)
+
+    def decide(self, info: Callable[[Pair], Any]) -> None:
+        """Decide the codes added since the last call (every pair must have its tag)."""
+        new = list(map(info, self.pairs[len(self.decisions):]))
+        self.decisions += new
+        for d in new:
+            kept = d.__class__ is tuple
+            self.tokens.append(d[0] if kept else "")
+            self.tags.append(d[1] if kept else "")
+            self.kept.append(kept)
+            self.word.append(d is not None)
 
     def __missing__(self, key: Key) -> int:
         code = self[key] = len(self.pairs)
@@ -173,8 +190,8 @@ def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
     pieces = _Pieces.of(paras, np.asarray(types.lengths, dtype=np.int64)[code_arr])
     if pieces is None:
         return None
-    decisions = list(map(segmenter._info.__getitem__, types.pairs))
-    return _result(segmenter, decisions, code_arr, pieces, paras, docs, pool)
+    types.decide(segmenter.decide_type)
+    return _result(segmenter, types, code_arr, pieces, paras, docs, pool)
 
 
 class _Pieces:
@@ -211,7 +228,7 @@ class _Pieces:
         return cls(para, start, end, cuts)
 
 
-def _result(segmenter: Segmenter, decisions: list[Any], codes: np.ndarray, pieces: _Pieces,
+def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pieces,
             paras: _Paragraphs, docs: list[tuple[str, str]], pool: pa.MemoryPool | None
             ) -> PartitionResult:
     """The token table and report counts from the type codes and the pieces.
@@ -219,10 +236,9 @@ def _result(segmenter: Segmenter, decisions: list[Any], codes: np.ndarray, piece
     A piece is blank (it gets no sentence id) when all its words are white space, whose
     decision is None; a piece becomes a row when it keeps a token.
     """
-    kept_type = np.fromiter((d.__class__ is tuple for d in decisions), dtype=bool,
-                            count=len(decisions))
-    word_type = np.fromiter((d is not None for d in decisions), dtype=bool,
-                            count=len(decisions))
+    decisions = types.decisions
+    kept_type = np.frombuffer(bytes(types.kept), dtype=bool)
+    word_type = np.frombuffer(bytes(types.word), dtype=bool)
     n = len(pieces.cuts)
     piece_of = np.repeat(np.arange(n), np.diff(pieces.cuts, prepend=0))
     kept = kept_type[codes]
@@ -235,10 +251,8 @@ def _result(segmenter: Segmenter, decisions: list[Any], codes: np.ndarray, piece
     chosen = np.flatnonzero(per_piece)
     doc_ids = pc.take(pa.array([d for d, _ in docs], pa.string(), memory_pool=pool),
                       pa.array(doc[chosen]), memory_pool=pool)
-    tokens = pa.array([d[0] if d.__class__ is tuple else "" for d in decisions], pa.string(),
-                      memory_pool=pool)
-    tags = pa.array([d[1] if d.__class__ is tuple else "" for d in decisions], pa.string(),
-                    memory_pool=pool)
+    tokens = pa.array(types.tokens, pa.string(), memory_pool=pool)
+    tags = pa.array(types.tags, pa.string(), memory_pool=pool)
     take = pa.array(codes[kept], memory_pool=pool)
     table = token_table(
         doc_ids, np.asarray(paras.para_id, dtype=np.int32)[pieces.para[chosen]],

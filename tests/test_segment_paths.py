@@ -117,9 +117,9 @@ def test_forked_and_spawned_workers_give_identical_results(
     one = S.segment_documents(docs, st, workers=1)
     forked = S.segment_documents(docs, st, workers=2, min_chars_parallel=1)
     assert forked.table.equals(one.table)
-    for name in ("removed", "oov", "as_token", "inside", "occurrences"):
+    for name in ("removed", "oov", "words", "occurrences", "as_token", "inside"):
         assert getattr(forked, name) == getattr(one, name), name
-    monkeypatch.setattr(S, "_can_fork", lambda: False)
+    monkeypatch.setattr(S, "can_fork", lambda: False)
     spawned = S.segment_documents(docs, st, workers=2, min_chars_parallel=1)
     assert spawned.table.equals(one.table)
     assert (spawned.removed, spawned.oov) == (one.removed, one.oov)
@@ -129,7 +129,7 @@ def test_small_corpus_stays_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fork(*_args: object) -> None:
         raise AssertionError("a small corpus must not start workers")
 
-    monkeypatch.setattr(S, "_map_forked", no_fork)
+    monkeypatch.setattr(S, "map_forked", no_fork)
     monkeypatch.setattr(S, "map_partitions", no_fork)
     docs = [("d0", "我们推进职业教育。"), ("d1", "乡村振兴。")]
     assert S.segment_documents(docs, settings(), workers=2).rows == [
@@ -183,7 +183,7 @@ def test_vectorised_pass_equals_the_per_token_loop(backend: str, extra: dict) ->
     vector, loop = vector_and_loop(settings(backend=backend, **extra), texts)
     assert vector.table.equals(loop.table)
     assert vector.table.num_rows > 300
-    for name in ("removed", "oov", "as_token", "inside", "occurrences"):
+    for name in ("removed", "oov", "words", "occurrences", "as_token", "inside"):
         assert getattr(vector, name) == getattr(loop, name), name
 
 
@@ -214,3 +214,14 @@ def test_first_rjieba_segmenter_takes_the_import_time_instance_and_no_words_leak
     assert first._jb is not second._jb
     assert first.has_word("甲乙丙丁戊") and not second.has_word("甲乙丙丁戊")
     assert second._jb is not rjieba._DEFAULT_JIEBA  # it was taken before, by this test or another
+
+
+def test_is_punctuation_is_no_letter_or_digit_of_any_unicode_category() -> None:
+    import sys
+    import unicodedata
+
+    from pipelines.segment_text import is_punctuation
+
+    chars = map(chr, range(sys.maxunicode + 1))
+    assert all(is_punctuation(c) == (unicodedata.category(c)[0] not in "LN") for c in chars)
+    assert is_punctuation("，。…—") and not is_punctuation("，5") and not is_punctuation("_a")
