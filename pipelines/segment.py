@@ -12,7 +12,6 @@ simplemma. See ``docs/segmentation.md`` for the details and where the two backen
 
 from __future__ import annotations
 
-import functools
 import logging
 from bisect import bisect_left
 from collections import Counter
@@ -84,10 +83,6 @@ PARALLEL_MIN_DOCS = 200
 PARTS_PER_WORKER = {"rjieba": 4, "jieba": 16}
 PARALLEL_MIN_CHARS = {"rjieba": 1_000_000, "jieba": 300_000}
 SPAWN_MIN_CHARS = 3_000_000
-#: A document is reported as traditional Chinese when at least this share of the Han
-#: characters among its first ``TRADITIONAL_SAMPLE`` characters are ones OpenCC converts.
-TRADITIONAL_SHARE = 0.02
-TRADITIONAL_SAMPLE = 2000
 #: How many out-of-dictionary words, and how many joined English phrases, the report lists.
 REPORT_OOV = 50
 REPORT_PHRASES = 50
@@ -161,11 +156,11 @@ def prepare(params: Params) -> None:
     dictionary (which ``import rjieba`` builds), simplemma's English data and OpenCC's."""
     if params.backend == "rjieba":
         import rjieba  # noqa: F401
-    if not params.presegmented:
-        _t2s()
-    if params.lemmatize and not params.presegmented:
-        from pipelines.segment_text import english_lemmatizer
+    from pipelines.segment_text import english_lemmatizer, t2s_converter
 
+    if not params.presegmented:
+        t2s_converter()
+    if params.lemmatize and not params.presegmented:
         english_lemmatizer()
 
 
@@ -237,49 +232,9 @@ def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, worker
     for res in results:
         for name in ("removed", "oov", "words", "occurrences"):
             getattr(merged, name).update(getattr(res, name))
+        merged.traditional += res.traditional
     dictionary_counts(merged, checked)
     return merged
-
-
-def _han_and_changed(before: str, after: str) -> tuple[int, int]:
-    """Han characters of ``before``, and characters that differ in ``after`` at the same
-    position (over the shorter length)."""
-    import numpy as np
-
-    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
-    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
-    n = min(len(a), len(b))
-    # the ranges of segment_text's Han pattern
-    han = (((a >= 0x3400) & (a <= 0x4DBF)) | ((a >= 0x4E00) & (a <= 0x9FFF))
-           | ((a >= 0xF900) & (a <= 0xFAFF)))
-    return int(np.count_nonzero(han)), int(np.count_nonzero(a[:n] != b[:n]))
-
-
-@functools.cache
-def _t2s() -> Any:
-    """OpenCC's traditional-to-simplified converter (loading it takes about 0.1 s)."""
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def traditional_documents(docs: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
-    """Documents written largely in traditional characters, which the (simplified) dictionaries
-    cut poorly and jieba's POS-HMM slowly (40 times slower per character).
-
-    Returns:
-        ``(doc_id, characters converted)`` for each document whose first
-        ``TRADITIONAL_SAMPLE`` characters OpenCC's t2s changes in at least
-        ``TRADITIONAL_SHARE`` of its Han characters; about 10 ms per 250 documents.
-    """
-    t2s = _t2s()
-    out = []
-    for doc_id, text in docs:
-        sample = (text or "")[:TRADITIONAL_SAMPLE]
-        han, changed = _han_and_changed(sample, t2s.convert(sample))
-        if han and changed >= TRADITIONAL_SHARE * han:
-            out.append((doc_id, changed))
-    return out
 
 
 def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -344,13 +299,13 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     settings = settings_from_params(params)
     docs = list(zip(docs_table.column("doc_id").to_pylist(),
                     docs_table.column("text").to_pylist(), strict=True))
-    traditional = [] if params.presegmented else traditional_documents(docs)
+    result = segment_documents(docs, settings, workers=params.workers)
+    traditional = result.traditional
     if traditional:
         log.warning("segment: %d document(s) are largely in traditional characters (first: "
                     "%s); the dictionaries are simplified, so words are cut poorly: rerun "
                     "`wenmai ingest --to-simplified` (they are listed in segment/report)",
                     len(traditional), traditional[0][0])
-    result = segment_documents(docs, settings, workers=params.workers)
     tokens = result.table
     log.info("segment: %d documents -> %d sentences", len(docs), tokens.num_rows)
     phrases = None
@@ -362,7 +317,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
         log.info("segment: %d English phrases joined", len(phrases))
         result.table = tokens
     occurrences = result.occurrences
-    domain = ([e.word for e in load_user_dict(data_path(*DOMAIN_DICT))]
-              if params.use_domain_dict else [])
+    shipped = str(data_path(*DOMAIN_DICT))
+    domain = [e.word for e in settings.entries if e.source == shipped]
     return {"tokens": tokens, "report": _report(result, domain, occurrences=occurrences,
                                                 phrases=phrases, traditional=traditional)}

@@ -42,6 +42,7 @@ from pipelines.segment_text import (
     is_number,
     is_punctuation,
     normalise_latin,
+    traditional_documents,
 )
 
 __all__ = ["FILTERS", "TOKENS_SCHEMA", "Settings", "PartitionResult", "Segmenter",
@@ -100,6 +101,8 @@ class PartitionResult:
     occurrences: Counter = field(default_factory=Counter)
     as_token: Counter = field(default_factory=Counter)
     inside: Counter = field(default_factory=Counter)
+    #: ``(doc_id, characters converted)`` of documents largely in traditional characters
+    traditional: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
@@ -326,6 +329,8 @@ class Segmenter:
             result = self.run_per_token(docs, pool)
         if self.checked:
             result.occurrences.update(count_occurrences((t for _, t in docs), self.checked))
+        if not self.s.presegmented:
+            result.traditional = traditional_documents(docs)
         return result
 
     def run_per_token(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None

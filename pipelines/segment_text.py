@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,8 @@ __all__ = [
     "has_han",
     "normalise_latin",
     "english_lemmatizer",
+    "t2s_converter",
+    "traditional_documents",
 ]
 
 # A sentence ends after Chinese or ASCII end marks (with any closing quotes/brackets), after a
@@ -210,3 +212,50 @@ def english_lemmatizer() -> Any:
     except ImportError:  # marisa-trie or platformdirs missing
         return Lemmatizer()
     return Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
+
+
+#: A document is reported as traditional Chinese when at least this share of the Han
+#: characters among its first ``TRADITIONAL_SAMPLE`` characters are ones OpenCC converts.
+TRADITIONAL_SHARE = 0.02
+TRADITIONAL_SAMPLE = 2000
+
+
+def _han_and_changed(before: str, after: str) -> tuple[int, int]:
+    """Han characters of ``before``, and characters that differ in ``after`` at the same
+    position (over the shorter length)."""
+    import numpy as np
+
+    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
+    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    n = min(len(a), len(b))
+    # the ranges of _HAN
+    han = (((a >= 0x3400) & (a <= 0x4DBF)) | ((a >= 0x4E00) & (a <= 0x9FFF))
+           | ((a >= 0xF900) & (a <= 0xFAFF)))
+    return int(np.count_nonzero(han)), int(np.count_nonzero(a[:n] != b[:n]))
+
+
+@functools.cache
+def t2s_converter() -> Any:
+    """OpenCC's traditional-to-simplified converter, loaded once."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def traditional_documents(docs: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """Documents written largely in traditional characters, which the (simplified) dictionaries
+    cut poorly and jieba's POS-HMM slowly (40 times slower per character).
+
+    Returns:
+        ``(doc_id, characters converted)`` for each document whose first
+        ``TRADITIONAL_SAMPLE`` characters OpenCC's t2s changes in at least
+        ``TRADITIONAL_SHARE`` of its Han characters; about 10 ms per 250 documents.
+    """
+    t2s = t2s_converter()
+    out = []
+    for doc_id, text in docs:
+        sample = (text or "")[:TRADITIONAL_SAMPLE]
+        han, changed = _han_and_changed(sample, t2s.convert(sample))
+        if han and changed >= TRADITIONAL_SHARE * han:
+            out.append((doc_id, changed))
+    return out
