@@ -13,8 +13,9 @@ __all__ = ["show"]
 
 @click.command("show")
 @click.argument("table", required=False)
-@click.option("-n", "--rows", type=click.IntRange(0), default=10, show_default=True,
-              help="Rows to print or export (0 = all).")
+@click.option("-n", "--rows", type=click.IntRange(0), default=None,
+              help="Rows to print or export (0 = all). Default: 10 on screen, all when "
+              "exporting (--format csv/json/xlsx or -o).")
 @click.option("--columns", help="Comma-separated columns to keep.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
               default="table", show_default=True, help="Output format.")
@@ -22,7 +23,7 @@ __all__ = ["show"]
               help="Write to this file instead of stdout (required for xlsx).")
 @click.pass_obj
 @handle_errors("show")
-def show(app: App, table: str | None, rows: int, columns: str | None, fmt: str,
+def show(app: App, table: str | None, rows: int | None, columns: str | None, fmt: str,
          output: Path | None) -> None:
     """Print the head of a table, or export it as CSV, JSON or Excel.
 
@@ -32,8 +33,9 @@ def show(app: App, table: str | None, rows: int, columns: str | None, fmt: str,
     \b
     Examples:
       wenmai show documents --columns doc_id,title,year,lang
-      wenmai show topic_terms -n 0 --format xlsx -o appendix_topics.xlsx
-      wenmai show nodes -n 0 --format csv > nodes.csv
+      wenmai show topic_terms --format xlsx -o appendix_topics.xlsx
+      wenmai show nodes --format csv > nodes.csv
+      wenmai show keywords -n 50
     """
     from pipelines.export import export_table
     from pipelines.workflow import list_tables
@@ -47,6 +49,8 @@ def show(app: App, table: str | None, rows: int, columns: str | None, fmt: str,
         for name in names:
             click.echo(name)
         return
+    if rows is None:  # the head on screen, everything in an export
+        rows = 10 if fmt == "table" and output is None else 0
     text = export_table(workdir, table, rows=rows, columns=columns, fmt=fmt, output=output)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))

@@ -85,7 +85,8 @@ def _as_text(frame: object, table: pa.Table) -> str:
             shown[col] = shown[col].map(_short)
     buffer = io.StringIO()
     buffer.write(shown.to_string(index=False, max_colwidth=_TEXT_WIDTH + 3, na_rep=""))
-    buffer.write(f"\n[{table.num_rows} rows shown; {len(table.column_names)} columns]\n")
+    rows, cols = table.num_rows, len(table.column_names)
+    buffer.write(f"\n[{rows} row{'s' * (rows != 1)} shown; {cols} column{'s' * (cols != 1)}]\n")
     return buffer.getvalue()
 
 

@@ -97,6 +97,11 @@ def test_ingest_then_show_formats(runner: CliRunner, tmp_path: Path) -> None:
     csv = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "-n", "0",
                                  "--format", "csv", "--columns", "doc_id,lang"])
     assert csv.output.splitlines()[0] == "doc_id,lang"
+    whole = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--format", "csv",
+                                   "--columns", "doc_id"])  # an export has every row
+    assert len(whole.stdout.splitlines()) == 1 + 13
+    head = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--columns", "doc_id"])
+    assert "[10 rows shown; 1 column]" in head.stdout
     xlsx = tmp_path / "docs.xlsx"
     out = runner.invoke(wenmai, ["--workdir", work, "show", "ingest/documents", "--format",
                                  "xlsx", "-o", str(xlsx)])
