@@ -37,6 +37,7 @@ from pipelines.segment_lexicon import (
     count_occurrences,
 )
 from pipelines.segment_text import (
+    ASCII_LETTER,
     LATIN_WORD,
     has_han,
     is_number,
@@ -133,6 +134,42 @@ class _Memo(dict):
         return value
 
 
+class ShortRuns:
+    """``fn(run)``, memoised for runs up to ``_RUN_CACHE_LEN`` characters (", ", " of "),
+    which repeat between English words."""
+
+    def __init__(self, fn: Callable[[str], list[Any]]) -> None:
+        self.fn = fn
+        self.memo: dict[str, list[Any]] = {}
+
+    def __call__(self, run: str) -> list[Any]:
+        if len(run) > _RUN_CACHE_LEN:
+            return self.fn(run)
+        out = self.memo.get(run)
+        if out is None:
+            out = self.memo[run] = self.fn(run)
+        return out
+
+
+def split_latin(text: str, run_keys: Callable[[str], list[Any]]) -> list[Any]:
+    """Keys of a text in order: each English word as ``(word as written, _LATIN)``, the runs
+    between them as ``run_keys(run)`` gives them. Without an English letter (an English
+    word has one) that is ``run_keys(text)`` itself: do not change the list."""
+    if ASCII_LETTER.search(text) is None:
+        return run_keys(text)
+    keys: list[Any] = []
+    pos = 0
+    for m in LATIN_WORD.finditer(text):
+        start = m.start()
+        if start > pos:
+            keys += run_keys(text[pos:start])
+        keys.append((m.group(), _LATIN))
+        pos = m.end()
+    if pos < len(text):
+        keys += run_keys(text[pos:] if pos else text)
+    return keys
+
+
 class Segmenter:
     """A configured segmenter: backend with user words, stopwords, synonyms and filters."""
 
@@ -163,7 +200,8 @@ class Segmenter:
         self.backend = build_backend(settings.backend, settings.entries + tuple(extra))
         self._tag_raw = self.backend.tag_raw
         self._stop = frozenset(w.lower() for w in settings.stopwords)
-        self._runs: dict[str, list[Pair]] = {}
+        # backend pairs of a run of text without English words (the tests swap _tag_raw)
+        self._run_keys = ShortRuns(lambda run: self._tag_raw(run))
         self._norm = _Memo(self._normalise)  # raw pair -> (token, tag), None for white space
         self._reason = _Memo(lambda pair: self._check(*pair))  # (token, tag) -> filter or None
         # raw pair -> (token, tag) if kept, else the filter that drops it (None: white space)
@@ -193,34 +231,16 @@ class Segmenter:
         self._lemmas[word] = out
         return out
 
-    def _run_keys(self, run: str) -> list[Pair]:
-        """Backend pairs of a run of text without English words (short runs memoised)."""
-        if len(run) > _RUN_CACHE_LEN:
-            return self._tag_raw(run)
-        keys = self._runs.get(run)
-        if keys is None:
-            keys = self._runs[run] = self._tag_raw(run)
-        return keys
-
     def _text_keys(self, text: str) -> list[Pair]:
         """Raw pairs of a text before synonyms and filters, covering it in order.
 
         English words are ``(word as written, _LATIN)``, the runs between them are segmented
         by the backend (white space included); presegmented text is split on white space.
+        The list may be shared with a memo: do not change it.
         """
         if self.s.presegmented:
             return [(t, _PRESEG) for t in text.split()]
-        keys: list[Pair] = []
-        pos = 0
-        for m in LATIN_WORD.finditer(text):
-            start = m.start()
-            if start > pos:
-                keys += self._run_keys(text[pos:start])
-            keys.append((m.group(), _LATIN))
-            pos = m.end()
-        if pos < len(text):
-            keys += self._run_keys(text[pos:] if pos else text)
-        return keys
+        return split_latin(text, self._run_keys)
 
     def _normalise(self, key: Pair) -> Pair | None:
         """The token and tag of a raw pair before filters; None for white space."""

@@ -34,14 +34,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.segment_core import (
-    _LATIN,
-    _RUN_CACHE_LEN,
     Pair,
     PartitionResult,
     Segmenter,
+    ShortRuns,
+    split_latin,
     token_table,
 )
-from pipelines.segment_text import ASCII_LETTER, LATIN_WORD, sentence_ends, sentence_lang
+from pipelines.segment_text import ASCII_LETTER, sentence_ends, sentence_lang
 
 __all__ = ["run_vectorised"]
 
@@ -111,32 +111,8 @@ def _key_function(segmenter: Segmenter) -> Callable[[str], list[Key]]:
     cut = segmenter.backend.cut_words
     if cut is None:
         return segmenter._text_keys
-    runs: dict[str, list[str]] = {}
-
-    def run_words(run: str) -> list[str]:
-        if len(run) > _RUN_CACHE_LEN:
-            return cut(run)
-        words = runs.get(run)
-        if words is None:
-            words = runs[run] = cut(run)
-        return words
-
-    def keys(text: str) -> list[Key]:
-        if ASCII_LETTER.search(text) is None:
-            return run_words(text)
-        out: list[Key] = []
-        pos = 0
-        for m in LATIN_WORD.finditer(text):
-            start = m.start()
-            if start > pos:
-                out += run_words(text[pos:start])
-            out.append((m.group(), _LATIN))
-            pos = m.end()
-        if pos < len(text):
-            out += run_words(text[pos:] if pos else text)
-        return out
-
-    return keys
+    run_words = ShortRuns(cut)
+    return lambda text: split_latin(text, run_words)
 
 
 class _Paragraphs:
