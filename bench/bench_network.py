@@ -94,9 +94,9 @@ def segment_corpus() -> pa.Table:
 def child(path: str, top_n: int, window: str, repeat: int) -> None:
     """Run one configuration and print a JSON line of timings and peak RSS."""
     from pipelines import network
-    from pipelines.network_export import export_graph, to_gexf, to_graphml, vosviewer_map
-    from pipelines.network_graph import build_graph, centralities, communities
-    from pipelines.network_measures import count_cooccurrences
+    from pipelines.network.export import export_graph, to_gexf, to_graphml, vosviewer_map
+    from pipelines.network.graph import build_graph, centralities, communities
+    from pipelines.network.measures import count_cooccurrences
 
     imported = _peak_mb()
     table = pq.read_table(path)

@@ -90,7 +90,7 @@ def score(test_words: list[str], gold_words: list[str], train: set[str]) -> dict
 def sighan(backend_name: str, corpus: str) -> dict[str, float]:
     """Segment one SIGHAN test set with one backend and score it."""
     sys.path.insert(0, str(ROOT))
-    from pipelines.segment_backends import build_backend
+    from pipelines.segment.backends import build_backend
 
     backend = build_backend(backend_name, [])
     test = (SIGHAN / "testing" / f"{corpus}_test.utf8").read_text(encoding="utf-8")
@@ -114,7 +114,7 @@ def ingest(workdir: Path, corpus: str, simplified: bool = False) -> Path:
     simplified if ``simplified``); return the documents table."""
     sys.path.insert(0, str(ROOT))
     from pipelines import ingest as stage
-    from pipelines.runner import run_stage
+    from pipelines.core.runner import run_stage
 
     inputs = tuple(str(p) for p in CORPORA[corpus])
     run_stage(stage, workdir, stage.Params(inputs=inputs, near_duplicates=0.0,
@@ -128,7 +128,8 @@ def _one_run(root: Path, documents: Path, backend: str, workers: int) -> dict:
     import pyarrow.dataset  # noqa: F401  (pq.read_table imports it, and pandas: ~0.5 s)
     import pyarrow.parquet as pq
 
-    from pipelines import runner, segment
+    from pipelines import segment
+    from pipelines.core import runner
 
     texts = pq.read_table(documents, columns=["text"]).column("text").to_pylist()
     mb = sum(len((t or "").encode("utf-8")) for t in texts) / 1e6

@@ -28,7 +28,7 @@ def kwic(app: App, term: str, width: int, limit: int) -> None:
     Example:
       wenmai kwic 职业教育 --width 15
     """
-    from pipelines import store
+    from pipelines.core import store
     from pipelines.kwic import kwic as find
 
     config = app.config()

@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from pipelines import params as P
-from pipelines.config import Config, load_config
-from pipelines.errors import BadParams, ConfigError, WenmaiError
+from pipelines.core import params as P
+from pipelines.core.config import Config, load_config
+from pipelines.core.errors import BadParams, ConfigError, WenmaiError
 
 __all__ = ["App", "stage_options", "force_option", "handle_errors", "overrides_from",
            "echo_result", "run_one"]
@@ -152,8 +152,8 @@ def echo_result(result: Any, workdir: Path) -> None:
 
 def run_one(app: App, stage: Any, overrides: dict[str, Any], *, force: bool) -> None:
     """The recipe of every stage command: config, params with CLI overrides, run, report."""
-    from pipelines.config import resolve_params
-    from pipelines.runner import run_stage
+    from pipelines.core.config import resolve_params
+    from pipelines.core.runner import run_stage
 
     config = app.config()
     workdir = app.workdir(config)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines import store
-from pipelines.errors import BadParams
+from pipelines.core import store
+from pipelines.core.errors import BadParams
 
 __all__ = ["export_table", "select"]
 

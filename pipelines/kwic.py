@@ -12,8 +12,8 @@ import re
 
 import pyarrow as pa
 
-from pipelines.errors import BadParams
-from pipelines.segment_text import LATIN_WORD, has_han, normalise_latin, split_sentences
+from pipelines.core.errors import BadParams
+from pipelines.segment.text import LATIN_WORD, has_han, normalise_latin, split_sentences
 
 __all__ = ["KWIC_SCHEMA", "kwic"]
 

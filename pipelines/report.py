@@ -22,8 +22,8 @@ from typing import Any
 import pyarrow as pa
 
 from pipelines import __version__
-from pipelines.fonts import css_font_face
-from pipelines.store import read_manifest, read_table, table_path
+from pipelines.core.fonts import css_font_face
+from pipelines.core.store import read_manifest, read_table, table_path
 
 __all__ = ["STAGE_ORDER", "render_report", "write_report"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from pipelines import params as P
+from pipelines.core import params as P
 from pipelines.stages import ORDER
 
 __all__ = ["config_template"]

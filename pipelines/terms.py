@@ -20,9 +20,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.errors import BadParams, EmptyCorpus
-from pipelines.params import param
-from pipelines.segment_text import has_han
+from pipelines.core.errors import BadParams, EmptyCorpus
+from pipelines.core.params import param
+from pipelines.segment.text import has_han
 
 __all__ = [
     "NAME",

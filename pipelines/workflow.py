@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pipelines import store
-from pipelines.config import Config, resolve_params
-from pipelines.errors import BadParams
-from pipelines.runner import StageResult, current_state, run_stage
+from pipelines.core import store
+from pipelines.core.config import Config, resolve_params
+from pipelines.core.errors import BadParams
+from pipelines.core.runner import StageResult, current_state, run_stage
 from pipelines.stages import ORDER, STAGES
 
 __all__ = ["run_all", "statuses", "resolve_table_name", "list_tables"]

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines import segment as S
-from pipelines.errors import BadParams
+from pipelines.core.errors import BadParams
 from pipelines.kwic import KWIC_SCHEMA, kwic
 
 

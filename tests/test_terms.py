@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines import terms as T
-from pipelines.errors import EmptyCorpus
+from pipelines.core.errors import EmptyCorpus
 from pipelines.segment import TOKENS_SCHEMA
 
 

@@ -1,0 +1,121 @@
+"""Load and validate ``wenmai.toml``, and resolve a stage's parameters with CLI overrides.
+
+The file has one table per stage (``[ingest]``, ``[segment]``, ...) whose keys are that stage's
+parameters, plus an optional top-level ``workdir``. Paths in the file are relative to the file;
+paths given on the command line are relative to the current folder. The command line wins.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from pipelines.core import params as P
+from pipelines.core.errors import BadParams, ConfigError
+
+__all__ = ["Config", "load_config", "resolve_params", "TOP_LEVEL_KEYS"]
+
+TOP_LEVEL_KEYS = ("workdir",)
+
+
+@dataclass
+class Config:
+    """A loaded configuration: raw sections plus where the file lives."""
+
+    path: Path | None
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    workdir: Path | None = None
+
+    @property
+    def base(self) -> Path:
+        """Folder that relative paths in the file are relative to."""
+        return self.path.parent if self.path else Path.cwd()
+
+
+def load_config(path: Path | None, stages: Mapping[str, ModuleType]) -> Config:
+    """Read and check a ``wenmai.toml``; ``None`` gives an empty configuration.
+
+    Raises:
+        ConfigError: the file is missing or not TOML, or names an unknown section or key.
+        BadParams: a value is of the wrong kind or outside the allowed values.
+    """
+    if path is None:
+        return Config(None)
+    path = Path(path).resolve()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist; create one with `wenmai init`") \
+            from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"config file {path} cannot be read: {err}") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+    config = Config(path)
+    for key, value in raw.items():
+        if key in stages:
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: [{key}] must be a table of settings")
+            config.sections[key] = value
+        elif key == "workdir":
+            config.workdir = (path.parent / str(value)).resolve()
+        else:
+            allowed = ", ".join([*TOP_LEVEL_KEYS, *(f"[{s}]" for s in stages)])
+            raise ConfigError(f"{path}: unknown key or section {key!r}; allowed: {allowed}")
+    for name in config.sections:
+        resolve_params(stages[name], config, {})
+    return config
+
+
+def resolve_params(stage: ModuleType, config: Config, overrides: Mapping[str, Any]) -> Any:
+    """Build the stage's params: defaults, then the config section, then CLI overrides.
+
+    Args:
+        stage: The stage module (has ``NAME`` and ``Params``).
+        config: The loaded configuration.
+        overrides: Values the user set on the command line (paths relative to the cwd).
+
+    Returns:
+        A frozen ``stage.Params`` instance.
+    """
+    specs = {s.name: s for s in P.specs(stage.Params)}
+    section = config.sections.get(stage.NAME, {})
+    where_file = f"{config.path} [{stage.NAME}]" if config.path else stage.NAME
+    unknown = sorted(set(section) - set(specs))
+    if unknown:
+        raise ConfigError(f"{where_file}: unknown key {unknown[0]!r}; allowed keys: "
+                          + ", ".join(specs))
+    values: dict[str, Any] = {}
+    for name, value in section.items():
+        values[name] = _checked(specs[name], value, where_file, config.base)
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name not in specs:
+            raise BadParams(f"{stage.NAME}: unknown option {name!r}")
+        values[name] = _checked(specs[name], value, f"{stage.NAME} (command line)", Path.cwd())
+    try:
+        return stage.Params(**values)
+    except (TypeError, ValueError) as err:
+        raise BadParams(f"{stage.NAME}: {err}") from err
+
+
+def _checked(spec: P.ParamSpec, value: Any, where: str, base: Path) -> Any:
+    value = P.coerce(spec, value, where=where)
+    P.validate(spec, value, where=where)
+    if spec.path and value:
+        if isinstance(value, tuple):
+            value = tuple(_resolve_path(v, base) for v in value)
+        else:
+            value = _resolve_path(value, base)
+    return value
+
+
+def _resolve_path(value: str, base: Path) -> str:
+    if "://" in value or value.startswith("builtin:"):
+        return value
+    return str(base / Path(value).expanduser())

@@ -1,0 +1,250 @@
+"""Thesis figures from the analysis tables, as PNG (300 dpi), SVG and optionally PDF.
+
+Reads ``terms/terms``, ``topics/model_selection``,
+``topics/topic_terms``, ``topics/topic_trends``, ``network/nodes`` and ``network/edges``.
+Writes no tables, only files in ``work/figures/``, each as ``<name>.<format>``:
+
+* ``term_frequency``: the ``top_n`` terms by frequency, horizontal bars;
+* ``wordcloud``: the ``wordcloud_words`` most frequent terms (wordcloud's layout, drawn with
+  matplotlib so the PNG and a vector SVG come from one renderer);
+* ``model_selection``: coherence (c_v, c_npmi, u_mass), perplexity and topic diversity
+  against k, the recommended k marked;
+* ``topic_terms``: the top terms of every topic of one model (the recommended one unless
+  ``method``/``k`` say otherwise), one small bar chart per topic titled with its label;
+* ``topic_trends``: topic shares by year for that model (skipped, with a log line, when the
+  documents carry no years);
+* ``network``: the co-occurrence network, nodes coloured by community and sized by
+  frequency, edge width by weight, spring layout seeded with ``seed``.
+
+Every figure uses the shipped Noto Sans CJK subset (``pipelines.core.fonts``), so Chinese labels
+render without system fonts; SVG text is converted to paths. Reruns are byte-identical: PNG
+and SVG/PDF metadata that carry the software version or a date are left out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from pipelines.core.errors import BadParams, EmptyCorpus
+from pipelines.core.params import param
+
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "Params", "compute", "draw",
+           "choose_model", "save_figure", "figure_style"]
+
+NAME = "figures"
+# not ingest/documents: no figure needs the texts, and years arrive through topic_trends
+INPUTS = ("terms/terms", "topics/model_selection", "topics/topic_terms",
+          "topics/topic_trends", "network/nodes", "network/edges")
+OUTPUTS: tuple[str, ...] = ()
+SCHEMAS: dict[str, pa.Schema] = {}
+
+FIGURES = ("term_frequency", "wordcloud", "model_selection", "topic_terms", "topic_trends",
+           "network")
+
+log = logging.getLogger("wenmai")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the figures stage."""
+
+    top_n: int = param(30, "Number of most frequent terms in the term-frequency bar chart.",
+                       min=1, max=200)
+    wordcloud_words: int = param(200, "Number of most frequent terms in the word cloud.",
+                                 min=1, max=2000)
+    topic_words: int = param(10, "Number of top terms drawn per topic.", min=1, max=50)
+    network_nodes: int = param(60, "Number of most frequent network nodes drawn (all edges "
+                               "among them).", min=2, max=1000)
+    network_edges: int = param(150, "Number of strongest edges (by weight) drawn among the "
+                               "network nodes.", min=1, max=100000)
+    dpi: int = param(300, "Resolution of PNG figures in dots per inch.", min=50, max=1200)
+    seed: int = param(42, "Random seed of the word-cloud and network layouts.", min=0)
+    formats: tuple[str, ...] = param(("png", "svg"), "File formats written for every figure.",
+                                     choices=("png", "svg", "pdf"))
+    method: str | None = param(None, "Topic model drawn (lda or nmf); default: the recommended "
+                               "one in topics/model_selection.", choices=("lda", "nmf"))
+    k: int | None = param(None, "Number of topics of the model drawn; default: the "
+                          "recommended k.", min=1)
+
+    def __post_init__(self) -> None:
+        if not self.formats:
+            raise BadParams("figures: formats is empty; give at least one of png, svg, pdf")
+
+
+def choose_model(model_selection: pa.Table, topic_terms: pa.Table, *, method: str | None,
+                 k: int | None) -> tuple[str, int]:
+    """Pick the topic model to draw: the one asked for, else the recommended one.
+
+    Args:
+        model_selection: ``topics/model_selection`` (``recommended`` marks the chosen k).
+        topic_terms: ``topics/topic_terms``; the model must have rows there.
+        method: Method asked for, or None for the recommended one.
+        k: Number of topics asked for, or None for the recommended one.
+
+    Returns:
+        (method, k).
+
+    Raises:
+        EmptyCorpus: there are no topic terms at all.
+        BadParams: the asked-for model has no topic terms.
+    """
+    available = sorted(set(zip(topic_terms.column("method").to_pylist(),
+                               topic_terms.column("k").to_pylist(), strict=True)))
+    if not available:
+        raise EmptyCorpus("figures: topics/topic_terms is empty; rerun `wenmai topics`")
+    rows = model_selection.to_pylist()
+    if method is None:
+        recommended = [r["method"] for r in rows if r.get("recommended")]
+        method = recommended[0] if recommended else available[0][0]
+    if k is None:
+        k = _default_k(rows, method, available)
+    if (method, k) not in available:
+        listed = ", ".join(f"{m} k={kk}" for m, kk in available)
+        raise BadParams(f"figures: no topic model method={method} k={k} in "
+                        f"topics/topic_terms; choose one of: {listed}")
+    return method, int(k)
+
+
+def _default_k(rows: list[dict[str, Any]], method: str,
+               available: list[tuple[str, int]]) -> int | None:
+    """The recommended k of ``method``, else its best c_v, else its smallest k with terms."""
+    ks = [r["k"] for r in rows if r["method"] == method and r.get("recommended")]
+    if ks:
+        return ks[0]
+    scored = [r for r in rows if r["method"] == method and r.get("coherence_cv") is not None]
+    if scored:
+        return max(scored, key=lambda r: (r["coherence_cv"], -r["k"]))["k"]
+    own = [kk for m, kk in available if m == method]
+    return min(own) if own else None
+
+
+@contextlib.contextmanager
+def figure_style() -> Iterator[None]:
+    """A matplotlib rc context with the shipped CJK font and the thesis style.
+
+    Draw and save figures inside it; the previous rcParams come back on exit.
+
+    Raises:
+        MissingInput: the font file is missing.
+    """
+    import matplotlib as mpl
+
+    from pipelines.core.fonts import cjk_rc, use_cjk_font
+    from pipelines.figures.plots import STYLE
+
+    rc = {**cjk_rc(), **STYLE}
+    with mpl.rc_context(rc):
+        use_cjk_font()
+        mpl.rcParams.update(rc)  # use_cjk_font sets the font; keep our style on top
+        yield
+
+
+def save_figure(fig: Any, fmt: str, dpi: int) -> bytes:
+    """Render a matplotlib figure to bytes without timestamps or version metadata.
+
+    Args:
+        fig: A ``matplotlib.figure.Figure``.
+        fmt: ``png``, ``svg`` or ``pdf``.
+        dpi: Resolution (PNG; also rasterised parts of SVG/PDF).
+
+    Returns:
+        The file's bytes.
+    """
+    metadata: dict[str, Any] = {
+        "png": {"Software": None},
+        "svg": {"Date": None, "Creator": None},
+        "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
+    }[fmt]
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
+    return buf.getvalue()
+
+
+def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, bytes]:
+    """Draw every figure the tables allow.
+
+    Args:
+        tables: The tables named in ``INPUTS``.
+        params: Figure parameters.
+
+    Returns:
+        ``"<figure>.<format>"`` -> file bytes, for each figure drawn and each format.
+
+    Raises:
+        EmptyCorpus: no figure could be drawn (every table is empty).
+        BadParams: ``method``/``k`` name a model without topic terms.
+    """
+    with figure_style():
+        figs = draw(tables, params)
+        out: dict[str, bytes] = {}
+        for name, fig in figs.items():
+            for fmt in params.formats:
+                out[f"{name}.{fmt}"] = save_figure(fig, fmt, params.dpi)
+    if not out:
+        raise EmptyCorpus("figures: every input table is empty, nothing to draw; run the "
+                          "pipeline on a corpus with usable text (`wenmai run`)")
+    return out
+
+
+def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
+    """Build the figures whose tables have rows; log the ones skipped.
+
+    Call it inside the style of :func:`compute` (``matplotlib.rc_context``) for the
+    thesis look; the CJK font is set on the word cloud's words whatever the context.
+
+    Args:
+        tables: The tables named in ``INPUTS``.
+        params: Figure parameters.
+
+    Returns:
+        Figure name -> ``matplotlib.figure.Figure``, in ``FIGURES`` order.
+
+    Raises:
+        BadParams: ``method``/``k`` name a model without topic terms.
+    """
+    from pipelines.core.fonts import cjk_font_path
+    from pipelines.figures import graph, plots
+
+    font_path = str(cjk_font_path())
+
+    figs: dict[str, Any] = {}
+    terms = tables["terms/terms"]
+    if terms.num_rows and max(terms.column("tf").to_pylist()) > 0:
+        figs["term_frequency"] = plots.term_frequency(terms, top_n=params.top_n)
+        figs["wordcloud"] = graph.wordcloud(terms, words=params.wordcloud_words,
+                                            seed=params.seed, font_path=font_path)
+    else:
+        log.warning("figures: terms/terms has no term with tf > 0; term_frequency and "
+                    "wordcloud skipped")
+    selection, topic_terms = tables["topics/model_selection"], tables["topics/topic_terms"]
+    if selection.num_rows:
+        figs["model_selection"] = plots.model_selection(selection)
+    else:
+        log.warning("figures: topics/model_selection is empty; model_selection skipped")
+    if topic_terms.num_rows:
+        method, k = choose_model(selection, topic_terms, method=params.method, k=params.k)
+        figs["topic_terms"] = plots.topic_terms(topic_terms, method=method, k=k,
+                                                words=params.topic_words)
+        trends = plots.model_rows(tables["topics/topic_trends"], method, k)
+        if trends.num_rows:
+            figs["topic_trends"] = plots.topic_trends(trends, topic_terms, method=method, k=k)
+        else:
+            log.info("figures: no topic_trends rows for %s k=%d (documents without years); "
+                     "topic_trends skipped", method, k)
+    else:
+        log.warning("figures: topics/topic_terms is empty; topic_terms and topic_trends skipped")
+    nodes, edges = tables["network/nodes"], tables["network/edges"]
+    if nodes.num_rows:
+        figs["network"] = graph.network(nodes, edges, max_nodes=params.network_nodes,
+                                        max_edges=params.network_edges,
+                                        seed=params.seed)
+    else:
+        log.warning("figures: network/nodes is empty; network skipped")
+    return figs

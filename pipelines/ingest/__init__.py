@@ -1,0 +1,30 @@
+"""The ingest stage: raw files → ingest/documents, rejected, duplicates.
+
+The contract lives in ``stage.py``; the other modules of this package are its private helpers.
+"""
+
+from pipelines.ingest.stage import (
+    DOCUMENTS_SCHEMA,
+    DUPLICATES_SCHEMA,
+    INPUTS,
+    NAME,
+    OUTPUTS,
+    REJECTED_SCHEMA,
+    SCHEMAS,
+    Params,
+    compute,
+    external_inputs,
+)
+
+__all__ = [
+    "NAME",
+    "INPUTS",
+    "OUTPUTS",
+    "SCHEMAS",
+    "Params",
+    "compute",
+    "external_inputs",
+    "DOCUMENTS_SCHEMA",
+    "REJECTED_SCHEMA",
+    "DUPLICATES_SCHEMA",
+]

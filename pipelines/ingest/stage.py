@@ -1,0 +1,261 @@
+"""Ingest: read raw files into ``ingest/documents``, ``ingest/rejected``, ``ingest/duplicates``.
+
+Reads .txt/.md/.html/.csv/.tsv/.jsonl/.xlsx/.docx/.pdf, CNKI NoteExpress (.net), RIS, BibTeX
+and zip archives from files, folders and globs; detects encodings; normalises whitespace;
+drops web chrome and lines repeated across a collection; splits collection files at article
+markers; finds titles, dates and language; removes exact and near duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pyarrow as pa
+
+from pipelines.core.engine import map_partitions, partition, resolve_workers
+from pipelines.core.errors import BadParams, EmptyCorpus
+from pipelines.core.params import param
+
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "external_inputs",
+           "DOCUMENTS_SCHEMA", "REJECTED_SCHEMA", "DUPLICATES_SCHEMA"]
+
+NAME = "ingest"
+INPUTS: tuple[str, ...] = ()
+OUTPUTS = ("documents", "rejected", "duplicates")
+
+DOCUMENTS_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("source", pa.string()), ("part", pa.int32()),
+    ("title", pa.string()), ("date", pa.string()), ("year", pa.int32()), ("lang", pa.string()),
+    ("text", pa.string()), ("n_chars", pa.int32()), ("boilerplate_lines", pa.int32()),
+])
+REJECTED_SCHEMA = pa.schema([
+    ("source", pa.string()), ("part", pa.int32()), ("reason", pa.string()),
+    ("detail", pa.string()),
+])
+DUPLICATES_SCHEMA = pa.schema([
+    ("doc_id", pa.string()), ("duplicate_of", pa.string()), ("similarity", pa.float64()),
+    ("kind", pa.string()), ("source", pa.string()),
+])
+SCHEMAS = {"documents": DOCUMENTS_SCHEMA, "rejected": REJECTED_SCHEMA,
+           "duplicates": DUPLICATES_SCHEMA}
+
+DEFAULT_SPLIT = r"^第\s*[0-9一二三四五六七八九十百]+\s*篇\s*[:：]"
+_PARALLEL_MIN_FILES = 16
+log = logging.getLogger("wenmai")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the ingest stage."""
+
+    inputs: tuple[str, ...] = param(
+        (), "Files, folders (searched recursively) or glob patterns to read.", path=True)
+    split_pattern: str | None = param(
+        DEFAULT_SPLIT, "Regex marking the start of each article in a collection file "
+        "(empty to never split).")
+    text_column: str | None = param(
+        None, "Column or JSON field holding the text in .csv/.tsv/.xlsx/.jsonl files "
+        "(default: guessed).")
+    min_chars: int = param(20, "Documents with fewer characters after clean-up are rejected.",
+                           min=0)
+    near_duplicates: float = param(
+        0.9, "MinHash Jaccard threshold above which a document counts as a near duplicate "
+        "(0 disables).", min=0.0, max=1.0)
+    to_simplified: bool = param(False, "Convert traditional Chinese to simplified (OpenCC t2s).")
+    metadata: str | None = param(
+        None, "CSV of per-file metadata joined on its file-name column.", path=True)
+    max_file_mb: float = param(50.0, "Files larger than this many MB are rejected.", min=0.0)
+    workers: int = param(0, "Processes used to parse files (0 = all cores).", min=0, key=False)
+
+    def __post_init__(self) -> None:
+        if self.split_pattern:
+            try:
+                re.compile(self.split_pattern)
+            except re.error as err:
+                raise BadParams(f"ingest: split_pattern {self.split_pattern!r} is not a valid "
+                                f"regular expression ({err}); fix or empty it") from None
+
+
+def external_inputs(params: Params) -> list[Path]:
+    """The raw files (and the metadata CSV) whose content decides the result."""
+    from pipelines.ingest.files import discover
+
+    files = [Path(item[0]) for item in discover(params.inputs)]
+    return files + ([Path(params.metadata)] if params.metadata else [])
+
+
+def _load_metadata(path: str) -> dict[str, dict[str, str]]:
+    """Rows of the metadata CSV keyed by their file-name column."""
+    import csv
+    import io
+
+    from pipelines.core.errors import BadInputFile
+    from pipelines.ingest.decode import Rejected, decode_bytes
+
+    try:
+        text = decode_bytes(Path(path).read_bytes(), name=path)[0]
+    except (OSError, Rejected) as err:
+        raise BadInputFile(f"ingest: cannot read the metadata file {path} ({err}); save it "
+                           "as a UTF-8 CSV") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = [c for c in reader.fieldnames or [] if c]
+    if not columns:
+        raise BadInputFile(f"ingest: the metadata file {path} has no header row")
+    lowered = {c.strip().lower(): c for c in columns}
+    key = next((lowered[k] for k in ("file", "filename", "file_name", "source", "path", "文件名",
+                                     "文件") if k in lowered), columns[0])
+    out = {}
+    for row in reader:
+        name = (row.get(key) or "").strip()
+        if name:
+            out[name] = {k.strip(): (v or "").strip() for k, v in row.items()
+                         if k and k != key and (v or "").strip()}
+    return out
+
+
+def _metadata_for(source: str, table: dict[str, dict[str, str]]) -> dict[str, str]:
+    base = PurePosixPath(source.split(".zip/")[-1])
+    for candidate in (source, base.as_posix(), base.name, base.stem):
+        if candidate in table:
+            return table[candidate]
+    return {}
+
+
+def _apply_metadata(doc: dict[str, Any], row: dict[str, str]) -> None:
+    from pipelines.ingest.meta import find_date
+
+    for key, value in row.items():
+        low = key.lower()
+        if low == "title":
+            doc["title"] = value
+        elif low in ("date", "year"):
+            doc["date"] = find_date(value) or doc["date"]
+        else:
+            doc["meta"] = {**doc["meta"], key: value}
+
+
+def _parse(params: Params) -> list[dict[str, Any]]:
+    from pipelines.ingest.files import discover, parse_files
+
+    items = discover(params.inputs)
+    workers = resolve_workers(params.workers)
+    if len(items) < _PARALLEL_MIN_FILES:
+        workers = 1
+    parts = partition(items, workers * 4 if workers > 1 else 1)
+    log.info("ingest: parsing %d files with %d worker(s)", len(items), workers)
+    results = map_partitions(parse_files, parts, params.split_pattern, params.text_column,
+                             params.max_file_mb, params.to_simplified, workers=workers,
+                             label="ingest")
+    return [row for chunk in results for row in chunk]
+
+
+def _remove_repeated(docs: list[dict[str, Any]]) -> None:
+    """Drop lines repeated across many documents of the same collection (input entry)."""
+    from pipelines.ingest.clean import drop_lines, repeated_lines
+
+    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for doc in docs:
+        groups[doc["collection"]].append(doc)
+    for group in groups.values():
+        lines = repeated_lines([d["text"] for d in group])
+        if lines:
+            log.info("ingest: %d repeated template lines removed from a collection of %d",
+                     len(lines), len(group))
+        for doc in group:
+            doc["text"], n = drop_lines(doc["text"], lines)
+            doc["boilerplate"] += n
+
+
+def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
+    """Read, clean and deduplicate the raw files named by ``params.inputs``.
+
+    Args:
+        tables: Unused (ingest has no upstream tables).
+        params: The stage parameters.
+
+    Returns:
+        ``documents``, ``rejected`` and ``duplicates`` tables.
+
+    Raises:
+        BadParams: no inputs were given.
+        MissingInput: an input path does not exist.
+        EmptyCorpus: no usable document is left.
+    """
+    from pipelines.ingest.clean import detect_lang
+    from pipelines.ingest.meta import year_of
+
+    rows = _parse(params)
+    rejected = [r for r in rows if r["kind"] == "reject"]
+    docs = [r for r in rows if r["kind"] == "doc"]
+    _remove_repeated(docs)
+    meta_table = _load_metadata(params.metadata) if params.metadata else {}
+    kept, duplicates, seen = [], [], {}
+    for doc in docs:
+        n_chars = len(doc["text"])
+        if n_chars < max(params.min_chars, 1):
+            reason = "too_short" if n_chars else "empty"
+            rejected.append({"source": doc["source"], "part": doc["part"], "reason": reason,
+                             "detail": f"{doc['source']} part {doc['part']} has {n_chars} "
+                             f"characters after clean-up, fewer than min_chars="
+                             f"{params.min_chars}."})
+            continue
+        doc_id = hashlib.sha1(doc["text"].encode("utf-8")).hexdigest()[:16]
+        if doc_id in seen:
+            duplicates.append({"doc_id": doc_id, "duplicate_of": doc_id, "similarity": 1.0,
+                               "kind": "exact", "source": doc["source"]})
+            continue
+        seen[doc_id] = doc["source"]
+        doc.update(doc_id=doc_id, n_chars=n_chars, lang=detect_lang(doc["text"]))
+        if meta_table:
+            _apply_metadata(doc, _metadata_for(doc["source"], meta_table))
+        doc["year"] = year_of(doc["date"])
+        kept.append(doc)
+    if params.near_duplicates > 0 and len(kept) > 1:
+        from pipelines.ingest.dedup import near_duplicates
+
+        near = near_duplicates([d["text"] for d in kept], params.near_duplicates)
+        for i, (j, sim) in sorted(near.items()):
+            duplicates.append({"doc_id": kept[i]["doc_id"], "duplicate_of": kept[j]["doc_id"],
+                               "similarity": sim, "kind": "near", "source": kept[i]["source"]})
+        kept = [d for i, d in enumerate(kept) if i not in near]
+    if not kept:
+        reasons = Counter(r["reason"] for r in rejected)
+        summary = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+        first = f"; first: {rejected[0]['detail']}" if rejected else ""
+        raise EmptyCorpus(f"ingest: no usable documents in {', '.join(params.inputs)} "
+                          f"({len(rejected)} rejected{': ' + summary if summary else ''}, "
+                          f"{len(duplicates)} duplicates{first}); check the files and "
+                          "min_chars")
+    log.info("ingest: %d documents, %d rejected, %d duplicates", len(kept), len(rejected),
+             len(duplicates))
+    return {"documents": _documents_table(kept),
+            "rejected": pa.Table.from_pylist(
+                [{k: r[k] for k in REJECTED_SCHEMA.names} for r in rejected],
+                schema=REJECTED_SCHEMA),
+            "duplicates": pa.Table.from_pylist(duplicates, schema=DUPLICATES_SCHEMA)}
+
+
+def _documents_table(docs: list[dict[str, Any]]) -> pa.Table:
+    """Build the documents table; metadata keys become extra string columns (sorted)."""
+    core = set(DOCUMENTS_SCHEMA.names)
+    renamed = [{(f"meta_{k}" if k in core else k): v for k, v in d["meta"].items()}
+               for d in docs]
+    extra = sorted({k for m in renamed for k in m})
+    schema = pa.schema(list(DOCUMENTS_SCHEMA) + [(k, pa.string()) for k in extra])
+    columns: dict[str, list[Any]] = {
+        "doc_id": [d["doc_id"] for d in docs], "source": [d["source"] for d in docs],
+        "part": [d["part"] for d in docs], "title": [d["title"] for d in docs],
+        "date": [d["date"] for d in docs], "year": [d["year"] for d in docs],
+        "lang": [d["lang"] for d in docs], "text": [d["text"] for d in docs],
+        "n_chars": [d["n_chars"] for d in docs],
+        "boilerplate_lines": [d["boilerplate"] for d in docs],
+    }
+    for key in extra:
+        columns[key] = [m.get(key) for m in renamed]
+    return pa.table(columns, schema=schema)

@@ -1,0 +1,258 @@
+"""The vectorised pass of the segment stage: the default settings at full speed.
+
+:meth:`Segmenter.run_per_token <pipelines.segment_core.Segmenter.run_per_token>` walks every
+token in Python; this pass gives the same table and counts with the per-token work done by
+C loops and numpy:
+
+1. Each paragraph goes to the backend once (English words cut out first, as in
+   ``Segmenter._text_keys``), and each word becomes an integer *type* code through a memo,
+   with one C-level ``map`` per paragraph into an ``array``. With rjieba, whose tag of a word
+   depends on the word alone (jieba-rs tags after cutting, by dictionary lookup), the text is
+   only cut and each new word is tagged once; jieba's posseg tags by context, so there the
+   key is the (word, tag) pair.
+2. Each type gets the decision of ``Segmenter._decide`` (kept as token and tag, or dropped
+   by a filter) once, whatever its frequency.
+3. The sentence pieces of each paragraph (``sentence_ends``) are found by character offset:
+   the cumulative lengths of the words (numpy) are searched for each piece end. If words do
+   not line up with the piece ends (never seen on the shared corpora) the pass gives up and
+   the caller runs the per-token loop, which handles them.
+4. Kept tokens, their rows and the report counts come from array operations on the codes
+   (``bincount``, boolean masks, ``take``).
+
+Used when there is no synonym table and the text is not presegmented (the per-token loop does
+those); the tests compare both on tricky text for every setting they share.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.segment.text import ASCII_LETTER, sentence_ends, sentence_lang
+from pipelines.segment.worker import (
+    Pair,
+    PartitionResult,
+    Segmenter,
+    ShortRuns,
+    split_latin,
+    token_table,
+)
+
+__all__ = ["run_vectorised"]
+
+Key = str | Pair
+
+
+class _Types(dict):
+    """Raw key -> type code; each new key gets the next code and its raw ``(word, tag)`` pair.
+
+    A key is a raw pair, or, where the backend tags a word by the word alone, just the word;
+    its tag then comes from tagging the word alone, or, if that cuts it differently, from
+    :meth:`resolve` with the raw pairs of the text it came from.
+    """
+
+    def __init__(self, word_tag: Callable[[str], str | None]) -> None:
+        super().__init__()
+        self.word_tag = word_tag
+        self.pairs: list[Pair | None] = []  # per code: the raw pair (None: tag not known yet)
+        self.lengths: list[int] = []  # per code: characters of the raw word
+        self.pending: list[str] = []  # words whose tag is not known yet
+        # per code, filled by :meth:`decide` after each partition
+        self.decisions: list[Any] = []  # Segmenter._decide of the pair
+        self.tokens: list[str] = []  # the kept token ("" if dropped)
+        self.tags: list[str] = []  # its tag ("" if dropped)
+        self.kept = bytearray()  # 1 if kept
+        self.word = bytearray()  # 1 unless white space (decision None)
+
+    def decide(self, info: Callable[[Pair], Any]) -> None:
+        """Decide the codes added since the last call (every pair must have its tag)."""
+        new = list(map(info, self.pairs[len(self.decisions):]))
+        self.decisions += new
+        for d in new:
+            kept = d.__class__ is tuple
+            self.tokens.append(d[0] if kept else "")
+            self.tags.append(d[1] if kept else "")
+            self.kept.append(kept)
+            self.word.append(d is not None)
+
+    def __missing__(self, key: Key) -> int:
+        code = self[key] = len(self.pairs)
+        if key.__class__ is str:
+            tag = self.word_tag(key)
+            if tag is None:
+                self.pending.append(key)
+            self.pairs.append(None if tag is None else (key, tag))
+            self.lengths.append(len(key))
+        else:
+            self.pairs.append(key)
+            self.lengths.append(len(key[0]))
+        return code
+
+    def resolve(self, pairs: list[Pair]) -> bool:
+        """Take the tags of pending words from ``pairs``; False if one is not there."""
+        tags = dict(pairs)
+        for word in self.pending:
+            tag = tags.get(word)
+            if tag is None:
+                return False
+            self.pairs[self[word]] = (word, tag)
+        self.pending.clear()
+        return True
+
+
+def _key_function(segmenter: Segmenter) -> Callable[[str], list[Key]]:
+    """The keys of a text: English words as ``(word, _LATIN)`` pairs, the runs between them
+    as words (where the backend tags by the word) or raw pairs; they cover the text."""
+    cut = segmenter.backend.cut_words
+    if cut is None:
+        return segmenter._text_keys
+    run_words = ShortRuns(cut)
+    return lambda text: split_latin(text, run_words)
+
+
+class _Paragraphs:
+    """The non-blank paragraphs of a partition, column by column, with their pieces."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.doc: list[int] = []  # index of the document
+        self.para_id: list[int] = []  # index of the line in the document
+        self.tokens: list[int] = []  # tokens up to the paragraph's end
+        self.pieces: list[int] = []  # how many pieces (``sentence_ends``) it is cut into
+        self.piece_ends: list[int] = []  # the end offsets of all pieces, paragraph by paragraph
+
+
+def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
+                   pool: pa.MemoryPool | None = None) -> PartitionResult | None:
+    """Segment ``(doc_id, text)`` pairs like ``Segmenter.run_per_token``; None if words
+    straddle a sentence end somewhere (the caller then takes the per-token loop).
+
+    Args:
+        segmenter: A segmenter without synonyms and not presegmented.
+        docs: The documents, in order.
+        pool: Arrow memory pool for the token table.
+    """
+    types = segmenter.vector_types
+    if types is None:  # kept by the segmenter: its partitions share the type codes
+        types = segmenter.vector_types = _Types(segmenter.backend.word_tag)
+    code_of = types.__getitem__
+    keys_of = _key_function(segmenter)
+    codes = array("i")
+    paras = _Paragraphs()
+    add_text, add_doc, add_id = paras.text.append, paras.doc.append, paras.para_id.append
+    add_tokens, add_pieces = paras.tokens.append, paras.pieces.append
+    add_ends = paras.piece_ends.extend
+    for doc, (_, text) in enumerate(docs):
+        for para_id, para in enumerate((text or "").split("\n")):
+            if not para or para.isspace():
+                continue
+            codes.extend(map(code_of, keys_of(para)))
+            if types.pending and not types.resolve(segmenter._text_keys(para)):
+                segmenter.vector_types = None  # it holds words without a tag
+                return None
+            ends = sentence_ends(para)
+            add_text(para)
+            add_doc(doc)
+            add_id(para_id)
+            add_tokens(len(codes))
+            add_pieces(len(ends))
+            add_ends(ends)
+    code_arr = np.frombuffer(codes, dtype=np.int32) if codes else np.zeros(0, np.int32)
+    pieces = _Pieces.of(paras, np.asarray(types.lengths, dtype=np.int64)[code_arr])
+    if pieces is None:
+        return None
+    types.decide(segmenter.decide_type)
+    return _result(segmenter, types, code_arr, pieces, paras, docs, pool)
+
+
+class _Pieces:
+    """The pieces of every paragraph as arrays: where they lie in characters and in tokens."""
+
+    def __init__(self, para: np.ndarray, start: np.ndarray, end: np.ndarray,
+                 cuts: np.ndarray) -> None:
+        self.para = para  # index of the paragraph of each piece
+        self.start = start  # offsets of the piece in its paragraph
+        self.end = end
+        self.cuts = cuts  # tokens up to the end of each piece
+
+    @classmethod
+    def of(cls, paras: _Paragraphs, lengths: np.ndarray) -> _Pieces | None:
+        """The pieces, from the word lengths; None unless every piece end falls between two
+        words and each paragraph's words cover exactly that paragraph."""
+        npieces = np.asarray(paras.pieces, dtype=np.int64)
+        para = np.repeat(np.arange(len(npieces)), npieces)
+        end = np.asarray(paras.piece_ends, dtype=np.int64)
+        if not len(end):
+            return cls(para, end, end, end)
+        para_len = np.fromiter(map(len, paras.text), dtype=np.int64, count=len(paras.text))
+        base = np.cumsum(para_len) - para_len  # where each paragraph starts
+        first = np.cumsum(npieces) - npieces  # index of each paragraph's first piece
+        start = np.concatenate([[0], end[:-1]])
+        start[first] = 0
+        cum = np.cumsum(lengths)
+        absolute = end + base[para]
+        cuts = np.searchsorted(cum, absolute, side="right")
+        if cuts.min() == 0 or not np.array_equal(cum[cuts - 1], absolute):
+            return None
+        if not np.array_equal(cuts[first + npieces - 1], np.asarray(paras.tokens)):
+            return None
+        return cls(para, start, end, cuts)
+
+
+def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pieces,
+            paras: _Paragraphs, docs: list[tuple[str, str]], pool: pa.MemoryPool | None
+            ) -> PartitionResult:
+    """The token table and report counts from the type codes and the pieces.
+
+    A piece is blank (it gets no sentence id) when all its words are white space, whose
+    decision is None; a piece becomes a row when it keeps a token.
+    """
+    decisions = types.decisions
+    kept_type = np.frombuffer(bytes(types.kept), dtype=bool)
+    word_type = np.frombuffer(bytes(types.word), dtype=bool)
+    n = len(pieces.cuts)
+    piece_of = np.repeat(np.arange(n), np.diff(pieces.cuts, prepend=0))
+    kept = kept_type[codes]
+    per_piece = np.bincount(piece_of[kept], minlength=n)
+    nonblank = (np.bincount(piece_of[word_type[codes]], minlength=n) > 0).astype(np.int64)
+    doc = np.asarray(paras.doc, dtype=np.int64)[pieces.para]
+    before = np.cumsum(nonblank) - nonblank  # non-blank pieces before each piece
+    doc_first = np.flatnonzero(np.diff(doc, prepend=-1))
+    sent_id = before - np.repeat(before[doc_first], np.diff(np.append(doc_first, n)))
+    chosen = np.flatnonzero(per_piece)
+    doc_ids = pc.take(pa.array([d for d, _ in docs], pa.string(), memory_pool=pool),
+                      pa.array(doc[chosen]), memory_pool=pool)
+    tokens = pa.array(types.tokens, pa.string(), memory_pool=pool)
+    tags = pa.array(types.tags, pa.string(), memory_pool=pool)
+    take = pa.array(codes[kept], memory_pool=pool)
+    table = token_table(
+        doc_ids, np.asarray(paras.para_id, dtype=np.int32)[pieces.para[chosen]],
+        sent_id[chosen].astype(np.int32),
+        np.concatenate([[0], np.cumsum(per_piece[chosen])]).astype(np.int32),
+        pc.take(tokens, take, memory_pool=pool), pc.take(tags, take, memory_pool=pool),
+        _languages(paras.text, pieces, chosen), pool)
+    result = PartitionResult(table=table)
+    how_often = np.bincount(codes, minlength=len(decisions))
+    seen = np.flatnonzero(how_often).tolist()  # types of earlier partitions may not occur
+    segmenter.tally(result, [(decisions[i], n) for i, n in zip(seen, how_often[seen].tolist(),
+                                                               strict=True)])
+    return result
+
+
+def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray) -> list[str]:
+    """``sentence_lang`` of the chosen pieces; "zh" where the paragraph has no English letter."""
+    latin = np.fromiter((ASCII_LETTER.search(t) is not None for t in texts), dtype=bool,
+                        count=len(texts))
+    out = ["zh"] * len(chosen)
+    english = np.flatnonzero(latin[pieces.para[chosen]])
+    picked = chosen[english]
+    for i, p, a, b in zip(english.tolist(), pieces.para[picked].tolist(),
+                          pieces.start[picked].tolist(), pieces.end[picked].tolist(),
+                          strict=True):
+        out[i] = sentence_lang(texts[p][a:b])
+    return out

@@ -1,0 +1,398 @@
+"""Turn documents into rows of filtered tokens: the per-partition work of the segment stage.
+
+:func:`segment_partition` is module-level so ``engine.map_partitions`` can run it in worker
+processes; each call builds its own :class:`Segmenter` (its own jieba/rjieba instance).
+
+Per sentence: English words are cut out by script and lemmatised with simplemma; the runs
+between go to the Chinese backend; synonym variants are merged into their canonical word;
+then filters drop, in this order, punctuation, numbers, stopwords, short tokens and tokens
+whose POS is not kept. The first filter that drops a token is the one counted in the report.
+
+Two passes give the same table and counts (the tests compare them):
+``segment_vector`` (the default settings, per-token work in C loops and numpy) and
+``segment_loop`` (synonyms, presegmented text, and the reference). Both memoise every
+decision per raw ``(word, tag)`` pair from the backend: kept as (token, tag), dropped by a
+filter, or white space. A dropped word that is or holds a dictionary word is a :class:`_Drop`
+naming both the filter and the word, so the same counts say how often each dictionary word
+was a word of the backend (for the ``split`` rows of the report). See
+``docs/segmentation.md``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from pipelines.segment.backends import build_backend
+from pipelines.segment.lexicon import (
+    DEFAULT_USER_TAG,
+    DictEntry,
+    Synonym,
+    checked_words,
+    count_inside,
+    count_occurrences,
+)
+from pipelines.segment.text import (
+    ASCII_LETTER,
+    LATIN_WORD,
+    has_han,
+    is_number,
+    is_punctuation,
+    normalise_latin,
+    traditional_documents,
+)
+
+__all__ = ["FILTERS", "TOKENS_SCHEMA", "Settings", "PartitionResult", "Segmenter",
+           "segment_partition"]
+
+FILTERS = ("punctuation", "number", "stopword", "short", "pos")
+TOKENS_SCHEMA = pa.schema([
+    ("doc_id", pa.string()),
+    ("para_id", pa.int32()),
+    ("sent_id", pa.int32()),
+    ("tokens", pa.list_(pa.string())),
+    ("pos", pa.list_(pa.string())),
+    ("lang", pa.string()),
+])
+_ENG = "eng"
+_UNKNOWN = "un"
+# Tags of raw pairs that do not come from the backend (no backend gives a tag with a NUL).
+_LATIN = "\0latin"  # an English word as written in the text
+_PRESEG = "\0preseg"  # a white-space separated token of presegmented text
+#: Runs between English words up to this length (", ", " of ") are segmented once per run.
+_RUN_CACHE_LEN = 16
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs, already loaded from files (picklable)."""
+
+    backend: str = "rjieba"
+    entries: tuple[DictEntry, ...] = ()
+    stopwords: frozenset[str] = frozenset()
+    synonyms: tuple[Synonym, ...] = ()
+    keep_pos: tuple[str, ...] = ()
+    min_length: int = 2
+    keep_numbers: bool = False
+    lemmatize: bool = True
+    lowercase: bool = True
+    presegmented: bool = False
+
+
+@dataclass
+class PartitionResult:
+    """Token table of one partition plus the counts the report needs.
+
+    ``words`` counts the backend's words (before synonyms and filters) when dictionary words
+    are checked, and ``occurrences`` each checked word in the text itself; from the merged
+    counts of all partitions, :func:`dictionary_counts` fills ``as_token`` and ``inside``
+    (how often each checked word was a backend word, and how often inside a longer one).
+    """
+
+    table: pa.Table = field(default_factory=TOKENS_SCHEMA.empty_table)
+    removed: Counter = field(default_factory=Counter)
+    oov: Counter = field(default_factory=Counter)
+    words: Counter = field(default_factory=Counter)
+    occurrences: Counter = field(default_factory=Counter)
+    as_token: Counter = field(default_factory=Counter)
+    inside: Counter = field(default_factory=Counter)
+    #: ``(doc_id, characters converted)`` of documents largely in traditional characters
+    traditional: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
+        """The token rows as ``(doc_id, para_id, sent_id, tokens, pos, lang)`` tuples."""
+        cols = [self.table.column(name).to_pylist() for name in TOKENS_SCHEMA.names]
+        return list(zip(*cols, strict=True))
+
+
+class _Drop:
+    """The decision "dropped by filter ``reason``" for a word the split report needs."""
+
+    __slots__ = ("reason", "word")
+
+    def __init__(self, reason: str, word: str) -> None:
+        self.reason = reason
+        self.word = word
+
+
+class _Memo(dict):
+    """A dict that computes a missing value with ``fn(key)`` and keeps it."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: Hashable) -> Any:
+        value = self[key] = self.fn(key)
+        return value
+
+
+class ShortRuns:
+    """``fn(run)``, memoised for runs up to ``_RUN_CACHE_LEN`` characters (", ", " of "),
+    which repeat between English words."""
+
+    def __init__(self, fn: Callable[[str], list[Any]]) -> None:
+        self.fn = fn
+        self.memo: dict[str, list[Any]] = {}
+
+    def __call__(self, run: str) -> list[Any]:
+        if len(run) > _RUN_CACHE_LEN:
+            return self.fn(run)
+        out = self.memo.get(run)
+        if out is None:
+            out = self.memo[run] = self.fn(run)
+        return out
+
+
+def split_latin(text: str, run_keys: Callable[[str], list[Any]]) -> list[Any]:
+    """Keys of a text in order: each English word as ``(word as written, _LATIN)``, the runs
+    between them as ``run_keys(run)`` gives them. Without an English letter (an English
+    word has one) that is ``run_keys(text)`` itself: do not change the list."""
+    if ASCII_LETTER.search(text) is None:
+        return run_keys(text)
+    keys: list[Any] = []
+    pos = 0
+    for m in LATIN_WORD.finditer(text):
+        start = m.start()
+        if start > pos:
+            keys += run_keys(text[pos:start])
+        keys.append((m.group(), _LATIN))
+        pos = m.end()
+    if pos < len(text):
+        keys += run_keys(text[pos:] if pos else text)
+    return keys
+
+
+class Segmenter:
+    """A configured segmenter: backend with user words, stopwords, synonyms and filters."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Build the backend and compile the synonym table.
+
+        Raises:
+            BadInputFile: a dictionary entry is still split by the backend.
+        """
+        self.s = settings
+        #: Call the backend sentence by sentence instead of once per paragraph: slower, same
+        #: results (the tests compare the two).
+        self.by_sentence = False
+        #: Use the vectorised pass where it applies (``segment_vector``); False forces the
+        #: per-token loop (the tests compare the two).
+        self.vectorised = True
+        #: The type codes of the vectorised pass, shared by the partitions this segmenter runs.
+        self.vector_types: Any = None
+        self._lemmas: dict[str, str] = {}
+        # Chinese synonym words join the dictionary so the backend keeps them whole.
+        known = {e.word for e in settings.entries}
+        extra = []
+        for syn in settings.synonyms:
+            for word in (syn.variant, syn.canonical):
+                if word not in known and has_han(word) and not any(c.isspace() for c in word):
+                    extra.append(DictEntry(word, None, DEFAULT_USER_TAG, syn.source, syn.line))
+                    known.add(word)
+        self.backend = build_backend(settings.backend, settings.entries + tuple(extra))
+        self._tag_raw = self.backend.tag_raw
+        self._stop = frozenset(w.lower() for w in settings.stopwords)
+        # backend pairs of a run of text without English words (the tests swap _tag_raw)
+        self._run_keys = ShortRuns(lambda run: self._tag_raw(run))
+        self._norm = _Memo(self._normalise)  # raw pair -> (token, tag), None for white space
+        self._reason = _Memo(lambda pair: self._check(*pair))  # (token, tag) -> filter or None
+        # raw pair -> (token, tag) if kept, else the filter that drops it (None: white space)
+        self._info = _Memo(self._decide)
+        self._oov = _Memo(lambda pair: self._is_oov(*pair))  # kept (token, tag) -> bool
+        self._syn: dict[tuple[str, ...], str] = {}
+        for syn in settings.synonyms:
+            key = tuple(p[0] for p in self._pairs(self._text_keys(syn.variant)))
+            if key:
+                self._syn[key] = self._norm_canonical(syn.canonical)
+        self._syn_max = max((len(k) for k in self._syn), default=0)
+        self._syn_out = set(self._syn.values())
+        #: dictionary words whose splits the report counts (none for presegmented text)
+        self.checked = frozenset() if settings.presegmented else checked_words(settings.entries)
+
+    def _norm_canonical(self, word: str) -> str:
+        if LATIN_WORD.fullmatch(word):
+            return self._latin(word)
+        return word.lower() if self.s.lowercase else word
+
+    def _latin(self, word: str) -> str:
+        """``normalise_latin`` with this run's settings, memoised per segmenter."""
+        cached = self._lemmas.get(word)
+        if cached is not None:
+            return cached
+        out = normalise_latin(word, lemmatize=self.s.lemmatize, lowercase=self.s.lowercase)
+        self._lemmas[word] = out
+        return out
+
+    def _text_keys(self, text: str) -> list[Pair]:
+        """Raw pairs of a text before synonyms and filters, covering it in order.
+
+        English words are ``(word as written, _LATIN)``, the runs between them are segmented
+        by the backend (white space included); presegmented text is split on white space.
+        The list may be shared with a memo: do not change it.
+        """
+        if self.s.presegmented:
+            return [(t, _PRESEG) for t in text.split()]
+        return split_latin(text, self._run_keys)
+
+    def _normalise(self, key: Pair) -> Pair | None:
+        """The token and tag of a raw pair before filters; None for white space."""
+        word, tag = key
+        if tag == _LATIN:
+            return self._latin(word), _ENG
+        if tag == _PRESEG:
+            return self._preseg_token(word)
+        if not word.strip():
+            return None
+        return word, self.backend.final_tag(word, tag)
+
+    def _decide(self, key: Pair) -> Pair | str | _Drop | None:
+        """Kept as (token, tag), dropped by a filter (its name, or a :class:`_Drop`), or
+        None for white space; memoised through ``_info``."""
+        return self._decided(self._norm[key], self._reason.__getitem__)
+
+    def decide_type(self, key: Pair) -> Pair | str | _Drop | None:
+        """:meth:`_decide` without filling the memos, for keys decided once anyway (the
+        vectorised pass decides each type once)."""
+        return self._decided(self._normalise(key), lambda pair: self._check(*pair))
+
+    def _decided(self, pair: Pair | None, reason_of: Callable[[Pair], str | None]
+                 ) -> Pair | str | _Drop | None:
+        if pair is None:
+            return None
+        reason = reason_of(pair)
+        if reason is None:
+            return pair
+        word = pair[0]
+        if self.checked and len(word) > 1 and has_han(word):  # it may be or hold a checked word
+            return _Drop(reason, word)
+        return reason
+
+    def _pairs(self, keys: list[Pair]) -> list[Pair]:
+        """Normalised pairs of raw pairs, white space dropped."""
+        return [p for p in map(self._norm.__getitem__, keys) if p is not None]
+
+    def _preseg_token(self, token: str) -> Pair:
+        if LATIN_WORD.fullmatch(token):
+            return self._latin(token), _ENG
+        if is_punctuation(token):
+            return token, "x"
+        if is_number(token, "m"):
+            return token, "m"
+        return token, _UNKNOWN
+
+    def _check(self, tok: str, tag: str) -> str | None:
+        """The first filter that drops the token, or None to keep it."""
+        if is_punctuation(tok):
+            return "punctuation"
+        number = is_number(tok, tag)
+        if number and not self.s.keep_numbers:
+            return "number"
+        if tok in self._stop or tok.lower() in self._stop:
+            return "stopword"
+        # English words need two characters (the regex already asks for one letter)
+        if not number and len(tok) < (self.s.min_length if has_han(tok) else 2):
+            return "short"
+        if self.s.keep_pos and not any(tag.startswith(p) for p in self.s.keep_pos):
+            return "pos"
+        return None
+
+    def _is_oov(self, tok: str, tag: str) -> bool:
+        return (tag != _UNKNOWN and has_han(tok) and tok not in self._syn_out
+                and not self.backend.has_word(tok))
+
+    def tally(self, result: PartitionResult, decided: list[tuple[Any, int]],
+              raw_decided: list[tuple[Any, int]] | None = None) -> None:
+        """Add the report counts of ``(decision, how often)`` items to ``result``.
+
+        ``raw_decided`` are the decisions of the backend's words before synonyms were merged
+        (default: ``decided``); the ``split`` report needs those.
+        """
+        oov = self._oov
+        for value, n in decided:
+            if value.__class__ is str:
+                result.removed[value] += n
+            elif value.__class__ is _Drop:
+                result.removed[value.reason] += n
+            elif value is not None and oov[value]:
+                result.oov[value[0]] += n
+        if self.checked:
+            words = result.words
+            for value, n in decided if raw_decided is None else raw_decided:
+                if value is not None and value.__class__ is not str:  # str: no checked word
+                    words[value.word if value.__class__ is _Drop else value[0]] += n
+
+    def run(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None
+            ) -> PartitionResult:
+        """Segment documents given as ``(doc_id, text)`` pairs.
+
+        Args:
+            docs: The documents, in order.
+            pool: Arrow memory pool for the token table (default: pyarrow's).
+
+        Returns:
+            The token table (rows in document order) and the report counts.
+        """
+        result = None
+        if self.vectorised and not (self._syn or self.s.presegmented or self.by_sentence):
+            from pipelines.segment.vector import run_vectorised  # it imports this module
+
+            result = run_vectorised(self, docs, pool)
+        if result is None:
+            result = self.run_per_token(docs, pool)
+        if self.checked:
+            result.occurrences.update(count_occurrences((t for _, t in docs), self.checked))
+        if not self.s.presegmented:
+            result.traditional = traditional_documents(docs)
+        return result
+
+    def run_per_token(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None
+                      ) -> PartitionResult:
+        """:meth:`run` token by token in Python (``segment_loop``): synonyms, presegmented
+        text, and words that straddle a sentence end."""
+        from pipelines.segment.loop import run_per_token  # it imports this module
+
+        return run_per_token(self, docs, pool)
+
+
+def dictionary_counts(result: PartitionResult, checked: frozenset[str]) -> None:
+    """Fill ``as_token`` and ``inside`` of a (merged) result from its ``words``."""
+    words = result.words
+    result.as_token.update({w: words[w] for w in checked if w in words})
+    result.inside.update(count_inside(words, checked))
+
+
+def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
+                words: pa.Array, tags: pa.Array, langs: list[str],
+                pool: pa.MemoryPool | None = None) -> pa.Table:
+    """The tokens table from its columns; ``words`` and ``tags`` are flat, cut by ``offsets``."""
+    offs = pa.array(offsets, pa.int32(), memory_pool=pool)
+    list_type = TOKENS_SCHEMA.field("tokens").type
+    return pa.Table.from_arrays([
+        doc_ids,
+        pa.array(para_ids, pa.int32(), memory_pool=pool),
+        pa.array(sent_ids, pa.int32(), memory_pool=pool),
+        pa.ListArray.from_arrays(offs, words, type=list_type, pool=pool),
+        pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
+        pa.array(langs, pa.string(), memory_pool=pool),
+    ], schema=TOKENS_SCHEMA)
+
+
+def segment_partition(docs: list[tuple[str, str]], settings: Settings) -> PartitionResult:
+    """Segment one partition of documents with a fresh :class:`Segmenter`.
+
+    Args:
+        docs: ``(doc_id, text)`` pairs.
+        settings: The loaded settings.
+
+    Returns:
+        The token table (doc_id, para_id, sent_id, tokens, pos, lang) and report counts.
+    """
+    return Segmenter(settings).run(docs)

@@ -1,0 +1,26 @@
+"""The topics stage: segment/tokens → model selection and topic tables.
+
+The contract lives in ``stage.py``; the other modules of this package are its private helpers.
+"""
+
+from pipelines.topics.stage import (
+    INPUTS,
+    NAME,
+    OUTPUTS,
+    SCHEMAS,
+    Params,
+    compute,
+    external_inputs,
+    parse_k,
+)
+
+__all__ = [
+    "NAME",
+    "INPUTS",
+    "OUTPUTS",
+    "SCHEMAS",
+    "Params",
+    "parse_k",
+    "compute",
+    "external_inputs",
+]

@@ -1,0 +1,217 @@
+"""Topic models over a range of k: model selection, topic terms, document topics, trends.
+
+Reads ``segment/tokens`` (one row per sentence) and ``ingest/documents`` (titles, years,
+metadata). Builds one bag of words per unit (a document, or a paragraph with ``unit=paragraph``),
+keeps the terms that pass ``min_df``/``max_df`` (and the ``top_n_terms`` most frequent), then fits
+LDA (tomotopy by default, gensim as reference) or NMF (scikit-learn, TF-IDF) for every k and seed.
+
+Writes:
+
+* ``model_selection``: one row per (method, k, seed): coherence c_v / c_npmi / u_mass, perplexity
+  (LDA; held out when there are at least 20 units, else in-sample), topic diversity, stability
+  across seeds, the ldatuning metrics, seconds, and ``recommended`` on the rows of the
+  recommended k. ``seconds`` is wall time, the one column that differs between identical runs.
+* ``recommendation``: method, k, reason (why that k).
+* ``topic_terms``, ``doc_topics``, ``representative_docs``, ``topic_trends``,
+  ``topic_by_group``: for every k tried, from the first seed's model; topics are numbered from 0
+  in the model's own order (never renumbered by size). ``label`` is "Topic N" unless a labels
+  file names the topics of the recommended k.
+* ``lda_k<K>.bin`` (tomotopy ``saves()`` bytes, or a pickle of the gensim ``LdaModel``) or
+  ``nmf_k<K>.pkl``, and ``ldavis_k<K>.html``, for the recommended k only, to keep the work
+  folder small.
+
+With ``unit=paragraph`` each (doc_id, para_id) is a unit: ``doc_topics`` and
+``representative_docs`` carry ``para_id``; trends and group shares first average a document's
+paragraphs, weighted by their kept-token counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipelines.core.engine import map_partitions
+from pipelines.core.errors import BadParams, EmptyCorpus
+from pipelines.core.params import param
+from pipelines.core.store import check_schema
+from pipelines.topics.lda import Corpus, fit_task
+from pipelines.topics.tables import SCHEMAS, Units, build_tables
+
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "parse_k", "compute",
+           "external_inputs"]
+
+NAME = "topics"
+INPUTS = ("segment/tokens", "ingest/documents")
+OUTPUTS = ("model_selection", "recommendation", "topic_terms", "doc_topics", "topic_trends",
+           "representative_docs", "topic_by_group")
+
+log = logging.getLogger("wenmai")
+
+_TOKENS_SCHEMA = pa.schema([("doc_id", pa.string()), ("para_id", pa.int32()),
+                            ("tokens", pa.list_(pa.string()))])
+_DOCS_SCHEMA = pa.schema([("doc_id", pa.string()), ("title", pa.string()),
+                          ("year", pa.int32())])
+_K_RANGE = re.compile(r"^(\d+)\.\.(\d+)(?::(\d+))?$")
+_K_HINT = "write it like 2..8, 2..30:2 (with a step) or 3,5,8"
+
+
+def parse_k(text: str) -> list[int]:
+    """Parse a k specification into a sorted list of distinct topic counts (each at least 2).
+
+    Args:
+        text: ``"2..8"`` (inclusive range), ``"2..30:2"`` (range with step) or ``"3,5,8"``.
+
+    Returns:
+        The k values, ascending.
+
+    Raises:
+        BadParams: the text is not one of these forms, or a k is below 2.
+
+    >>> parse_k("2..8:3"), parse_k("8, 3,5")
+    ([2, 5, 8], [3, 5, 8])
+    """
+    spec = str(text).replace(" ", "")
+    match = _K_RANGE.match(spec)
+    if match:
+        lo, hi, step = int(match[1]), int(match[2]), int(match[3] or 1)
+        if step < 1 or hi < lo:
+            raise BadParams(f"topics: k={text!r} is an empty range; {_K_HINT}")
+        ks = list(range(lo, hi + 1, step))
+    elif re.fullmatch(r"\d+(,\d+)*", spec):
+        ks = sorted({int(v) for v in spec.split(",")})
+    else:
+        raise BadParams(f"topics: k={text!r} is not a topic count; {_K_HINT}")
+    if ks[0] < 2:
+        raise BadParams(f"topics: k={text!r} includes k={ks[0]}; a topic model needs k >= 2, "
+                        f"{_K_HINT}")
+    return ks
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the topics stage (``[topics]`` in wenmai.toml)."""
+
+    method: str = param("lda", "Topic model: LDA or NMF on TF-IDF.", choices=("lda", "nmf"))
+    backend: str = param("tomotopy", "LDA library: tomotopy (fast Gibbs) or gensim (reference).",
+                         choices=("tomotopy", "gensim"))
+    unit: str = param("document", "What one bag of words is: a document or a paragraph.",
+                      choices=("document", "paragraph"))
+    k: str = param("2..8", "Topic counts to try: 2..8, 2..30:2 (step) or 3,5,8.")
+    seeds: int = param(1, "Number of seeds per k (seed, seed+1, ...); >1 adds stability.",
+                       min=1, max=50)
+    seed: int = param(42, "First random seed.", min=0)
+    iterations: int = param(200, "Gibbs sweeps (tomotopy), inference iterations (gensim) or "
+                            "NMF max_iter.", min=1)
+    passes: int = param(10, "Passes over the corpus (gensim LDA only).", min=1)
+    holdout: float = param(0.1, "Share of units held out for perplexity when there are at least "
+                           "20 units (0 = in-sample).", min=0.0, max=0.5)
+    min_df: int = param(2, "Keep terms found in at least this many units.", min=1)
+    max_df: float = param(0.5, "Keep terms found in at most this share of units.", min=0.0,
+                          max=1.0)
+    top_n_terms: int = param(10000, "Keep at most this many terms, most frequent first "
+                             "(0 = no cap).", min=0)
+    top_terms: int = param(20, "Terms listed per topic in topic_terms.", min=1, max=500)
+    labels: str | None = param(None, "File of `topic<TAB>label` lines naming the topics of the "
+                               "recommended k.", path=True)
+    by: str | None = param(None, "Documents column to report topic shares by (topic_by_group).")
+    workers: int = param(0, "Processes fitting models in parallel (0 = every core).", min=0,
+                         key=False)
+
+    def __post_init__(self) -> None:
+        parse_k(self.k)
+
+
+def external_inputs(params: Params) -> list[Path]:
+    """The labels file, when given, decides the label columns."""
+    return [Path(params.labels)] if params.labels else []
+
+
+def _units(tokens: pa.Table, unit: str) -> Units:
+    """Group sentence token lists into units in first-seen order of (doc_id[, para_id])."""
+    doc_ids = tokens.column("doc_id").to_pylist()
+    paras = tokens.column("para_id").to_pylist()
+    toks = tokens.column("tokens").to_pylist()
+    index: dict[tuple[str, int | None], int] = {}
+    units = Units([], [], [])
+    for doc, para, words in zip(doc_ids, paras, toks, strict=True):
+        key = (doc, para if unit == "paragraph" else None)
+        if key not in index:
+            index[key] = len(units.doc_ids)
+            units.doc_ids.append(doc)
+            units.para_ids.append(key[1])
+            units.tokens.append([])
+        units.tokens[index[key]].extend(w for w in (words or []) if w)
+    return units
+
+
+def _vocabulary(units: Units, params: Params) -> tuple[str, ...]:
+    """Terms within the df bounds, capped to the ``top_n_terms`` most frequent, sorted.
+
+    Raises:
+        BadParams: no term passes the bounds.
+    """
+    df: dict[str, int] = {}
+    tf: dict[str, int] = {}
+    for words in units.tokens:
+        for w in set(words):
+            df[w] = df.get(w, 0) + 1
+        for w in words:
+            tf[w] = tf.get(w, 0) + 1
+    n = len(units.tokens)
+    kept = [w for w, d in df.items() if d >= params.min_df and d <= params.max_df * n]
+    if not kept:
+        raise BadParams(f"topics: 0 of {len(df)} terms pass min_df={params.min_df}, "
+                        f"max_df={params.max_df:g}; relax one bound")
+    if params.top_n_terms and len(kept) > params.top_n_terms:
+        kept = sorted(kept, key=lambda w: (-tf[w], w))[: params.top_n_terms]
+    return tuple(sorted(kept))
+
+
+def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table | bytes | str]:
+    """Fit every (k, seed), score the models, recommend a k and build the output tables.
+
+    Args:
+        tables: ``segment/tokens`` and ``ingest/documents``.
+        params: The resolved parameters.
+
+    Returns:
+        The tables named in ``OUTPUTS`` plus the model and LDAvis files of the recommended k.
+
+    Raises:
+        BadParams: bad k, k too large for the corpus, no term passes the df bounds, or ``by``
+            is not a documents column.
+        EmptyCorpus: fewer than 3 units have a kept term.
+    """
+    tokens, documents = tables["segment/tokens"], tables["ingest/documents"]
+    check_schema(tokens, _TOKENS_SCHEMA, name="segment/tokens")
+    check_schema(documents, _DOCS_SCHEMA, name="ingest/documents")
+    if params.by and params.by not in documents.column_names:
+        raise BadParams(f"topics: by={params.by!r} is not a column of ingest/documents; choose "
+                        "from " + ", ".join(documents.column_names))
+    ks = parse_k(params.k)
+    units = _units(tokens, params.unit)
+    if not units.doc_ids:
+        raise EmptyCorpus("topics: segment/tokens has no tokens; check `wenmai segment` output")
+    vocab = _vocabulary(units, params)
+    known = set(vocab)
+    units = units.filtered(known)
+    noun = "documents" if params.unit == "document" else "paragraphs"
+    if len(units.doc_ids) < 3:
+        raise EmptyCorpus(f"topics: only {len(units.doc_ids)} {noun} keep a term after the "
+                          "vocabulary filters; a topic model needs at least 3")
+    if ks[-1] >= len(units.doc_ids):
+        raise BadParams(f"topics: k={ks[-1]} is larger than the {len(units.doc_ids)} {noun} "
+                        f"allow; use --k 2..{len(units.doc_ids) - 1}")
+    log.info("topics: %d %s, %d terms, k=%s, %d seed(s)", len(units.doc_ids), noun, len(vocab),
+             ",".join(map(str, ks)), params.seeds)
+    corpus = Corpus(vocab, tuple(tuple(w for w in u if w in known) for u in units.tokens),
+                    params.method, params.backend, params.iterations, params.passes,
+                    params.holdout)
+    seeds = [params.seed + i for i in range(params.seeds)]
+    tasks = [(k, s, s == seeds[0]) for k in ks for s in seeds]
+    fits = map_partitions(fit_task, tasks, corpus, workers=params.workers, label="topics")
+    return build_tables(fits, corpus, units, documents, params)
