@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
-from pipelines.segment.text import has_han
+from pipelines.core.script import has_han
 
 __all__ = [
     "NAME",

@@ -7,7 +7,7 @@ window (sentence, paragraph or document; a window never crosses its unit's bound
 appear in it; each unordered pair of distinct terms counts once per window, however often the
 terms repeat there (binary presence). Edges are the pairs that co-occur in at least
 ``min_cooccurrence`` windows; ``cooccurrences`` keeps that raw count and ``weight`` the chosen
-association measure (see :func:`pipelines.network_measures.association`). For ``pmi`` and
+association measure (see :func:`pipelines.network.measures.association`). For ``pmi`` and
 ``npmi`` only positively associated pairs (value > 0, i.e. more often together than chance)
 are kept, so every weight is positive and usable as a link strength.
 

@@ -1,7 +1,7 @@
 """The per-token loop of the segment stage: synonyms, presegmented text, and the rare
 paragraphs whose words straddle a sentence end.
 
-The default settings take the vectorised pass (``segment_vector``), which gives the same
+The default settings take the vectorised pass (``segment.vector``), which gives the same
 table; this loop is the reference it is tested against. Per paragraph, the backend is called
 once per run between English words, not per sentence: both backends cut text into blocks at
 white space and punctuation and segment each block on its own, and a sentence ends only after
@@ -19,11 +19,15 @@ from bisect import bisect_right
 from collections import Counter
 from itertools import accumulate
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from pipelines.segment.text import ASCII_LETTER, has_han, sentence_ends, sentence_lang
-from pipelines.segment.worker import _ENG, Pair, PartitionResult, Segmenter, token_table
+from pipelines.segment.types import _ENG, Pair, PartitionResult, token_table
+
+if TYPE_CHECKING:
+    from pipelines.segment.worker import Segmenter
 
 __all__ = ["run_per_token"]
 

@@ -34,15 +34,8 @@ from pipelines.segment.lexicon import (
     load_synonyms,
     load_user_dict,
 )
-from pipelines.segment.worker import (
-    FILTERS,
-    TOKENS_SCHEMA,
-    PartitionResult,
-    Segmenter,
-    Settings,
-    dictionary_counts,
-    segment_partition,
-)
+from pipelines.segment.types import FILTERS, TOKENS_SCHEMA, PartitionResult, Settings
+from pipelines.segment.worker import Segmenter, dictionary_counts, segment_partition
 
 __all__ = [
     "NAME",

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.core.script import HAN, has_han
+
 __all__ = [
     "Sentence",
     "sentence_ends",
@@ -41,7 +43,7 @@ _SENT_END = re.compile(
     r"|(?<=[a-z]\.)(?=[A-Z]))"
 )
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = HAN
 
 #: An English word: letters and digits with at least one letter, joined by inner hyphens or
 #: apostrophes, so ``vocational``, ``COVID-19``, ``e-commerce``, ``5G`` and ``don't`` are kept.
@@ -149,11 +151,6 @@ def sentence_lang(text: str) -> str:
     han = len(_HAN.findall(text))
     words = sum(1 for _ in LATIN_WORD.finditer(text))
     return "en" if 2 * words > han else "zh"
-
-
-def has_han(token: str) -> bool:
-    """True if the token contains a Han character."""
-    return _HAN.search(token) is not None
 
 
 

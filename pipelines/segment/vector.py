@@ -1,6 +1,6 @@
 """The vectorised pass of the segment stage: the default settings at full speed.
 
-:meth:`Segmenter.run_per_token <pipelines.segment_core.Segmenter.run_per_token>` walks every
+:meth:`Segmenter.run_per_token <pipelines.segment.worker.Segmenter.run_per_token>` walks every
 token in Python; this pass gives the same table and counts with the per-token work done by
 C loops and numpy:
 
@@ -27,21 +27,23 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.segment.text import ASCII_LETTER, sentence_ends, sentence_lang
-from pipelines.segment.worker import (
+from pipelines.segment.types import (
     Pair,
     PartitionResult,
-    Segmenter,
     ShortRuns,
     split_latin,
     token_table,
 )
+
+if TYPE_CHECKING:
+    from pipelines.segment.worker import Segmenter
 
 __all__ = ["run_vectorised"]
 

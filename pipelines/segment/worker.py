@@ -9,8 +9,8 @@ then filters drop, in this order, punctuation, numbers, stopwords, short tokens 
 whose POS is not kept. The first filter that drops a token is the one counted in the report.
 
 Two passes give the same table and counts (the tests compare them):
-``segment_vector`` (the default settings, per-token work in C loops and numpy) and
-``segment_loop`` (synonyms, presegmented text, and the reference). Both memoise every
+``segment.vector`` (the default settings, per-token work in C loops and numpy) and
+``segment.loop`` (synonyms, presegmented text, and the reference). Both memoise every
 decision per raw ``(word, tag)`` pair from the backend: kept as (token, tag), dropped by a
 filter, or white space. A dropped word that is or holds a dictionary word is a :class:`_Drop`
 naming both the filter and the word, so the same counts say how often each dictionary word
@@ -20,9 +20,7 @@ was a word of the backend (for the ``split`` rows of the report). See
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -31,13 +29,12 @@ from pipelines.segment.backends import build_backend
 from pipelines.segment.lexicon import (
     DEFAULT_USER_TAG,
     DictEntry,
-    Synonym,
     checked_words,
     count_inside,
     count_occurrences,
 )
+from pipelines.segment.loop import run_per_token
 from pipelines.segment.text import (
-    ASCII_LETTER,
     LATIN_WORD,
     has_han,
     is_number,
@@ -45,130 +42,22 @@ from pipelines.segment.text import (
     normalise_latin,
     traditional_documents,
 )
+from pipelines.segment.types import (
+    _ENG,
+    _LATIN,
+    _PRESEG,
+    _UNKNOWN,
+    Pair,
+    PartitionResult,
+    Settings,
+    ShortRuns,
+    _Drop,
+    _Memo,
+    split_latin,
+)
+from pipelines.segment.vector import run_vectorised
 
-__all__ = ["FILTERS", "TOKENS_SCHEMA", "Settings", "PartitionResult", "Segmenter",
-           "segment_partition"]
-
-FILTERS = ("punctuation", "number", "stopword", "short", "pos")
-TOKENS_SCHEMA = pa.schema([
-    ("doc_id", pa.string()),
-    ("para_id", pa.int32()),
-    ("sent_id", pa.int32()),
-    ("tokens", pa.list_(pa.string())),
-    ("pos", pa.list_(pa.string())),
-    ("lang", pa.string()),
-])
-_ENG = "eng"
-_UNKNOWN = "un"
-# Tags of raw pairs that do not come from the backend (no backend gives a tag with a NUL).
-_LATIN = "\0latin"  # an English word as written in the text
-_PRESEG = "\0preseg"  # a white-space separated token of presegmented text
-#: Runs between English words up to this length (", ", " of ") are segmented once per run.
-_RUN_CACHE_LEN = 16
-
-Pair = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a worker needs, already loaded from files (picklable)."""
-
-    backend: str = "rjieba"
-    entries: tuple[DictEntry, ...] = ()
-    stopwords: frozenset[str] = frozenset()
-    synonyms: tuple[Synonym, ...] = ()
-    keep_pos: tuple[str, ...] = ()
-    min_length: int = 2
-    keep_numbers: bool = False
-    lemmatize: bool = True
-    lowercase: bool = True
-    presegmented: bool = False
-
-
-@dataclass
-class PartitionResult:
-    """Token table of one partition plus the counts the report needs.
-
-    ``words`` counts the backend's words (before synonyms and filters) when dictionary words
-    are checked, and ``occurrences`` each checked word in the text itself; from the merged
-    counts of all partitions, :func:`dictionary_counts` fills ``as_token`` and ``inside``
-    (how often each checked word was a backend word, and how often inside a longer one).
-    """
-
-    table: pa.Table = field(default_factory=TOKENS_SCHEMA.empty_table)
-    removed: Counter = field(default_factory=Counter)
-    oov: Counter = field(default_factory=Counter)
-    words: Counter = field(default_factory=Counter)
-    occurrences: Counter = field(default_factory=Counter)
-    as_token: Counter = field(default_factory=Counter)
-    inside: Counter = field(default_factory=Counter)
-    #: ``(doc_id, characters converted)`` of documents largely in traditional characters
-    traditional: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
-        """The token rows as ``(doc_id, para_id, sent_id, tokens, pos, lang)`` tuples."""
-        cols = [self.table.column(name).to_pylist() for name in TOKENS_SCHEMA.names]
-        return list(zip(*cols, strict=True))
-
-
-class _Drop:
-    """The decision "dropped by filter ``reason``" for a word the split report needs."""
-
-    __slots__ = ("reason", "word")
-
-    def __init__(self, reason: str, word: str) -> None:
-        self.reason = reason
-        self.word = word
-
-
-class _Memo(dict):
-    """A dict that computes a missing value with ``fn(key)`` and keeps it."""
-
-    def __init__(self, fn: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key: Hashable) -> Any:
-        value = self[key] = self.fn(key)
-        return value
-
-
-class ShortRuns:
-    """``fn(run)``, memoised for runs up to ``_RUN_CACHE_LEN`` characters (", ", " of "),
-    which repeat between English words."""
-
-    def __init__(self, fn: Callable[[str], list[Any]]) -> None:
-        self.fn = fn
-        self.memo: dict[str, list[Any]] = {}
-
-    def __call__(self, run: str) -> list[Any]:
-        if len(run) > _RUN_CACHE_LEN:
-            return self.fn(run)
-        out = self.memo.get(run)
-        if out is None:
-            out = self.memo[run] = self.fn(run)
-        return out
-
-
-def split_latin(text: str, run_keys: Callable[[str], list[Any]]) -> list[Any]:
-    """Keys of a text in order: each English word as ``(word as written, _LATIN)``, the runs
-    between them as ``run_keys(run)`` gives them. Without an English letter (an English
-    word has one) that is ``run_keys(text)`` itself: do not change the list."""
-    if ASCII_LETTER.search(text) is None:
-        return run_keys(text)
-    keys: list[Any] = []
-    pos = 0
-    for m in LATIN_WORD.finditer(text):
-        start = m.start()
-        if start > pos:
-            keys += run_keys(text[pos:start])
-        keys.append((m.group(), _LATIN))
-        pos = m.end()
-    if pos < len(text):
-        keys += run_keys(text[pos:] if pos else text)
-    return keys
-
+__all__ = ["Segmenter", "dictionary_counts", "segment_partition"]
 
 class Segmenter:
     """A configured segmenter: backend with user words, stopwords, synonyms and filters."""
@@ -183,7 +72,7 @@ class Segmenter:
         #: Call the backend sentence by sentence instead of once per paragraph: slower, same
         #: results (the tests compare the two).
         self.by_sentence = False
-        #: Use the vectorised pass where it applies (``segment_vector``); False forces the
+        #: Use the vectorised pass where it applies (``segment.vector``); False forces the
         #: per-token loop (the tests compare the two).
         self.vectorised = True
         #: The type codes of the vectorised pass, shared by the partitions this segmenter runs.
@@ -342,8 +231,6 @@ class Segmenter:
         """
         result = None
         if self.vectorised and not (self._syn or self.s.presegmented or self.by_sentence):
-            from pipelines.segment.vector import run_vectorised  # it imports this module
-
             result = run_vectorised(self, docs, pool)
         if result is None:
             result = self.run_per_token(docs, pool)
@@ -355,10 +242,8 @@ class Segmenter:
 
     def run_per_token(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None
                       ) -> PartitionResult:
-        """:meth:`run` token by token in Python (``segment_loop``): synonyms, presegmented
+        """:meth:`run` token by token in Python (``segment.loop``): synonyms, presegmented
         text, and words that straddle a sentence end."""
-        from pipelines.segment.loop import run_per_token  # it imports this module
-
         return run_per_token(self, docs, pool)
 
 
@@ -367,22 +252,6 @@ def dictionary_counts(result: PartitionResult, checked: frozenset[str]) -> None:
     words = result.words
     result.as_token.update({w: words[w] for w in checked if w in words})
     result.inside.update(count_inside(words, checked))
-
-
-def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
-                words: pa.Array, tags: pa.Array, langs: list[str],
-                pool: pa.MemoryPool | None = None) -> pa.Table:
-    """The tokens table from its columns; ``words`` and ``tags`` are flat, cut by ``offsets``."""
-    offs = pa.array(offsets, pa.int32(), memory_pool=pool)
-    list_type = TOKENS_SCHEMA.field("tokens").type
-    return pa.Table.from_arrays([
-        doc_ids,
-        pa.array(para_ids, pa.int32(), memory_pool=pool),
-        pa.array(sent_ids, pa.int32(), memory_pool=pool),
-        pa.ListArray.from_arrays(offs, words, type=list_type, pool=pool),
-        pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
-        pa.array(langs, pa.string(), memory_pool=pool),
-    ], schema=TOKENS_SCHEMA)
 
 
 def segment_partition(docs: list[tuple[str, str]], settings: Settings) -> PartitionResult:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pipelines.topics.lda import Corpus, Fit
+from pipelines.topics.corpus import Corpus, Fit
 
 __all__ = ["jensen_shannon", "intertopic_coordinates", "ldavis_html"]
 

@@ -6,7 +6,7 @@ import pickle
 
 import numpy as np
 
-from pipelines.topics.lda import Corpus, Fit, _normalise_rows
+from pipelines.topics.corpus import Corpus, Fit, normalise_rows
 
 __all__ = ["fit_nmf", "count_matrix"]
 
@@ -49,5 +49,5 @@ def fit_nmf(corpus: Corpus, k: int, seed: int) -> Fit:
     weights = tfidf.fit_transform(count_matrix(corpus))
     model = NMF(n_components=k, init="nndsvdar", random_state=seed, max_iter=corpus.iterations)
     doc_topic = model.fit_transform(weights)
-    return Fit(k, seed, _normalise_rows(model.components_), _normalise_rows(doc_topic), None,
+    return Fit(k, seed, normalise_rows(model.components_), normalise_rows(doc_topic), None,
                None, 0.0, pickle.dumps({"tfidf": tfidf, "nmf": model}, protocol=4))

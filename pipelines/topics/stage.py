@@ -38,7 +38,8 @@ from pipelines.core.engine import map_partitions
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
 from pipelines.core.store import check_schema
-from pipelines.topics.lda import Corpus, fit_task
+from pipelines.topics.corpus import Corpus
+from pipelines.topics.fit import fit_task
 from pipelines.topics.tables import SCHEMAS, Units, build_tables
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "parse_k", "compute",

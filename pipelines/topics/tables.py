@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.core.errors import BadInputFile
-from pipelines.topics.lda import Corpus, Fit
+from pipelines.topics.corpus import Corpus, Fit
 from pipelines.topics.metrics import (
     arun_2010,
     cao_juan_2009,

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from pipelines.segment import stage as S
 from pipelines.core.resources import data_path
+from pipelines.segment import stage as S
 from pipelines.segment.text import LATIN_WORD, sentence_ends, split_sentences
 from pipelines.segment.worker import Segmenter, Settings
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pipelines.topics.lda import holdout_mask
+from pipelines.topics.corpus import holdout_mask
 from pipelines.topics.ldavis import intertopic_coordinates, jensen_shannon
 from pipelines.topics.metrics import (
     arun_2010,

@@ -250,7 +250,8 @@ def test_empty_and_tiny_corpora():
 def test_held_out_perplexity_skips_words_unseen_in_training():
     import math
 
-    from pipelines.topics.lda import Corpus, fit_task, holdout_mask
+    from pipelines.topics.corpus import Corpus, holdout_mask
+    from pipelines.topics.fit import fit_task
 
     units = [tuple(EDU[(i + j) % 6] for j in range(4)) if i % 2 else
              tuple(POV[(i + j) % 6] for j in range(4)) for i in range(24)]
