@@ -1,9 +1,11 @@
 """Writers for the network files opened in Gephi, Cytoscape and VOSviewer.
 
 - ``network.gexf``: GEXF 1.2 (``xmlns="http://www.gexf.net/1.2draft"``, ``version="1.2"``),
-  the format Gephi reads natively. Node id and label are the term; node attributes are freq,
-  windows, degree, weighted_degree, betweenness, closeness, eigenvector and community; the edge
-  weight is the measure's value and ``cooccurrences`` the raw count. networkx stamps the
+  the format Gephi reads natively. Node id and label are the term; node attributes are every
+  column of ``network/nodes`` (freq, windows, degree, weighted_degree, betweenness, closeness,
+  eigenvector, pagerank, community) and, with slices, ``<column>@<slice>`` for each slice's
+  freq, degree, betweenness, pagerank and community; the edge weight is the measure's value,
+  ``cooccurrences`` the raw count and ``measure`` its name. networkx stamps the
   current date into ``<meta lastmodifieddate>``; it is removed (it is optional in the schema)
   so the same network gives the same bytes on any day.
 - ``network.graphml``: the same graph and attributes in GraphML, plus graph attributes
@@ -14,6 +16,11 @@
   each link once). The network file carries the raw co-occurrence counts, because VOSviewer
   normalises link strengths itself (association strength by default); the total link strength
   is therefore the sum of raw counts, as VOSviewer computes it.
+- ``network.net``: Pajek (``*Vertices n`` with ``id "label"`` lines, ids 1..N in node order,
+  then ``*Edges`` with ``id1 id2 weight``), UTF-8; Pajek, Gephi, igraph and networkx read it.
+- ``nodes.csv`` / ``edges.csv``: the two tables as UTF-8 CSV with a byte-order mark (so Excel
+  opens Chinese text correctly), every column, a header row.
+- ``two_mode.gexf``: the term x group network, node attribute ``kind`` (term or group).
 """
 
 from __future__ import annotations
@@ -28,25 +35,26 @@ import pyarrow as pa
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["export_graph", "to_gexf", "to_graphml", "vosviewer_map", "vosviewer_network"]
+__all__ = ["export_graph", "to_gexf", "to_graphml", "vosviewer_map", "vosviewer_network",
+           "pajek", "csv_text", "two_mode_gexf"]
 
 log = logging.getLogger("wenmai")
 
-_NODE_ATTRS = ("freq", "windows", "degree", "weighted_degree", "betweenness", "closeness",
-               "eigenvector", "community")
+_SLICE_ATTRS = ("freq", "degree", "betweenness", "pagerank", "community")
 _VOS_MAX_CLUSTER = 1000  # VOSviewer clusters are integers 1..1000
 # characters XML 1.0 cannot hold; a term holding one gets U+FFFD in the GEXF/GraphML id and label
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-def export_graph(nodes: pa.Table, edges: pa.Table, *, graph_attrs: dict[str, str] | None = None
-                 ) -> nx.Graph:
+def export_graph(nodes: pa.Table, edges: pa.Table, *, graph_attrs: dict[str, str] | None = None,
+                 slices: pa.Table | None = None) -> nx.Graph:
     """A networkx graph of the node and edge tables with plain Python attribute values.
 
     Args:
         nodes: The ``network/nodes`` table.
         edges: The ``network/edges`` table.
         graph_attrs: Graph-level attributes (written to GraphML only).
+        slices: ``network/slices``; adds ``<column>@<slice>`` node attributes.
 
     Returns:
         ``networkx.Graph`` whose nodes are the terms, in table order (characters XML cannot
@@ -55,18 +63,24 @@ def export_graph(nodes: pa.Table, edges: pa.Table, *, graph_attrs: dict[str, str
     import networkx as nx
 
     graph = nx.Graph(**(graph_attrs or {}))
-    attrs = [c for c in _NODE_ATTRS if c in nodes.column_names]
+    per_slice: dict[str, dict[str, object]] = {}
+    if slices is not None:
+        for row in slices.select(["slice", "term", *_SLICE_ATTRS]).to_pylist():
+            extra = per_slice.setdefault(row["term"], {})
+            for column in _SLICE_ATTRS:
+                extra[f"{column}@{row['slice']}"] = row[column]
     xml_id: dict[str, str] = {}
-    for i, row in enumerate(nodes.select(["term", *attrs]).to_pylist(), start=1):
+    for i, row in enumerate(nodes.to_pylist(), start=1):
         term = row.pop("term")
         clean = _XML_INVALID.sub("\ufffd", term)
         if clean != term and clean in xml_id.values():
             clean = f"{clean}#{i}"
         xml_id[term] = clean
-        graph.add_node(clean, label=clean, **row)
-    for row in edges.select(["source", "target", "weight", "cooccurrences"]).to_pylist():
+        graph.add_node(clean, label=clean, **row, **per_slice.get(term, {}))
+    for row in edges.select(["source", "target", "weight", "cooccurrences", "measure"]
+                            ).to_pylist():
         graph.add_edge(xml_id[row["source"]], xml_id[row["target"]], weight=row["weight"],
-                       cooccurrences=row["cooccurrences"])
+                       cooccurrences=row["cooccurrences"], measure=row["measure"])
     return graph
 
 
@@ -137,3 +151,50 @@ def vosviewer_network(nodes: pa.Table, edges: pa.Table) -> str:
         for s, t, c in zip(edges.column("source").to_pylist(), edges.column("target").to_pylist(),
                            edges.column("cooccurrences").to_pylist(), strict=True))
     return "".join(f"{a}\t{b}\t{c}\n" for a, b, c in links)
+
+
+def _quote(text: str) -> str:
+    return '"' + re.sub(r"[\r\n]+", " ", text).replace('"', "'") + '"'
+
+
+def pajek(nodes: pa.Table, edges: pa.Table) -> str:
+    """Pajek ``.net`` text: vertices 1..N in node order with quoted labels, then edges."""
+    terms = nodes.column("term").to_pylist()
+    ids = {term: i for i, term in enumerate(terms, start=1)}
+    lines = [f"*Vertices {len(terms)}"]
+    lines += [f"{i} {_quote(term)}" for i, term in enumerate(terms, start=1)]
+    lines.append("*Edges")
+    for s, t, w in zip(edges.column("source").to_pylist(), edges.column("target").to_pylist(),
+                       edges.column("weight").to_pylist(), strict=True):
+        lines.append(f"{ids[s]} {ids[t]} {w!r}")
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(table: pa.Table) -> str:
+    """The table as CSV text with a byte-order mark and a header row."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for row in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
+                         for v in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+def two_mode_gexf(two: pa.Table, nodes: pa.Table) -> bytes:
+    """GEXF of the term x group network (node attributes ``kind`` and ``freq`` for terms)."""
+    import networkx as nx
+
+    freq = dict(zip(nodes.column("term").to_pylist(), nodes.column("freq").to_pylist(),
+                    strict=True))
+    graph = nx.Graph()
+    for row in two.to_pylist():
+        term = _XML_INVALID.sub("\ufffd", row["term"])
+        group = "group:" + _XML_INVALID.sub("\ufffd", row["group"])
+        graph.add_node(term, label=term, kind="term", freq=int(freq.get(row["term"], 0)))
+        graph.add_node(group, label=row["group"], kind="group", freq=0)
+        graph.add_edge(term, group, weight=row["weight"], cooccurrences=row["cooccurrences"],
+                       measure=row["measure"])
+    return to_gexf(graph)

@@ -35,7 +35,8 @@ def tokens() -> pa.Table:
 
 @pytest.fixture(scope="module")
 def out() -> dict:
-    return network.compute({"segment/tokens": tokens()}, network.Params(measure="jaccard"))
+    return network.compute({"segment/tokens": tokens()},
+                           network.Params(measure="jaccard", select="all", burst_terms=0))
 
 
 def test_nodes_and_edges_tables(out: dict) -> None:
@@ -113,12 +114,16 @@ def test_vosviewer_label_and_cluster_limit() -> None:
 
 def test_runner_writes_every_output_and_skips_when_fresh(workdir: Path) -> None:
     store.write_outputs(workdir, "segment", {"tokens": tokens()})
-    params = network.Params()
+    store.write_outputs(workdir, "ingest", {"documents": pa.table({
+        "doc_id": ["d1", "d2"], "year": pa.array([2001, 2002], pa.int32())})})
+    params = network.Params(measure="count")
     first = runner.run_stage(network, workdir, params)
     assert first.ran
-    assert set(first.outputs) == {"nodes.parquet", "edges.parquet", "network.gexf",
-                                  "network.graphml", "vosviewer_map.txt",
-                                  "vosviewer_network.txt"}
+    assert set(first.outputs) == {
+        "nodes.parquet", "edges.parquet", "summary.parquet", "slices.parquet",
+        "slice_edges.parquet", "bursts.parquet", "two_mode.parquet", "network.gexf",
+        "network.graphml", "network.net", "nodes.csv", "edges.csv", "vosviewer_map.txt",
+        "vosviewer_network.txt"}
     nodes = store.read_table(workdir, "network/nodes", network.NODES_SCHEMA)
     assert nodes.num_rows == 6
     assert (workdir / "network" / "vosviewer_network.txt").read_text("utf-8") == \
@@ -131,7 +136,7 @@ def test_xml_invalid_characters_are_replaced_in_xml_files() -> None:
     table = tokens().slice(0, 2)
     table = table.set_column(3, "tokens", pa.array([["教育", "bad\x01term"]] * 2,
                                                    pa.list_(pa.string())))
-    result = network.compute({"segment/tokens": table}, network.Params())
+    result = network.compute({"segment/tokens": table}, network.Params(burst_terms=0))
     assert result["nodes"]["term"].to_pylist() == ["bad\x01term", "教育"]  # tables keep it
     graph = nx.read_gexf(io.BytesIO(result["network.gexf"]))
     assert sorted(graph.nodes) == ["bad\ufffdterm", "教育"]
