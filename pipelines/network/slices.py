@@ -132,6 +132,7 @@ def _incidence(tokens: pa.Table, params: Any, unit: str) -> tuple[Any, list[str]
     matrix = sparse.csr_matrix((np.ones(index.size), (index.ravel(), stream.codes)),
                                shape=(units.size, len(stream.vocab)))
     matrix.sum_duplicates()
+    matrix.data[:] = 1.0  # presence per unit
     first_row = np.full(int(unit_of_row.max()) + 1 if unit_of_row.size else 0, -1, np.int64)
     first_row[unit_of_row[::-1]] = np.arange(unit_of_row.size)[::-1]
     return matrix, stream.vocab.to_pylist(), first_row[units]

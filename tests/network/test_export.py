@@ -143,3 +143,44 @@ def test_xml_invalid_characters_are_replaced_in_xml_files() -> None:
     assert graph.has_edge("bad\ufffdterm", "教育")
     assert list(nx.read_graphml(io.BytesIO(result["network.graphml"]))) == ["bad\ufffdterm",
                                                                           "教育"]
+
+
+def test_pajek_reads_back(out: dict, tmp_path: Path) -> None:
+    text = out["network.net"]
+    assert text.splitlines()[0] == "*Vertices 6"
+    assert text.splitlines()[1] == '1 "教育"'
+    graph = nx.read_pajek(io.BytesIO(text.encode("utf-8")))
+    assert sorted(graph.nodes) == sorted(out["nodes"]["term"].to_pylist())
+    weights = {frozenset((u, v)): d["weight"] for u, v, d in graph.edges(data=True)}
+    assert weights == {frozenset(("公平", "教育")): pytest.approx(2 / 3),
+                       frozenset(("乡村", "振兴")): 1.0}
+    igraph = pytest.importorskip("igraph")
+    path = tmp_path / "network.net"
+    path.write_text(text, encoding="utf-8")
+    g = igraph.Graph.Read_Pajek(str(path))
+    assert (g.vcount(), g.ecount()) == (6, 2)
+    assert sorted(g.es["weight"]) == pytest.approx([2 / 3, 1.0])
+
+
+def test_csv_files_read_back(out: dict) -> None:
+    import pandas as pd
+
+    assert out["nodes.csv"].startswith("\ufeff")
+    nodes = pd.read_csv(io.StringIO(out["nodes.csv"][1:]))
+    assert nodes.columns.tolist() == out["nodes"].column_names
+    assert nodes["term"].tolist() == out["nodes"]["term"].to_pylist()
+    assert nodes["pagerank"].tolist() == pytest.approx(out["nodes"]["pagerank"].to_pylist(),
+                                                       rel=1e-15)
+    edges = pd.read_csv(io.StringIO(out["edges.csv"][1:]))
+    assert edges.to_dict("list") == {k: pytest.approx(v) if k == "weight" else v
+                                     for k, v in out["edges"].to_pydict().items()}
+
+
+def test_gexf_carries_every_node_column(out: dict) -> None:
+    graph = nx.read_gexf(io.BytesIO(out["network.gexf"]))
+    for row in out["nodes"].to_pylist():
+        attrs = graph.nodes[row["term"]]
+        for column, value in row.items():
+            if column != "term":
+                assert attrs[column] == pytest.approx(value), column
+    assert graph.edges["公平", "教育"]["measure"] == "jaccard"
