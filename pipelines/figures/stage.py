@@ -14,7 +14,10 @@ Writes no tables, only files in ``work/figures/``, each as ``<name>.<format>``:
 * ``topic_trends``: topic shares by year for that model (skipped, with a log line, when the
   documents carry no years);
 * ``network``: the co-occurrence network, nodes coloured by community and sized by
-  frequency, edge width by weight, spring layout seeded with ``seed``.
+  frequency, edge width by weight, spring layout seeded with ``seed``;
+* ``network_slices`` and ``bursts``: the networks of the time slices (same positions in
+  every panel) and the CiteSpace-style burst chart, when the network stage made them
+  (:mod:`pipelines.figures.network_figs`).
 
 Every figure uses the shipped Noto Sans CJK subset (``pipelines.core.fonts``), so Chinese labels
 render without system fonts; SVG text is converted to paths. Reruns are byte-identical: PNG
@@ -41,12 +44,13 @@ __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "Params", "compute
 NAME = "figures"
 # not ingest/documents: no figure needs the texts, and years arrive through topic_trends
 INPUTS = ("terms/terms", "topics/model_selection", "topics/topic_terms",
-          "topics/topic_trends", "network/nodes", "network/edges")
+          "topics/topic_trends", "network/nodes", "network/edges", "network/slices",
+          "network/slice_edges", "network/bursts")
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 
 FIGURES = ("term_frequency", "wordcloud", "model_selection", "topic_terms", "topic_trends",
-           "network")
+           "network", "network_slices", "bursts")
 
 log = logging.getLogger("wenmai")
 
@@ -60,8 +64,8 @@ class Params:
     wordcloud_words: int = param(200, "Number of most frequent terms in the word cloud.",
                                  min=1, max=2000)
     topic_words: int = param(10, "Number of top terms drawn per topic.", min=1, max=50)
-    network_nodes: int = param(60, "Number of most frequent network nodes drawn (all edges "
-                               "among them).", min=2, max=1000)
+    network_nodes: int = param(100, "Number of most frequent network nodes considered (those "
+                               "without a drawn edge are left out).", min=2, max=1000)
     network_edges: int = param(150, "Number of strongest edges (by weight) drawn among the "
                                "network nodes.", min=1, max=100000)
     dpi: int = param(300, "Resolution of PNG figures in dots per inch.", min=50, max=1200)
@@ -247,4 +251,18 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
                                         seed=params.seed)
     else:
         log.warning("figures: network/nodes is empty; network skipped")
+    _network_extras(figs, tables, params)
     return figs
+
+
+def _network_extras(figs: dict[str, Any], tables: dict[str, pa.Table], params: Params) -> None:
+    """The slices' small multiples and the burst chart, when their tables have rows."""
+    from pipelines.figures import network_figs
+
+    slices, slice_edges = tables.get("network/slices"), tables.get("network/slice_edges")
+    if slices is not None and slice_edges is not None and slice_edges.num_rows:
+        figs["network_slices"] = network_figs.network_slices(
+            slices, slice_edges, max_edges=params.network_edges, seed=params.seed)
+    bursts = tables.get("network/bursts")
+    if bursts is not None and bursts.num_rows:
+        figs["bursts"] = network_figs.bursts(bursts)

@@ -70,6 +70,25 @@ def _network() -> tuple[pa.Table, pa.Table]:
     return nodes, edges
 
 
+def _network_extras() -> dict[str, pa.Table]:
+    """Two slices and two bursts, so the slice and burst figures are drawn."""
+    from pipelines.network import schemas
+
+    nodes, edges = _network()
+    slices = pa.concat_tables([nodes.drop_columns(["closeness"]).add_column(
+        0, "slice", pa.array([s] * nodes.num_rows)) for s in ("2001-2002", "2003-2004")])
+    slices = slices.append_column("closeness", pa.array([0.5] * slices.num_rows))
+    slices = slices.append_column("pagerank", pa.array([0.2] * slices.num_rows))
+    slice_edges = pa.concat_tables([edges.add_column(0, "slice", pa.array([s] * 4))
+                                    for s in ("2001-2002", "2003-2004")])
+    bursts = pa.Table.from_pylist(
+        [{"term": "培训", "start": 2002, "end": 2003, "strength": 5.0, "first_year": 2001,
+          "freq": 40}, {"term": "政策", "start": 2001, "end": 2001, "strength": 3.0,
+                        "first_year": 2001, "freq": 20}], schemas.BURSTS_SCHEMA)
+    return {"network/slices": slices.select(schemas.SLICES_SCHEMA.names),
+            "network/slice_edges": slice_edges, "network/bursts": bursts}
+
+
 def _tables(**override: pa.Table) -> dict[str, pa.Table]:
     nodes, edges = _network()
     tables = {
@@ -81,6 +100,7 @@ def _tables(**override: pa.Table) -> dict[str, pa.Table]:
         "topics/topic_trends": _trends(),
         "network/nodes": nodes,
         "network/edges": edges,
+        **_network_extras(),
     }
     tables.update({name.replace("__", "/"): value for name, value in override.items()})
     return tables
@@ -136,7 +156,9 @@ def test_pdf_is_byte_identical_and_png_follows_dpi():
 
 
 def test_topic_trends_skipped_when_empty_or_other_model():
-    quiet = {"terms__terms": _terms()[:0], "network__nodes": _network()[0][:0]}
+    quiet = {"terms__terms": _terms()[:0], "network__nodes": _network()[0][:0],
+             "network__slice_edges": _network_extras()["network/slice_edges"][:0],
+             "network__bursts": _network_extras()["network/bursts"][:0]}
     figs = figures.draw(_tables(**quiet), Params(**FAST))
     assert list(figs) == ["model_selection", "topic_terms", "topic_trends"]
     figs = figures.draw(_tables(topics__topic_trends=_trends()[:0], **quiet), Params(**FAST))
@@ -201,11 +223,13 @@ def test_network_keeps_top_nodes_and_strongest_edges():
     fig = network(nodes, edges, max_nodes=3, max_edges=2, seed=1)
     ax = fig.axes[0]
     labels = sorted(t.get_text() for t in ax.texts)
-    assert labels == sorted(["职业教育", "培训", "education"])
+    # among the 3 nodes only 培训-职业教育 (0.9) survives; education has no drawn edge and
+    # is left out (counted in the title)
+    assert labels == sorted(["职业教育", "培训"])
     lines = ax.collections[0]
-    # among the 3 nodes only 培训-职业教育 (0.9) survives; education's partner is not drawn
     assert len(lines.get_segments()) == 1
-    assert "3 terms, 1 strongest edges" in ax.get_title()
+    assert "2 terms, 1 edges" in ax.get_title()
+    assert "1 top terms without an edge not shown" in ax.get_title()
 
 
 def test_wordcloud_draws_every_word_once():
