@@ -240,10 +240,11 @@ def as_graph(graph: nx.Graph, order: list[str]) -> Graph:
     return Graph(len(order), np.array(i), np.array(j), np.array(w))
 
 
+@pytest.mark.parametrize("dense", [False, True])
 @pytest.mark.parametrize(("seed", "p"), [(1, 0.2), (2, 0.2), (3, 0.3), (4, 0.06)])
-def test_centralities_equal_networkx(seed: int, p: float) -> None:
+def test_centralities_equal_networkx(seed: int, p: float, dense: bool) -> None:
     graph, order = random_graph(seed, p=p)  # p=0.06: several components and isolates
-    got = centralities(as_graph(graph, order))
+    got = centralities(as_graph(graph, order), dense=dense)
     between = nx.betweenness_centrality(graph, weight="distance", normalized=True)
     close = nx.closeness_centrality(graph, distance="distance")
     rank = nx.pagerank(graph, weight="weight", tol=1e-12, max_iter=1000)
