@@ -184,3 +184,21 @@ def test_gexf_carries_every_node_column(out: dict) -> None:
             if column != "term":
                 assert attrs[column] == pytest.approx(value), column
     assert graph.edges["公平", "教育"]["measure"] == "jaccard"
+
+
+def test_direct_writers_read_back_like_networkx_writers() -> None:
+    from pipelines.network.export import to_gexf, to_graphml
+
+    graph = nx.Graph(measure="count", window="5")
+    graph.add_node("教育", label="教育", freq=3, pagerank=0.25, community=1, kind='a<"b">&')
+    graph.add_node("x&y", label="x&y", freq=1, pagerank=0.75, community=0, kind="t")
+    graph.add_edge("教育", "x&y", weight=0.5, cooccurrences=2, measure="count")
+    for ours, write, read in ((to_gexf(graph), nx.write_gexf, nx.read_gexf),
+                              (to_graphml(graph), nx.write_graphml, nx.read_graphml)):
+        buffer = io.BytesIO()
+        write(graph, buffer)
+        theirs = read(io.BytesIO(buffer.getvalue()))
+        mine = read(io.BytesIO(ours))
+        assert list(mine.nodes(data=True)) == list(theirs.nodes(data=True))
+        assert list(mine.edges(data=True)) == list(theirs.edges(data=True))
+        assert mine.graph == theirs.graph
