@@ -278,7 +278,7 @@ def network(nodes: pa.Table, edges: pa.Table, *, max_nodes: int, max_edges: int,
 
 
 def network_slices(slices: pa.Table, slice_edges: pa.Table, *, max_edges: int, seed: int,
-                   columns: int = 3) -> Any:
+                   columns: int | None = None) -> Any:
     """Small multiples: one panel per slice, every term at the same place in every panel.
 
     Positions come from one layout of the union of all slices' edges, so a term sits at the
@@ -307,8 +307,12 @@ def network_slices(slices: pa.Table, slice_edges: pa.Table, *, max_edges: int, s
     terms = sorted(in_union, key=lambda t: (-freq[t], t))
     pos = layout_positions(terms, [(s, t, w) for (s, t), w in sorted(union.items())],
                            seed=seed)
+    columns = columns or (2 if len(panels) <= 4 else 3)
+    panel_in = 6.0 if columns == 2 else 4.5
+    pos = spread_labels(pos, dict.fromkeys(pos, 6.0), width_in=panel_in * 0.9,
+                        height_in=panel_in * 0.9, pad=0.2)
     rows = max(1, math.ceil(len(panels) / columns))
-    fig = Figure(figsize=(4.2 * columns, 4.0 * rows), layout="constrained")
+    fig = Figure(figsize=(panel_in * columns, panel_in * rows), layout="constrained")
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
     pad_x = 0.08 * ((max(xs) - min(xs)) or 1.0)
@@ -326,7 +330,7 @@ def network_slices(slices: pa.Table, slice_edges: pa.Table, *, max_edges: int, s
         if not drawn:
             continue
         top = max(n["freq"] for n in drawn)
-        label_pt = {n["term"]: 4.5 + 3.0 * math.sqrt(n["freq"] / top) for n in drawn}
+        label_pt = {n["term"]: 4.5 + 2.0 * math.sqrt(n["freq"] / top) for n in drawn}
         colours, _ = _community_colours(drawn)
         _draw_graph(ax, drawn, links, pos, colours, label_pt, top * 3)
     fig.suptitle("Co-occurrence network by slice (分时段共现网络), same positions in every "
