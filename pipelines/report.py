@@ -2,9 +2,9 @@
 
 Reads what the stages wrote (manifests, ``ingest/documents``, ``ingest/rejected``,
 ``ingest/duplicates``, ``terms/terms``, ``topics/model_selection``, ``topics/recommendation``,
-``topics/topic_terms``, ``network/nodes``, and the PNG files in ``figures/``) and returns one
-HTML page with the figures embedded as base64 PNG, so the file can be mailed or archived
-alone. Stages that have not run yet get a line naming the command that makes their tables.
+``topics/topic_terms``, ``network/nodes``, ``network/summary``, and the PNG files in
+``figures/``) and returns one HTML page with the figures embedded as base64 PNG, so the
+file can be mailed or archived alone. Stages that have not run yet get a line naming the command that makes their tables.
 The page carries no time of its own: the same work folder gives the same HTML.
 """
 
@@ -36,6 +36,8 @@ CAPTIONS = {
     "topic_terms": "Top terms of each topic of the recommended model (主题词)",
     "topic_trends": "Topic shares by year (主题演化)",
     "network": "Term co-occurrence network, coloured by community (共现网络)",
+    "network_slices": "Co-occurrence network by time slice, same positions (分时段共现网络)",
+    "bursts": "Terms with the strongest bursts, Kleinberg (突现词)",
 }
 
 CSS = """
@@ -208,7 +210,21 @@ def _network(workdir: Path, top: int = 20) -> str:
     note = (f"<p class='note'>{nodes.num_rows:,} nodes, "
             f"{edges.num_rows if edges is not None else 0:,} edges, {communities} communities; "
             f"top {len(rows)} nodes by weighted degree.</p>")
-    return note + _table(columns, [[r[c] for c in columns] for r in rows])
+    return (note + _network_summary(workdir)
+            + _table(columns, [[r[c] for c in columns] for r in rows]))
+
+
+def _network_summary(workdir: Path) -> str:
+    """The ``network/summary`` table (one row per network: the whole corpus, each slice)."""
+    summary = _read(workdir, "network/summary")
+    if summary is None or not summary.num_rows:
+        return ""
+    columns = ["slice", "nodes", "edges", "isolated", "density_candidates", "density",
+               "components", "avg_clustering", "communities", "modularity"]
+    rows = [[round(r[c], 3) if isinstance(r[c], float) else r[c] for c in columns]
+            for r in summary.select(columns).to_pylist()]
+    return "<h3>Network summary (density before and after edge selection)</h3>" + _table(
+        columns, rows)
 
 
 def render_report(workdir: Path) -> str:

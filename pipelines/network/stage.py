@@ -99,7 +99,7 @@ class Params:
                         "mst (maximum spanning tree), disparity (Serrano et al. 2009 backbone "
                         "at --alpha).", choices=SELECTIONS)
     max_edges: int = param(150, "Edges kept by --select top.", min=1)
-    threshold: float = param(0.0, "Minimum weight kept by --select threshold.")
+    threshold: float = param(0.0, "Minimum weight kept by --select threshold.", min=0.0)
     per_node: int = param(3, "Strongest edges per node kept by --select per_node.", min=1)
     alpha: float = param(0.05, "Significance level of --select disparity.", min=0.0, max=1.0)
     community: str = param("louvain", "Community detection: louvain, leiden (igraph, seeded) "
