@@ -5,7 +5,8 @@ Reads what the stages wrote (manifests, ``ingest/documents``, ``ingest/rejected`
 ``topics/topic_terms``, ``network/nodes``, ``network/summary``, and the PNG files in
 ``figures/``) and returns one HTML page with the figures embedded as base64 PNG, so the
 file can be mailed or archived alone. Stages that have not run yet get a line naming the
-command that makes their tables. The page carries no time of its own: the same work folder gives the same HTML.
+command that makes their tables. The page carries no time of its own: the same work folder
+gives the same HTML.
 """
 
 from __future__ import annotations
