@@ -94,12 +94,16 @@ def _xml_type(value: object) -> str:
     return "string"
 
 
-def _xml_text(value: object) -> str:
-    from xml.sax.saxutils import escape
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
+
+def _xml_text(value: object) -> str:
+    """Text for an XML attribute or element (escaped; booleans as true/false)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return escape(str(value), {'"': "&quot;"})
+    if isinstance(value, int | float):
+        return str(value)
+    return str(value).translate(_ESCAPE)
 
 
 def _keys(items: list[dict], skip: tuple[str, ...] = ()) -> dict[str, str]:
