@@ -11,7 +11,8 @@ from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["network", "network_slices", "bursts", "layout_positions", "spread_labels"]
+__all__ = ["network", "network_slices", "bursts", "two_mode", "layout_positions",
+           "spread_labels"]
 
 _GREY = "#b0b0b0"
 
@@ -167,8 +168,11 @@ def _community_colours(drawn: list[dict]) -> tuple[dict[int, Any], list[int]]:
         total[n["community"]] = total.get(n["community"], 0) + n["freq"]
         members[n["community"]] = members.get(n["community"], 0) + 1
     order = sorted((c for c in total if members[c] > 1), key=lambda c: (-total[c], c))
-    cmap = colormaps["tab10" if len(order) <= 10 else "tab20"]
-    colours = {c: cmap(k % cmap.N) for k, c in enumerate(order)}
+    # tab10 then tab20's light shades, without the greys (grey marks edges between
+    # communities and single-node communities)
+    palette = [colormaps["tab10"](k) for k in range(10) if k != 7]
+    palette += [colormaps["tab20"](k) for k in range(1, 20, 2) if k != 15]
+    colours = {c: palette[k % len(palette)] for k, c in enumerate(order)}
     return colours, order
 
 
@@ -376,4 +380,61 @@ def bursts(table: pa.Table, *, top: int = 25, first_year: int | None = None,
         ax.spines[side].set_visible(False)
     ax.set_title(f"Top {len(chosen)} terms with the strongest bursts (突现词, Kleinberg), "
                  f"{low}–{high}", fontsize=10)
+    return fig
+
+
+def two_mode(two: pa.Table, nodes: pa.Table, *, seed: int) -> Any:
+    """The term x group network as KH Coder draws it: groups as labelled squares, terms as
+    circles sized by frequency and coloured by the group of their strongest link, edge width
+    by weight, same layout rules as :func:`network`."""
+    from matplotlib import colormaps
+    from matplotlib import patheffects as pe
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    rows = two.to_pylist()
+    freq = dict(zip(nodes.column("term").to_pylist(), nodes.column("freq").to_pylist(),
+                    strict=True))
+    groups = sorted({r["group"] for r in rows})
+    terms = sorted({r["term"] for r in rows}, key=lambda t: (-freq.get(t, 0), t))
+    gid = {g: f"\u25a0{g}" for g in groups}  # group node names cannot clash with terms
+    links = sorted((r["term"], gid[r["group"]], float(r["cooccurrences"])) for r in rows)
+    start = layout_positions([*gid.values(), *terms], links, seed=seed)
+    top = max((freq.get(t, 1) for t in terms), default=1)
+    sizes = {**{t: 6.5 + 4.5 * math.sqrt(freq.get(t, 0) / top) for t in terms},
+             **dict.fromkeys(gid.values(), 10.0)}
+    height = min(max(7.2 * _aspect(start), 3.8), 9.0)
+    pos = spread_labels(start, sizes, width_in=7.2 / 1.1, height_in=height / 1.1, pad=0.35)
+    strongest: dict[str, tuple[float, str]] = {}
+    for r in rows:
+        if r["weight"] > strongest.get(r["term"], (-1.0, ""))[0]:
+            strongest[r["term"]] = (r["weight"], r["group"])
+    palette = [colormaps["tab10"](k) for k in range(10) if k != 7]
+    colour = {g: palette[k % len(palette)] for k, g in enumerate(groups)}
+    fig = Figure(figsize=(9.0, min(max(7.2 * _aspect(pos), 3.8), 9.0) + 0.8),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    weights = [r["weight"] for r in rows]
+    low, span = min(weights), (max(weights) - min(weights)) or 1.0
+    ax.add_collection(LineCollection(
+        [(pos[r["term"]], pos[gid[r["group"]]]) for r in rows],
+        linewidths=[0.4 + 2.6 * (w - low) / span for w in weights],
+        colors=[(*colour[r["group"]][:3], 0.45) for r in rows], zorder=1))
+    ax.scatter([pos[t][0] for t in terms], [pos[t][1] for t in terms],
+               s=[30 + 700 * freq.get(t, 0) / top for t in terms],
+               c=[colour[strongest[t][1]] for t in terms], edgecolors="white", zorder=2)
+    ax.scatter([pos[gid[g]][0] for g in groups], [pos[gid[g]][1] for g in groups], s=900,
+               marker="s", c=[colour[g] for g in groups], edgecolors="black", zorder=2)
+    outline = [pe.withStroke(linewidth=2.2, foreground="white")]
+    group_names = set(gid.values())
+    for name, (x, y) in pos.items():
+        ax.text(x, y, name[1:] if name in group_names else name, fontsize=sizes[name],
+                ha="center", va="center", zorder=3, path_effects=outline)
+    ax.margins(0.05)
+    ax.set_aspect("equal")
+    by = rows[0]["by"] if rows else ""
+    ax.set_title(f"Two-mode network (对应共现网络): {len(terms)} terms x {len(groups)} {by} "
+                 f"groups (squares), {len(rows)} edges, width = "
+                 f"{rows[0]['measure'] if rows else ''}", fontsize=10)
     return fig

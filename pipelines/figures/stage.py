@@ -15,8 +15,9 @@ Writes no tables, only files in ``work/figures/``, each as ``<name>.<format>``:
   documents carry no years);
 * ``network``: the co-occurrence network, nodes coloured by community and sized by
   frequency, edge width by weight, spring layout seeded with ``seed``;
-* ``network_slices`` and ``bursts``: the networks of the time slices (same positions in
-  every panel) and the CiteSpace-style burst chart, when the network stage made them
+* ``network_slices``, ``bursts`` and ``two_mode``: the networks of the time slices (same
+  positions in every panel), the CiteSpace-style burst chart and the term x group network,
+  when the network stage made them
   (:mod:`pipelines.figures.network_figs`).
 
 Every figure uses the shipped Noto Sans CJK subset (``pipelines.core.fonts``), so Chinese labels
@@ -45,12 +46,12 @@ NAME = "figures"
 # not ingest/documents: no figure needs the texts, and years arrive through topic_trends
 INPUTS = ("terms/terms", "topics/model_selection", "topics/topic_terms",
           "topics/topic_trends", "network/nodes", "network/edges", "network/slices",
-          "network/slice_edges", "network/bursts")
+          "network/slice_edges", "network/bursts", "network/two_mode")
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 
 FIGURES = ("term_frequency", "wordcloud", "model_selection", "topic_terms", "topic_trends",
-           "network", "network_slices", "bursts")
+           "network", "network_slices", "bursts", "two_mode")
 
 log = logging.getLogger("wenmai")
 
@@ -266,3 +267,7 @@ def _network_extras(figs: dict[str, Any], tables: dict[str, pa.Table], params: P
     bursts = tables.get("network/bursts")
     if bursts is not None and bursts.num_rows:
         figs["bursts"] = network_figs.bursts(bursts)
+    two = tables.get("network/two_mode")
+    if two is not None and two.num_rows:
+        figs["two_mode"] = network_figs.two_mode(two, tables["network/nodes"],
+                                                 seed=params.seed)

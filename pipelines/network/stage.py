@@ -119,7 +119,8 @@ class Params:
     burst_s: float = param(2.0, "Burst state rate ratio s of Kleinberg's automaton.", min=1.0)
     burst_gamma: float = param(1.0, "Cost factor gamma of entering a burst.", min=0.0)
     two_mode: str | None = param(None, "Documents column (e.g. year, source) for a two-mode "
-                                 "term x group network with the same measure and selection.")
+                                 "term x group network with the same measure and selection "
+                                 "(numeric columns in bins of --slice values).")
     seed: int = param(42, "Random seed of the community detection.")
 
     def __post_init__(self) -> None:
@@ -285,7 +286,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
     two = pa.Table.from_pylist([], TWO_MODE_SCHEMA)
     files: dict[str, bytes | str] = {}
     if params.two_mode:
-        groups = doc_groups(documents, params.two_mode, 0)
+        groups = doc_groups(documents, params.two_mode, params.slice)
         two = two_mode(tokens, groups, co, params)
         files["two_mode.gexf"] = export.two_mode_gexf(two, net.nodes)
     graph_attrs = {"measure": params.measure, "window": params.window,

@@ -85,8 +85,13 @@ def _network_extras() -> dict[str, pa.Table]:
         [{"term": "培训", "start": 2002, "end": 2003, "strength": 5.0, "first_year": 2001,
           "freq": 40}, {"term": "政策", "start": 2001, "end": 2001, "strength": 3.0,
                         "first_year": 2001, "freq": 20}], schemas.BURSTS_SCHEMA)
+    two = pa.Table.from_pylist(
+        [{"term": t, "group": g, "cooccurrences": 3, "weight": w, "measure": "jaccard",
+          "by": "year"} for t, g, w in (("培训", "2001", 0.5), ("政策", "2001", 0.2),
+                                        ("培训", "2002", 0.3))], schemas.TWO_MODE_SCHEMA)
     return {"network/slices": slices.select(schemas.SLICES_SCHEMA.names),
-            "network/slice_edges": slice_edges, "network/bursts": bursts}
+            "network/slice_edges": slice_edges, "network/bursts": bursts,
+            "network/two_mode": two}
 
 
 def _tables(**override: pa.Table) -> dict[str, pa.Table]:
@@ -158,7 +163,8 @@ def test_pdf_is_byte_identical_and_png_follows_dpi():
 def test_topic_trends_skipped_when_empty_or_other_model():
     quiet = {"terms__terms": _terms()[:0], "network__nodes": _network()[0][:0],
              "network__slice_edges": _network_extras()["network/slice_edges"][:0],
-             "network__bursts": _network_extras()["network/bursts"][:0]}
+             "network__bursts": _network_extras()["network/bursts"][:0],
+             "network__two_mode": _network_extras()["network/two_mode"][:0]}
     figs = figures.draw(_tables(**quiet), Params(**FAST))
     assert list(figs) == ["model_selection", "topic_terms", "topic_trends"]
     figs = figures.draw(_tables(topics__topic_trends=_trends()[:0], **quiet), Params(**FAST))
