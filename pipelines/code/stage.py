@@ -34,9 +34,10 @@ from pipelines.code.tables import (
 )
 from pipelines.core.errors import BadParams, EmptyCorpus, SchemaError
 from pipelines.core.params import param
+from pipelines.core.resources import data_path
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "CODINGS_SCHEMA", "Params", "compute",
-           "external_inputs"]
+           "external_inputs", "codebook_path"]
 
 NAME = "code"
 INPUTS = ("segment/tokens", "ingest/documents")
@@ -62,8 +63,9 @@ class Params:
     """Parameters of the code stage (``[code]`` in wenmai.toml)."""
 
     codebook: str | None = param(None, "Codebook file (YAML: groups, categories, codes with "
-                                 "rules); unset: `wenmai run` writes empty code tables.",
-                                 path=True)
+                                 "rules), or builtin:vocational_poverty / "
+                                 "builtin:policy_instruments; unset: `wenmai run` writes empty "
+                                 "code tables.", path=True)
     unit: str = param("sentence", "Coding unit: a rule is tested on each sentence, paragraph "
                       "or whole document.", choices=LEVELS)
     by: tuple[str, ...] = param(("year",), "Document columns crossed with the codes in "
@@ -74,6 +76,9 @@ class Params:
     reference: str | None = param(None, "A REFI-QDA project (.qdpx) with a human coding of the "
                                   "same documents: imported and compared (code_agreement).",
                                   path=True)
+    reference_b: str | None = param(None, "A second human coding (.qdpx): code_agreement then "
+                                    "compares the two human codings (reference = coder A).",
+                                    path=True)
     orders: int = param(200, "Random case orders for the saturation band.", min=0, max=100000)
     reserve: int = param(0, "Cases (documents) held back at random for the saturation reserve "
                          "check.", min=0)
@@ -84,11 +89,24 @@ class Params:
     def __post_init__(self) -> None:
         if not self.by:
             raise BadParams("code: by is empty; give at least one document column, e.g. year")
+        if self.reference_b and not self.reference:
+            raise BadParams("code: reference_b is set without reference; give both human "
+                            "codings to compare them")
+
+
+def codebook_path(value: str) -> Path:
+    """The codebook file: a path, or ``builtin:NAME`` for ``data/codebooks/NAME.yaml``."""
+    if value.startswith("builtin:"):
+        name = value.removeprefix("builtin:")
+        return data_path("codebooks", name if name.endswith((".yaml", ".yml"))
+                         else f"{name}.yaml")
+    return Path(value)
 
 
 def external_inputs(params: Params) -> list[Path]:
-    """The codebook and the reference project decide the result."""
-    return [Path(p) for p in (params.codebook, params.reference) if p]
+    """The codebook and the reference projects decide the result."""
+    files = [codebook_path(params.codebook)] if params.codebook else []
+    return files + [Path(p) for p in (params.reference, params.reference_b) if p]
 
 
 def _empty(schema: pa.Schema) -> pa.Table:
@@ -109,7 +127,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
         return {name: _empty(SCHEMAS[name]) for name in OUTPUTS}
     from pipelines.code.codebook import load_codebook
 
-    book = load_codebook(params.codebook)
+    book = load_codebook(codebook_path(params.codebook))
     documents, tokens = tables["ingest/documents"], tables["segment/tokens"]
     missing = [c for c in ("doc_id", "text") if c not in documents.column_names]
     missing += [f"segment/tokens.{c}" for c in ("doc_id", "sent_id", "tokens")
@@ -186,7 +204,7 @@ def _code(book, documents: pa.Table, tokens: pa.Table, params: Params) -> dict:
                                             variables=variables)
     if params.reference:
         out["reference_codings"], out["code_agreement"] = compare_reference(
-            params.reference, book, documents, codings, units)
+            params.reference, book, documents, codings, units, second=params.reference_b)
     return out
 
 

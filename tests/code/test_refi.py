@@ -91,10 +91,33 @@ def test_import_and_agreement(book: str, tmp_path: Path) -> None:
     same = code.compute(tables(), code.Params(codebook=book, orders=0, reference=str(human)))
     rows = {r["name"]: r for r in same["code_agreement"].to_pylist()}
     assert rows["培训"]["kappa"] == 1.0 and rows["(all, pooled)"]["percent_agreement"] == 100
-    assert same["reference_codings"].num_rows == out["codings"].num_rows + 0 * 1
+    assert same["reference_codings"].num_rows == out["codings"].num_rows
     human.write_bytes(_human_project(out, "政府"))
     diff = code.compute(tables(), code.Params(codebook=book, orders=0, reference=str(human)))
     rows = {r["name"]: r for r in diff["code_agreement"].to_pylist()}
     # 政府 coded by wenmai in 1 of 5 sentences, never by the 'human' coder
-    assert "政府" not in rows or (rows["政府"]["only_a"], rows["政府"]["both"]) == (1, 0)
+    assert (rows["政府"]["only_a"], rows["政府"]["both"], rows["政府"]["neither"]) == (1, 0, 4)
+    assert set(rows) == {"G", "C", "培训", "政府", "(all, pooled)", "(mean over names)"}
     assert rows["培训"]["kappa"] == 1.0
+
+
+def test_two_human_coders(book: str, tmp_path: Path) -> None:
+    out = code.compute(tables(), code.Params(codebook=book, orders=0))
+    first, second = tmp_path / "a.qdpx", tmp_path / "b.qdpx"
+    first.write_bytes(out["project.qdpx"])
+    second.write_bytes(_human_project(out, "培训"))
+    both = code.compute(tables(), code.Params(codebook=book, orders=0, reference=str(first),
+                                              reference_b=str(second)))
+    rows = {r["name"]: r for r in both["code_agreement"].to_pylist()}
+    # coder A coded 培训 in 3 of 5 sentences, coder B in none; both coded 政府 in the same one
+    assert (rows["培训"]["both"], rows["培训"]["only_a"], rows["培训"]["neither"]) == (0, 3, 2)
+    assert rows["培训"]["kappa"] == 0.0 and rows["政府"]["kappa"] == 1.0
+    coders = both["reference_codings"].column("coder").to_pylist()
+    assert coders.count("reference") == 4 and coders.count("reference_b") == 1
+
+
+def test_builtin_codebook_name() -> None:
+    from pipelines.code.stage import codebook_path
+
+    assert codebook_path("builtin:policy_instruments") == data_path(
+        "codebooks", "policy_instruments.yaml")
