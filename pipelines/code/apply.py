@@ -249,11 +249,24 @@ class Evaluator:
         return self._cache[key]
 
     def matched(self, node: Node, level: str, index: int) -> str:
-        """What an atom matched in one unit (the word, phrase, or the regex's text)."""
+        """What an atom matched in one unit: the word, the tokens a prefix matched, the
+        phrase, or the regular expression's text."""
         if isinstance(node, Regex):
             found = node.pattern.search(self.u.text(level, index))
             if found is not None:
                 return found.group(0)
+        if isinstance(node, Word) and node.prefix:
+            key = (node, level, "units")
+            if key not in self._cache:
+                positions = self.word_positions(node)
+                sents = self.u.token_sent[positions]
+                units = sents if level == "sentence" else self.u.parent("sentence", level)[sents]
+                self._cache[key] = (positions, units)
+            positions, units = self._cache[key]
+            codes = self.u.token_codes[positions[units == index]]
+            words = sorted({self.u.vocab[c] for c in codes})
+            if words:
+                return ",".join(words)
         return node.label()
 
 

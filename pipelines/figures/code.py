@@ -97,6 +97,8 @@ def _frequency(freq: Any) -> Any:
 
 
 def _heatmap(table: Any) -> Any:
+    import numpy as np
+
     fig = _figure(max(5.0, 0.35 * table.shape[1] + 2.5), 1.2 + 0.3 * table.shape[0])
     ax = fig.add_subplot()
     values = table.fillna(0).to_numpy()
@@ -104,6 +106,11 @@ def _heatmap(table: Any) -> Any:
     ax.set_xticks(range(table.shape[1]), table.columns, rotation=90)
     ax.set_yticks(range(table.shape[0]), table.index)
     ax.grid(False)
+    if values.size <= 600:  # small enough to print every count in its cell
+        top = values.max() or 1
+        for (i, j), v in np.ndenumerate(values):
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                    color="white" if v > top / 2 else "#333333")
     fig.colorbar(image, ax=ax, label="coded units")
     ax.set_title("Codes by year")
     return fig
