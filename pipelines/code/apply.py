@@ -10,6 +10,7 @@ numbers its ``sent_id`` with, so tokens and character offsets line up.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,7 +150,8 @@ class Evaluator:
         self._by_code = order
         self._code_start = np.searchsorted(units.token_codes[order],
                                            np.arange(len(units.vocab) + 1))
-        self._sent_lower = None
+        self._joined: str | None = None
+        self._offsets = np.zeros(0, dtype=np.int64)
         self._cache: dict[tuple[object, str], np.ndarray] = {}
 
     # -- atoms, per sentence -------------------------------------------------------------
@@ -174,10 +176,19 @@ class Evaluator:
         if isinstance(node, Word):
             return self._sentences(self.word_positions(node))
         if isinstance(node, Phrase):
-            if self._sent_lower is None:
-                self._sent_lower = pc.utf8_lower(pa.array(self.u.sent_text, pa.string()))
-            found = pc.match_substring(self._sent_lower, node.text.lower())
-            return found.to_numpy(zero_copy_only=False).astype(bool)
+            # one search over all sentences joined by "\n" (a phrase holds no line break, so
+            # no match crosses two sentences); faster than a search per sentence
+            if self._joined is None:
+                self._joined = "\n".join(self.u.sent_text)
+                lengths = np.fromiter((len(t) + 1 for t in self.u.sent_text), dtype=np.int64,
+                                      count=len(self.u.sent_text))
+                self._offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            found = [m.start() for m in re.finditer(re.escape(node.text), self._joined,
+                                                      re.IGNORECASE)]
+            mask = np.zeros(self.u.count("sentence"), dtype=bool)
+            if found:
+                mask[np.searchsorted(self._offsets, found, side="right") - 1] = True
+            return mask
         if isinstance(node, Regex):
             search = node.pattern.search
             return np.fromiter((search(t) is not None for t in self.u.sent_text), dtype=bool,
