@@ -131,7 +131,10 @@ def parse_codebook(text: str, path: str = "<codebook>") -> Codebook:
         mark = getattr(err, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else path
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise BadInputFile(f"code: {where}: not valid YAML ({problem})") from None
+        hint = ("; a rule that begins with a quote must be written in single quotes or as "
+                "a block (rule: >-)" if "found '<scalar>'" in problem
+                or "found '<block" in problem else "")
+        raise BadInputFile(f"code: {where}: not valid YAML ({problem}){hint}") from None
     try:
         return _build(root, path)
     except _Error as err:

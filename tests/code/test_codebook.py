@@ -61,6 +61,9 @@ def test_errors_name_file_and_line(tmp_path: Path, old: str, new: str, line: int
 def test_not_yaml_and_missing(tmp_path: Path) -> None:
     with pytest.raises(BadInputFile, match=r"book.yaml:3: not valid YAML"):
         load_codebook(write(tmp_path, "groups:\n  - name: [a\n  - b: c: d\n"))
+    quoted = GOOD.replace("rule: 政府", 'rule: "政府" or 企业')
+    with pytest.raises(BadInputFile, match=r"book.yaml:9: not valid YAML .*single quotes"):
+        load_codebook(write(tmp_path, quoted))
     with pytest.raises(BadInputFile, match="does not exist"):
         load_codebook(tmp_path / "nope.yaml")
 
