@@ -21,11 +21,14 @@ def code(app: App, force: bool, **options: object) -> None:
     Writes codings, code frequencies, the code x year matrix, code co-occurrence, saturation
     and agreement (with --reference) tables, and codebook.qdc / project.qdpx for NVivo,
     ATLAS.ti or MAXQDA. Every option can also be set in the [code] section of wenmai.toml.
+    A rule is words, "phrases", /regexes/, and/or/not, near(a, b, n), sentence(...),
+    paragraph(...) and @other_code (see docs/code.md).
 
     \b
     Example:
-      wenmai code --codebook data/codebooks/policy_instruments.yaml --unit paragraph
+      wenmai code --codebook builtin:policy_instruments --unit paragraph
       wenmai show code_frequencies
+      wenmai code --codebook my_codes.yaml --reference reviewed_in_nvivo.qdpx
     """
     from pipelines.core.config import resolve_params
     from pipelines.core.runner import run_stage
