@@ -223,11 +223,13 @@ def _coding(workdir: Path, top: int = 30) -> list[tuple[str, str]]:
     reserve = _read(workdir, "code/code_reserve")
     if sat is not None and sat.num_rows:
         codes = [r for r in sat.to_pylist() if r["level"] == "code"]
-        last_new = max((r["cases"] for r in codes if r["new"]), default=0)
-        held = [r for r in codes if r["random_median"] is None]
+        held = [r for r in codes if r["random_median"] is None]  # reserve rows only
+        main = [r for r in codes if r["random_median"] is not None]
+        last_new = max((r["cases"] for r in main if r["new"]), default=0)
         only = [r["name"] for r in (reserve.to_pylist() if reserve is not None else [])
-                if r["only_in_reserve"]]
-        note = (f"Saturation: the last new code appeared at case {last_new} of {len(codes)}"
+                if r["only_in_reserve"] and r["level"] == "code"]
+        note = (f"Saturation: the last new code appeared at case {last_new} of the "
+                f"{len(main)} {'main ' if held else ''}cases (corpus order)"
                 + (f"; the {len(held)} reserve cases bring "
                    + (f"new codes: {', '.join(only)}" if only else "no new code")
                    if held else "") + ".")
