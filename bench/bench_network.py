@@ -19,6 +19,11 @@ every centrality exact, communities, summary) and to write the exports, and the 
 A size of ``0.5`` keeps the first half of the documents (by doc_id order). The last lines are
 the medians per configuration. ``--select all --measure count --min-chars 1`` (the default)
 is the like-for-like case of the issue: every pair co-occurring at least twice is an edge.
+Document windows make the top 2,000 terms of the policy text an almost complete graph (1.88
+million edges, density 0.94), so they are measured at ``--top-n 500``::
+
+    python bench/bench_network.py TOKENS --windows sentence                 # top 2,000
+    python bench/bench_network.py TOKENS --windows document --top-n 500
 """
 
 from __future__ import annotations
