@@ -137,13 +137,27 @@ def _leading(matrix: Any) -> tuple[float, np.ndarray]:
     return lam, vec / np.linalg.norm(vec)
 
 
-def centralities(graph: Graph, *, dense: bool | None = None) -> dict[str, np.ndarray]:
+def _split(n: int, workers: int, run: Any) -> np.ndarray:
+    """Sum of ``run(nodes)`` over parts of 0..n-1, shared by ``workers`` forked processes
+    (each part's sources' path dependencies; their sum is the exact total)."""
+    from pipelines.core.engine import can_fork, map_forked
+
+    if workers <= 1 or n <= _DENSE_LIMIT or not can_fork():
+        return run(np.arange(n))
+    parts = np.array_split(np.arange(n), 4 * workers)
+    return np.sum(map_forked(lambda k, _: run(parts[k]), len(parts), workers,
+                             label="betweenness"), axis=0)
+
+
+def centralities(graph: Graph, *, dense: bool | None = None, workers: int = 1
+                 ) -> dict[str, np.ndarray]:
     """Degree, weighted degree, betweenness, closeness, eigenvector and PageRank.
 
     Args:
         graph: The graph.
         dense: Use the dense path kernels (True), igraph (False), or decide by size and
             density (None; module notes).
+        workers: Processes sharing betweenness (sources split in parts; same values).
 
     Returns:
         Column name -> numpy array in node order.
@@ -160,17 +174,18 @@ def centralities(graph: Graph, *, dense: bool | None = None) -> dict[str, np.nda
     if dense is None:
         dense = n > 200 and graph.m / (n * (n - 1) / 2) > DENSE_PATHS
     if dense and graph.m:
-        from pipelines.network.paths import all_pairs_distances, betweenness, closeness
+        from pipelines.network.paths import all_pairs_distances, betweenness_sums, closeness
 
         lengths = graph.adjacency()
         lengths.data = 1.0 / lengths.data
         dist = all_pairs_distances(lengths)
-        out["betweenness"] = betweenness(lengths, dist)
+        sums = _split(n, workers, lambda nodes: betweenness_sums(lengths, dist, nodes))
+        out["betweenness"] = sums / ((n - 1) * (n - 2)) if n > 2 else np.zeros(n)
         out["closeness"] = closeness(dist)
     else:
         if n > 2 and graph.m:
-            raw = np.asarray(g.betweenness(directed=False, weights="distance"),
-                             dtype=np.float64)
+            raw = _split(n, workers, lambda nodes: np.asarray(g.betweenness(
+                directed=False, weights="distance", sources=nodes.tolist()), dtype=np.float64))
             out["betweenness"] = raw * 2.0 / ((n - 1) * (n - 2))
         else:
             out["betweenness"] = np.zeros(n)

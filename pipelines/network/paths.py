@@ -25,7 +25,7 @@ import time
 import numpy as np
 from scipy import sparse
 
-__all__ = ["all_pairs_distances", "betweenness", "closeness"]
+__all__ = ["all_pairs_distances", "betweenness", "betweenness_sums", "closeness"]
 
 log = logging.getLogger("wenmai")
 
@@ -72,15 +72,30 @@ def betweenness(lengths: sparse.csr_array, dist: np.ndarray, *, sources: np.ndar
     Returns:
         float64 array of length n.
     """
+    n = dist.shape[0]
+    if n <= 2 or lengths.nnz == 0:
+        return np.zeros(n, dtype=np.float64)
+    todo = np.arange(n) if sources is None else np.asarray(sources)
+    out = betweenness_sums(lengths, dist, todo)
+    if sources is None:
+        return out / ((n - 1) * (n - 2))
+    # networkx's unbiased scaling: a sampled node is never a source of paths through itself
+    k = todo.size
+    scale = np.full(n, 1.0 / (k * (n - 2)))
+    scale[todo] = 1.0 / ((k - 1) * (n - 2)) if k > 1 else np.nan
+    return out * scale
+
+
+def betweenness_sums(lengths: sparse.csr_array, dist: np.ndarray, todo: np.ndarray
+                     ) -> np.ndarray:
+    """Brandes' dependencies summed over the paths that start at the nodes ``todo``
+    (unnormalised; summing the results of a partition of all nodes gives the exact total)."""
     from scipy.linalg import solve_triangular
 
     n = dist.shape[0]
     out = np.zeros(n, dtype=np.float64)
-    if n <= 2 or lengths.nnz == 0:
-        return out
     coo = lengths.tocoo()
     tail, head, length = coo.row, coo.col, coo.data  # both directions of every edge
-    todo = np.arange(n) if sources is None else np.asarray(sources)
     rank = np.empty(n, dtype=np.int64)
     started = time.perf_counter()
     for step, s in enumerate(todo, 1):
@@ -111,10 +126,4 @@ def betweenness(lengths: sparse.csr_array, dist: np.ndarray, *, sources: np.ndar
         if step % 200 == 0:
             log.info("network: betweenness %d/%d sources (%.1f s)", step, todo.size,
                      time.perf_counter() - started)
-    if sources is None:
-        return out / ((n - 1) * (n - 2))
-    # networkx's unbiased scaling: a sampled node is never a source of paths through itself
-    k = todo.size
-    scale = np.full(n, 1.0 / (k * (n - 2)))
-    scale[todo] = 1.0 / ((k - 1) * (n - 2)) if k > 1 else np.nan
-    return out * scale
+    return out

@@ -122,6 +122,9 @@ class Params:
                                  "term x group network with the same measure and selection "
                                  "(numeric columns in bins of --slice values).")
     seed: int = param(42, "Random seed of the community detection.")
+    workers: int = param(0, "Processes sharing the betweenness computation of graphs over "
+                         "200 nodes (0 = all cores); results do not depend on it.", min=0,
+                         key=False)
 
     def __post_init__(self) -> None:
         try:
@@ -208,7 +211,9 @@ def build_network(co: Cooccurrence, params: Params) -> Network:
     candidates = int(i.size)
     i, j, weight, count = i[kept], j[kept], weight[kept], count[kept]
     graph = Graph(len(co.terms), i, j, weight)
-    cent = centralities(graph)
+    from pipelines.core.engine import resolve_workers
+
+    cent = centralities(graph, workers=resolve_workers(params.workers))
     comm = communities(graph, co.terms, method=params.community,
                        resolution=params.resolution, seed=params.seed)
     stats = summary_stats(graph, candidates, comm, params.resolution)

@@ -254,3 +254,14 @@ def test_centralities_equal_networkx(seed: int, p: float, dense: bool) -> None:
     assert got["degree"].tolist() == [graph.degree(v) for v in order]
     assert got["weighted_degree"] == pytest.approx([graph.degree(v, weight="weight")
                                                     for v in order])
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_betweenness_shared_by_workers_is_the_same(dense: bool) -> None:
+    graph, order = random_graph(5, n=260, p=0.03)
+    one = centralities(as_graph(graph, order), dense=dense, workers=1)
+    two = centralities(as_graph(graph, order), dense=dense, workers=2)
+    assert two["betweenness"] == pytest.approx(one["betweenness"], rel=1e-12, abs=1e-15)
+    reference = nx.betweenness_centrality(graph, weight="distance")
+    assert two["betweenness"] == pytest.approx([reference[v] for v in order], rel=1e-9,
+                                               abs=1e-12)
