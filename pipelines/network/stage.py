@@ -122,7 +122,7 @@ class Params:
                                  "term x group network with the same measure and selection "
                                  "(numeric columns in bins of --slice values).")
     seed: int = param(42, "Random seed of the community detection.")
-    workers: int = param(0, "Processes sharing the betweenness computation of graphs over "
+    workers: int = param(1, "Processes sharing the betweenness computation of graphs over "
                          "200 nodes (0 = all cores); results do not depend on it.", min=0,
                          key=False)
 
