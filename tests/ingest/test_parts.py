@@ -71,8 +71,8 @@ def test_strip_chrome_lines_and_phrases():
 
 def test_repeated_lines_need_a_share_of_the_collection():
     docs = [f"本站声明\n正文{i}\n共同标题" if i < 3 else f"本站声明\n正文{i}" for i in range(5)]
-    assert repeated_lines(docs) == {"本站声明", "共同标题"}  # 5/5 and 3/5 of 5 docs
-    assert repeated_lines(docs[:4]) == set()  # fewer than min_docs=5
+    assert repeated_lines(docs) == {"本站声明": 5, "共同标题": 3}  # 5/5 and 3/5 of 5 docs
+    assert repeated_lines(docs[:4]) == {}  # fewer than min_docs=5
     assert drop_lines(docs[0], {"本站声明", "共同标题"}) == ("正文0", 2)
 
 
