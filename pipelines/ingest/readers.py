@@ -23,6 +23,9 @@ __all__ = ["Record", "ReadOptions", "READERS", "read_bytes", "table_records",
 
 _TEXT_NAMES = ("text", "content", "body", "abstract", "fulltext", "full_text", "正文", "内容",
                "全文", "摘要")
+_DATE_NAMES = ("date", "pubdate", "publishdate", "publishtime", "pubtime", "published",
+               "releasedate", "issuedate", "year", "日期", "发布日期", "发布时间", "发文日期",
+               "成文日期", "时间", "年份")
 _HTML_HINT = re.compile(r"<(?:p|br|div|span|a|img|strong|em|h[1-6]|table|tr|td|li|ul|section)"
                         r"\b[^>]*>", re.I)
 
@@ -165,7 +168,9 @@ def table_records(columns: list[str], rows: list[dict[str, str]], text_column: s
     for i, row in enumerate(rows, start):
         text = (row.get(col) or "").strip()
         if text and _HTML_HINT.search(text):
-            text = html_to_text(text)[0].strip()
+            page = (text if re.search(r"<html\b", text, re.I)
+                    else f"<html><body>{text}</body></html>")
+            text = html_to_text(page)[0].strip()
         if not text:
             rejects.append(Rejected("empty", f"{name} row {i} has an empty {col!r} cell.", i))
             continue
@@ -174,10 +179,10 @@ def table_records(columns: list[str], rows: list[dict[str, str]], text_column: s
             if key == col or value is None or str(value).strip() == "":
                 continue
             meta[str(key).strip()] = str(value).strip()
-        lowered = {k.lower(): k for k in meta}
+        lowered = {k.lower().replace("_", "").replace("-", ""): k for k in meta}
         title = meta.pop(lowered["title"]) if "title" in lowered else None
         date = None
-        for key in ("date", "year"):
+        for key in _DATE_NAMES:
             if key in lowered and lowered[key] in meta:
                 date = date or meta.pop(lowered[key])
         records.append(Record(i, text, title=title, date=date, meta=meta, split=False))
