@@ -60,12 +60,12 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
                                    f"{budget.total / 1e6:g} MB in all (max_archive_mb); "
                                    "unpack it or raise max_archive_mb.")
                 buf.write(chunk)
+    except NotImplementedError as err:  # before RuntimeError, its base class
+        raise Rejected("unsupported_format", f"{label} uses a compression method that is not "
+                       f"supported ({err}); re-pack it as a plain zip.") from None
     except RuntimeError as err:  # zipfile: "File is encrypted, password required"
         raise Rejected("encrypted", f"{label} is encrypted ({err}); unpack it with its "
                        "password first.") from None
-    except NotImplementedError as err:
-        raise Rejected("unsupported_format", f"{label} uses a compression method that is not "
-                       f"supported ({err}); re-pack it as a plain zip.") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
         raise Rejected("parse_error", f"{label} is corrupt in its archive ({err}).") from None
     if budget is not None:
@@ -125,10 +125,10 @@ def check_members(data: bytes, name: str, max_member: float, max_total: float) -
                                 f"{min(max_member, max_total) / 1e6:g} MB from "
                                 f"{info.compress_size:,} bytes (ratio over "
                                 f"{_ratio(n, info.compress_size)}); a decompression bomb?")
-            except RuntimeError as err:
-                raise Rejected("encrypted", f"{name} is encrypted ({err}).") from None
             except NotImplementedError as err:
                 raise Rejected("unsupported_format", f"{name}: {err}.") from None
+            except RuntimeError as err:
+                raise Rejected("encrypted", f"{name} is encrypted ({err}).") from None
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
                 raise Rejected("parse_error", f"{name} is corrupt ({info.filename}: {err})."
                                ) from None

@@ -104,10 +104,12 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
     even, odd = head[0::2], head[1::2]
     nul_even, nul_odd = even.count(0) / len(even), odd.count(0) / len(odd)
-    if nul_odd > 0.3 and nul_even < 0.05:
-        return "utf-16-le"
-    if nul_even > 0.3 and nul_odd < 0.05:
-        return "utf-16-be"
+    for enc, zeros, other in (("utf-16-le", nul_odd, nul_even), ("utf-16-be", nul_even, nul_odd)):
+        if zeros > 0.3 and other < 0.05:
+            try:
+                return enc if _score(head.decode(enc)) >= 0.5 else None
+            except UnicodeDecodeError:
+                return None
     scores = {}
     for enc in ("utf-16-le", "utf-16-be"):
         try:

@@ -246,8 +246,9 @@ def _json_rows(objects: list[tuple[int, Any]], name: str, opts: ReadOptions,
         rows.append(flatten(obj))
         parts.append(i)
     if not rows:
-        if rejects:
-            raise Rejected("parse_error", f"{name} has no valid JSON object.")
+        if rejects:  # nothing usable: one row for the file, with the first fault's reason
+            raise Rejected(rejects[0].reason, f"{name} has no valid JSON object (first fault: "
+                           f"{rejects[0].detail})")
         raise Rejected("empty", f"{name} has no records.")
     columns = list(dict.fromkeys(k for r in rows for k in r))
     records, row_rejects = table_records(columns, rows, opts.text_column, name)
@@ -326,7 +327,7 @@ def _xlsx(data: bytes, name: str, opts: ReadOptions) -> Result:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as err:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, SyntaxError) as err:
         raise Rejected("parse_error", f"{name} is not a readable .xlsx ({err}).") from None
     sheet = book.worksheets[0]
     values = [["" if v is None else str(v) for v in row]
@@ -348,7 +349,8 @@ def _docx(data: bytes, name: str, _opts: ReadOptions) -> Result:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, OSError) as err:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, OSError,
+            SyntaxError) as err:  # lxml's XMLSyntaxError is a SyntaxError
         raise Rejected("parse_error", f"{name} is not a readable .docx ({err}).") from None
     paragraphs = [p.text for p in document.paragraphs]
     for table in document.tables:
