@@ -89,10 +89,10 @@ _EDGE_LINES = re.compile(
 )
 _EDGE = 12
 # Salutations and headings stay even when they repeat across a collection.
-KEEP_LINES = (
-    r"^(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|尊敬的.{1,20})[，\x2c：:！!]?$",
-    r"^[一二三四五六七八九十]+、.{0,30}$",
-    r"^第[一二三四五六七八九十百0-9]+[章节条部分篇][\s、：:]?.{0,30}$",
+KEEP_LINES = (  # no commas: a list option is comma-separated on the command line
+    r"^(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|尊敬的[^。！!]+?)[，\x2c：:！!]?$",
+    r"^[一二三四五六七八九十]+、",
+    r"^第[一二三四五六七八九十百0-9]+[章节条部分篇]",
 )
 
 
