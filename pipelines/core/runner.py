@@ -87,7 +87,8 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
         path = Path(path)
         if not path.is_file():
             raise MissingInput(f"{stage.NAME}: input file {path} does not exist")
-        hashes[f"file:{_portable(str(path), root)}"] = store.file_sha256(path)
+        name = _portable(str(path), root).encode("utf-8", "surrogateescape")  # non-UTF-8 names
+        hashes[f"file:{name.decode('utf-8', 'replace')}"] = store.file_sha256(path)
     return hashes
 
 

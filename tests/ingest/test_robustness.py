@@ -274,3 +274,22 @@ def test_json_without_text_is_one_reject(tmp_path, payload):
     write(tmp_path, "ok.txt", GOOD)
     out = run(tmp_path, min_chars=5)
     assert [r["source"] for r in out["rejected"]] == ["x.json"]
+
+
+def test_the_zoo_through_the_command_line_writes_every_table(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cli import wenmai
+    from pipelines.core import store
+
+    (tmp_path / "in").mkdir()
+    expect = _build_zoo(tmp_path / "in")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(wenmai, ["ingest", "in", "--min-chars", "5"])
+    assert result.exit_code == 0, result.output
+    rejected = store.read_table(tmp_path / "work", "ingest/rejected").to_pylist()
+    documents = store.read_table(tmp_path / "work", "ingest/documents").to_pylist()
+    assert len(rejected) + len(documents) == len(expect)
+    assert "bad\ufffdname.txt" in {d["source"] for d in documents}
+    status = CliRunner().invoke(wenmai, ["status"])
+    assert status.exit_code == 0 and "Traceback" not in status.output
