@@ -223,7 +223,7 @@ def _document(rec: Record, source: str, collection: int, part: int, raw: str,
     date, date_source = _choose_date(rec, raw, fallback)
     return {"source": source, "part": part, "title": title or guess_title(text), "date": date,
             "date_source": date_source, "text": text, "meta": rec.meta,
-            "collection": collection, "boilerplate": len(chrome), "chrome": chrome}
+            "collection": collection, "boilerplate": len(chrome), "chrome": tuple(chrome)}
 
 
 def _clean(rec: Record, source: str, collection: int, split_pattern: str | None,
@@ -299,10 +299,15 @@ def parse_files(items: Sequence[FileItem], split_pattern: str | None, opts: Read
             continue
         rows: list[dict[str, Any]] = []
         try:
-            for name, rec in _guarded(data, source, opts, max_bytes, max_total):
+            pairs = _guarded(data, source, opts, max_bytes, max_total)
+            del data
+            pairs.reverse()
+            while pairs:  # pop: each raw record is freed once it is cleaned
+                name, rec = pairs.pop()
                 if isinstance(rec, Rejected):
-                    rows.append({"kind": "reject", "source": safe_name(name), "part": rec.part,
-                                 "reason": rec.reason, "detail": safe_name(rec.detail)})
+                    rows.append({"kind": "reject", "source": safe_name(name),
+                                 "part": rec.part, "reason": rec.reason,
+                                 "detail": safe_name(rec.detail)})
                     continue
                 if converter is not None:
                     rec.text = converter.convert(rec.text)
@@ -314,5 +319,4 @@ def parse_files(items: Sequence[FileItem], split_pattern: str | None, opts: Read
             rows = [_skip(source, "reader_error", f"{source} could not be processed: "
                           f"{type(err).__name__}: {str(err)[:200]}")]
         out.extend(rows)
-        del data
     return out

@@ -30,7 +30,7 @@ _HTML_HINT = re.compile(r"<(?:p|br|div|span|a|img|strong|em|h[1-6]|table|tr|td|l
                         r"\b[^>]*>", re.I)
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One raw document read from a file, before clean-up.
 
@@ -165,7 +165,9 @@ def table_records(columns: list[str], rows: list[dict[str, str]], text_column: s
     """
     col = pick_text_column(columns, rows, text_column, name)
     records, rejects = [], []
-    for i, row in enumerate(rows, start):
+    for n in range(len(rows)):
+        i, row = n + start, rows[n]
+        rows[n] = None  # consumed: a million-row table is not held twice
         text = (row.get(col) or "").strip()
         if text and _HTML_HINT.search(text):
             page = (text if re.search(r"<html\b", text, re.I)
