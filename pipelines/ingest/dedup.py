@@ -131,17 +131,13 @@ def batch_signatures(texts: Sequence[str], k: int = 5) -> np.ndarray:
     long_rows = np.flatnonzero(lengths >= k)
     sig = sig[long_rows]
     filled = sig >= 0
-    result = sig.copy()
-    todo = ~filled
-    for d in range(1, _NUM_PERM):
-        if not todo.any():
-            break
-        src_filled = np.roll(filled, -d, axis=1)
-        take = todo & src_filled
-        if take.any():
-            src = np.roll(sig, -d, axis=1)
-            result[take] = src[take] + d * (_BIN_MASK + 1)
-            todo &= ~take
+    # rotation densification, vectorised: each empty bin takes the next filled bin (cyclic)
+    cols = np.arange(2 * _NUM_PERM)
+    idx = np.where(np.concatenate([filled, filled], axis=1), cols, 4 * _NUM_PERM)
+    nxt = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1][:, :_NUM_PERM]
+    distance = nxt - cols[:_NUM_PERM]
+    borrowed = np.take_along_axis(sig, nxt % _NUM_PERM, axis=1) + distance * (_BIN_MASK + 1)
+    result = np.where(filled, sig, borrowed)
     out[long_rows] = result.astype(np.uint64)
     return out
 

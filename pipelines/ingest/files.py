@@ -14,6 +14,7 @@ import glob
 import os
 import stat
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -226,11 +227,17 @@ def _document(rec: Record, source: str, collection: int, part: int, raw: str,
             "collection": collection, "boilerplate": len(chrome), "chrome": tuple(chrome)}
 
 
+@lru_cache(maxsize=4096)
+def _name_date(source: str) -> str | None:
+    """The date in a file name (cached: a table's rows share one file)."""
+    return date_from_name(PurePosixPath(source).name)
+
+
 def _clean(rec: Record, source: str, collection: int, split_pattern: str | None,
            ) -> list[dict[str, Any]]:
     """Normalise a record, split it into articles if marked, drop chrome lines."""
     text = normalise(rec.text)
-    name_date = date_from_name(PurePosixPath(source).name)
+    name_date = _name_date(source)
     by_name = (name_date, "file_name" if name_date else None)
     preamble, articles = split_articles(text, split_pattern) if rec.split else (text, [])
     if not articles:
