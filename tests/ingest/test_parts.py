@@ -196,3 +196,14 @@ def test_near_duplicates_agree_with_all_pairs_on_a_small_set():
     agree = sum(1 for i, j in expected.items() if found.get(i, (None,))[0] == j)
     assert agree / len(expected) >= 0.95  # LSH may miss a few pairs at the threshold
     assert len(set(found) - set(expected)) <= 0.05 * len(expected)
+
+
+def test_lsh_candidates_stay_linear_in_a_huge_bucket():
+    import numpy as np
+
+    n, bands = 5000, 12
+    keys = np.zeros((n, bands), dtype=np.uint64)  # every document in one bucket of every band
+    later, earlier, shared = ingest_dedup._candidates(keys, per_bucket=8)
+    assert len(later) <= n * 8  # never the n * (n - 1) / 2 = 12.5 M pairs
+    assert ((later > earlier) & (later - earlier <= 8)).all()
+    assert (shared == bands).all()
