@@ -409,26 +409,36 @@ def map_row(kind: str, row: dict[str, str]) -> dict[str, str]:
     return out
 
 
+# (format, pattern of the first line, pattern the first 40 lines must also hold)
 _SNIFFERS = [
-    ("noteexpress", re.compile(r"^\{[^}]+\}\s*[:：]")),
-    ("ris", re.compile(r"^TY  - ")),
-    ("endnote", re.compile(r"^%0 ")),
-    ("refworks", re.compile(r"^RT \S")),
-    ("wos", re.compile(r"^(?:FN (?:Clarivate|Thomson|ISI)|PT [A-Z]$)")),
-    ("cnki_custom", re.compile(r"^(?:DataType\s*[:：]|[A-Za-z]+-[\u4e00-\u9fff]+\s*[:：])")),
+    ("noteexpress", re.compile(r"^\{[^}]+\}\s*[:：]"),
+     re.compile(r"(?m)^\{(?:Reference Type|Title|Author)\}\s*[:：]")),
+    ("ris", re.compile(r"^TY  - "), re.compile(r"(?m)^(?:TI|T1|AU|A1|ER)  -")),
+    ("endnote", re.compile(r"^%0 "), re.compile(r"(?m)^%[TAJD] \S")),
+    ("refworks", re.compile(r"^RT \S"), re.compile(r"(?m)^(?:T1|A1|JF|YR) \S")),
+    ("wos", re.compile(r"^(?:FN (?:Clarivate|Thomson|ISI)|PT [A-Z]$)"),
+     re.compile(r"(?m)^(?:TI|AU) \S")),
+    ("cnki_custom", re.compile(r"^(?:DataType\s*[:：]|[A-Za-z]+-[\u4e00-\u9fff]+\s*[:：])"),
+     re.compile(r"(?m)^Title-[\u4e00-\u9fff]+\s*[:：]")),
 ]
 
 
 def sniff(text: str) -> str | None:
-    """The bibliographic format of a ``.txt`` export, from its first non-blank line.
+    """The bibliographic format of a ``.txt`` export, from its first non-blank line and a
+    second tag of the same format among the first 40 lines (a tweet starting ``RT @x`` is
+    not a RefWorks export).
 
-    >>> sniff("\\n%0 Journal Article\\n%T x"), sniff("RT Journal Article"), sniff("正文")
-    ('endnote', 'refworks', None)
+    >>> sniff("\\n%0 Journal Article\\n%T x"), sniff("RT Journal Article\\nT1 x")
+    ('endnote', 'refworks')
+    >>> sniff("RT @people: 乡村振兴\\n正文"), sniff("正文")
+    (None, None)
     """
-    first = next((line.strip("\ufeff \t") for line in text[:4096].splitlines() if line.strip()),
-                 "")
-    for kind, pattern in _SNIFFERS:
-        if pattern.match(first):
+    lines = [line.strip("\ufeff \t") for line in text[:8192].splitlines() if line.strip()]
+    if not lines:
+        return None
+    head = "\n".join(lines[:40])
+    for kind, first, also in _SNIFFERS:
+        if first.match(lines[0]) and also.search(head):
             return kind
     return None
 
