@@ -63,13 +63,20 @@ def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:
     if not recorded.get("inputs"):
         return {}
     specs = {s.name: s for s in P.specs(stage.Params)}
+    base = config.base.resolve()
     out: dict[str, Any] = {}
     for name, value in recorded.items():
         if name not in specs or name in section:
             continue
         if specs[name].path and value:  # recorded relative to the project root
-            value = ([str(config.base / v) for v in value] if isinstance(value, list)
-                     else str(config.base / value))
+            paths = [str(base / v) for v in (value if isinstance(value, list) else [value])]
+            outside = [p for p in paths if not Path(p).resolve().is_relative_to(base)]
+            if outside:  # a work folder from elsewhere must not make us read other files
+                log.warning("%s: the manifest names %s outside %s; not used. Set `inputs` "
+                            "under [%s] in wenmai.toml", stage.NAME, outside[0], base,
+                            stage.NAME)
+                return {}
+            value = paths if isinstance(value, list) else paths[0]
         out[name] = value
     log.info("%s: using the inputs of the last `wenmai %s` (%s); set `inputs` under [%s] in "
              "wenmai.toml to fix them", stage.NAME, stage.NAME, ", ".join(recorded["inputs"]),

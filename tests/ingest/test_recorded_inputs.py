@@ -27,3 +27,25 @@ def test_status_and_run_use_the_inputs_of_the_last_ingest(tmp_path, monkeypatch)
     status = runner.invoke(wenmai, ["status"])
     assert "stale" in next(line for line in status.output.splitlines()
                            if line.startswith("ingest "))
+
+
+def test_recorded_inputs_outside_the_project_are_not_used(tmp_path, monkeypatch):
+    import json
+
+    project = tmp_path / "project"
+    write(tmp_path, "private/secret.txt", "不应被读取的私人文件内容。")
+    write(project, "docs/a.txt", "第一份文件：职业教育促进乡村振兴。")
+    monkeypatch.chdir(project)
+    runner = CliRunner()
+    assert runner.invoke(wenmai, ["ingest", "docs", "--min-chars", "5"]).exit_code == 0
+    manifest = project / "work" / "ingest" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["params"]["inputs"] = [str(tmp_path / "private")]  # a work folder from someone else
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    result = runner.invoke(wenmai, ["run", "--until", "ingest", "--force"])
+    assert result.exit_code != 0
+    assert "no input files" in result.output
+    from pipelines.core import store
+
+    documents = store.read_table(project / "work", "ingest/documents").to_pylist()
+    assert [d["source"] for d in documents] == ["a.txt"]
