@@ -31,6 +31,7 @@ FileItem = tuple[str, str, int]
 _GLOB_CHARS = set("*?[")
 
 
+@lru_cache(maxsize=4096)
 def safe_name(name: str) -> str:
     """A path as valid UTF-8 text: bytes that are not UTF-8 become U+FFFD.
 

@@ -316,9 +316,11 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
 def _documents_table(docs: list[dict[str, Any]]) -> pa.Table:
     """Build the documents table; metadata keys become extra string columns (sorted)."""
     core = set(DOCUMENTS_SCHEMA.names)
-    renamed = [{(f"meta_{k}" if k in core else k): v for k, v in d["meta"].items()}
-               for d in docs]
-    extra = sorted({k for m in renamed for k in m})
+
+    def column(key: str) -> str:
+        return f"meta_{key}" if key in core else key
+
+    extra = sorted({column(k) for d in docs for k in d["meta"]})
     schema = pa.schema(list(DOCUMENTS_SCHEMA) + [(k, pa.string()) for k in extra])
     columns: dict[str, list[Any]] = {
         "doc_id": [d["doc_id"] for d in docs], "source": [d["source"] for d in docs],
@@ -330,5 +332,6 @@ def _documents_table(docs: list[dict[str, Any]]) -> pa.Table:
         "boilerplate_lines": [d["boilerplate"] for d in docs],
     }
     for key in extra:
-        columns[key] = [m.get(key) for m in renamed]
+        raw = key[5:] if key.startswith("meta_") and key[5:] in core else key
+        columns[key] = [d["meta"].get(raw) for d in docs]
     return pa.table(columns, schema=schema)
