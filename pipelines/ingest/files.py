@@ -51,6 +51,15 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether a link's target resolves inside ``root`` (a received corpus folder must not
+    make ingest read ``~/.ssh`` through a link)."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        return True  # a loop: _open_regular records it as broken_link
+
+
 def _walk(folder: Path, root: Path, exclude: Sequence[str]
           ) -> tuple[list[Path], list[dict[str, Any]]]:
     """Files under ``folder`` and a reject row for each path not read (and why)."""
@@ -93,6 +102,9 @@ def _walk(folder: Path, root: Path, exclude: Sequence[str]
             if f.startswith("."):
                 skipped.append(_skip(r, "hidden", f"{r} is a hidden file, not read; pass it "
                                      "as an input to read it."))
+            elif path.is_symlink() and path.exists() and not _inside(path, root):
+                skipped.append(_skip(r, "symlink", f"{r} links to a file outside the input "
+                                     "folder, not read; pass its target as an input."))
             else:
                 found.append(path)
     return found, skipped

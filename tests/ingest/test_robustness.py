@@ -125,7 +125,7 @@ def _build_zoo(root: Path) -> dict[str, str]:
     os.mkfifo(root / "fifo.txt")
     expect["fifo.txt"] = "not_a_file"
     os.symlink("/dev/zero", root / "zero.txt")
-    expect["zero.txt"] = "not_a_file"
+    expect["zero.txt"] = "symlink"  # a link out of the folder is never followed
     put("ok.txt", GOOD.encode(), "doc")
     return expect
 
@@ -141,6 +141,15 @@ def test_the_zoo_rejects_each_bad_input_and_keeps_the_good_ones(tmp_path):
             got[source.split(".zip/")[0] + ".zip"] = got.pop(source)
     assert got == expect
     assert all(r["detail"] for r in out["rejected"])
+
+
+def test_a_device_or_fifo_given_as_an_input_is_not_a_file(tmp_path):
+    os.symlink("/dev/zero", tmp_path / "zero.txt")
+    os.mkfifo(tmp_path / "fifo.txt")
+    write(tmp_path, "ok.txt", GOOD)
+    out = run(tmp_path / "zero.txt", tmp_path / "fifo.txt", tmp_path / "ok.txt", min_chars=5)
+    assert [(r["source"], r["reason"]) for r in out["rejected"]] == [
+        ("fifo.txt", "not_a_file"), ("zero.txt", "not_a_file")]
 
 
 def test_a_readers_unexpected_exception_rejects_only_its_file(tmp_path, monkeypatch):
@@ -199,7 +208,8 @@ def test_every_path_of_a_tree_is_in_documents_rejected_or_duplicates(tmp_path):
     write(tree, "notes.rtf", "{\\rtf1 x}")
     write(tmp_path, "elsewhere/c.txt", GOOD + "别处。")
     os.symlink(tmp_path / "elsewhere", tree / "linked")
-    os.symlink(tmp_path / "elsewhere" / "c.txt", tree / "link.txt")
+    os.symlink(tmp_path / "elsewhere" / "c.txt", tree / "outside.txt")
+    os.symlink(tree / "sub" / "b.txt", tree / "inside.txt")
     os.symlink(tree / "gone.txt", tree / "dangling.txt")
     out = run(tree, min_chars=5)
     seen = ({d["source"] for d in out["documents"]} | {r["source"] for r in out["rejected"]}
@@ -215,10 +225,10 @@ def test_every_path_of_a_tree_is_in_documents_rejected_or_duplicates(tmp_path):
     reasons = {r["source"]: r["reason"] for r in out["rejected"]}
     assert reasons == {".hidden.txt": "hidden", ".git": "hidden", "sub/.DS_Store": "hidden",
                        "linked": "symlink", "dangling.txt": "broken_link",
-                       "notes.rtf": "unsupported_format"}
-    assert {d["source"] for d in out["documents"]} == {"a.txt", "link.txt", "sub/b.txt"}
-    assert [(d["source"], d["kept_source"]) for d in out["duplicates"]] == [("copy.txt",
-                                                                             "a.txt")]
+                       "notes.rtf": "unsupported_format", "outside.txt": "symlink"}
+    assert {d["source"] for d in out["documents"]} == {"a.txt", "inside.txt"}
+    assert sorted((d["source"], d["kept_source"]) for d in out["duplicates"]) == [
+        ("copy.txt", "a.txt"), ("sub/b.txt", "inside.txt")]
 
 
 def test_hidden_and_symlink_counts_reach_the_summary_line(tmp_path, caplog):
