@@ -16,6 +16,7 @@ _SHIFT = 25
 _BIN_MASK = (1 << _SHIFT) - 1
 _MAX_HASH = (1 << 32) - 1
 _SEED = 1
+_WINDOW = 1 << 20  # characters hashed at a time (a 100 MB line never holds all its shingles)
 
 
 def _shingle_hashes(text: str, k: int = 5) -> np.ndarray:
@@ -60,14 +61,18 @@ def signature(text: str) -> np.ndarray | None:
     """
     import numpy as np
 
-    hashes = np.sort((_shingle_hashes(text) & np.uint64(_MAX_HASH)).astype(np.uint32))
-    if not len(hashes):
+    compact = "".join(text.split())
+    if not compact:
         return None
-    bins = np.arange(_NUM_PERM, dtype=np.uint64)
-    idx = np.searchsorted(hashes, (bins << np.uint64(_SHIFT)).astype(np.uint32))
-    first = hashes[np.minimum(idx, len(hashes) - 1)].astype(np.uint64)
-    filled = (idx < len(hashes)) & ((first >> np.uint64(_SHIFT)) == bins)
-    sig = first & np.uint64(_BIN_MASK)
+    k = min(5, len(compact))
+    mins = np.full(_NUM_PERM, _BIN_MASK + 1, dtype=np.uint64)  # above any value: empty
+    for start in range(0, len(compact) - k + 1, _WINDOW):  # a long text, a window at a time
+        piece = compact[start:start + _WINDOW + k - 1]
+        hashes = _shingle_hashes(piece, k) & np.uint64(_MAX_HASH)
+        np.minimum.at(mins, (hashes >> np.uint64(_SHIFT)).astype(np.intp),
+                      hashes & np.uint64(_BIN_MASK))
+    filled = mins <= _BIN_MASK
+    sig = mins
     if not filled.all():
         nonempty = np.flatnonzero(filled)
         nxt = nonempty[np.searchsorted(nonempty, np.arange(_NUM_PERM)) % len(nonempty)]
@@ -86,8 +91,8 @@ def batch_signatures(texts: Sequence[str], k: int = 5) -> np.ndarray:
 
     The texts' code points are concatenated and hashed in one pass; windows that cross a
     text boundary are dropped, and each text's bins take their minimum through one sort. The
-    rows equal :func:`signature` exactly (texts shorter than ``k`` characters use it
-    directly); an empty text gets a row of ``2**64 - 1``.
+    rows equal :func:`signature` exactly (texts shorter than ``k`` characters or longer than
+    ``_WINDOW`` use it directly); an empty text gets a row of ``2**64 - 1``.
 
     >>> import numpy as np
     >>> texts = ["职业教育与乡村振兴", "", "ab", "乡村教师队伍建设关系到农村教育质量。" * 3]
@@ -101,8 +106,9 @@ def batch_signatures(texts: Sequence[str], k: int = 5) -> np.ndarray:
     out = np.full((n, _NUM_PERM), np.iinfo(np.uint64).max, dtype=np.uint64)
     compact = ["".join(t.split()) for t in texts]
     lengths = np.array([len(c) for c in compact], dtype=np.int64)
-    for i in np.flatnonzero((lengths > 0) & (lengths < k)):
-        out[i] = signature(compact[i])
+    for i in np.flatnonzero((lengths > 0) & ((lengths < k) | (lengths > _WINDOW))):
+        out[i] = signature(compact[i])  # very short, or long: windowed one at a time
+        lengths[i], compact[i] = 0, ""
     if not (lengths >= k).any():
         return out
     cps = np.frombuffer("".join(compact).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -282,7 +288,7 @@ def near_duplicates(texts: Sequence[str], threshold: float, *, chunk: int = 4096
         if lo == hi:
             continue
         i = int(later[lo])
-        ranked = sorted((-n, j) for n, j in zip(shared[lo:hi].tolist(),
+        ranked = sorted((-c, j) for c, j in zip(shared[lo:hi].tolist(),
                                                 earlier[lo:hi].tolist(), strict=True)
                         if j not in found)
         best: tuple[float, int] | None = None

@@ -207,3 +207,15 @@ def test_lsh_candidates_stay_linear_in_a_huge_bucket():
     assert len(later) <= n * 8  # never the n * (n - 1) / 2 = 12.5 M pairs
     assert ((later > earlier) & (later - earlier <= 8)).all()
     assert (shared == bands).all()
+
+
+def test_signature_of_a_long_text_is_the_same_window_by_window(monkeypatch):
+    import random
+
+    rng = random.Random(2)
+    text = "".join(rng.choice("职业教育乡村振兴人才培养技术技能abc ") for _ in range(5000))
+    whole = ingest_dedup.signature(text)
+    monkeypatch.setattr(ingest_dedup, "_WINDOW", 97)
+    assert (ingest_dedup.signature(text) == whole).all()
+    rows = ingest_dedup.batch_signatures([text, "乡村教师队伍建设关系到农村教育质量。"])
+    assert (rows[0] == whole).all()
