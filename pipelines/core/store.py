@@ -315,6 +315,9 @@ def stage_state(
     """Compare the manifest with the current params and input hashes and the outputs on disk."""
     manifest = read_manifest(workdir, stage)
     if manifest is None:
+        if swap.leftovers(workdir, stage):
+            return StageState(stage, "missing", [
+                "interrupted while replacing its outputs; its next run restores or redoes them"])
         return StageState(stage, "missing", ["never run (no manifest)"])
     reasons: list[str] = []
     if manifest.get("wenmai_version") != __version__:

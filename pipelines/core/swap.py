@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["new_folder", "install", "recover", "remove"]
+__all__ = ["new_folder", "install", "recover", "remove", "leftovers"]
 
 log = logging.getLogger("wenmai")
 _AT_FDCWD = -100
@@ -78,6 +78,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _pattern(stage: str) -> re.Pattern[str]:
+    return re.compile(rf"\.(tmp|old)-{re.escape(stage)}-(\d+)-")
+
+
+def leftovers(workdir: Path, stage: str) -> list[Path]:
+    """Folders that runs of ``stage`` left beside its folder (running or killed)."""
+    try:
+        return sorted(p for p in Path(workdir).iterdir() if _pattern(stage).match(p.name))
+    except OSError:
+        return []
+
+
 def recover(workdir: Path, stage: str, manifest: str = "manifest.json") -> list[str]:
     """Clean what killed runs of ``stage`` left, restoring the stage folder if it is absent.
 
@@ -90,26 +102,22 @@ def recover(workdir: Path, stage: str, manifest: str = "manifest.json") -> list[
     """
     workdir = Path(workdir)
     folder = workdir / stage
-    pattern = re.compile(rf"\.(tmp|old)-{re.escape(stage)}-(\d+)-")
-    leftovers: dict[str, list[Path]] = {"tmp": [], "old": []}
-    try:
-        entries = sorted(workdir.iterdir(), key=lambda p: p.name)
-    except OSError:
-        return []
-    for entry in entries:
-        match = pattern.match(entry.name)
+    dead: dict[str, list[Path]] = {"tmp": [], "old": []}
+    for entry in leftovers(workdir, stage):
+        match = _pattern(stage).match(entry.name)
         if match and not _alive(int(match.group(2))):
-            leftovers[match.group(1)].append(entry)
+            dead[match.group(1)].append(entry)
     done: list[str] = []
     if not (folder.exists() or folder.is_symlink()):
-        finished = [p for p in leftovers["tmp"] if (p / manifest).is_file()]
-        back = (finished or leftovers["old"] or [None])[-1]
+        finished = sorted((p for p in dead["tmp"] if (p / manifest).is_file()),
+                          key=lambda p: (p / manifest).stat().st_mtime_ns)
+        back = (finished or dead["old"] or [None])[-1]
         if back is not None:
             os.rename(back, folder)
-            leftovers["tmp" if back in leftovers["tmp"] else "old"].remove(back)
+            dead["tmp" if back in dead["tmp"] else "old"].remove(back)
             done.append(f"{stage}: restored {folder.name}/ from the interrupted run's "
                         f"{'new' if finished else 'previous'} outputs")
-    for path in leftovers["tmp"] + leftovers["old"]:
+    for path in dead["tmp"] + dead["old"]:
         remove(path)
         done.append(f"{stage}: removed {path.name}, left by an interrupted run")
     if folder.is_dir() and not folder.is_symlink():
