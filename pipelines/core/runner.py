@@ -20,7 +20,7 @@ from typing import Any
 
 from pipelines.core import params as P
 from pipelines.core import store, swap
-from pipelines.core.errors import MissingInput
+from pipelines.core.errors import CorruptInput, MissingInput
 from pipelines.core.paths import check_workdir
 from pipelines.core.resources import DATA_DIR
 
@@ -96,7 +96,7 @@ def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path |
         inputs = input_hashes(stage, workdir, params, root)
     except MissingInput as err:
         state = store.stage_state(workdir, stage.NAME, key_params(params, root), {})
-        reasons = [f"input missing: {err}"]
+        reasons = [str(err) if isinstance(err, CorruptInput) else f"input missing: {err}"]
         return store.StageState(stage.NAME, "missing" if state.state == "missing" else "stale",
                                 reasons)
     return store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)

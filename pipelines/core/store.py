@@ -131,8 +131,9 @@ def verified_sha256(workdir: Path, name: str) -> str:
         CorruptInput: the table does not match its producer's manifest.
     """
     path = table_path(workdir, name)
-    if not path.exists():
-        read_table(workdir, name)  # raises MissingInput naming the command
+    if not os.path.isfile(path):  # a FIFO or a folder in its place would hang or fail later
+        raise MissingInput(f"{path} does not exist or is not a file; run "
+                           f"`wenmai {name.split('/')[0]}` first")
     stage = name.split("/")[0]
     digest = file_sha256(path)
     manifest = read_manifest(workdir, stage)
@@ -339,7 +340,7 @@ def stage_state(
     folder = Path(workdir) / stage
     for filename, record in manifest.get("outputs", {}).items():
         path = safe_child(folder, filename, what=str(folder / MANIFEST))
-        if not path.is_file():
+        if not os.path.isfile(path):  # never raises (a name too long, a FIFO: not a file)
             reasons.append(f"output {filename} is missing")
         elif file_sha256(path) != record.get("sha256"):
             reasons.append(f"output {filename} was modified")
