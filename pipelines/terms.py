@@ -94,6 +94,7 @@ def _long_table(tokens: pa.Table, window: int = WINDOW) -> Any:
     row_doc = doc_codes.indices.to_numpy(zero_copy_only=False)
     col_tokens, col_pos = t.column("tokens").chunk(0), t.column("pos").chunk(0)
     offsets = col_tokens.offsets.to_numpy()
+    offsets = offsets - offsets[0]  # a sliced table's offsets start inside its values
     flat_tokens, flat_pos = pc.list_flatten(col_tokens), pc.list_flatten(col_pos)
     parts: list[pa.Table] = []
     held = 0

@@ -40,3 +40,9 @@ def test_results_do_not_depend_on_the_window(monkeypatch: pytest.MonkeyPatch) ->
     windowed = T.compute({"segment/tokens": _tokens()}, T.Params())
     assert whole["terms"].equals(windowed["terms"])
     assert whole["keywords"].equals(windowed["keywords"])
+
+
+def test_a_sliced_table_counts_only_its_rows() -> None:
+    sliced = pa.concat_tables([_tokens(), _tokens()]).combine_chunks().slice(4, 4)
+    got = T._long_table(sliced, window=3)
+    assert got.groupby("doc_id")["n"].sum().to_dict() == {"a": 35, "b": 2, "c": 1}
