@@ -10,6 +10,7 @@ written into by mistake.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pipelines import __version__
@@ -52,10 +53,11 @@ def safe_child(folder: Path, name: str, *, what: str) -> Path:
     return path
 
 
-def is_work_folder(folder: Path) -> bool:
-    """True for a folder with the marker, or one an older wenmai wrote (a stage manifest)."""
+def is_work_folder(folder: Path, tables: Iterable[Path] = ()) -> bool:
+    """True for a folder with the marker, one an older wenmai wrote (a stage manifest), or
+    one that holds any of ``tables`` (a stage's input tables, made by hand)."""
     folder = Path(folder)
-    if (folder / MARKER).is_file():
+    if (folder / MARKER).is_file() or any(Path(t).is_file() for t in tables):
         return True
     try:
         children = [c for c in folder.iterdir() if c.is_dir() and not c.is_symlink()]
@@ -71,11 +73,12 @@ def is_work_folder(folder: Path) -> bool:
     return False
 
 
-def check_workdir(workdir: Path, *, force: bool = False) -> None:
+def check_workdir(workdir: Path, *, force: bool = False, tables: Iterable[Path] = ()) -> None:
     """Refuse to write into a folder that has files but is not a wenmai work folder.
 
-    A missing or empty folder, or one with the marker (or an older wenmai's manifests), is
-    fine; ``force`` accepts any folder (the marker is then written and it becomes one).
+    A missing or empty folder, or one with the marker (or an older wenmai's manifests, or the
+    input ``tables`` of the stage about to run), is fine; ``force`` accepts any folder (the
+    marker is then written and it becomes one).
 
     Raises:
         UnsafePath: the folder has other files and ``force`` is not set.
@@ -90,7 +93,7 @@ def check_workdir(workdir: Path, *, force: bool = False) -> None:
     except OSError as err:
         raise UnsafePath(f"work folder {workdir} cannot be read ({err.strerror}); choose "
                          "another with --workdir") from None
-    if empty or is_work_folder(workdir):
+    if empty or is_work_folder(workdir, tables):
         return
     raise UnsafePath(f"{workdir} has files but is not a wenmai work folder (no {MARKER}); "
                      "choose a new or empty folder with --workdir, or pass --force to use it")

@@ -133,7 +133,8 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
         root: Project root (the config file's folder); see :func:`key_params`.
     """
     workdir = Path(workdir)
-    check_workdir(workdir, force=force)
+    check_workdir(workdir, force=force,
+                  tables=[store.table_path(workdir, name) for name in stage.INPUTS])
     if workdir.is_dir():
         swap.recover(workdir, stage.NAME, store.MANIFEST)
     recorded = key_params(params, root)
