@@ -3,7 +3,7 @@ labels, kills during the output swap and kills of a parent with workers.
 
 Usage::
 
-    .venv/bin/python bench/bench_safety.py [--kills 40] [--parent-kills 8]
+    .venv/bin/python bench/bench_safety.py [--kills 40] [--cli-kills 12] [--parent-kills 8]
 
 Each input is tried through the CLI (``CliRunner``) or the function the CLI calls, and
 classified: ``refused`` (one ``Error:`` line, exit 1 or 2), ``ok`` (accepted, harmless), a
@@ -242,6 +242,40 @@ def kills(tmp: Path, n: int) -> None:
             record("kill", "corrupt")
 
 
+def cli_kills(tmp: Path, n: int) -> None:
+    """SIGKILL `wenmai ingest --force` at random moments; then `segment` must refuse or see
+    one whole ingest run (every file listed by the manifest, with its hash)."""
+    from pipelines.core import store
+
+    rng = random.Random(9)
+    project = tmp / "cliproj"
+    shutil.copytree(SAMPLE, project)
+    base = [sys.executable, "-c", "import cli; cli.main()", "--config",
+            str(project / "wenmai.toml")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for i in range(n):
+        work = tmp / f"c{i}"
+        subprocess.run([*base, "--workdir", str(work), "ingest"], env=env, check=True,
+                       capture_output=True)
+        proc = subprocess.Popen([*base, "--workdir", str(work), "ingest", "--force",
+                                 "--to-simplified"], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 8.0))  # the run takes about 7 s here
+        proc.kill()
+        proc.wait()
+        result = cli("--workdir", str(work), "segment")
+        outcome = classify(result, True)
+        if result.exit_code == 0:
+            manifest = store.read_manifest(work, "ingest")
+            folder = work / "ingest"
+            files = {p.name for p in folder.iterdir()}
+            whole = manifest is not None and files == set(manifest["outputs"]) | {
+                "manifest.json"} and all(store.file_sha256(folder / name) == rec["sha256"]
+                                         for name, rec in manifest["outputs"].items())
+            outcome = "ok" if whole else "corrupt"
+        record("cli-kill", outcome, result.stderr)
+
+
 def parent_kills(tmp: Path, n: int) -> None:
     """Kill a parent whose pool workers are busy; count workers that outlive it by 5 s."""
     script = tmp / "parent.py"
@@ -274,12 +308,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=40)
     parser.add_argument("--parent-kills", type=int, default=8)
+    parser.add_argument("--cli-kills", type=int, default=12)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         for family in (manifests, configs, workdirs, exports, labels):
             family(tmp)
         kills(tmp, args.kills)
+        cli_kills(tmp, args.cli_kills)
         parent_kills(tmp, args.parent_kills)
     total = Counter()
     for family, counts in TALLY.items():
