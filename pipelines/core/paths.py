@@ -30,13 +30,17 @@ def inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def safe_child(folder: Path, name: str, *, what: str) -> Path:
+_MANIFEST_HINT = "was this file written by wenmai? delete it and rerun"
+
+
+def safe_child(folder: Path, name: str, *, what: str, hint: str = _MANIFEST_HINT) -> Path:
     """``folder / name`` if ``name`` is a plain relative name that stays inside ``folder``.
 
     Args:
         folder: The folder the name belongs to (a stage folder, a project folder).
         name: The name as read (from a manifest, a config, a stage's result).
         what: Where the name came from, for the message (``"work/ingest/manifest.json"``).
+        hint: What to do, for the message (default: for a name read from a manifest).
 
     Raises:
         UnsafePath: the name is empty, absolute, has a ``..`` part, a NUL or a drive, or it
@@ -49,7 +53,7 @@ def safe_child(folder: Path, name: str, *, what: str) -> Path:
     path = Path(folder) / text
     if bad or not inside(path, folder):
         raise UnsafePath(f"{what} names {text!r}, which lies outside {folder}; refusing to "
-                         "touch it (was this file written by wenmai? delete it and rerun)")
+                         f"touch it ({hint})")
     return path
 
 

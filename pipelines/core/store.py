@@ -47,8 +47,9 @@ def table_path(workdir: Path, name: str) -> Path:
     if not rest:
         raise WenmaiError(f"table name {name!r} must look like 'stage/table'")
     filename = rest if "." in rest else rest + ".parquet"
-    folder = safe_child(Path(workdir), stage, what=f"table name {name!r}")
-    return safe_child(folder, filename, what=f"table name {name!r}")
+    hint = "name a table as stage/table, e.g. ingest/documents; `wenmai show` lists them"
+    folder = safe_child(Path(workdir), stage, what=f"table name {name!r}", hint=hint)
+    return safe_child(folder, filename, what=f"table name {name!r}", hint=hint)
 
 
 def check_schema(table: pa.Table, schema: pa.Schema, *, name: str) -> None:
@@ -196,7 +197,8 @@ def write_outputs(
         if name in schemas and isinstance(value, pa.Table):
             check_schema(value, schemas[name], name=f"{stage}/{name}")
     workdir = Path(workdir)
-    safe_child(workdir, stage, what="stage name")
+    hint = "a stage's output names are plain names inside its folder"
+    safe_child(workdir, stage, what="stage name", hint=hint)
     mark_workdir(workdir)
     swap.recover(workdir, stage, MANIFEST)
     new = swap.new_folder(workdir, stage)
@@ -204,7 +206,7 @@ def write_outputs(
         records: dict[str, dict[str, Any]] = {}
         for name, value in outputs.items():
             filename = name if "." in name else name + ".parquet"
-            target = safe_child(new, filename, what=f"{stage} output")
+            target = safe_child(new, filename, what=f"{stage} output", hint=hint)
             target.parent.mkdir(parents=True, exist_ok=True)
             data = _serialise(value)
             target.write_bytes(data)
