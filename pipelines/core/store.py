@@ -2,7 +2,10 @@
 
 A table is named ``"<stage>/<table>"`` (for example ``"segment/tokens"``) and lives at
 ``<workdir>/<stage>/<table>.parquet``. Other output files (figures, GEXF, models) are named with
-their extension (``"network/network.gexf"``) and live at the same relative path.
+their extension (``"network/network.gexf"``) and live at the same relative path. A stage's
+outputs and manifest replace its folder as a whole (:mod:`pipelines.core.swap`); every name
+read from a manifest or given as a table name must stay inside its folder
+(:mod:`pipelines.core.paths`). See ``docs/safety.md``.
 """
 
 from __future__ import annotations
