@@ -23,12 +23,14 @@ __all__ = ["burst_states", "find_bursts"]
 
 def _costs(r: np.ndarray, d: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray]:
     """sigma_0 and sigma_1 (without the binomial coefficient) for terms x batches."""
-    p0 = r.sum(axis=1, keepdims=True) / d.sum()
+    from scipy.special import xlog1py, xlogy
+
+    p0 = np.minimum(r.sum(axis=1, keepdims=True) / d.sum(), 1.0 - 1e-12)
     p1 = np.minimum(s * p0, 1.0 - 1e-12)
-    p0 = np.clip(p0, 1e-300, 1.0 - 1e-12)
 
     def cost(p: np.ndarray) -> np.ndarray:
-        return -(r * np.log(p) + (d - r) * np.log1p(-p))
+        # xlogy(0, 0) = 0: a term absent from every batch costs nothing in either state
+        return -(xlogy(r, p) + xlog1py(d - r, -p))
 
     return cost(p0), cost(p1)
 

@@ -125,3 +125,12 @@ def test_two_mode_by_hand() -> None:
     assert weight[("b", "2001")] == pytest.approx(0.5)
     assert weight[("a", "2002")] == pytest.approx(1 / (2 + 1 - 1))
     assert b"group:2001" in out["two_mode.gexf"]
+
+
+def test_a_term_absent_everywhere_has_no_burst_and_no_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        states, gain = burst_states(np.array([[0, 0, 0], [1, 5, 1]]), np.array([10, 10, 10]))
+    assert states[0].tolist() == [0, 0, 0] and gain[0].tolist() == [0.0, 0.0, 0.0]
