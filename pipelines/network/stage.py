@@ -238,7 +238,8 @@ def _counts(tokens: pa.Table, params: Params, terms: list[str] | None = None) ->
 def _summary_row(label: str, stats: dict, params: Params) -> dict:
     return {"slice": label, **{f.name: stats.get(f.name) for f in SUMMARY_SCHEMA
                                if f.name not in ("slice", "params")},
-            "params": json.dumps(asdict(params), ensure_ascii=False, sort_keys=True)}
+            "params": json.dumps({k: v for k, v in asdict(params).items() if k != "workers"},
+                                 ensure_ascii=False, sort_keys=True)}
 
 
 def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table | bytes | str]:

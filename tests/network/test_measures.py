@@ -221,3 +221,10 @@ def test_pmi_negatives_are_dropped_and_documented() -> None:
         "measure"].metadata["help"]
     assert math.isclose(out["edges"]["weight"][0].as_py(),
                         math.log2(4 * 2 / 6) / -math.log2(2 / 4))
+
+
+def test_summary_params_leave_out_workers() -> None:
+    one = run(min_cooccurrence=1, workers=1)["summary"]
+    two = run(min_cooccurrence=1, workers=2)["summary"]
+    assert one.equals(two)
+    assert "workers" not in one["params"][0].as_py()
