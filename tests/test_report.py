@@ -82,3 +82,21 @@ def test_report_of_an_empty_work_folder_lists_every_command(workdir):
     page = render_report(workdir)
     for stage in ("ingest", "terms", "topics", "network", "figures"):
         assert f"run <code>wenmai {stage}</code>" in page
+
+
+def test_report_shows_the_network_summary(workdir):
+    from pipelines.network.schemas import NODES_SCHEMA, SUMMARY_SCHEMA
+
+    work = _workdir(workdir)
+    _write(work, "network/nodes", pa.Table.from_pylist(
+        [{"term": "教育", "freq": 9, "windows": 3, "degree": 1, "weighted_degree": 2.0,
+          "betweenness": 0.0, "closeness": 1.0, "eigenvector": 0.7, "pagerank": 0.5,
+          "community": 0}], NODES_SCHEMA))
+    _write(work, "network/summary", pa.Table.from_pylist(
+        [{"slice": "all", "nodes": 100, "edges": 150, "isolated": 16, "candidate_edges": 4853,
+          "density_candidates": 0.9804, "density": 0.0303, "components": 1,
+          "largest_component": 84, "avg_clustering": 0.1547, "communities": 26,
+          "modularity": 0.6545, "windows": 26131, "params": "{}"}], SUMMARY_SCHEMA))
+    page = render_report(work)
+    assert "Network summary (density before and after edge selection)" in page
+    assert "0.98" in page and "0.03" in page and "0.654" in page
