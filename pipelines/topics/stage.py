@@ -37,6 +37,7 @@ import pyarrow as pa
 from pipelines.core.engine import map_partitions
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
+from pipelines.core.script import has_han
 from pipelines.core.store import check_schema
 from pipelines.topics.corpus import Corpus
 from pipelines.topics.fit import fit_task
@@ -48,7 +49,7 @@ __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "parse_k", "compute
 NAME = "topics"
 INPUTS = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("model_selection", "recommendation", "topic_terms", "doc_topics", "topic_trends",
-           "representative_docs", "topic_by_group")
+           "representative_docs", "topic_by_group", "topic_effects", "topic_alignment")
 
 log = logging.getLogger("wenmai")
 
@@ -102,8 +103,8 @@ class Params:
     unit: str = param("document", "What one bag of words is: a document or a paragraph.",
                       choices=("document", "paragraph"))
     k: str = param("2..8", "Topic counts to try: 2..8, 2..30:2 (step) or 3,5,8.")
-    seeds: int = param(1, "Number of seeds per k (seed, seed+1, ...); >1 adds stability.",
-                       min=1, max=50)
+    seeds: int = param(3, "Number of seeds per k (seed, seed+1, ...); the choice of k weighs "
+                       "stability across them (1 = coherence only).", min=1, max=50)
     seed: int = param(42, "First random seed.", min=0)
     iterations: int = param(200, "Gibbs sweeps (tomotopy), inference iterations (gensim) or "
                             "NMF max_iter.", min=1)
@@ -118,7 +119,12 @@ class Params:
     top_terms: int = param(20, "Terms listed per topic in topic_terms.", min=1, max=500)
     labels: str | None = param(None, "File of `topic<TAB>label` lines naming the topics of the "
                                "recommended k.", path=True)
-    by: str | None = param(None, "Documents column to report topic shares by (topic_by_group).")
+    by: str | None = param(None, "Documents column to report topic shares by (topic_by_group, "
+                           "topic_effects).")
+    lang: str = param("all", "Model only Chinese tokens (zh: tokens with a Han character), only "
+                      "the others (en), or all.", choices=("all", "zh", "en"))
+    effects_df: int = param(5, "Spline basis functions of topic share by year in topic_effects.",
+                            min=1, max=20)
     workers: int = param(0, "Processes fitting models in parallel (0 = every core).", min=0,
                          key=False)
 
@@ -131,8 +137,21 @@ def external_inputs(params: Params) -> list[Path]:
     return [Path(params.labels)] if params.labels else []
 
 
-def _units(tokens: pa.Table, unit: str) -> Units:
-    """Group sentence token lists into units in first-seen order of (doc_id[, para_id])."""
+def _keeps(lang: str):
+    """Token filter of ``--lang``."""
+    if lang == "zh":
+        return has_han
+    if lang == "en":
+        return lambda w: not has_han(w)
+    return lambda w: True
+
+
+def _units(tokens: pa.Table, unit: str, lang: str = "all") -> Units:
+    """Group sentence token lists into units in first-seen order of (doc_id[, para_id]).
+
+    ``lang`` keeps only Chinese (``zh``) or only non-Chinese (``en``) tokens.
+    """
+    keep = _keeps(lang)
     doc_ids = tokens.column("doc_id").to_pylist()
     paras = tokens.column("para_id").to_pylist()
     toks = tokens.column("tokens").to_pylist()
@@ -145,7 +164,7 @@ def _units(tokens: pa.Table, unit: str) -> Units:
             units.doc_ids.append(doc)
             units.para_ids.append(key[1])
             units.tokens.append([])
-        units.tokens[index[key]].extend(w for w in (words or []) if w)
+        units.tokens[index[key]].extend(w for w in (words or []) if w and keep(w))
     return units
 
 
@@ -194,9 +213,11 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
         raise BadParams(f"topics: by={params.by!r} is not a column of ingest/documents; choose "
                         "from " + ", ".join(documents.column_names))
     ks = parse_k(params.k)
-    units = _units(tokens, params.unit)
-    if not units.doc_ids:
-        raise EmptyCorpus("topics: segment/tokens has no tokens; check `wenmai segment` output")
+    units = _units(tokens, params.unit, params.lang)
+    if not any(units.tokens):
+        extra = "" if params.lang == "all" else f" in language {params.lang}"
+        raise EmptyCorpus(f"topics: segment/tokens has no tokens{extra}; check `wenmai segment` "
+                          "output" + ("" if params.lang == "all" else " or use --lang all"))
     vocab = _vocabulary(units, params)
     known = set(vocab)
     units = units.filtered(known)
@@ -211,7 +232,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
              ",".join(map(str, ks)), params.seeds)
     corpus = Corpus(vocab, tuple(tuple(w for w in u if w in known) for u in units.tokens),
                     params.method, params.backend, params.iterations, params.passes,
-                    params.holdout)
+                    params.holdout, tuple(tuple(u) for u in units.tokens))
     seeds = [params.seed + i for i in range(params.seeds)]
     tasks = [(k, s, s == seeds[0]) for k in ks for s in seeds]
     fits = map_partitions(fit_task, tasks, corpus, workers=params.workers, label="topics")
