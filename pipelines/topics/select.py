@@ -88,7 +88,7 @@ def choose_k(coherence: Mapping[int, Sequence[float]],
         edge = len(ks) > 2 and best in (ks[0], ks[-1])
         reason = (f"k={best}: best mean c_npmi ({c_mean[best]:.3f}) of k={span}; one seed, so "
                   "stability was not measured (use --seeds 3 for a choice that weighs it)")
-        return Choice(best, best, reason + _edge_note(edge, span), edge)
+        return Choice(best, best, reason + _edge_note(edge, span, best), edge)
     s_scaled = scaled(s_mean)
 
     def score(k: int) -> float:
@@ -110,11 +110,16 @@ def choose_k(coherence: Mapping[int, Sequence[float]],
         reason = (f"no clear k; see the figure: coherence is best at k={c_best}, stability at "
                   f"k={s_best}, and the closest compromise k={best} is in the worse half of "
                   f"{' and '.join(worse)} ({detail})")
-        return Choice(None, best, reason + _edge_note(edge, span), edge)
+        return Choice(None, best, reason + _edge_note(edge, span, best), edge)
     reason = f"k={best}: closest to the best on both coherence and stability: {detail}"
-    return Choice(best, best, reason + _edge_note(edge, span), edge)
+    return Choice(best, best, reason + _edge_note(edge, span, best), edge)
 
 
-def _edge_note(edge: bool, span: str) -> str:
+def _edge_note(edge: bool, span: str, k: int) -> str:
+    if not edge:
+        return ""
+    if k == 2:
+        return (f". It is at the edge of the range k={span}, and 2 is the smallest k: the "
+                "units may be too few or too long for finer topics (try --unit paragraph)")
     return (f". It is at the edge of the range k={span}: widen the range (--k) to see whether "
-            "a k beyond it does better" if edge else "")
+            "a k beyond it does better")
