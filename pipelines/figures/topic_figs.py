@@ -258,11 +258,10 @@ def draw_more(tables: dict[str, pa.Table], method: str, k: int) -> dict[str, Any
     """``topic_effects`` and ``topic_alignment`` of the model drawn, when their tables have rows."""
     figs: dict[str, Any] = {}
     effects = tables.get("topics/topic_effects")
-    if effects is not None and model_rows(effects, method, k).num_rows:
-        if any(c == "year" for c in model_rows(effects, method, k).column("covariate")
-               .to_pylist()):
-            figs["topic_effects"] = topic_effects(effects, tables.get("topics/topic_trends"),
-                                                  method=method, k=k)
+    mine = model_rows(effects, method, k) if effects is not None else None
+    if mine is not None and "year" in mine.column("covariate").to_pylist():
+        figs["topic_effects"] = topic_effects(effects, tables.get("topics/topic_trends"),
+                                              method=method, k=k)
     alignment = tables.get("topics/topic_alignment")
     if alignment is not None and alignment.num_rows:
         figs["topic_alignment"] = topic_alignment(alignment, method=method, k=k)
