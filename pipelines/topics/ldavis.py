@@ -19,7 +19,11 @@ import numpy as np
 
 from pipelines.topics.corpus import Corpus, Fit
 
-__all__ = ["jensen_shannon", "intertopic_coordinates", "ldavis_html"]
+__all__ = ["jensen_shannon", "intertopic_coordinates", "ldavis_html", "ldavis_data",
+           "render_ldavis"]
+
+_DATA_START = "/*wenmai-data*/"
+_DATA_END = "/*end-data*/"
 
 N_TERMS = 30
 LAMBDAS = np.linspace(0.0, 1.0, 11)
@@ -112,13 +116,28 @@ def ldavis_html(fit: Fit, corpus: Corpus, lengths: np.ndarray,
         "freq": {corpus.vocab[j]: float(freq[j]) for j in needed},
         "overall": [[corpus.vocab[j], float(freq[j])] for j in overall],
     }
+    title = f"wenmai topics: {corpus.method} k={fit.k} (seed {seed})"
+    return render_ldavis(data, title)
+
+
+def ldavis_data(html_text: str) -> tuple[dict, str]:
+    """The data and title embedded in a page made by :func:`render_ldavis`."""
+    start = html_text.index(_DATA_START) + len(_DATA_START)
+    end = html_text.index(_DATA_END, start)
+    payload = html_text[start:end].replace("<\\/", "</")
+    title = html.unescape(html_text[html_text.index("<title>") + 7:html_text.index("</title>")])
+    return json.loads(payload), title
+
+
+def render_ldavis(data: dict, title: str) -> str:
+    """The page for ``data`` (topics with labels, term frequencies), self-contained."""
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
-    title = html.escape(f"wenmai topics: {corpus.method} k={fit.k} (seed {seed})")
+    title = html.escape(title)
     from pipelines.core.fonts import css_font_face
 
     font = css_font_face(title + payload)
     return (_PAGE.replace("__FONT__", font).replace("__TITLE__", title)
-            .replace("__DATA__", payload))
+            .replace("__DATA__", _DATA_START + payload + _DATA_END))
 
 
 _PAGE = """<!DOCTYPE html>

@@ -41,10 +41,10 @@ from pipelines.core.script import has_han
 from pipelines.core.store import check_schema
 from pipelines.topics.corpus import Corpus
 from pipelines.topics.fit import fit_task
-from pipelines.topics.tables import SCHEMAS, Units, build_tables
+from pipelines.topics.tables import SCHEMAS, Units, build_tables, relabel
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "parse_k", "compute",
-           "external_inputs"]
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "RELABEL", "Params", "parse_k", "compute",
+           "external_inputs", "relabel"]
 
 NAME = "topics"
 INPUTS = ("segment/tokens", "ingest/documents")
@@ -52,6 +52,10 @@ OUTPUTS = ("model_selection", "recommendation", "topic_terms", "doc_topics", "to
            "representative_docs", "topic_by_group", "topic_effects", "topic_alignment")
 
 log = logging.getLogger("wenmai")
+
+#: Parameters whose change only relabels finished outputs (see ``relabel``): the runner then
+#: calls ``relabel`` on the outputs instead of refitting every model.
+RELABEL = ("labels",)
 
 _TOKENS_SCHEMA = pa.schema([("doc_id", pa.string()), ("para_id", pa.int32()),
                             ("tokens", pa.list_(pa.string()))])

@@ -27,7 +27,7 @@ from pipelines.topics.metrics import (
 )
 from pipelines.topics.select import choose_k
 
-__all__ = ["SCHEMAS", "Units", "build_tables", "read_labels"]
+__all__ = ["SCHEMAS", "Units", "build_tables", "read_labels", "relabel", "LABELLED"]
 
 log = logging.getLogger("wenmai")
 
@@ -45,7 +45,8 @@ SCHEMAS = {
                                        ("edge", pa.bool_()), ("language_split", pa.string())]),
     "topic_terms": pa.schema(_MK + [
         ("topic", pa.int32()), ("rank", pa.int32()), ("term", pa.string()),
-        ("weight", pa.float64()), ("label", pa.string()), ("topic_lang", pa.string())]),
+        ("weight", pa.float64()), ("label", pa.string()), ("topic_lang", pa.string()),
+        ("auto_label", pa.string())]),
     "doc_topics": pa.schema(_MK + [
         ("doc_id", pa.string()), ("para_id", pa.int32()), ("topic", pa.int32()),
         ("weight", pa.float64()), ("label", pa.string())]),
@@ -215,7 +216,8 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
     firsts = [fits[i] for i in sorted(first.values())]
     doc_weights = [_doc_weights(f, units, lengths) for f in firsts]
     out["topic_terms"] = _table([r for f in firsts
-                                 for r in _terms(f, corpus, params, label, langs[f.k])],
+                                 for r in _terms(f, corpus, params, label, langs[f.k],
+                                                 auto[f.k])],
                                 "topic_terms")
     out["doc_topics"] = pa.concat_tables([_doc_topics(f, units, method, label) for f in firsts])
     out["representative_docs"] = _table(
@@ -286,17 +288,72 @@ def _effects(k: int, weights: dict[str, np.ndarray], years: dict[str, Any],
     return rows
 
 
+LABELLED = ("topic_terms", "doc_topics", "topic_trends", "representative_docs",
+            "topic_by_group", "topic_effects")
+
+
+def relabel(outputs: dict[str, Any], params: Any) -> dict[str, Any]:
+    """Apply the labels file (or the automatic labels when there is none) to finished outputs.
+
+    The labels name the topics of the recommended (or, with no clear k, the closest) k; every
+    other value is left as it is, so changing the labels never refits a model. The result
+    equals what a full run with these labels writes.
+
+    Args:
+        outputs: The stage's outputs as written (tables and files by output name).
+        params: The parameters; only ``labels`` is read.
+
+    Returns:
+        The outputs with new label columns and LDAvis page.
+    """
+    from pipelines.topics.ldavis import ldavis_data, render_ldavis
+
+    k = outputs["recommendation"].column("closest_k")[0].as_py()
+    terms = outputs["topic_terms"]
+    auto = {r["topic"]: r["auto_label"] for r in terms.select(["k", "topic", "auto_label"])
+            .to_pylist() if r["k"] == k}
+    given = read_labels(params.labels, k) if params.labels else {}
+    names = {t: given.get(t, a) for t, a in auto.items()}
+    out = dict(outputs)
+    for name in LABELLED:
+        out[name] = _with_labels(outputs[name], "k", "topic", "label", k, names)
+    align = _with_labels(outputs["topic_alignment"], "k_from", "topic_from", "label_from", k,
+                         names)
+    out["topic_alignment"] = _with_labels(align, "k_to", "topic_to", "label_to", k, names)
+    page = f"ldavis_k{k}.html"
+    data, title = ldavis_data(outputs[page] if isinstance(outputs[page], str)
+                              else outputs[page].decode("utf-8"))
+    for topic in data["topics"]:
+        topic["label"] = names[topic["topic"]]
+    out[page] = render_ldavis(data, title)
+    return out
+
+
+def _with_labels(table: pa.Table, k_col: str, t_col: str, label_col: str, k: int,
+                 names: dict[int, str]) -> pa.Table:
+    if not table.num_rows:
+        return table
+    ks = table.column(k_col).to_numpy(zero_copy_only=False)
+    ts = table.column(t_col).to_numpy(zero_copy_only=False)
+    labels = table.column(label_col).to_pylist()
+    for i in np.flatnonzero(ks == k):
+        labels[i] = names[int(ts[i])]
+    index = table.column_names.index(label_col)
+    return table.set_column(index, table.schema.field(label_col), pa.array(labels, pa.string()))
+
+
 def _table(rows: list[dict], name: str) -> pa.Table:
     schema = SCHEMAS[name]
     return pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
 
 
-def _terms(f: Fit, corpus: Corpus, params: Any, label, langs: list[str]) -> list[dict]:
+def _terms(f: Fit, corpus: Corpus, params: Any, label, langs: list[str], auto: list[str]
+           ) -> list[dict]:
     n = min(params.top_terms, len(corpus.vocab))
     order = np.argsort(-f.topic_term, axis=1, kind="stable")[:, :n]
     return [{"method": corpus.method, "k": f.k, "topic": t, "rank": r + 1,
              "term": corpus.vocab[j], "weight": float(f.topic_term[t, j]), "label": label(f.k, t),
-             "topic_lang": langs[t]}
+             "topic_lang": langs[t], "auto_label": auto[t]}
             for t in range(f.k) for r, j in enumerate(order[t])]
 
 

@@ -110,3 +110,56 @@ def test_labels_file_relabels_without_changing_the_model(tmp_path):
     labels = {r["topic"]: r["label"] for r in named["topic_terms"].to_pylist()}
     auto = {r["topic"]: r["label"] for r in plain["topic_terms"].to_pylist()}
     assert labels == {0: auto[0], 1: "My topic"}
+
+
+def test_relabel_equals_a_full_run_with_the_labels(tmp_path):
+    tables, _ = lda_corpus(n_topics=2, n_docs=40, seed=0)
+    p = topics.Params(k="2..3", seeds=2, workers=1, iterations=50, max_df=1.0)
+    path = tmp_path / "labels.tsv"
+    path.write_text("0\t教育\n", encoding="utf-8")
+    labelled = topics.Params(**{**p.__dict__, "labels": str(path)})
+    full = topics.compute(tables, labelled)
+    relabelled = topics.relabel(topics.compute(tables, p), labelled)
+    assert sorted(full) == sorted(relabelled)
+    for name, value in full.items():
+        other = relabelled[name]
+        if name == "model_selection":
+            value, other = value.drop_columns(["seconds"]), other.drop_columns(["seconds"])
+        assert value == other, name
+    # and back: no labels file restores the automatic labels
+    plain = topics.compute(tables, p)
+    back = topics.relabel(full, p)
+    assert back["topic_terms"].equals(plain["topic_terms"])
+
+
+def test_runner_relabels_without_refitting(tmp_path, monkeypatch):
+    from pipelines.core import store
+    from pipelines.core.runner import run_stage
+
+    tables, _ = lda_corpus(n_topics=2, n_docs=40, seed=0)
+    work = tmp_path / "work"
+    for name, table in tables.items():
+        store.write_outputs(work, name.split("/")[0], {name.split("/")[1]: table})
+    p = topics.Params(k="2", seeds=1, workers=1, iterations=50, max_df=1.0)
+    first = run_stage(topics, work, p)
+    model = (work / "topics" / "lda_k2.bin").read_bytes()
+
+    def no_fit(*_a, **_k):
+        raise AssertionError("compute must not run when only the labels change")
+
+    monkeypatch.setattr(topics, "compute", no_fit)
+    path = tmp_path / "labels.tsv"
+    path.write_text("1\tSecond\n", encoding="utf-8")
+    second = run_stage(topics, work, topics.Params(**{**p.__dict__, "labels": str(path)}))
+    assert first.ran and second.reasons == ["relabel"]
+    labels = store.read_table(work, "topics/topic_terms").column("label").to_pylist()
+    assert "Second" in labels
+    assert (work / "topics" / "lda_k2.bin").read_bytes() == model
+    path.write_text("1\tThird\n", encoding="utf-8")  # editing the file relabels again
+    assert run_stage(topics, work, topics.Params(**{**p.__dict__, "labels": str(path)}
+                                                 )).reasons == ["relabel"]
+    assert "Third" in store.read_table(work, "topics/doc_topics").column("label").to_pylist()
+    state = run_stage(topics, work, topics.Params(**{**p.__dict__, "labels": str(path)}))
+    assert not state.ran  # fresh now
+    with pytest.raises(AssertionError, match="must not run"):  # other params still refit
+        run_stage(topics, work, topics.Params(**{**p.__dict__, "iterations": 60}))
