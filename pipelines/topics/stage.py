@@ -7,18 +7,22 @@ LDA (tomotopy by default, gensim as reference) or NMF (scikit-learn, TF-IDF) for
 
 Writes:
 
-* ``model_selection``: one row per (method, k, seed): coherence c_v / c_npmi / u_mass, perplexity
-  (LDA; held out when there are at least 20 units, else in-sample), topic diversity, stability
-  across seeds, the ldatuning metrics, seconds, and ``recommended`` on the rows of the
-  recommended k. ``seconds`` is wall time, the one column that differs between identical runs.
-* ``recommendation``: method, k, reason (why that k).
+* ``model_selection``: one row per (method, k, seed): coherence c_v / c_npmi / u_mass (own
+  window counting, see ``coherence.py``), held-out perplexity by document completion, topic
+  diversity, stability across seeds (Hungarian-matched top-20 words), the ldatuning metrics
+  (Griffiths2004 from the Gibbs chain, tomotopy only), seconds, and ``recommended`` on the rows
+  of the recommended k. ``seconds`` is wall time, the one column that differs between runs.
+* ``recommendation``: method, k (null when there is no clear k), reason, closest_k, edge,
+  language_split (the rule is in ``select.py``; docs/topics.md explains every number).
 * ``topic_terms``, ``doc_topics``, ``representative_docs``, ``topic_trends``,
   ``topic_by_group``: for every k tried, from the first seed's model; topics are numbered from 0
-  in the model's own order (never renumbered by size). ``label`` is "Topic N" unless a labels
-  file names the topics of the recommended k.
+  in the model's own order (never renumbered by size). ``label`` is the three most relevant
+  terms (LDAvis relevance, λ = 0.6) unless a labels file names the topics of the recommended
+  (or closest) k; changing only the labels file relabels the finished outputs (``relabel``).
+* ``topic_effects``: expected topic share by year (spline regression) and by ``by`` group, with
+  95 % bootstrap intervals; ``topic_alignment``: topics of consecutive ks by cosine similarity.
 * ``lda_k<K>.bin`` (tomotopy ``saves()`` bytes, or a pickle of the gensim ``LdaModel``) or
-  ``nmf_k<K>.pkl``, and ``ldavis_k<K>.html``, for the recommended k only, to keep the work
-  folder small.
+  ``nmf_k<K>.pkl``, and ``ldavis_k<K>.html``, for the recommended (or closest) k only.
 
 With ``unit=paragraph`` each (doc_id, para_id) is a unit: ``doc_topics`` and
 ``representative_docs`` carry ``para_id``; trends and group shares first average a document's
