@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines.core.engine import map_partitions
+from pipelines.core.engine import can_fork, map_forked, map_partitions, resolve_workers
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
 from pipelines.core.script import has_han
@@ -243,5 +243,11 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
                     params.holdout, tuple(tuple(u) for u in units.tokens))
     seeds = [params.seed + i for i in range(params.seeds)]
     tasks = [(k, s, s == seeds[0]) for k in ks for s in seeds]
-    fits = map_partitions(fit_task, tasks, corpus, workers=params.workers, label="topics")
+    n = min(resolve_workers(params.workers), len(tasks))
+    if n > 1 and can_fork():
+        # forked workers inherit the corpus built once here; nothing is pickled per fit
+        fits = map_forked(lambda i, _in_worker: fit_task(tasks[i], corpus), len(tasks), n,
+                          label="topics")
+    else:
+        fits = map_partitions(fit_task, tasks, corpus, workers=n, label="topics")
     return build_tables(fits, corpus, units, documents, params)

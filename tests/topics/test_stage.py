@@ -214,10 +214,14 @@ def test_top_n_terms_caps_the_vocabulary():
 
 
 def test_process_pool_gives_the_same_tables():
-    one = topics.compute(_corpus(), _params(workers=1))
-    two = topics.compute(_corpus(), _params(workers=2))
-    for name in ("topic_terms", "doc_topics", "recommendation"):
-        assert one[name].equals(two[name]), name
+    # workers=2 forks workers that inherit the corpus (Linux) instead of pickling it per fit
+    one = topics.compute(_corpus(), _params(workers=1, seeds=2))
+    two = topics.compute(_corpus(), _params(workers=2, seeds=2))
+    for name in topics.OUTPUTS:
+        a, b = one[name], two[name]
+        if name == "model_selection":
+            a, b = a.drop_columns(["seconds"]), b.drop_columns(["seconds"])
+        assert a.equals(b), name
 
 
 def test_runner_writes_every_output(tmp_path):
