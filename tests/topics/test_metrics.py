@@ -155,3 +155,37 @@ def test_stability_rows_average_every_pair_of_seeds():
     assert per_fit[0] == pytest.approx((p01 + p02) / 2)
     assert per_fit[1] == pytest.approx((p01 + p12) / 2)
     assert per_fit[2] == pytest.approx((p02 + p12) / 2)
+
+
+def test_tomotopy_sample_counts_match_its_topic_word_distributions():
+    """The counts fed to Griffiths2004 are the sampler's: φ_kw = (n_kw + β) / (n_k + Vβ)."""
+    import tomotopy as tp
+
+    from pipelines.topics.lda import _tomotopy_counts
+
+    model = tp.LDAModel(k=2, seed=1)
+    for i in range(12):
+        model.add_doc(["a", "b", "c", "a"] if i % 2 else ["x", "y", "z", "y"])
+    model.train(20, workers=1, parallel=tp.ParallelScheme.NONE)
+    counts = _tomotopy_counts(model, 2)
+    beta, v = float(model.eta), len(model.used_vocabs)
+    assert counts.sum() == 48
+    assert counts.sum(axis=1).tolist() == list(model.get_count_by_topics())
+    for k in range(2):
+        phi = (counts[k] + beta) / (counts[k].sum() + v * beta)
+        assert np.asarray(model.get_topic_word_dist(k)) == pytest.approx(phi, rel=1e-5)
+
+
+def test_gensim_has_no_griffiths2004_and_the_same_perplexity_estimator():
+    from pipelines.topics.corpus import Corpus
+    from pipelines.topics.fit import fit_task
+
+    units = tuple(("a", "b", "c", "a") if i % 2 else ("x", "y", "z", "y") for i in range(24))
+    vocab = ("a", "b", "c", "x", "y", "z")
+    fits = {b: fit_task((2, 1, False), Corpus(vocab, units, "lda", b, 50, 5, 0.1, units))
+            for b in ("gensim", "tomotopy")}
+    assert fits["gensim"].griffiths2004 is None
+    assert fits["tomotopy"].griffiths2004 is not None and fits["tomotopy"].griffiths2004 < 0
+    # two clean themes: both backends' held-out perplexity is near the 3 equally likely words
+    for fit in fits.values():
+        assert fit.heldout == 2 and 2.0 < fit.perplexity < 4.5
