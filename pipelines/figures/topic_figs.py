@@ -105,9 +105,13 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
         ax.set_title(f"ldatuning metrics, {name}\n(rescaled to 0–1; ring = best k)",
                      fontsize=9)
         ax.legend(loc="best", fontsize=7)
+    tried = sorted({int(r["k"]) for r in rows})
     for ax in axes[:n]:
         ax.set_xlabel("Number of topics k")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        if len(tried) <= 16:
+            ax.set_xticks(tried)
+        else:
+            ax.xaxis.get_major_locator().set_params(integer=True)
         for _, k in recommended:
             ax.axvline(k, color=MARK_COLOR, linestyle="--", linewidth=1.0)
     for ax in axes[n:]:
