@@ -218,13 +218,17 @@ def topic_alignment(alignment: pa.Table, *, method: str, k: int | None = None) -
                    edgecolor="white", linewidth=0.5)
             y += h + gap
     for i, kk in enumerate(ks[1:], 1):
+        # a parent's bar is divided among its children in proportion to their shares
+        total: dict[tuple[int, int], float] = {}
+        for t in order[kk]:
+            total[parent[(kk, t)]] = total.get(parent[(kk, t)], 0.0) + share[(kk, t)]
         used: dict[tuple[int, int], float] = {}
         for t in order[kk]:
             p = parent[(kk, t)]
+            part = (pos[p][1] - pos[p][0]) * share[(kk, t)] / (total[p] or 1.0)
             top = pos[p][0] + used.get(p, 0.0)
-            h = min(share[(kk, t)], pos[p][1] - top) if pos[p][1] > top else 0.0
-            used[p] = used.get(p, 0.0) + share[(kk, t)]
-            _band(ax, i - 1 + width / 2, (top, top + max(h, 0.002)), i - width / 2, pos[(kk, t)],
+            used[p] = used.get(p, 0.0) + part
+            _band(ax, i - 1 + width / 2, (top, top + part), i - width / 2, pos[(kk, t)],
                   colors[root[(kk, t)]])
     if k in ks:
         i = ks.index(k)
