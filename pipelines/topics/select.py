@@ -120,6 +120,7 @@ def _edge_note(edge: bool, span: str, k: int) -> str:
         return ""
     if k == 2:
         return (f". It is at the edge of the range k={span}, and 2 is the smallest k: the "
-                "units may be too few or too long for finer topics (try --unit paragraph)")
+                "units may be too few or too long for finer topics (with whole documents as units, "
+                "try --unit paragraph)")
     return (f". It is at the edge of the range k={span}: widen the range (--k) to see whether "
             "a k beyond it does better")

@@ -187,7 +187,9 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
     if split:
         log.warning("topics: k=%d: %s", chosen, split)
     p_w = _term_shares(corpus)
-    auto = {f.k: relevance_labels(f.topic_term, p_w, corpus.vocab) for f in fits}
+    # the first seed's model of each k is the one the tables describe
+    auto = {fits[i].k: relevance_labels(fits[i].topic_term, p_w, corpus.vocab)
+            for i in first.values()}
     given = read_labels(params.labels, chosen) if params.labels else {}
 
     def label(k: int, t: int) -> str:
