@@ -22,8 +22,9 @@ from pipelines.topics.corpus import Corpus, Fit
 __all__ = ["jensen_shannon", "intertopic_coordinates", "ldavis_html", "ldavis_data",
            "render_ldavis"]
 
-_DATA_START = "/*wenmai-data*/"
-_DATA_END = "/*end-data*/"
+# the page's data sits between these two strings (json.dumps never writes a raw newline)
+_DATA_START = "const D = "
+_DATA_END = ";\n"
 
 N_TERMS = 30
 LAMBDAS = np.linspace(0.0, 1.0, 11)
@@ -136,7 +137,7 @@ def render_ldavis(data: dict, title: str) -> str:
 
     font = css_font_face(title + payload)
     return (_PAGE.replace("__FONT__", font).replace("__TITLE__", title)
-            .replace("__DATA__", _DATA_START + payload + _DATA_END))
+            .replace("__DATA__", payload))
 
 
 def _script_safe(payload: str) -> str:
