@@ -21,8 +21,9 @@ def code(app: App, force: bool, **options: object) -> None:
     Writes codings, code frequencies, the code x year matrix, code co-occurrence, saturation
     and agreement (with --reference) tables, and codebook.qdc / project.qdpx for NVivo,
     ATLAS.ti or MAXQDA. Without a codebook the tables are empty (the figures and report leave
-    coding out). Every option can also be set in the [code] section of wenmai.toml. A rule is words, "phrases", /regexes/, and/or/not, near(a, b, n), sentence(...),
-    paragraph(...) and @other_code (see docs/code.md).
+    coding out). Every option can also be set in the [code] section of wenmai.toml. A rule
+    is words, "phrases", /regexes/, and/or/not, near(a, b, n), sentence(...), paragraph(...)
+    and @other_code (see docs/code.md).
 
     \b
     Example:
