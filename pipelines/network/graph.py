@@ -12,7 +12,8 @@ equal networkx's definitions (the tests compare them on small graphs):
   kernels of :mod:`pipelines.network.paths` (scipy's all-pairs Dijkstra, then sparse
   triangular solves over each source's shortest-path DAG) are faster: about 25 s against
   igraph's 129 s + 79 s on the 2,000-node, 431,504-edge network of all the policy text (same
-  values); the two meet near 100k edges at 2,000 nodes. Closeness uses the Wasserman-Faust correction (networkx's ``closeness_centrality``):
+  values); the two meet near 100k edges at 2,000 nodes.
+  Closeness uses the Wasserman-Faust correction (networkx's ``closeness_centrality``):
   ``(r / total) * (r / (n - 1))`` with ``r`` the nodes a node reaches, so nodes of small
   components do not get inflated values.
 - ``eigenvector``: the leading eigenvector of the weighted adjacency matrix of each connected
