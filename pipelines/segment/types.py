@@ -123,10 +123,12 @@ class ShortRuns:
         return out
 
 
-def split_latin(text: str, run_keys: Callable[[str], list[Any]]) -> list[Any]:
-    """Keys of a text in order: each English word as ``(word as written, _LATIN)``, the runs
-    between them as ``run_keys(run)`` gives them. Without an English letter (an English
-    word has one) that is ``run_keys(text)`` itself: do not change the list."""
+def split_latin(text: str, run_keys: Callable[[str], list[Any]], *, keyed: bool = True
+                ) -> list[Any]:
+    """Keys of a text in order: each English word as ``(word as written, _LATIN)`` (as the
+    word alone unless ``keyed``), the runs between them as ``run_keys(run)`` gives them.
+    Without an English letter (an English word has one, and every ASCII letter of the text
+    is in an English word) that is ``run_keys(text)`` itself: do not change the list."""
     if ASCII_LETTER.search(text) is None:
         return run_keys(text)
     keys: list[Any] = []
@@ -135,7 +137,7 @@ def split_latin(text: str, run_keys: Callable[[str], list[Any]]) -> list[Any]:
         start = m.start()
         if start > pos:
             keys += run_keys(text[pos:start])
-        keys.append((m.group(), _LATIN))
+        keys.append((m.group(), _LATIN) if keyed else m.group())
         pos = m.end()
     if pos < len(text):
         keys += run_keys(text[pos:] if pos else text)

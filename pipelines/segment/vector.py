@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 
 from pipelines.segment.text import ASCII_LETTER, sentence_ends, sentence_lang
 from pipelines.segment.types import (
+    _LATIN,
     Pair,
     PartitionResult,
     ShortRuns,
@@ -96,15 +97,17 @@ class _Types(dict):
         return code
 
     def resolve(self, pairs: list[Pair]) -> bool:
-        """Take the tags of pending words from ``pairs``; False if one is not there."""
+        """Take the tags of pending words from ``pairs``; False if one is still pending."""
         tags = dict(pairs)
+        still = []
         for word in self.pending:
             tag = tags.get(word)
             if tag is None:
-                return False
-            self.pairs[self[word]] = (word, tag)
-        self.pending.clear()
-        return True
+                still.append(word)
+            else:
+                self.pairs[self[word]] = (word, tag)
+        self.pending = still
+        return not still
 
 
 def _key_function(segmenter: Segmenter) -> Callable[[str], list[Key]]:
@@ -142,13 +145,37 @@ def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
     types = segmenter.vector_types
     if types is None:  # kept by the segmenter: its partitions share the type codes
         types = segmenter.vector_types = _Types(segmenter.backend.word_tag)
+    paras = _Paragraphs()
+    if segmenter.backend.cut_words is None:
+        code_arr = _codes_by_key(segmenter, types, docs, paras)
+    else:
+        code_arr = _codes_by_text(segmenter, types, docs, paras)
+    if code_arr is None:
+        return None
+    pieces = _Pieces.of(paras, np.asarray(types.lengths, dtype=np.int64)[code_arr])
+    if pieces is None:
+        return None
+    types.decide(segmenter.decide_type)
+    return _result(segmenter, types, code_arr, pieces, paras, docs, pool)
+
+
+def _add_paragraph(paras: _Paragraphs, para: str, doc: int, para_id: int, tokens: int) -> None:
+    ends = sentence_ends(para)
+    paras.text.append(para)
+    paras.doc.append(doc)
+    paras.para_id.append(para_id)
+    paras.tokens.append(tokens)
+    paras.pieces.append(len(ends))
+    paras.piece_ends.extend(ends)
+
+
+def _codes_by_key(segmenter: Segmenter, types: _Types, docs: list[tuple[str, str]],
+                  paras: _Paragraphs) -> np.ndarray | None:
+    """The type codes of every word, paragraph by paragraph through the memo (jieba, whose
+    keys are raw pairs); None if a word's tag is not found (see :meth:`_Types.resolve`)."""
     code_of = types.__getitem__
     keys_of = _key_function(segmenter)
     codes = array("i")
-    paras = _Paragraphs()
-    add_text, add_doc, add_id = paras.text.append, paras.doc.append, paras.para_id.append
-    add_tokens, add_pieces = paras.tokens.append, paras.pieces.append
-    add_ends = paras.piece_ends.extend
     for doc, (_, text) in enumerate(docs):
         for para_id, para in enumerate((text or "").split("\n")):
             if not para or para.isspace():
@@ -157,19 +184,95 @@ def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
             if types.pending and not types.resolve(segmenter._text_keys(para)):
                 segmenter.vector_types = None  # it holds words without a tag
                 return None
-            ends = sentence_ends(para)
-            add_text(para)
-            add_doc(doc)
-            add_id(para_id)
-            add_tokens(len(codes))
-            add_pieces(len(ends))
-            add_ends(ends)
-    code_arr = np.frombuffer(codes, dtype=np.int32) if codes else np.zeros(0, np.int32)
-    pieces = _Pieces.of(paras, np.asarray(types.lengths, dtype=np.int64)[code_arr])
-    if pieces is None:
+            _add_paragraph(paras, para, doc, para_id, len(codes))
+    return np.frombuffer(codes, dtype=np.int32) if codes else np.zeros(0, np.int32)
+
+
+def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, str]],
+                   paras: _Paragraphs) -> np.ndarray | None:
+    """The type codes of every word where the backend tags a word by the word alone (rjieba).
+
+    The words of all paragraphs are collected in one list; their lengths cut the UTF-8 text
+    of the paragraphs into an Arrow string array (no Python object per word), which Arrow
+    dictionary-encodes in C; only the distinct words go through the memo. A word whose tag
+    depends on its context takes it from tagging the paragraph it first occurs in, as in
+    :func:`_codes_by_key`. None if the words do not cover the paragraphs exactly or such a
+    tag is not found.
+    """
+    cut = getattr(segmenter, "_vector_cut", None)
+    if cut is None:
+        cut = segmenter._vector_cut = ShortRuns(segmenter.backend.cut_words)
+    words: list[str] = []
+    add_words = words.extend
+    for doc, (_, text) in enumerate(docs):
+        for para_id, para in enumerate((text or "").split("\n")):
+            if not para or para.isspace():
+                continue
+            add_words(split_latin(para, cut, keyed=False))
+            _add_paragraph(paras, para, doc, para_id, len(words))
+    if not words:
+        return np.zeros(0, np.int32)
+    joined = "".join(paras.text)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    char_end = np.cumsum(lengths)
+    if char_end[-1] != len(joined) or len(joined) >= 2**29:
+        return _codes_of_words(types, segmenter, words, paras)
+    try:
+        data = joined.encode("utf-8")
+        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates: no UTF-8 form
+        return _codes_of_words(types, segmenter, words, paras)
+    width = (1 + (points >= 0x80).astype(np.int32) + (points >= 0x800)
+             + (points >= 0x10000))
+    byte_at = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(width, out=byte_at[1:])
+    offsets = np.concatenate([[0], byte_at[char_end]]).astype(np.int32)
+    strings = pa.StringArray.from_buffers(len(words), pa.py_buffer(offsets), pa.py_buffer(data))
+    encoded = strings.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    if "".join(words) != joined:  # the backend changed the text: keep its words
+        return _codes_of_words(types, segmenter, words, paras)
+    code_of = types.__getitem__
+    local = np.fromiter(map(code_of, map(_key_of_word, distinct)), dtype=np.int32,
+                        count=len(distinct))
+    codes = local[encoded.indices.to_numpy(zero_copy_only=False)]
+    if types.pending and not _resolve_in_context(segmenter, types, codes, paras):
         return None
-    types.decide(segmenter.decide_type)
-    return _result(segmenter, types, code_arr, pieces, paras, docs, pool)
+    return codes
+
+
+def _key_of_word(word: str) -> Key:
+    """The memo key of a word of :func:`_codes_by_text`: an English word (the only words with
+    an ASCII letter, see ``split_latin``) is ``(word, _LATIN)``."""
+    return (word, _LATIN) if ASCII_LETTER.search(word) else word
+
+
+def _codes_of_words(types: _Types, segmenter: Segmenter, words: list[str],
+                    paras: _Paragraphs) -> np.ndarray | None:
+    """:func:`_codes_by_text` through the memo word by word (text without a UTF-8 form)."""
+    codes = np.fromiter(map(types.__getitem__, map(_key_of_word, words)), dtype=np.int32,
+                        count=len(words))
+    if types.pending and not _resolve_in_context(segmenter, types, codes, paras):
+        return None
+    return codes
+
+
+def _resolve_in_context(segmenter: Segmenter, types: _Types, codes: np.ndarray,
+                        paras: _Paragraphs) -> bool:
+    """Give each pending word the tag the backend gives it in the paragraph where it first
+    occurs (its code is new, so that paragraph lies in this partition)."""
+    pending = np.asarray([types[w] for w in types.pending], dtype=np.int32)
+    where = np.flatnonzero(np.isin(codes, pending))
+    firsts: dict[int, int] = {}
+    for pos, code in zip(where.tolist(), codes[where].tolist(), strict=True):
+        firsts.setdefault(code, pos)
+    para_of = np.searchsorted(np.asarray(paras.tokens), np.asarray(sorted(firsts.values())),
+                              side="right")
+    for p in dict.fromkeys(para_of.tolist()):
+        if types.resolve(segmenter._text_keys(paras.text[p])):
+            return True
+    segmenter.vector_types = None  # it holds words without a tag
+    return False
 
 
 class _Pieces:
