@@ -145,7 +145,7 @@ def split_latin(text: str, run_keys: Callable[[str], list[Any]], *, keyed: bool 
 
 
 def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
-                words: pa.Array, tags: pa.Array, langs: list[str],
+                words: pa.Array, tags: pa.Array, langs: list[str] | pa.Array,
                 pool: pa.MemoryPool | None = None) -> pa.Table:
     """The tokens table from its columns; ``words`` and ``tags`` are flat, cut by ``offsets``."""
     offs = pa.array(offsets, pa.int32(), memory_pool=pool)
@@ -156,5 +156,5 @@ def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
         pa.array(sent_ids, pa.int32(), memory_pool=pool),
         pa.ListArray.from_arrays(offs, words, type=list_type, pool=pool),
         pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
-        pa.array(langs, pa.string(), memory_pool=pool),
+        langs if isinstance(langs, pa.Array) else pa.array(langs, pa.string(), memory_pool=pool),
     ], schema=TOKENS_SCHEMA)

@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.segment.text import ASCII_LETTER, sentence_ends, sentence_lang
+from pipelines.segment.text import ASCII_LETTER, sentence_ends
 from pipelines.segment.types import (
     _LATIN,
     Pair,
@@ -64,6 +64,7 @@ class _Types(dict):
         self.word_tag = word_tag
         self.pairs: list[Pair | None] = []  # per code: the raw pair (None: tag not known yet)
         self.lengths: list[int] = []  # per code: characters of the raw word
+        self.latin = bytearray()  # per code: 1 for an English word
         self.pending: list[str] = []  # words whose tag is not known yet
         # per code, filled by :meth:`decide` after each partition
         self.decisions: list[Any] = []  # Segmenter._decide of the pair
@@ -84,16 +85,22 @@ class _Types(dict):
             self.word.append(d is not None)
 
     def __missing__(self, key: Key) -> int:
+        return self.add(key, self.word_tag(key) if key.__class__ is str else None)
+
+    def add(self, key: Key, tag: str | None) -> int:
+        """A new code for ``key``; a word (str key) gets ``tag``, its tag alone (None: it
+        is cut differently alone, and its tag comes from :meth:`resolve`)."""
         code = self[key] = len(self.pairs)
         if key.__class__ is str:
-            tag = self.word_tag(key)
             if tag is None:
                 self.pending.append(key)
             self.pairs.append(None if tag is None else (key, tag))
             self.lengths.append(len(key))
+            self.latin.append(0)
         else:
             self.pairs.append(key)
             self.lengths.append(len(key[0]))
+            self.latin.append(key[1] == _LATIN)
         return code
 
     def resolve(self, pairs: list[Pair]) -> bool:
@@ -232,9 +239,13 @@ def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, st
     distinct = encoded.dictionary.to_pylist()
     if "".join(words) != joined:  # the backend changed the text: keep its words
         return _codes_of_words(types, segmenter, words, paras)
-    code_of = types.__getitem__
-    local = np.fromiter(map(code_of, map(_key_of_word, distinct)), dtype=np.int32,
-                        count=len(distinct))
+    keys = list(map(_key_of_word, distinct))
+    word_tags = getattr(segmenter.backend, "word_tags", None)
+    if word_tags is not None:  # tag the new words in one call
+        new = [k for k in keys if k.__class__ is str and k not in types]
+        for word, tag in zip(new, word_tags(new), strict=True):
+            types.add(word, tag)
+    local = np.fromiter(map(types.__getitem__, keys), dtype=np.int32, count=len(keys))
     codes = local[encoded.indices.to_numpy(zero_copy_only=False)]
     if types.pending and not _resolve_in_context(segmenter, types, codes, paras):
         return None
@@ -340,7 +351,8 @@ def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pie
         sent_id[chosen].astype(np.int32),
         np.concatenate([[0], np.cumsum(per_piece[chosen])]).astype(np.int32),
         pc.take(tokens, take, memory_pool=pool), pc.take(tags, take, memory_pool=pool),
-        _languages(paras.text, pieces, chosen), pool)
+        _languages(paras.text, pieces, chosen, codes,
+                   np.frombuffer(bytes(types.latin), dtype=bool), pool), pool)
     result = PartitionResult(table=table)
     how_often = np.bincount(codes, minlength=len(decisions))
     seen = np.flatnonzero(how_often).tolist()  # types of earlier partitions may not occur
@@ -349,15 +361,23 @@ def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pie
     return result
 
 
-def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray) -> list[str]:
-    """``sentence_lang`` of the chosen pieces; "zh" where the paragraph has no English letter."""
-    latin = np.fromiter((ASCII_LETTER.search(t) is not None for t in texts), dtype=bool,
-                        count=len(texts))
-    out = ["zh"] * len(chosen)
-    english = np.flatnonzero(latin[pieces.para[chosen]])
-    picked = chosen[english]
-    for i, p, a, b in zip(english.tolist(), pieces.para[picked].tolist(),
-                          pieces.start[picked].tolist(), pieces.end[picked].tolist(),
-                          strict=True):
-        out[i] = sentence_lang(texts[p][a:b])
-    return out
+def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray, codes: np.ndarray,
+               latin_type: np.ndarray, pool: pa.MemoryPool | None = None) -> pa.Array:
+    """``sentence_lang`` of the chosen pieces, from counts: the Han characters of each piece
+    (``HAN``'s ranges over the code points of the text) and the English words among its
+    words (a piece's words are exactly its text, and English words are cut out by
+    ``LATIN_WORD`` as ``sentence_lang`` finds them)."""
+    if not len(chosen):
+        return pa.array([], pa.string(), memory_pool=pool)
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    han = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(((points >= 0x3400) & (points <= 0x4DBF)) | ((points >= 0x4E00) & (points <= 0x9FFF))
+              | ((points >= 0xF900) & (points <= 0xFAFF)), out=han[1:])
+    para_len = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    base = (np.cumsum(para_len) - para_len)[pieces.para[chosen]]
+    han_count = han[base + pieces.end[chosen]] - han[base + pieces.start[chosen]]
+    n = len(pieces.cuts)
+    piece_of = np.repeat(np.arange(n), np.diff(pieces.cuts, prepend=0))
+    english = np.bincount(piece_of[latin_type[codes]], minlength=n)[chosen]
+    return pc.if_else(pa.array(2 * english > han_count, memory_pool=pool), "en", "zh",
+                      memory_pool=pool)
