@@ -332,10 +332,9 @@ def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pie
     kept_type = np.frombuffer(bytes(types.kept), dtype=bool)
     word_type = np.frombuffer(bytes(types.word), dtype=bool)
     n = len(pieces.cuts)
-    piece_of = np.repeat(np.arange(n), np.diff(pieces.cuts, prepend=0))
     kept = kept_type[codes]
-    per_piece = np.bincount(piece_of[kept], minlength=n)
-    nonblank = (np.bincount(piece_of[word_type[codes]], minlength=n) > 0).astype(np.int64)
+    per_piece = _per_piece(kept, pieces.cuts)
+    nonblank = (_per_piece(word_type[codes], pieces.cuts) > 0).astype(np.int64)
     doc = np.asarray(paras.doc, dtype=np.int64)[pieces.para]
     before = np.cumsum(nonblank) - nonblank  # non-blank pieces before each piece
     doc_first = np.flatnonzero(np.diff(doc, prepend=-1))
@@ -361,6 +360,15 @@ def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pie
     return result
 
 
+def _per_piece(flags: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """How many of each piece's tokens have their flag set (``cuts``: tokens up to the end
+    of each piece), from one cumulative sum."""
+    cum = np.zeros(len(flags) + 1, dtype=np.int64)
+    np.cumsum(flags, out=cum[1:])
+    at = cum[cuts]
+    return np.diff(at, prepend=0)
+
+
 def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray, codes: np.ndarray,
                latin_type: np.ndarray, pool: pa.MemoryPool | None = None) -> pa.Array:
     """``sentence_lang`` of the chosen pieces, from counts: the Han characters of each piece
@@ -376,8 +384,6 @@ def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray, codes: np.
     para_len = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     base = (np.cumsum(para_len) - para_len)[pieces.para[chosen]]
     han_count = han[base + pieces.end[chosen]] - han[base + pieces.start[chosen]]
-    n = len(pieces.cuts)
-    piece_of = np.repeat(np.arange(n), np.diff(pieces.cuts, prepend=0))
-    english = np.bincount(piece_of[latin_type[codes]], minlength=n)[chosen]
+    english = _per_piece(latin_type[codes], pieces.cuts)[chosen]
     return pc.if_else(pa.array(2 * english > han_count, memory_pool=pool), "en", "zh",
                       memory_pool=pool)
