@@ -199,8 +199,11 @@ def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, st
                    paras: _Paragraphs) -> np.ndarray | None:
     """The type codes of every word where the backend tags a word by the word alone (rjieba).
 
-    The words of all paragraphs are collected in one list; their lengths cut the UTF-8 text
-    of the paragraphs into an Arrow string array (no Python object per word), which Arrow
+    The paragraphs of the partition, joined by new lines, go to the backend in one call
+    (English words cut out first): it cuts text into blocks at white space and segments each
+    block on its own, so each paragraph gets the words it gets alone, and each new line is a
+    word of its own (checked; else the paragraphs are cut one by one). The word lengths cut
+    the UTF-8 text into an Arrow string array (no Python object per word), which Arrow
     dictionary-encodes in C; only the distinct words go through the memo. A word whose tag
     depends on its context takes it from tagging the paragraph it first occurs in, as in
     :func:`_codes_by_key`. None if the words do not cover the paragraphs exactly or such a
@@ -209,26 +212,61 @@ def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, st
     cut = getattr(segmenter, "_vector_cut", None)
     if cut is None:
         cut = segmenter._vector_cut = ShortRuns(segmenter.backend.cut_words)
-    words: list[str] = []
-    add_words = words.extend
     for doc, (_, text) in enumerate(docs):
         for para_id, para in enumerate((text or "").split("\n")):
-            if not para or para.isspace():
-                continue
-            add_words(split_latin(para, cut, keyed=False))
-            _add_paragraph(paras, para, doc, para_id, len(words))
-    if not words:
+            if para and not para.isspace():
+                _add_paragraph(paras, para, doc, para_id, 0)
+    if not paras.text:
         return np.zeros(0, np.int32)
-    joined = "".join(paras.text)
+    joined = "\n".join(paras.text)
+    if len(joined) >= 2**29:  # int32 offsets of the UTF-8 text
+        return _codes_of_words(segmenter, types, _words_by_paragraph(paras, cut), paras)
+    words = split_latin(joined, cut, keyed=False)
+    encoded = _encode(joined, words, len(paras.text))
+    if encoded is None:
+        words = _words_by_paragraph(paras, cut)
+        encoded = _encode(joined, words, len(paras.text))
+        if encoded is None:
+            return _codes_of_words(segmenter, types, words, paras)
+    distinct, indices, tokens = encoded
+    paras.tokens = tokens
+    keys = list(map(_key_of_word, distinct))
+    word_tags = getattr(segmenter.backend, "word_tags", None)
+    if word_tags is not None:  # tag the new words in one call
+        new = [k for k in keys if k.__class__ is str and k not in types]
+        for word, tag in zip(new, word_tags(new), strict=True):
+            types.add(word, tag)
+    local = np.fromiter(map(types.__getitem__, keys), dtype=np.int32, count=len(keys))
+    codes = local[indices]
+    if types.pending and not _resolve_in_context(segmenter, types, codes, paras):
+        return None
+    return codes
+
+
+def _words_by_paragraph(paras: _Paragraphs, cut: ShortRuns) -> list[str]:
+    """The words of each paragraph, cut one by one, with a new line between paragraphs."""
+    words: list[str] = []
+    for i, para in enumerate(paras.text):
+        if i:
+            words.append("\n")
+        words += split_latin(para, cut, keyed=False)
+    return words
+
+
+def _encode(joined: str, words: list[str], n_paras: int
+            ) -> tuple[list[str], np.ndarray, list[int]] | None:
+    """The distinct words, each word's index among them, and the words up to the end of each
+    paragraph, the new lines between paragraphs left out; None unless the words spell
+    ``joined`` (by length) with each new line a word of its own, or if it has no UTF-8 form."""
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     char_end = np.cumsum(lengths)
-    if char_end[-1] != len(joined) or len(joined) >= 2**29:
-        return _codes_of_words(types, segmenter, words, paras)
+    if not len(words) or char_end[-1] != len(joined):
+        return None
     try:
         data = joined.encode("utf-8")
         points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    except UnicodeEncodeError:  # lone surrogates: no UTF-8 form
-        return _codes_of_words(types, segmenter, words, paras)
+    except UnicodeEncodeError:  # lone surrogates
+        return None
     width = (1 + (points >= 0x80).astype(np.int32) + (points >= 0x800)
              + (points >= 0x10000))
     byte_at = np.zeros(len(points) + 1, dtype=np.int64)
@@ -237,19 +275,18 @@ def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, st
     strings = pa.StringArray.from_buffers(len(words), pa.py_buffer(offsets), pa.py_buffer(data))
     encoded = strings.dictionary_encode()
     distinct = encoded.dictionary.to_pylist()
-    if "".join(words) != joined:  # the backend changed the text: keep its words
-        return _codes_of_words(types, segmenter, words, paras)
-    keys = list(map(_key_of_word, distinct))
-    word_tags = getattr(segmenter.backend, "word_tags", None)
-    if word_tags is not None:  # tag the new words in one call
-        new = [k for k in keys if k.__class__ is str and k not in types]
-        for word, tag in zip(new, word_tags(new), strict=True):
-            types.add(word, tag)
-    local = np.fromiter(map(types.__getitem__, keys), dtype=np.int32, count=len(keys))
-    codes = local[encoded.indices.to_numpy(zero_copy_only=False)]
-    if types.pending and not _resolve_in_context(segmenter, types, codes, paras):
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    if n_paras == 1:
+        return distinct, indices, [len(indices)]
+    newline = distinct.index("\n") if "\n" in distinct else -1
+    sep = np.flatnonzero(indices == newline)
+    starts = np.flatnonzero(points == 0x0A)  # where the new lines are in the text
+    if len(sep) != n_paras - 1 or not np.array_equal((char_end - lengths)[sep], starts):
         return None
-    return codes
+    keep = np.ones(len(indices), dtype=bool)
+    keep[sep] = False
+    tokens = (sep - np.arange(len(sep))).tolist() + [len(indices) - len(sep)]
+    return distinct, indices[keep], tokens
 
 
 def _key_of_word(word: str) -> Key:
@@ -258,14 +295,23 @@ def _key_of_word(word: str) -> Key:
     return (word, _LATIN) if ASCII_LETTER.search(word) else word
 
 
-def _codes_of_words(types: _Types, segmenter: Segmenter, words: list[str],
+def _codes_of_words(segmenter: Segmenter, types: _Types, words: list[str],
                     paras: _Paragraphs) -> np.ndarray | None:
-    """:func:`_codes_by_text` through the memo word by word (text without a UTF-8 form)."""
-    codes = np.fromiter(map(types.__getitem__, map(_key_of_word, words)), dtype=np.int32,
-                        count=len(words))
-    if types.pending and not _resolve_in_context(segmenter, types, codes, paras):
+    """:func:`_codes_by_text` through the memo word by word (``words`` of the paragraphs
+    cut one by one, new lines between; for text without a UTF-8 form)."""
+    codes: list[int] = []
+    tokens: list[int] = []
+    code_of = types.__getitem__
+    for word in words:
+        if word == "\n":
+            tokens.append(len(codes))
+        else:
+            codes.append(code_of(_key_of_word(word)))
+    paras.tokens = tokens + [len(codes)]
+    code_arr = np.asarray(codes, dtype=np.int32)
+    if types.pending and not _resolve_in_context(segmenter, types, code_arr, paras):
         return None
-    return codes
+    return code_arr
 
 
 def _resolve_in_context(segmenter: Segmenter, types: _Types, codes: np.ndarray,
