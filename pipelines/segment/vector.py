@@ -218,9 +218,9 @@ def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, st
     The paragraphs of the partition, joined by new lines, go to the backend in one call
     (English words cut out first): it cuts text into blocks at white space and segments each
     block on its own, so each paragraph gets the words it gets alone, and each new line is a
-    word of its own (checked; else the paragraphs are cut one by one). The words become one
-    Arrow string array, which Arrow dictionary-encodes in C; only the distinct words go
-    through the memo. A word whose tag
+    word of its own (checked; else the paragraphs are cut one by one). The word lengths cut
+    the UTF-8 text into an Arrow string array, which Arrow dictionary-encodes in C; only the
+    distinct words go through the memo. A word whose tag
     depends on its context takes it from tagging the paragraph it first occurs in, as in
     :func:`_codes_by_key`. None if the words do not cover the paragraphs exactly or such a
     tag is not found.
@@ -235,7 +235,7 @@ def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, st
     if not paras.text:
         return np.zeros(0, np.int32)
     joined = "\n".join(paras.text)
-    if len(joined) >= 2**29:  # one Arrow string array holds up to 2 GB
+    if len(joined) >= 2**29:  # int32 offsets of the UTF-8 text
         return _codes_of_words(segmenter, types, _words_by_paragraph(paras, cut), paras)
     words = split_latin(joined, cut, keyed=False)
     encoded = _encode(joined, words, paras.text)
@@ -273,26 +273,35 @@ def _encode(joined: str, words: list[str], paras: list[str]
             ) -> tuple[list[str], np.ndarray, list[int]] | None:
     """The distinct words, each word's index among them, and the words up to the end of each
     paragraph, the new lines between paragraphs left out; None unless the words spell
-    ``joined`` (by length) with each new line a word of its own."""
-    strings = pa.array(words, pa.string())
-    lengths = pc.utf8_length(strings).to_numpy(zero_copy_only=False).astype(np.int64)
+    ``joined`` (by length) with each new line a word of its own.
+
+    The word lengths cut the UTF-8 text into an Arrow string array (the backend's words are
+    slices of the text), so no word is converted to UTF-8 on its own.
+    """
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     char_end = np.cumsum(lengths)
     if not len(words) or char_end[-1] != len(joined):
         return None
+    try:
+        data = joined.encode("utf-8")
+        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates
+        return None
+    width = (1 + (points >= 0x80).astype(np.int32) + (points >= 0x800)
+             + (points >= 0x10000))
+    byte_at = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(width, out=byte_at[1:])
+    offsets = np.concatenate([[0], byte_at[char_end]]).astype(np.int32)
+    strings = pa.StringArray.from_buffers(len(words), pa.py_buffer(offsets), pa.py_buffer(data))
     encoded = strings.dictionary_encode()
     distinct = encoded.dictionary.to_pylist()
     indices = encoded.indices.to_numpy(zero_copy_only=False)
-    n_paras = len(paras)
-    if n_paras == 1:
+    if len(paras) == 1:
         return distinct, indices, [len(indices)]
     newline = distinct.index("\n") if "\n" in distinct else -1
     sep = np.flatnonzero(indices == newline)
-    if len(sep) != n_paras - 1:
-        return None
-    # the new line after each paragraph but the last, where the text has it
-    para_ends = np.cumsum(np.fromiter(map(len, paras), dtype=np.int64, count=n_paras)
-                          + 1)[:-1] - 1
-    if not np.array_equal((char_end - lengths)[sep], para_ends):
+    if len(sep) != len(paras) - 1 or not np.array_equal((char_end - lengths)[sep],
+                                                        np.flatnonzero(points == 0x0A)):
         return None
     keep = np.ones(len(indices), dtype=bool)
     keep[sep] = False
