@@ -11,8 +11,9 @@ side goes first, so that a busy machine slows both alike:
 
 * ``segment``: wenmai's segment stage (read, cut, tag, filter, write) with 1 and 2 workers,
   against ``baselines/segment_jieba.py`` (jieba.posseg per sentence, same dictionary and
-  stopwords); with ``--old ROOT`` also the segment stage of another checkout of wenmai
-  (e.g. the commit before a speed change), for an old/new ratio measured in the same rounds;
+  stopwords; ``--no-scripts`` leaves it out); with ``--old ROOT`` also the segment stage of
+  another checkout of wenmai (e.g. the commit before a speed change), for an old/new ratio
+  measured in the same rounds (``--mb 10`` takes all 9.4 MB);
 * ``topics``: wenmai's topics stage on paragraphs, k from ``--k`` and ``--seeds`` seeds (all
   its metrics and tables), against ``baselines/topics_gensim.py`` (gensim LdaModel loop with
   CoherenceModel c_npmi and c_v);
@@ -126,10 +127,12 @@ def sides(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[str, lis
     for label, root in [("wenmai", ROOT)] + ([("wenmai-old", args.old)] if args.old else []):
         for w in (1, 2):
             seg.append((f"{label} {w}w", wenmai(root, "segment", docs, {"workers": w})))
-    seg.append(("jieba.posseg script", [py, str(BASELINES / "segment_jieba.py"),
-                                        str(work / docs[0]), str(work / "script_tokens.csv"),
-                                        str(ROOT / "data" / "dicts" / "education_policy.txt"),
-                                        *stops]))
+    if args.scripts:
+        seg.append(("jieba.posseg script", [py, str(BASELINES / "segment_jieba.py"),
+                                            str(work / docs[0]),
+                                            str(work / "script_tokens.csv"),
+                                            str(ROOT / "data" / "dicts" / "education_policy.txt"),
+                                            *stops]))
     out["segment"] = seg
     out["topics"] = [
         ("wenmai", wenmai(ROOT, "topics", docs + tokens,
@@ -156,6 +159,9 @@ def main() -> None:
     parser.add_argument("--top-n", type=int, default=300, help="network: nodes")
     parser.add_argument("--old", type=Path, help="another wenmai checkout: its segment stage "
                         "runs in the same rounds (old/new ratio)")
+    parser.add_argument("--no-scripts", dest="scripts", action="store_false",
+                        help="segment: wenmai's sides only (e.g. old/new on all 9.4 MB, where "
+                        "the jieba.posseg script takes minutes)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
