@@ -119,3 +119,11 @@ def test_ingest_then_show_formats(runner: CliRunner, tmp_path: Path) -> None:
     assert out.exit_code == 0 and xlsx.stat().st_size > 0
     bad = runner.invoke(wenmai, ["--workdir", work, "show", "nosuch"])
     assert bad.exit_code == 2 and "no table named 'nosuch'" in bad.stderr
+
+
+def test_no_unbounded_range_in_help_and_negative_seeds_rejected(runner: CliRunner) -> None:
+    for command in COMMANDS:
+        result = runner.invoke(wenmai, [command, "--help"])
+        assert "None]" not in result.output, command
+    bad = runner.invoke(wenmai, ["network", "--seed", "-1"])
+    assert bad.exit_code == 2 and "-1 is not in the range x>=0" in bad.stderr

@@ -151,7 +151,7 @@ def _parse(params: Params) -> list[dict[str, Any]]:
     log.info("ingest: parsing %d files with %d worker(s)", len(items), workers)
     results = map_partitions(parse_files, parts, params.split_pattern, params.text_column,
                              params.max_file_mb, params.to_simplified, workers=workers,
-                             label="ingest")
+                             label="ingest", unit="file", weights=[len(p) for p in parts])
     return [row for chunk in results for row in chunk]
 
 

@@ -227,10 +227,12 @@ def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, worker
             return segmenter.run(list(parts[i]), pool=pa.system_memory_pool() if in_worker
                                  else None)
 
-        results = map_forked(run_part, len(parts), n, label=NAME)
+        results = map_forked(run_part, len(parts), n, label=NAME, unit="doc",
+                             weights=[len(p) for p in parts])
     else:  # spawn: each worker builds its own segmenter
         parts = partition_by_size(docs, n)
-        results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME)
+        results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME,
+                                 unit="doc", weights=[len(p) for p in parts])
     merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
     for res in results:
         for name in ("removed", "oov", "words", "occurrences"):

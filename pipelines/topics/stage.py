@@ -214,5 +214,6 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
                     params.holdout)
     seeds = [params.seed + i for i in range(params.seeds)]
     tasks = [(k, s, s == seeds[0]) for k in ks for s in seeds]
-    fits = map_partitions(fit_task, tasks, corpus, workers=params.workers, label="topics")
+    fits = map_partitions(fit_task, tasks, corpus, workers=params.workers, label="topics",
+                          unit="model")
     return build_tables(fits, corpus, units, documents, params)

@@ -103,9 +103,12 @@ def drawn() -> tuple[dict[str, bytes], list[str]]:
 
 def test_every_figure_in_png_and_svg_with_no_missing_glyph(drawn):
     out, messages = drawn
-    assert sorted(out) == sorted(f"{n}.{f}" for n in figures.FIGURES for f in ("png", "svg"))
+    assert sorted(out) == sorted(f"{n}.{f}" for n in figures.FIGURES
+                                 for f in ("png", "svg", "csv"))
     for name, data in out.items():
-        if name.endswith(".png"):
+        if name.endswith(".csv"):
+            assert data.startswith("\ufeff".encode()) and data.count(b"\n") >= 2
+        elif name.endswith(".png"):
             assert data.startswith(PNG_SIGNATURE) and len(data) > 1000
         else:
             assert data.lstrip().startswith(b"<?xml") and b"<svg" in data
