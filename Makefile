@@ -59,5 +59,11 @@ run-$(1): $(SETUP)
 endef
 $(foreach stage,$(STAGES),$(eval $(call stage_rule,$(stage))))
 
+# The second worked example: the government work reports 1954-2017 (examples/gov-reports/),
+# the figure set of a thesis chapter in examples/gov-reports/work/figures/.
+EXAMPLE := examples/gov-reports
+example: $(SETUP)
+	$(BIN)/wenmai --config $(EXAMPLE)/wenmai.toml --workdir $(EXAMPLE)/work run
+
 clean:
 	rm -rf $(WORK)

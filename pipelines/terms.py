@@ -2,9 +2,9 @@
 
 Reads ``segment/tokens`` and ``ingest/documents`` (for ``by``); writes ``terms/terms`` (one
 row per term: lang, most frequent POS tag, total count ``tf``, document frequency ``df``,
-``idf``), ``terms/keywords`` (the ``top_keywords`` keywords of each document) and, when
-``by`` names a documents column (year, group, ...), ``terms/group_keywords`` (the keywords of
-each group of documents against the other groups).
+``idf``), ``terms/keywords`` (the ``top_keywords`` keywords of each document) and
+``terms/group_keywords`` (when ``by`` names a documents column such as year or group, the
+keywords of each group of documents against the other groups; empty without ``by``).
 
 Keyness (the default), for a term with ``a`` occurrences in the target (a document or group)
 of ``c`` tokens and ``b`` occurrences in the rest of the corpus of ``d`` tokens:
@@ -50,7 +50,7 @@ __all__ = [
 
 NAME = "terms"
 INPUTS = ("segment/tokens", "ingest/documents")
-OUTPUTS = ("terms", "keywords")
+OUTPUTS = ("terms", "keywords", "group_keywords")
 
 TERMS_SCHEMA = pa.schema([
     ("term", pa.string()),
@@ -246,8 +246,9 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
         params: Stage parameters.
 
     Returns:
-        ``{"terms": ..., "keywords": ...}`` and, with ``by``, ``"group_keywords"``; terms
-        sorted by tf (descending) then term, keywords by doc_id then rank.
+        ``{"terms": ..., "keywords": ..., "group_keywords": ...}``; terms sorted by tf
+        (descending) then term, keywords by doc_id then rank, group keywords by group then
+        rank (empty without ``by``).
 
     Raises:
         EmptyCorpus: no token at all, or no term reaches ``min_df``.
@@ -291,7 +292,6 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     rows = _ranked(rows, "doc_id", params.top_keywords)
     keywords = pa.table({"doc_id": rows["doc_id"].tolist(), **_columns(rows, params.method)},
                         schema=KEYWORDS_SCHEMA)
-    out: dict[str, Any] = {"terms": terms, "keywords": keywords}
-    if params.by:
-        out["group_keywords"] = _group_keywords(kept, tables.get("ingest/documents"), params)
-    return out
+    groups = (_group_keywords(kept, tables.get("ingest/documents"), params) if params.by
+              else GROUP_KEYWORDS_SCHEMA.empty_table())
+    return {"terms": terms, "keywords": keywords, "group_keywords": groups}

@@ -57,6 +57,12 @@ def figure_data(name: str, tables: dict[str, pa.Table], params: Any,
         return to_csv(term_rows(tables["terms/terms"], params.top_n), ["term", "tf"])
     if name == "wordcloud":
         return to_csv(term_rows(tables["terms/terms"], params.wordcloud_words), ["term", "tf"])
+    if name == "keyness":
+        from pipelines.figures.keyness import keyness_rows
+
+        rows = keyness_rows(tables["terms/group_keywords"], params.topic_words)
+        return to_csv(rows, ["by", "group", "n_docs", "rank", "term", "freq", "ref_freq", "g2",
+                             "log_ratio"])
     if name == "model_selection":
         table = tables["topics/model_selection"]
         cols = [c for c in ("method", "k", "seed", "coherence_cv", "coherence_npmi",

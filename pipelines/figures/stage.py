@@ -7,6 +7,8 @@ Writes no tables, only files in ``work/figures/``, each as ``<name>.<format>``:
 * ``term_frequency``: the ``top_n`` terms by frequency, horizontal bars;
 * ``wordcloud``: the ``wordcloud_words`` most frequent terms (wordcloud's layout, drawn with
   matplotlib so the PNG and a vector SVG come from one renderer);
+* ``keyness``: when ``terms/group_keywords`` has rows (``wenmai terms --by decade``), the
+  ``topic_words`` keywords of each group, bars of log ratio, one panel per group;
 * ``model_selection``: coherence (c_v, c_npmi, u_mass), perplexity and topic diversity
   against k, the recommended k marked;
 * ``topic_terms``: the top terms of every topic of one model (the recommended one unless
@@ -45,13 +47,13 @@ __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "SIZES", "Params",
 
 NAME = "figures"
 # not ingest/documents: no figure needs the texts, and years arrive through topic_trends
-INPUTS = ("terms/terms", "topics/model_selection", "topics/topic_terms",
+INPUTS = ("terms/terms", "terms/group_keywords", "topics/model_selection", "topics/topic_terms",
           "topics/topic_trends", "network/nodes", "network/edges")
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 
-FIGURES = ("term_frequency", "wordcloud", "model_selection", "topic_terms", "topic_trends",
-           "network")
+FIGURES = ("term_frequency", "wordcloud", "keyness", "model_selection", "topic_terms",
+           "topic_trends", "network")
 
 #: Figure width in inches for each ``size`` (None: the figure's own size).
 SIZES: dict[str, float | None] = {"double": 17.0 / 2.54, "single": 8.5 / 2.54, "native": None}
@@ -278,6 +280,11 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     else:
         log.warning("figures: terms/terms has no term with tf > 0; term_frequency and "
                     "wordcloud skipped")
+    groups = tables.get("terms/group_keywords")
+    if groups is not None and groups.num_rows:
+        from pipelines.figures.keyness import keyness
+
+        figs["keyness"] = keyness(groups, words=params.topic_words)
     selection, topic_terms = tables["topics/model_selection"], tables["topics/topic_terms"]
     if selection.num_rows:
         figs["model_selection"] = plots.model_selection(selection)

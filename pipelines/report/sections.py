@@ -19,6 +19,8 @@ __all__ = ["pipeline", "corpus", "segmentation", "keywords", "figures", "topics"
 CAPTIONS = {
     "term_frequency": "Most frequent terms (高频词)",
     "wordcloud": "Word cloud of the most frequent terms (词云)",
+    "keyness": "Keywords of each group of documents against the others (keyness: log ratio, "
+               "ranked by G²)",
     "model_selection": "Topic model selection: coherence, perplexity and diversity against k",
     "topic_terms": "Top terms of each topic of the recommended model (主题词)",
     "topic_trends": "Topic shares by year (主题演化)",

@@ -31,9 +31,9 @@ NAME = "report"
 #: runner like any stage's inputs.
 MANIFESTS = tuple(f"{s}/manifest.json" for s in S.STAGES)
 INPUTS = ("ingest/documents", "ingest/rejected", "ingest/duplicates", "segment/report",
-          "terms/terms", "terms/keywords", "topics/model_selection", "topics/recommendation",
-          "topics/topic_terms", "topics/representative_docs", "network/nodes",
-          "network/edges") + MANIFESTS
+          "terms/terms", "terms/keywords", "terms/group_keywords", "topics/model_selection",
+          "topics/recommendation", "topics/topic_terms", "topics/representative_docs",
+          "network/nodes", "network/edges") + MANIFESTS
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 
