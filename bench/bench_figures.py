@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -69,10 +70,15 @@ def main() -> int:
         load_before = os.getloadavg()
         rounds = []
         for _ in range(args.rounds):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             done = subprocess.run([sys.executable, "-c", ROUND, str(work)], check=True,
                                   capture_output=True, text=True, cwd=ROOT,
                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
-            rounds.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            # CPU time is what a quiet machine's wall time would be for this one process
+            rounds.append({**json.loads(done.stdout.strip().splitlines()[-1]),
+                           "cpu (whole round)": cpu})
         load_after = os.getloadavg()
     print(f"figures on {work.name if args.work else 'data/sample'}: median of {args.rounds} "
           f"fresh-interpreter rounds (s); load average {load_before[0]:.1f} before, "

@@ -106,7 +106,10 @@ def page(title: str, workdir_name: str, sections: list[tuple[str, str]]) -> str:
     nav = " ".join(f"<a href='#s{i}'>{html.escape(t)}</a>" for i, (t, _) in enumerate(sections))
     body = "".join(f"<section id='s{i}'><h2>{html.escape(t)}</h2>{s}</section>"
                    for i, (t, s) in enumerate(sections))
-    visible = html.unescape(re.sub(r"<[^>]+>|data:[^\"]+", " ", body)) + title
+    # the text the page shows, for the font subset: no tags, no data URLs (whose base64 is
+    # long), but "wenmai-data:" in a parameter value stays text
+    visible = html.unescape(re.sub(r"<[^>]+>|data:[\w/+.-]+;base64,[\w+/=]+", " ", body))
+    visible += title
     return ("<!DOCTYPE html>\n<html lang=\"zh-Hans\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
             f"<title>{html.escape(title)}</title><style>{css_font_face(visible)}{CSS}</style>"

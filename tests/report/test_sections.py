@@ -109,3 +109,15 @@ def test_report_of_an_empty_work_folder_lists_every_command(workdir: Path) -> No
     page = render(Work(workdir))
     for stage in ("ingest", "terms", "topics", "network", "figures"):
         assert f"run <code>wenmai {stage}</code>" in page
+
+
+def test_font_subset_covers_text_after_a_data_prefix(monkeypatch) -> None:
+    """A parameter value such as 'wenmai-data:sample/docs' is text, not a data URL: the
+    characters after it still get into the font subset (they showed as tofu)."""
+    from pipelines.report import page as P
+
+    seen: list[str] = []
+    monkeypatch.setattr(P, "css_font_face", lambda text: seen.append(text) or "")
+    P.page("t", "w", [("s", "<code>inputs='wenmai-data:x' split='^第\\s*篇'</code>"
+                            '<img src="data:image/png;base64,iVBORw0KGgo=">')])
+    assert "第" in seen[0] and "篇" in seen[0] and "iVBORw0KGgo" not in seen[0]
