@@ -9,7 +9,7 @@ CONFIG ?= data/sample/wenmai.toml
 WENMAI := $(BIN)/wenmai --config $(CONFIG) --workdir $(WORK)
 SAMPLE := $(wildcard data/sample/docs/*)
 
-STAGES := ingest segment terms topics network figures report
+STAGES := ingest segment terms topics network code figures report
 # `make STAGE` targets depend on this; CI or a test may set it empty to use an existing venv.
 SETUP  ?= setup
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cli.code import code
 from cli.figures import figures
 from cli.ingest import ingest
 from cli.init import init
@@ -64,7 +65,7 @@ def wenmai(ctx: click.Context, config_path: Path | None, workdir: Path | None, v
 
     \b
     Stages, in order:
-      ingest -> segment -> terms -> topics -> network -> figures
+      ingest -> segment -> terms -> topics -> network -> code -> figures
 
     \b
     Example, the whole pipeline on the shipped sample:
@@ -76,7 +77,7 @@ def wenmai(ctx: click.Context, config_path: Path | None, workdir: Path | None, v
     ctx.obj = App(config_path, workdir, debug)
 
 
-for command in (init, ingest, segment, terms, topics, network, figures, report, run, status,
+for command in (init, ingest, segment, terms, topics, network, code, figures, report, run, status,
                 show, kwic):
     wenmai.add_command(command)
 

@@ -41,6 +41,7 @@ import pyarrow as pa
 
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
+from pipelines.figures import code as code_figures
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "SIZES", "Params", "compute",
            "draw", "choose_model", "save_figure", "figure_style", "fit_width"]
@@ -48,7 +49,7 @@ __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "SIZES", "Params",
 NAME = "figures"
 # not ingest/documents: no figure needs the texts, and years arrive through topic_trends
 INPUTS = ("terms/terms", "terms/group_keywords", "topics/model_selection", "topics/topic_terms",
-          "topics/topic_trends", "network/nodes", "network/edges")
+          "topics/topic_trends", "network/nodes", "network/edges") + code_figures.INPUTS
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 
@@ -241,9 +242,10 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, bytes]:
             fit_width(fig, SIZES[params.size], scale_text=name in LAYOUT_FIGURES)
             for fmt in params.formats:
                 out[f"{name}.{fmt}"] = save_figure(fig, fmt, params.dpi)
-            if params.csv:
+            if params.csv and name in FIGURES:  # the code figures bring their own
                 out[f"{name}.csv"] = figure_data(name, tables, params, model)
             log.debug("figures: %s written", name)
+        out.update(code_figures.data(tables))
     if not out:
         raise EmptyCorpus("figures: every input table is empty, nothing to draw; run the "
                           "pipeline on a corpus with usable text (`wenmai run`)")
@@ -309,4 +311,5 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
                                         seed=params.seed)
     else:
         log.warning("figures: network/nodes is empty; network skipped")
+    figs.update(code_figures.draw(tables, params))
     return figs

@@ -4,6 +4,16 @@ The contract lives in ``stage.py``; ``sections`` builds each part of the page, `
 HTML around them, ``work`` reads the work folder.
 """
 
-from pipelines.report.stage import INPUTS, NAME, OUTPUTS, SCHEMAS, Params, compute, render
+from pipelines.report.stage import (
+    INPUTS,
+    NAME,
+    OUTPUTS,
+    SCHEMAS,
+    Params,
+    compute,
+    render,
+    render_report,
+)
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "render"]
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "render",
+           "render_report"]

@@ -26,7 +26,7 @@ CAPTIONS = {
     "topic_trends": "Topic shares by year (主题演化)",
     "network": "Term co-occurrence network, coloured by community (共现网络)",
 }
-STAGES = ("ingest", "segment", "terms", "topics", "network", "figures")
+STAGES = ("ingest", "segment", "terms", "topics", "network", "code", "figures")
 FORMATS = ("png", "svg", "pdf")
 
 
@@ -310,21 +310,32 @@ def network(work: Work, top: int = 20) -> str:
     return "".join(out)
 
 
-def coding(work: Work) -> str | None:
-    """The coding section, once the ``code`` stage exists (None: no section).
-
-    The code stage's helper fills this in; until then every table of its manifest is shown.
-    """
-    outputs = work.outputs("code")
-    if not outputs:
+def coding(work: Work, top: int = 30) -> str | None:
+    """The coding section (code frequencies, saturation, agreement), or None without codes."""
+    freq = work.table("code/code_frequencies")
+    if freq is None or freq.num_rows == 0:
         return None
-    out = []
-    for filename in sorted(outputs):
-        if filename.endswith(".parquet"):
-            t = work.table("code/" + filename.removesuffix(".parquet"))
-            if t is not None:
-                cols = [c for c in t.column_names][:8]
-                out.append(f"<h3>{html.escape(filename)}</h3>" + table(
-                    cols, [[r[c] for c in cols] for r in t.slice(0, 20).to_pylist()]))
-    return "".join(out)
-
+    columns = ["level", "name", "group", "units", "documents", "unit_share", "coverage"]
+    rows = [[r[c] for c in columns] for r in freq.to_pylist()][:top * 3]
+    parts = [table(columns, rows)]
+    sat = work.table("code/code_saturation")
+    reserve = work.table("code/code_reserve")
+    if sat is not None and sat.num_rows:
+        codes = [r for r in sat.to_pylist() if r["level"] == "code"]
+        held = [r for r in codes if r["random_median"] is None]  # reserve rows only
+        main = [r for r in codes if r["random_median"] is not None]
+        last_new = max((r["cases"] for r in main if r["new"]), default=0)
+        only = [r["name"] for r in (reserve.to_pylist() if reserve is not None else [])
+                if r["only_in_reserve"] and r["level"] == "code"]
+        text = (f"Saturation: the last new code appeared at case {last_new} of the "
+                f"{len(main)} {'main ' if held else ''}cases (corpus order)"
+                + (f"; the {len(held)} reserve cases bring "
+                   + (f"new codes: {', '.join(only)}" if only else "no new code")
+                   if held else "") + ".")
+        parts.insert(0, note(html.escape(text)))
+    agreement = work.table("code/code_agreement")
+    if agreement is not None and agreement.num_rows:
+        cols = ["name", "units", "percent_agreement", "kappa", "alpha"]
+        parts.append("<h3>Agreement with the reference coding</h3>" + table(
+            cols, [[r[c] for c in cols] for r in agreement.to_pylist()]))
+    return "".join(parts)

@@ -23,7 +23,8 @@ from pipelines.report import sections as S
 from pipelines.report.page import page
 from pipelines.report.work import Work
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "render", "SECTIONS"]
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "render",
+           "render_report", "SECTIONS"]
 
 NAME = "report"
 #: The manifests decide freshness (each changes when its stage reruns, and records the hash
@@ -71,6 +72,11 @@ def render(work: Work, params: Params | None = None) -> str:
         if html is not None:
             built.append((title, html))
     return page(params.title, work.root.name, built)
+
+
+def render_report(workdir: Path, params: Params | None = None) -> str:
+    """The report page of a work folder, whatever has run (sections not run say so)."""
+    return render(Work(Path(workdir)), params)
 
 
 def work_of(tables: dict[str, Any]) -> Work:
