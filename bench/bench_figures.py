@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/bench_figures.py              # runs the sample up to network first
+    .venv/bin/python bench/bench_figures.py              # runs the sample up to code first
     .venv/bin/python bench/bench_figures.py --work work  # an existing work folder
 
 Each round runs in a fresh interpreter (imports included, as a user's `wenmai figures` pays
@@ -56,7 +56,7 @@ print(json.dumps({"imports": t_import, "stage": stage, "total": time.perf_counte
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, help="work folder with the tables (default: "
-                        "run data/sample up to network in a temporary folder)")
+                        "run data/sample up to code in a temporary folder)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,7 +65,7 @@ def main() -> int:
             work = Path(tmp) / "work"
             subprocess.run([sys.executable, "-c", "import cli; cli.main()", "-q", "--config",
                             str(ROOT / "data/sample/wenmai.toml"), "--workdir", str(work),
-                            "run", "--until", "network"], check=True, cwd=ROOT,
+                            "run", "--until", "code"], check=True, cwd=ROOT,
                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
         load_before = os.getloadavg()
         rounds = []

@@ -174,13 +174,15 @@ def save_figure(fig: Any, fmt: str, dpi: int) -> bytes:
     Returns:
         The file's bytes.
     """
+    # PNG: zlib level 1 instead of 6, 3-4 times faster to encode, files about 20 % larger
+    extra: dict[str, Any] = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
     metadata: dict[str, Any] = {
         "png": {"Software": None},
         "svg": {"Date": None, "Creator": None},
         "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
     }[fmt]
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata)
+    fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, **extra)
     return buf.getvalue()
 
 
@@ -240,8 +242,10 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         for name, fig in progress(figs.items(), "figures", total=len(figs), unit="figure"):
             fit_width(fig, SIZES[params.size], scale_text=name in LAYOUT_FIGURES)
-            for fmt in params.formats:
+            for i, fmt in enumerate(params.formats):
                 out[f"{name}.{fmt}"] = save_figure(fig, fmt, params.dpi)
+                if i == 0:  # laid out once: the other formats reuse the positions (a third
+                    fig.set_layout_engine("none")  # of the time of a save went to layout)
             if params.csv and name in FIGURES:  # the code figures bring their own
                 out[f"{name}.csv"] = figure_data(name, tables, params, model)
             log.debug("figures: %s written", name)
