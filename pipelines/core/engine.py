@@ -3,20 +3,55 @@ shared with forked workers that inherit what this process loaded."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from pipelines.core.progress import bar
 
-__all__ = ["resolve_workers", "partition", "map_partitions", "can_fork", "map_forked"]
+__all__ = ["resolve_workers", "partition", "map_partitions", "can_fork", "map_forked",
+           "die_with_parent"]
 
 log = logging.getLogger("wenmai")
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process exit as soon as its parent ``parent`` is gone.
+
+    A killed ``wenmai topics`` (SIGKILL, SIGTERM, a closed terminal) must not leave workers
+    computing for minutes. On Linux the kernel sends SIGKILL when the parent dies
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a second guard, a daemon thread polls
+    the parent's id twice a second (an orphan is re-parented, so its parent id changes).
+    """
+    if sys.platform.startswith("linux"):
+        # where prctl is missing, the watcher thread below still ends the worker
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL),
+                                                    0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the guard was in place
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="wenmai-parent-watch",
+                     daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def resolve_workers(workers: int) -> int:
@@ -59,7 +94,8 @@ def map_partitions(
 
     With ``workers > 1`` and more than one partition, partitions run in a pool of fresh
     ("spawn") processes, so no thread state of the parent leaks into a worker and results do
-    not depend on the machine. ``func`` must be a module-level function.
+    not depend on the machine. ``func`` must be a module-level function. Workers exit
+    when this process dies (:func:`die_with_parent`).
     """
     workers = resolve_workers(workers)
     weights = list(weights) if weights is not None else [1] * len(partitions)
@@ -72,7 +108,8 @@ def map_partitions(
                 log.debug("%s: partition %d/%d done", label, i, len(partitions))
         return results
     ctx = multiprocessing.get_context("spawn")
-    with (ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx) as pool,
+    with (ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool,
           bar(sum(weights), label, unit=unit) as progress):
         futures = [pool.submit(func, part, *args) for part in partitions]
         results = []
@@ -85,8 +122,6 @@ def map_partitions(
 
 def can_fork() -> bool:
     """True where worker processes may be forked (Linux; macOS forks unsafely)."""
-    import sys
-
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -99,7 +134,8 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
     The workers inherit everything this process has loaded (a dictionary, a model), so they
     start in milliseconds. Work is shared without a queue filled in advance: the workers take
     parts from the front, this process from the back, each only when it is free, so all
-    finish about together even when some parts take much longer than others. A worker sends
+    finish about together even when some parts take much longer than others. Workers exit
+    when this process dies (:func:`die_with_parent`). A worker sends
     each result back pickled (``in_worker`` is True there: build results with allocators
     that do not depend on thread state copied by the fork, e.g. ``pa.system_memory_pool()``).
 
@@ -126,7 +162,10 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             back.value -= 1
             return back.value
 
+    parent = os.getpid()
+
     def work() -> None:
+        die_with_parent(parent)
         try:
             while (i := take(True)) is not None:
                 results_queue.put((i, run_part(i, True)))

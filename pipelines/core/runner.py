@@ -19,8 +19,9 @@ from types import ModuleType
 from typing import Any
 
 from pipelines.core import params as P
-from pipelines.core import store
-from pipelines.core.errors import MissingInput
+from pipelines.core import store, swap
+from pipelines.core.errors import CorruptInput, MissingInput
+from pipelines.core.paths import check_workdir
 from pipelines.core.resources import DATA_DIR
 
 __all__ = ["StageResult", "key_params", "input_hashes", "current_state", "run_stage"]
@@ -80,14 +81,19 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
     hashes: dict[str, str] = {}
     for name in stage.INPUTS:
         path = store.table_path(workdir, name)
-        if not path.exists():
-            store.read_table(workdir, name)  # raises MissingInput naming the command
-        hashes[name] = store.file_sha256(path)
+        if path.name == store.MANIFEST:  # the report reads manifests; no record lists them
+            if not path.is_file():
+                raise MissingInput(f"{path} does not exist; run `wenmai {name.split('/')[0]}` "
+                                   "first")
+            hashes[name] = store.file_sha256(path)
+            continue
+        hashes[name] = store.verified_sha256(workdir, name)
     for path in getattr(stage, "external_inputs", lambda _p: [])(params):
         path = Path(path)
         if not path.is_file():
             raise MissingInput(f"{stage.NAME}: input file {path} does not exist")
-        hashes[f"file:{_portable(str(path), root)}"] = store.file_sha256(path)
+        name = _portable(str(path), root).encode("utf-8", "surrogateescape")  # non-UTF-8 names
+        hashes[f"file:{name.decode('utf-8', 'replace')}"] = store.file_sha256(path)
     return hashes
 
 
@@ -98,7 +104,7 @@ def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path |
         inputs = input_hashes(stage, workdir, params, root)
     except MissingInput as err:
         state = store.stage_state(workdir, stage.NAME, key_params(params, root), {})
-        reasons = [f"input missing: {err}"]
+        reasons = [str(err) if isinstance(err, CorruptInput) else f"input missing: {err}"]
         return store.StageState(stage.NAME, "missing" if state.state == "missing" else "stale",
                                 reasons)
     return store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
@@ -129,16 +135,23 @@ def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any
 
 def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = False,
               root: Path | None = None) -> StageResult:
-    """Run one stage unless it is fresh; write outputs atomically, then the manifest.
+    """Run one stage unless it is fresh; its outputs and manifest replace the stage folder whole.
+
+    Leftovers of an interrupted run of this stage are cleaned first (see
+    :func:`pipelines.core.swap.recover`).
 
     Args:
         stage: The stage module.
         workdir: The work folder.
         params: The stage's resolved params.
-        force: Run even when fresh.
+        force: Run even when fresh, and write into a folder that is not yet a work folder.
         root: Project root (the config file's folder); see :func:`key_params`.
     """
     workdir = Path(workdir)
+    check_workdir(workdir, force=force,
+                  tables=[store.table_path(workdir, name) for name in stage.INPUTS])
+    if workdir.is_dir():
+        swap.recover(workdir, stage.NAME, store.MANIFEST)
     recorded = key_params(params, root)
     inputs = input_hashes(stage, workdir, params, root)
     state = store.stage_state(workdir, stage.NAME, recorded, inputs)
@@ -151,9 +164,9 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     started = time.time()
     tables = _read_inputs(stage, workdir, params)
     outputs = stage.compute(tables, params)
-    written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}))
+    written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}),
+                                  manifest={"params": recorded, "inputs": inputs,
+                                            "started": started})
     finished = time.time()
-    store.write_manifest(workdir, stage.NAME, params=recorded, inputs=inputs,
-                         outputs=written, started=started, finished=finished)
     log.info("%s: done in %.1f s", stage.NAME, finished - started)
     return StageResult(stage.NAME, True, written, reasons, finished - started)
