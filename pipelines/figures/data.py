@@ -51,8 +51,8 @@ def network_rows(nodes: pa.Table, edges: pa.Table, *, max_nodes: int, max_edges:
 
 
 def figure_data(name: str, tables: dict[str, pa.Table], params: Any,
-                model: tuple[str, int] | None) -> bytes:
-    """The CSV of figure ``name`` (one of ``FIGURES``)."""
+                model: tuple[str, int] | None) -> bytes | None:
+    """The CSV of figure ``name`` (one of ``FIGURES``), or None if it has no data table."""
     if name == "term_frequency":
         return to_csv(term_rows(tables["terms/terms"], params.top_n), ["term", "tf"])
     if name == "wordcloud":
@@ -69,8 +69,7 @@ def figure_data(name: str, tables: dict[str, pa.Table], params: Any,
                             "coherence_umass", "perplexity", "topic_diversity", "recommended")
                 if c in table.column_names]
         return to_csv(table.to_pylist(), cols)
-    assert model is not None
-    method, k = model
+    method, k = model if model is not None else (None, None)
     if name == "topic_terms":
         rows = [r for r in model_rows(tables["topics/topic_terms"], method, k).to_pylist()
                 if r["rank"] <= params.topic_words]
@@ -87,4 +86,9 @@ def figure_data(name: str, tables: dict[str, pa.Table], params: Any,
                             max_nodes=params.network_nodes, max_edges=params.network_edges)
         return to_csv(rows, ["kind", "term", "freq", "community", "source", "target",
                              "cooccurrences", "weight"])
-    raise KeyError(name)
+    table = tables.get(f"topics/{name}")  # topic_effects, topic_alignment: their table
+    if table is None:
+        return None
+    if method is not None and {"method", "k"} <= set(table.column_names):
+        table = model_rows(table, method, k)
+    return to_csv(table.to_pylist(), table.column_names)
