@@ -88,7 +88,7 @@ class Params:
     betweenness_sample: int = param(1000, "Exact betweenness up to this many nodes; larger "
                                     "graphs estimate it from this many sampled sources.",
                                     min=10)
-    seed: int = param(42, "Random seed for Louvain and the betweenness sample.")
+    seed: int = param(42, "Random seed for Louvain and the betweenness sample.", min=0)
 
     def __post_init__(self) -> None:
         if self.resolution <= 0:
