@@ -110,7 +110,14 @@ def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path |
         reasons = [str(err) if isinstance(err, CorruptInput) else f"input missing: {err}"]
         return store.StageState(stage.NAME, "missing" if state.state == "missing" else "stale",
                                 reasons)
-    return store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
+    state = store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
+    if state.state == "fresh":
+        recorded = (store.read_manifest(workdir, stage.NAME) or {}).get("outputs", {})
+        new = [name for name in stage.OUTPUTS if f"{name}.parquet" not in recorded]
+        if new:  # the stage gained a table since its last run (a newer wenmai)
+            return store.StageState(stage.NAME, "stale", [
+                f"output {', '.join(new)} is not in the last run's manifest"])
+    return state
 
 
 def _read_input(workdir: Path, name: str) -> Any:
