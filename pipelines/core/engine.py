@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from pipelines.core.progress import bar
+
 __all__ = ["resolve_workers", "partition", "map_partitions", "can_fork", "map_forked",
            "die_with_parent"]
 
@@ -82,8 +84,13 @@ def map_partitions(
     *args: Any,
     workers: int = 1,
     label: str = "work",
+    unit: str = "part",
+    weights: Sequence[int] | None = None,
 ) -> list[R]:
     """Apply ``func(partition, *args)`` to each partition, in order, and return the results.
+
+    A progress bar (on a terminal) counts ``weights[i]`` units per partition done
+    (default: one per partition).
 
     With ``workers > 1`` and more than one partition, partitions run in a pool of fresh
     ("spawn") processes, so no thread state of the parent leaks into a worker and results do
@@ -91,19 +98,24 @@ def map_partitions(
     when this process dies (:func:`die_with_parent`).
     """
     workers = resolve_workers(workers)
+    weights = list(weights) if weights is not None else [1] * len(partitions)
     if workers == 1 or len(partitions) <= 1:
         results = []
-        for i, part in enumerate(partitions, 1):
-            results.append(func(part, *args))
-            log.debug("%s: partition %d/%d done", label, i, len(partitions))
+        with bar(sum(weights), label, unit=unit) as progress:
+            for i, part in enumerate(partitions, 1):
+                results.append(func(part, *args))
+                progress.update(weights[i - 1])
+                log.debug("%s: partition %d/%d done", label, i, len(partitions))
         return results
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with (ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool,
+          bar(sum(weights), label, unit=unit) as progress):
         futures = [pool.submit(func, part, *args) for part in partitions]
         results = []
         for i, fut in enumerate(futures, 1):
             results.append(fut.result())
+            progress.update(weights[i - 1])
             log.info("%s: %d/%d partitions done", label, i, len(futures))
         return results
 
@@ -114,7 +126,8 @@ def can_fork() -> bool:
 
 
 def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
-               label: str = "work") -> list[R]:
+               label: str = "work", unit: str = "part",
+               weights: Sequence[int] | None = None) -> list[R]:
     """``[run_part(i, in_worker) for i in range(count)]``, shared by this process and
     ``workers - 1`` forked workers.
 
@@ -162,6 +175,8 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
 
     results: list[Any] = [None] * count
     done = [False] * count
+    sizes = list(weights) if weights is not None else [1] * count
+    progress = bar(sum(sizes), label, unit=unit)
     # objects that exist now are never collected in a worker, so its garbage collector does
     # not touch (and copy) the pages it shares with this process
     gc.freeze()
@@ -171,6 +186,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             proc.start()
         while (i := take(False)) is not None:
             results[i], done[i] = run_part(i, False), True
+            progress.update(sizes[i])
             log.info("%s: %d/%d parts done", label, sum(done), count)
         finished = 0
         while finished < len(procs):
@@ -186,6 +202,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
                 raise RuntimeError(f"{label}: a worker failed:\n{value}")
             else:
                 results[i], done[i] = value, True
+                progress.update(sizes[i])
                 log.info("%s: %d/%d parts done", label, sum(done), count)
         for proc in procs:
             proc.join()
@@ -193,6 +210,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             raise RuntimeError(f"{label}: {done.count(False)} parts were never run")
         return results
     finally:
+        progress.__exit__()
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()

@@ -16,8 +16,12 @@ from pipelines.figures.network_figs import network, spread_labels
 
 __all__ = ["wordcloud", "network", "spread_labels"]
 
-CLOUD_WIDTH, CLOUD_HEIGHT = 1600, 1000  # layout canvas in pixels
-CLOUD_PPI = 200  # layout pixels per inch of the figure (8 x 5 in)
+CLOUD_WIDTH, CLOUD_HEIGHT = 1600, 1000  # drawing canvas in pixels
+CLOUD_PPI = 200  # drawing pixels per inch of the figure (8 x 5 in)
+#: wordcloud packs the words on a canvas this many times smaller and the drawing scales the
+#: layout up: its search for free space costs time in proportion to the canvas area (a 1600 x
+#: 1000 canvas took 3-4 s of the figures stage's time, 800 x 500 a quarter of it).
+CLOUD_SHRINK = 2
 
 
 def _top_terms(terms: pa.Table, n: int) -> list[tuple[str, int]]:
@@ -48,10 +52,11 @@ def wordcloud(terms: pa.Table, *, words: int, seed: int, font_path: str) -> Any:
     from PIL import Image, ImageColor, ImageFont
     from wordcloud import WordCloud
 
-    cloud = WordCloud(font_path=font_path, width=CLOUD_WIDTH, height=CLOUD_HEIGHT,
+    k = CLOUD_SHRINK
+    cloud = WordCloud(font_path=font_path, width=CLOUD_WIDTH // k, height=CLOUD_HEIGHT // k,
                       random_state=seed, max_words=words, background_color="white",
-                      colormap="Dark2", prefer_horizontal=0.9, margin=4, min_font_size=6,
-                      relative_scaling=0.5)
+                      colormap="Dark2", prefer_horizontal=0.9, margin=4 // k,
+                      min_font_size=max(1, 6 // k), relative_scaling=0.5)
     cloud.generate_from_frequencies(dict(_top_terms(terms, words)))
     fig = Figure(figsize=(CLOUD_WIDTH / CLOUD_PPI, CLOUD_HEIGHT / CLOUD_PPI))
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
@@ -60,7 +65,8 @@ def wordcloud(terms: pa.Table, *, words: int, seed: int, font_path: str) -> Any:
     ax.set_axis_off()
     prop = FontProperties(fname=font_path)
     fonts: dict[int, Any] = {}
-    for (word, _count), size, (y, x), orientation, color in cloud.layout_:
+    for (word, _count), small, (y0, x0), orientation, color in cloud.layout_:
+        size, y, x = small * k, y0 * k, x0 * k
         font = fonts.setdefault(size, ImageFont.truetype(font_path, size))
         # wordcloud draws through PIL's TransposedFont, which puts the top of the word's
         # ink (not the ascender line) at the box's top edge.

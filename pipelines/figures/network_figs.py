@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 __all__ = ["network", "network_slices", "bursts", "two_mode", "layout_positions",
-           "spread_labels"]
+           "spread_labels", "pick"]
 
 _GREY = "#b0b0b0"
 
@@ -139,7 +139,7 @@ def layout_positions(terms: list[str], links: list[tuple[str, str, float]], *, s
     return pos
 
 
-def _pick(nodes: pa.Table, edges: pa.Table, max_nodes: int, max_edges: int
+def pick(nodes: pa.Table, edges: pa.Table, max_nodes: int, max_edges: int
           ) -> tuple[list[dict], list[dict], int]:
     """The drawn nodes (top ``max_nodes`` by freq with a drawn edge), the drawn edges (the
     ``max_edges`` strongest among them) and the number of top nodes left out (no edge)."""
@@ -244,7 +244,7 @@ def network(nodes: pa.Table, edges: pa.Table, *, max_nodes: int, max_edges: int,
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
-    drawn, links, left_out = _pick(nodes, edges, max_nodes, max_edges)
+    drawn, links, left_out = pick(nodes, edges, max_nodes, max_edges)
     top = max(n["freq"] for n in drawn)
     label_pt = {n["term"]: 6.5 + 5.0 * math.sqrt(n["freq"] / top) for n in drawn}
     terms = [n["term"] for n in drawn]
@@ -297,7 +297,7 @@ def network_slices(slices: pa.Table, slice_edges: pa.Table, *, max_edges: int, s
     for label in labels:
         nodes = slices.filter(pa.compute.equal(slices.column("slice"), label))
         edges = slice_edges.filter(pa.compute.equal(slice_edges.column("slice"), label))
-        drawn, links, _ = _pick(nodes, edges, nodes.num_rows, max_edges)
+        drawn, links, _ = pick(nodes, edges, nodes.num_rows, max_edges)
         if not links:
             drawn = []
         panels.append((label, drawn, links))

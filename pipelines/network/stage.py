@@ -121,7 +121,7 @@ class Params:
     two_mode: str | None = param(None, "Documents column (e.g. year, source) for a two-mode "
                                  "term x group network with the same measure and selection "
                                  "(numeric columns in bins of --slice values).")
-    seed: int = param(42, "Random seed of the community detection.")
+    seed: int = param(42, "Random seed of the community detection.", min=0)
     workers: int = param(1, "Processes sharing the betweenness computation of graphs over "
                          "200 nodes (0 = all cores); results do not depend on it.", min=0,
                          key=False)

@@ -113,12 +113,27 @@ def _network_extras() -> dict[str, pa.Table]:
             "network/two_mode": two}
 
 
+def _group_keywords() -> pa.Table:
+    from pipelines.terms import GROUP_KEYWORDS_SCHEMA
+
+    rows = [("1950s", 1, "粮食", 12, 3, 20.5, 2.1), ("1950s", 2, "合作社", 9, 1, 18.0, 3.0),
+            ("2010s", 1, "创新", 40, 10, 55.2, 1.9), ("2010s", 2, "互联网", 15, 0, 30.1, 4.5)]
+    return pa.table({"by": ["decade"] * 4, "group": [r[0] for r in rows],
+                     "n_docs": [5, 5, 8, 8], "term": [r[2] for r in rows],
+                     "score": [r[5] for r in rows], "rank": pa.array([r[1] for r in rows],
+                                                                     pa.int32()),
+                     "method": ["keyness"] * 4, "freq": [r[3] for r in rows],
+                     "ref_freq": [r[4] for r in rows], "g2": [r[5] for r in rows],
+                     "log_ratio": [r[6] for r in rows]}, schema=GROUP_KEYWORDS_SCHEMA)
+
+
 def _tables(**override: pa.Table) -> dict[str, pa.Table]:
     nodes, edges = _network()
     tables = {
         "ingest/documents": pa.table({"doc_id": ["a", "b"], "year": pa.array([2019, 2020],
                                                                              pa.int32())}),
         "terms/terms": _terms(),
+        "terms/group_keywords": _group_keywords(),
         "topics/model_selection": _selection(),
         "topics/topic_terms": _topic_terms(),
         "topics/topic_trends": _trends(),
@@ -149,9 +164,12 @@ def drawn() -> tuple[dict[str, bytes], list[str]]:
 
 def test_every_figure_in_png_and_svg_with_no_missing_glyph(drawn):
     out, messages = drawn
-    assert sorted(out) == sorted(f"{n}.{f}" for n in figures.FIGURES for f in ("png", "svg"))
+    assert sorted(out) == sorted(f"{n}.{f}" for n in figures.FIGURES
+                                 for f in ("png", "svg", "csv"))
     for name, data in out.items():
-        if name.endswith(".png"):
+        if name.endswith(".csv"):
+            assert data.startswith("\ufeff".encode()) and data.count(b"\n") >= 2
+        elif name.endswith(".png"):
             assert data.startswith(PNG_SIGNATURE) and len(data) > 1000
         else:
             assert data.lstrip().startswith(b"<?xml") and b"<svg" in data
@@ -185,7 +203,8 @@ def test_topic_trends_skipped_when_empty_or_other_model():
     quiet = {"terms__terms": _terms()[:0], "network__nodes": _network()[0][:0],
              "network__slice_edges": _network_extras()["network/slice_edges"][:0],
              "network__bursts": _network_extras()["network/bursts"][:0],
-             "network__two_mode": _network_extras()["network/two_mode"][:0]}
+             "network__two_mode": _network_extras()["network/two_mode"][:0],
+             "terms__group_keywords": _group_keywords()[:0]}
     figs = figures.draw(_tables(**quiet), Params(**FAST))
     assert list(figs) == ["model_selection", "topic_terms", "topic_trends", "topic_effects",
                           "topic_alignment"]
