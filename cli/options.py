@@ -15,6 +15,7 @@ import click
 
 from pipelines.core import params as P
 from pipelines.core.config import Config, load_config
+from pipelines.core.engine import EngineSpec, engine_from_config, use
 from pipelines.core.errors import BadParams, ConfigError, WenmaiError
 
 __all__ = ["App", "stage_options", "force_option", "handle_errors", "overrides_from",
@@ -30,6 +31,8 @@ class App:
     config_path: Path | None
     workdir_option: Path | None
     debug: bool
+    engine_option: str | None = None
+    scheduler_option: str | None = None
 
     def config(self) -> Config:
         """Load and validate the configuration (``./wenmai.toml`` when none is given)."""
@@ -45,6 +48,13 @@ class App:
         if self.workdir_option is not None:
             return self.workdir_option.resolve()
         return config.workdir or Path("work").resolve()
+
+    def engine(self, config: Config) -> EngineSpec:
+        """--engine/--scheduler, else the ``[engine]`` section, else ``local``."""
+        where = f"{config.path} [engine]" if config.path else "[engine]"
+        name = self.engine_option or ("dask" if self.scheduler_option else None)
+        return engine_from_config(config.engine, where=where, name=name,
+                                  scheduler=self.scheduler_option)
 
 
 def _option_for(spec: P.ParamSpec) -> Callable:
@@ -158,4 +168,6 @@ def run_one(app: App, stage: Any, overrides: dict[str, Any], *, force: bool) -> 
     config = app.config()
     workdir = app.workdir(config)
     params = resolve_params(stage, config, overrides)
-    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)
+    with use(app.engine(config)):
+        result = run_stage(stage, workdir, params, force=force, root=config.base)
+    echo_result(result, workdir)

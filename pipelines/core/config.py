@@ -1,7 +1,8 @@
 """Load and validate ``wenmai.toml``, and resolve a stage's parameters with CLI overrides.
 
 The file has one table per stage (``[ingest]``, ``[segment]``, ...) whose keys are that stage's
-parameters, plus an optional top-level ``workdir``. Paths in the file are relative to the file;
+parameters, plus an optional top-level ``workdir`` and an optional ``[engine]`` table (where
+partitions run; see :mod:`pipelines.core.engine`). Paths in the file are relative to the file;
 paths given on the command line are relative to the current folder. The command line wins.
 """
 
@@ -15,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from pipelines.core import params as P
+from pipelines.core.engine import engine_from_config
 from pipelines.core.errors import BadParams, ConfigError
 
 __all__ = ["Config", "load_config", "resolve_params", "TOP_LEVEL_KEYS"]
@@ -29,6 +31,7 @@ class Config:
     path: Path | None
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     workdir: Path | None = None
+    engine: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base(self) -> Path:
@@ -63,8 +66,15 @@ def load_config(path: Path | None, stages: Mapping[str, ModuleType]) -> Config:
             config.sections[key] = value
         elif key == "workdir":
             config.workdir = (path.parent / str(value)).resolve()
+        elif key == "engine" and isinstance(value, dict):
+            config.engine = value
+            spec = engine_from_config(value, where=f"{path} [engine]")
+            unknown = [s for s in spec.stages if s not in stages]
+            if unknown:
+                raise ConfigError(f"{path} [engine]: stages names {unknown[0]!r}, which is not "
+                                  "a stage; choose from " + ", ".join(stages))
         else:
-            allowed = ", ".join([*TOP_LEVEL_KEYS, *(f"[{s}]" for s in stages)])
+            allowed = ", ".join([*TOP_LEVEL_KEYS, "[engine]", *(f"[{s}]" for s in stages)])
             raise ConfigError(f"{path}: unknown key or section {key!r}; allowed: {allowed}")
     for name in config.sections:
         resolve_params(stages[name], config, {})

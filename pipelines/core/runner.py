@@ -18,8 +18,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from pipelines.core import engine, store
 from pipelines.core import params as P
-from pipelines.core import store
 from pipelines.core.errors import MissingInput
 from pipelines.core.resources import DATA_DIR
 
@@ -143,7 +143,8 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     log.info("%s: running (%s)", stage.NAME, "; ".join(reasons))
     started = time.time()
     tables = _read_inputs(stage, workdir, params)
-    outputs = stage.compute(tables, params)
+    with engine.for_stage(stage.NAME):
+        outputs = stage.compute(tables, params)
     written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}))
     finished = time.time()
     store.write_manifest(workdir, stage.NAME, params=recorded, inputs=inputs,
