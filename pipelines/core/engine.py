@@ -138,8 +138,9 @@ def _start_dask(spec: EngineSpec) -> tuple[Any, Any]:
                  sum(client.nthreads().values()))
         return client, None
     workers = resolve_workers(spec.workers, _local=True)
+    # the dashboard (if bokeh is installed) on a free port, so concurrent runs do not clash
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=":0", silence_logs=logging.ERROR)
     log.info("engine: dask LocalCluster of %d worker process(es)", workers)
     return Client(cluster), cluster
 

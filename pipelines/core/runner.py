@@ -21,6 +21,7 @@ from typing import Any
 from pipelines.core import engine, store
 from pipelines.core import params as P
 from pipelines.core.errors import MissingInput
+from pipelines.core.hashcache import InputHashes
 from pipelines.core.resources import DATA_DIR
 
 __all__ = ["StageResult", "key_params", "input_hashes", "current_state", "run_stage"]
@@ -68,6 +69,10 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
                  ) -> dict[str, str]:
     """Content hashes of every input: upstream tables by name, other files by path.
 
+    A file whose size, mtime and ctime are those recorded when it was last hashed is not read
+    again (:mod:`pipelines.core.hashcache`); tables reuse the hash their stage's manifest
+    recorded in the same way (:func:`store.file_sha256`).
+
     Args:
         stage: The stage module.
         workdir: The work folder.
@@ -83,11 +88,17 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
         if not path.exists():
             store.read_table(workdir, name)  # raises MissingInput naming the command
         hashes[name] = store.file_sha256(path)
+    # other files are read again only when their size, mtime or ctime changed
+    cache = InputHashes(workdir, stage.NAME)
     for path in getattr(stage, "external_inputs", lambda _p: [])(params):
         path = Path(path)
         if not path.is_file():
             raise MissingInput(f"{stage.NAME}: input file {path} does not exist")
-        hashes[f"file:{_portable(str(path), root)}"] = store.file_sha256(path)
+        key = f"file:{_portable(str(path), root)}"
+        hashes[key] = cache.sha256(key, path)
+    cache.save()
+    if cache.hashed:
+        log.debug("%s: %d input file(s) hashed", stage.NAME, cache.hashed)
     return hashes
 
 
