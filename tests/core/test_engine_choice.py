@@ -59,3 +59,13 @@ def test_the_engine_applies_to_its_stages_only() -> None:
             assert engine.active().name == "local"
         assert engine.active().name == "processes"
     assert engine.active().name == "local"
+
+
+def test_dask_engine_without_dask_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from pipelines.core.errors import WenmaiError
+
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails
+    with use(EngineSpec("dask")), pytest.raises(WenmaiError, match=r"pip install 'wenmai\[dask\]'"):
+        engine.resolve_workers(0)
