@@ -263,6 +263,12 @@ def _map_dask(func: Callable[..., R], partitions: Sequence[Any], args: tuple[Any
     try:
         for done, fut in enumerate(as_completed(futures), 1):
             if fut.status == "error":
+                err = fut.exception()
+                if isinstance(err, FileNotFoundError):
+                    raise WenmaiError(
+                        f"{label}: a Dask worker cannot find {err.filename}; the dask engine "
+                        "needs the input files on a filesystem every worker sees at the same "
+                        "path (see docs/scaling.md), or use --engine local") from err
                 fut.result()  # raises the task's exception
             log.info("%s: %d/%d partitions done on dask", label, done, len(futures))
         return client.gather(futures)

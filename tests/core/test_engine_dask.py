@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from cli import wenmai
 from pipelines.core.engine import EngineSpec, map_partitions, use
-from pipelines.core.errors import BadInputFile
+from pipelines.core.errors import BadInputFile, WenmaiError
 from tests.conftest import SAMPLE
 
 pytest.importorskip("distributed")
@@ -31,6 +31,10 @@ def _parse_or_fail(part: list[int], bad: int) -> list[int]:
     if bad in part:
         raise BadInputFile(f"part with {bad} is broken")
     return [i * 10 for i in part]
+
+
+def _read(part: list[str]) -> list[int]:
+    return [len(Path(path).read_bytes()) for path in part]
 
 
 def _run(config: Path, work: Path, *engine: str) -> str:
@@ -110,3 +114,13 @@ def test_a_failing_dask_task_raises_its_own_error() -> None:
             [10, 20], [30], [40, 50]]
         with pytest.raises(BadInputFile, match="part with 3 is broken"):
             map_partitions(_parse_or_fail, [[1, 2], [3], [4, 5]], 3, workers=2)
+
+
+def test_a_file_no_worker_sees_is_named(tmp_path: Path) -> None:
+    seen = tmp_path / "seen.txt"
+    seen.write_text("abc")
+    with use(EngineSpec(name="dask", workers=2)):
+        assert map_partitions(_read, [[str(seen)], [str(seen)]], workers=2) == [[3], [3]]
+        with pytest.raises(WenmaiError, match=r"a Dask worker cannot find .*nowhere\.txt; "
+                           "the dask engine needs the input files on a filesystem"):
+            map_partitions(_read, [[str(seen)], [str(tmp_path / "nowhere.txt")]], workers=2)
