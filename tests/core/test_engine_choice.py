@@ -69,3 +69,34 @@ def test_dask_engine_without_dask_says_how_to_install(monkeypatch: pytest.Monkey
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails
     with use(EngineSpec("dask")), pytest.raises(WenmaiError, match=r"pip install 'wenmai\[dask\]'"):
         engine.resolve_workers(0)
+
+
+def test_engine_option_after_a_stage_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    import contextlib
+
+    from click.testing import CliRunner
+
+    import cli.options
+    from cli import wenmai
+    from tests.conftest import SAMPLE
+
+    chosen: list[EngineSpec] = []
+
+    @contextlib.contextmanager
+    def record(spec: EngineSpec):
+        chosen.append(spec)
+        with use(EngineSpec()):  # run locally, the test only checks what was chosen
+            yield
+
+    monkeypatch.setattr(cli.options, "use", record)
+    result = CliRunner().invoke(wenmai, ["--workdir", str(tmp_path / "w"), "ingest",
+                                         str(SAMPLE / "docs"), "--engine", "processes"])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(wenmai, ["--workdir", str(tmp_path / "w"), "ingest",
+                                         str(SAMPLE / "docs"), "--scheduler", "tcp://h:8786"])
+    assert result.exit_code == 0, result.output
+    assert chosen == [EngineSpec("processes"), EngineSpec("dask", "tcp://h:8786")]
+    result = CliRunner().invoke(wenmai, ["--workdir", str(tmp_path / "w"), "terms",
+                                         "--engine", "dask"])
+    assert result.exit_code == 2 and "No such option '--engine'" in result.output
