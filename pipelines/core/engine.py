@@ -121,23 +121,37 @@ class _Session:
         self._client = self._cluster = None
 
 
+#: How long a command waits for the first worker of a Dask scheduler (SLURM jobs may queue).
+WAIT_FOR_WORKERS_S = 300
+
+
 def _start_dask(spec: EngineSpec) -> tuple[Any, Any]:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise WenmaiError("engine dask needs Dask: pip install 'wenmai[dask]' (or "
-                        "'dask[distributed]'), or choose --engine local") from None
+                          "'dask[distributed]'), or choose --engine local") from None
     if spec.scheduler:
         try:
             client = Client(spec.scheduler, timeout="10s")
         except (OSError, TimeoutError) as err:
             raise WenmaiError(f"engine dask: cannot reach the scheduler {spec.scheduler} "
-                            f"({err}); start it, or leave out the scheduler for a cluster "
-                            "on this machine") from None
+                              f"({err}); start it, or leave out the scheduler for a cluster "
+                              "on this machine") from None
+        if not client.nthreads():
+            log.info("engine: waiting up to %d s for a worker to join %s", WAIT_FOR_WORKERS_S,
+                     spec.scheduler)
+            try:
+                client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            except TimeoutError:
+                client.close()
+                raise WenmaiError(f"engine dask: no worker joined the scheduler {spec.scheduler} "
+                                  f"within {WAIT_FOR_WORKERS_S} s; start workers (`dask worker "
+                                  f"{spec.scheduler}`) and run again") from None
         log.info("engine: dask scheduler %s, %d worker thread(s)", spec.scheduler,
                  sum(client.nthreads().values()))
         return client, None
-    workers = resolve_workers(spec.workers, _local=True)
+    workers = spec.workers or _cores()
     # the dashboard (if bokeh is installed) on a free port, so concurrent runs do not clash
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            dashboard_address=":0", silence_logs=logging.ERROR)
@@ -184,14 +198,18 @@ def for_stage(stage: str) -> Iterator[None]:
         _active = chosen
 
 
-def resolve_workers(workers: int, *, _local: bool = False) -> int:
+def _cores() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 1))
+
+
+def resolve_workers(workers: int) -> int:
     """``0`` means every core (on the Dask engine: every worker thread of the cluster);
     anything else is taken as given (at least 1)."""
     if workers <= 0:
-        if _active.spec.name == "dask" and not _local:
+        if _active.spec.name == "dask":
             return max(1, sum(_active.client().nthreads().values()))
-        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                   else (os.cpu_count() or 1))
+        return _cores()
     return workers
 
 

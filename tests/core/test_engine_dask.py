@@ -124,3 +124,22 @@ def test_a_file_no_worker_sees_is_named(tmp_path: Path) -> None:
         with pytest.raises(WenmaiError, match=r"a Dask worker cannot find .*nowhere\.txt; "
                            "the dask engine needs the input files on a filesystem"):
             map_partitions(_read, [[str(seen)], [str(tmp_path / "nowhere.txt")]], workers=2)
+
+
+def test_a_running_scheduler_is_used_once_it_has_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import LocalCluster
+
+    from pipelines.core import engine
+
+    monkeypatch.setattr(engine, "WAIT_FOR_WORKERS_S", 1)
+    with LocalCluster(n_workers=0, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:
+        spec = EngineSpec("dask", cluster.scheduler_address)
+        with use(spec), pytest.raises(WenmaiError, match="no worker joined the scheduler"):
+            engine.resolve_workers(0)
+        cluster.scale(2)
+        cluster.wait_for_workers(2)
+        with use(spec):
+            assert engine.resolve_workers(0) == 2
+            assert map_partitions(_parse_or_fail, [[1], [2, 3]], 0, workers=0) == [[10],
+                                                                                  [20, 30]]
