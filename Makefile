@@ -49,7 +49,10 @@ $(WORK)/topics/model_selection.parquet: $(WORK)/segment/tokens.parquet
 	$(WENMAI) topics
 $(WORK)/network/edges.parquet: $(WORK)/segment/tokens.parquet
 	$(WENMAI) network
-$(WORK)/figures/manifest.json: $(WORK)/terms/terms.parquet $(WORK)/topics/model_selection.parquet $(WORK)/network/edges.parquet
+# `run --until code`, not `code`: without a codebook it writes the empty code tables
+$(WORK)/code/codings.parquet: $(WORK)/segment/tokens.parquet
+	$(WENMAI) run --until code
+$(WORK)/figures/manifest.json: $(WORK)/terms/terms.parquet $(WORK)/topics/model_selection.parquet $(WORK)/network/edges.parquet $(WORK)/code/codings.parquet
 	$(WENMAI) figures
 
 figures: $(WORK)/figures/manifest.json

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cli.code import code
 from cli.figures import figures
 from cli.ingest import ingest
 from cli.init import init
@@ -73,7 +74,7 @@ def wenmai(ctx: click.Context, config_path: Path | None, workdir: Path | None,
 
     \b
     Stages, in order:
-      ingest -> segment -> terms -> topics -> network -> figures
+      ingest -> segment -> terms -> topics -> network -> code -> figures
 
     \b
     Example, the whole pipeline on the shipped sample:
@@ -86,7 +87,7 @@ def wenmai(ctx: click.Context, config_path: Path | None, workdir: Path | None,
     ctx.obj = App(config_path, workdir, debug, engine, scheduler)
 
 
-for command in (init, ingest, segment, terms, topics, network, figures, report, run, status,
+for command in (init, ingest, segment, terms, topics, network, code, figures, report, run, status,
                 show, kwic):
     wenmai.add_command(command)
 

@@ -211,6 +211,37 @@ def _network(workdir: Path, top: int = 20) -> str:
     return note + _table(columns, [[r[c] for c in columns] for r in rows])
 
 
+def _coding(workdir: Path, top: int = 30) -> list[tuple[str, str]]:
+    """The coding section (code frequencies, saturation, agreement), or none without codes."""
+    freq = _read(workdir, "code/code_frequencies")
+    if freq is None or freq.num_rows == 0:
+        return []
+    columns = ["level", "name", "group", "units", "documents", "unit_share", "coverage"]
+    rows = [[r[c] for c in columns] for r in freq.to_pylist()][:top * 3]
+    html_parts = [_table(columns, rows)]
+    sat = _read(workdir, "code/code_saturation")
+    reserve = _read(workdir, "code/code_reserve")
+    if sat is not None and sat.num_rows:
+        codes = [r for r in sat.to_pylist() if r["level"] == "code"]
+        held = [r for r in codes if r["random_median"] is None]  # reserve rows only
+        main = [r for r in codes if r["random_median"] is not None]
+        last_new = max((r["cases"] for r in main if r["new"]), default=0)
+        only = [r["name"] for r in (reserve.to_pylist() if reserve is not None else [])
+                if r["only_in_reserve"] and r["level"] == "code"]
+        note = (f"Saturation: the last new code appeared at case {last_new} of the "
+                f"{len(main)} {'main ' if held else ''}cases (corpus order)"
+                + (f"; the {len(held)} reserve cases bring "
+                   + (f"new codes: {', '.join(only)}" if only else "no new code")
+                   if held else "") + ".")
+        html_parts.insert(0, f"<p class='note'>{_esc(note)}</p>")
+    agreement = _read(workdir, "code/code_agreement")
+    if agreement is not None and agreement.num_rows:
+        cols = ["name", "units", "percent_agreement", "kappa", "alpha"]
+        html_parts.append("<h3>Agreement with the reference coding</h3>" + _table(
+            cols, [[r[c] for c in cols] for r in agreement.to_pylist()]))
+    return [("Coding", "".join(html_parts))]
+
+
 def render_report(workdir: Path) -> str:
     """Build the report page of a work folder.
 
@@ -228,6 +259,7 @@ def render_report(workdir: Path) -> str:
         ("Top terms", _terms(workdir)),
         ("Topics", _topics(workdir)),
         ("Co-occurrence network", _network(workdir)),
+        *_coding(workdir),
     ]
     body = "".join(f"<section><h2>{html.escape(t)}</h2>{s}</section>" for t, s in sections)
     title = "wenmai report (文脉分析报告)"

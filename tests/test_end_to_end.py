@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 
 TABLES = ["ingest/documents", "ingest/rejected", "ingest/duplicates", "segment/tokens",
           "terms/terms", "terms/keywords", "topics/model_selection", "topics/topic_terms",
-          "topics/doc_topics", "network/nodes", "network/edges"]
+          "topics/doc_topics", "network/nodes", "network/edges", "code/codings",
+          "code/code_frequencies", "code/code_matrix", "code/code_saturation"]
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_second_run_reruns_nothing(sample_run) -> None:
     project, work = sample_run
     result = _run(project, work, "run")
     assert result.exit_code == 0
-    assert "all 6 stages fresh; nothing rerun" in result.output
+    assert f"all {len(ORDER)} stages fresh; nothing rerun" in result.output
 
 
 def test_topic_option_change_reruns_topics_and_figures_only(sample_run, tmp_path) -> None:
@@ -125,7 +126,7 @@ def test_deleted_output_is_reported_and_rebuilt(sample_run, tmp_path) -> None:
 def test_same_seed_gives_identical_tables(sample_run, tmp_path) -> None:
     project, work = sample_run
     other = tmp_path / "again"
-    result = _run(project, other, "run", "--until", "network")
+    result = _run(project, other, "run", "--until", "code")
     assert result.exit_code == 0, result.stderr
     for name in TABLES:
         stage, table = name.split("/")

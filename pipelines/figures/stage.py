@@ -34,6 +34,7 @@ import pyarrow as pa
 
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
+from pipelines.figures import code as code_figures
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "Params", "compute", "draw",
            "choose_model", "save_figure", "figure_style"]
@@ -41,7 +42,7 @@ __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "Params", "compute
 NAME = "figures"
 # not ingest/documents: no figure needs the texts, and years arrive through topic_trends
 INPUTS = ("terms/terms", "topics/model_selection", "topics/topic_terms",
-          "topics/topic_trends", "network/nodes", "network/edges")
+          "topics/topic_trends", "network/nodes", "network/edges") + code_figures.INPUTS
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 
@@ -187,6 +188,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, bytes]:
         for name, fig in figs.items():
             for fmt in params.formats:
                 out[f"{name}.{fmt}"] = save_figure(fig, fmt, params.dpi)
+        out.update(code_figures.data(tables))
     if not out:
         raise EmptyCorpus("figures: every input table is empty, nothing to draw; run the "
                           "pipeline on a corpus with usable text (`wenmai run`)")
@@ -247,4 +249,5 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
                                         seed=params.seed)
     else:
         log.warning("figures: network/nodes is empty; network skipped")
+    figs.update(code_figures.draw(tables, params))
     return figs

@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pipelines.core.script import HAN, has_han
+from pipelines.core.sentences import Sentence, sentence_ends, split_sentences
 
 __all__ = [
     "Sentence",
@@ -31,17 +31,6 @@ __all__ = [
     "traditional_documents",
 ]
 
-# A sentence ends after Chinese or ASCII end marks (with any closing quotes/brackets), after a
-# full stop followed by white space or the end of the line, or after a full stop glued to the
-# next capitalised word ("education.The focus", common in text extracted from PDFs).
-# Written as one character class first, so the regex engine skips quickly to candidates:
-#   [。！？!?；;…]+[”’"'」』）)》]*  |  \.+(?=\s|$)  |  (?<=[a-z])\.(?=[A-Z])
-_SENT_END = re.compile(
-    r"[。！？!?；;….]"
-    r"(?:(?<=[^.])[。！？!?；;…]*[”’\"'」』）)》]*"
-    r"|(?<=\.)\.*(?=\s|$)"
-    r"|(?<=[a-z]\.)(?=[A-Z]))"
-)
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _HAN = HAN
 
@@ -56,65 +45,6 @@ ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 _NUMBER = re.compile(r"[+\-－]?[\d０-９]+(?:[.,．，:：/][\d０-９]+)*[%％‰]?")
 _CN_NUMERALS = set("〇○零一二三四五六七八九十百千万亿两几第半")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence: where it sits in the document and its text."""
-
-    para_id: int
-    sent_id: int
-    start: int  # offset of the first character inside the paragraph
-    end: int  # offset after the last character inside the paragraph
-    text: str
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Split a document into sentences, paragraph by paragraph.
-
-    Paragraphs are the ``\\n``-separated lines of ``text``; a sentence never crosses one.
-    Blank sentences get no id, so ids count the non-blank sentences of the document.
-
-    Args:
-        text: The document text.
-
-    Returns:
-        The sentences in document order, stripped of surrounding white space.
-
-    >>> [s.text for s in split_sentences("职业教育很重要。We agree. Yes!\\n第二段")]
-    ['职业教育很重要。', 'We agree.', 'Yes!', '第二段']
-    """
-    out: list[Sentence] = []
-    for para_id, para in enumerate(text.split("\n")):
-        start = 0
-        for end in sentence_ends(para):
-            _add(out, para_id, para, start, end)
-            start = end
-    return out
-
-
-def sentence_ends(para: str) -> list[int]:
-    """End offsets of the pieces a paragraph is cut into; the last one is ``len(para)``.
-
-    A piece runs from the previous end (or 0) to its end; :func:`split_sentences` strips each
-    piece and skips the blank ones.
-
-    >>> sentence_ends("好。 Yes! ok")
-    [2, 7, 10]
-    """
-    ends = [m.end() for m in _SENT_END.finditer(para)]
-    ends.append(len(para))
-    return ends
-
-
-def _add(out: list[Sentence], para_id: int, para: str, start: int, end: int) -> None:
-    piece = para[start:end]
-    stripped = piece.strip()
-    if not stripped:
-        return
-    lead = len(piece) - len(piece.lstrip())
-    s = start + lead
-    out.append(Sentence(para_id, len(out), s, s + len(stripped), stripped))
 
 
 def split_scripts(text: str) -> Iterator[tuple[bool, str]]:

@@ -1,0 +1,42 @@
+"""`wenmai code`."""
+
+from __future__ import annotations
+
+import click
+
+from cli.options import App, echo_result, force_option, handle_errors, overrides_from, stage_options
+from pipelines import code as stage
+
+__all__ = ["code"]
+
+
+@click.command("code")
+@stage_options(stage.Params)
+@force_option
+@click.pass_obj
+@handle_errors("code")
+def code(app: App, force: bool, **options: object) -> None:
+    """Code every sentence (paragraph, document) with a codebook's rules; REFI-QDA export.
+
+    Writes codings, code frequencies, the code x year matrix, code co-occurrence, saturation
+    and agreement (with --reference) tables, and codebook.qdc / project.qdpx for NVivo,
+    ATLAS.ti or MAXQDA. Every option can also be set in the [code] section of wenmai.toml.
+    A rule is words, "phrases", /regexes/, and/or/not, near(a, b, n), sentence(...),
+    paragraph(...) and @other_code (see docs/code.md).
+
+    \b
+    Example:
+      wenmai code --codebook builtin:policy_instruments --unit paragraph
+      wenmai show code_frequencies
+      wenmai code --codebook my_codes.yaml --reference reviewed_in_nvivo.qdpx
+    """
+    from pipelines.core.config import resolve_params
+    from pipelines.core.runner import run_stage
+
+    config = app.config()
+    workdir = app.workdir(config)
+    params = resolve_params(stage, config, overrides_from(stage.Params, options))
+    if params.codebook is None:
+        raise click.UsageError("code: no codebook; give --codebook FILE or set codebook in "
+                               "the [code] section of wenmai.toml (examples: data/codebooks/)")
+    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)

@@ -1,0 +1,355 @@
+"""Apply a codebook to one partition of documents: units, rule evaluation, coded segments.
+
+Rules are evaluated as boolean arrays over all units of the partition at once. An atom (word,
+phrase, regular expression, ``near``) is found per sentence, the smallest unit, and a unit
+holds it when one of its sentences does; ``and``/``or``/``not`` then combine unit arrays, and a
+scope evaluates its inner rule at the narrower level before lifting the result to the unit.
+Sentences are cut with :func:`pipelines.core.sentences.split_sentences`, the splitter segment
+numbers its ``sent_id`` with, so tokens and character offsets line up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.code.codebook import Codebook
+from pipelines.code.rules import And, Near, Node, Not, Or, Phrase, Ref, Regex, Scope, Word, atoms
+from pipelines.core.sentences import split_sentences
+
+__all__ = ["LEVELS", "Units", "build_units", "Evaluator", "code_partition"]
+
+LEVELS = ("sentence", "paragraph", "document")
+_RANK = {level: i for i, level in enumerate(LEVELS)}
+
+
+@dataclass
+class Units:
+    """The sentences, paragraphs and documents of one partition, with their tokens.
+
+    Sentence arrays are aligned (one entry per non-blank sentence, in document order);
+    ``para_of_sent``/``doc_of_sent``/``doc_of_para`` map each unit to the enclosing one.
+    """
+
+    doc_ids: list[str]
+    texts: list[str]
+    sent_text: list[str]
+    sent_doc: np.ndarray
+    sent_para: np.ndarray  # global paragraph index
+    sent_id: np.ndarray
+    sent_start: np.ndarray
+    sent_end: np.ndarray
+    para_doc: np.ndarray
+    para_id: np.ndarray
+    para_start: np.ndarray
+    para_end: np.ndarray
+    token_codes: np.ndarray  # vocabulary index of each token, in sentence order
+    token_sent: np.ndarray  # sentence index of each token
+    vocab: list[str]  # lower-cased
+
+    def count(self, level: str) -> int:
+        return {"sentence": len(self.sent_text), "paragraph": len(self.para_id),
+                "document": len(self.doc_ids)}[level]
+
+    def parent(self, level: str, to: str) -> np.ndarray:
+        """Index of the enclosing ``to`` unit of each ``level`` unit."""
+        if level == "sentence":
+            return self.sent_para if to == "paragraph" else self.sent_doc
+        return self.para_doc
+
+    def spans(self, level: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                         np.ndarray]:
+        """(doc index, para_id or -1, sent_id or -1, start, end) of every unit of a level."""
+        if level == "sentence":
+            return (self.sent_doc, self.para_id[self.sent_para], self.sent_id,
+                    self.sent_start, self.sent_end)
+        if level == "paragraph":
+            return (self.para_doc, self.para_id, np.full(len(self.para_id), -1),
+                    self.para_start, self.para_end)
+        n = len(self.doc_ids)
+        return (np.arange(n), np.full(n, -1), np.full(n, -1), np.zeros(n, dtype=np.int64),
+                np.array([len(t) for t in self.texts], dtype=np.int64))
+
+    def text(self, level: str, index: int) -> str:
+        doc, _, _, start, end = (a[index] for a in self.spans(level))
+        return self.texts[doc][start:end]
+
+
+def build_units(doc_ids: list[str], texts: list[str], tokens: pa.Table) -> Units:
+    """Cut the documents into sentences and paragraphs and attach the segmented tokens.
+
+    Args:
+        doc_ids: Document ids, in order.
+        texts: Their texts (paragraphs separated by ``\\n``).
+        tokens: ``segment/tokens`` rows of these documents (``doc_id``, ``sent_id``, ``tokens``).
+    """
+    sent_text, sent_doc, sent_para, sent_id, sent_start, sent_end = [], [], [], [], [], []
+    para_doc, para_id, para_start, para_end = [], [], [], []
+    key_of: dict[tuple[str, int], int] = {}
+    for d, text in enumerate(texts):
+        offsets, pos = [], 0
+        lines = text.split("\n")
+        for line in lines:
+            offsets.append(pos)
+            pos += len(line) + 1
+        last_para = -1
+        for s in split_sentences(text):
+            if s.para_id != last_para:
+                para_doc.append(d)
+                para_id.append(s.para_id)
+                line = lines[s.para_id]
+                lead = len(line) - len(line.lstrip())
+                para_start.append(offsets[s.para_id] + lead)
+                para_end.append(offsets[s.para_id] + len(line.rstrip()))
+                last_para = s.para_id
+            key_of[(doc_ids[d], s.sent_id)] = len(sent_text)
+            sent_text.append(s.text)
+            sent_doc.append(d)
+            sent_para.append(len(para_id) - 1)
+            sent_id.append(s.sent_id)
+            sent_start.append(offsets[s.para_id] + s.start)
+            sent_end.append(offsets[s.para_id] + s.end)
+    token_codes, token_sent, vocab = _tokens(tokens, key_of)
+    as_int = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
+    return Units(list(doc_ids), list(texts), sent_text, as_int(sent_doc), as_int(sent_para),
+                 as_int(sent_id), as_int(sent_start), as_int(sent_end), as_int(para_doc),
+                 as_int(para_id), as_int(para_start), as_int(para_end), token_codes,
+                 token_sent, vocab)
+
+
+def _tokens(tokens: pa.Table, key_of: dict[tuple[str, int], int]
+            ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Vocabulary codes of the lower-cased tokens and the sentence index of each."""
+    if tokens.num_rows == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    rows = np.array([key_of.get(k, -1) for k in zip(
+        tokens.column("doc_id").to_pylist(), tokens.column("sent_id").to_pylist(),
+        strict=True)], dtype=np.int64)
+    column = tokens.column("tokens").combine_chunks()
+    flat = pc.utf8_lower(pc.list_flatten(column))
+    parents = pc.list_parent_indices(column).to_numpy(zero_copy_only=False)
+    token_sent = rows[parents]
+    keep = token_sent >= 0  # a sentence the splitter does not know (stale tokens) is ignored
+    encoded = pc.dictionary_encode(flat)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes[keep], token_sent[keep], encoded.dictionary.to_pylist()
+
+
+class Evaluator:
+    """Evaluate rules of one codebook on one partition's units, with caches."""
+
+    def __init__(self, units: Units, book: Codebook) -> None:
+        self.u = units
+        self.book = book
+        self._index = {term: i for i, term in enumerate(units.vocab)}
+        order = np.argsort(units.token_codes, kind="stable")
+        self._by_code = order
+        self._code_start = np.searchsorted(units.token_codes[order],
+                                           np.arange(len(units.vocab) + 1))
+        self._joined: str | None = None
+        self._offsets = np.zeros(0, dtype=np.int64)
+        self._cache: dict[tuple[object, str], np.ndarray] = {}
+
+    # -- atoms, per sentence -------------------------------------------------------------
+    def word_positions(self, word: Word) -> np.ndarray:
+        """Token positions (indices into the flat token arrays) holding the word."""
+        if word.prefix:
+            codes = [i for t, i in self._index.items() if t.startswith(word.text)]
+        else:
+            code = self._index.get(word.text)
+            codes = [] if code is None else [code]
+        if not codes:
+            return np.zeros(0, dtype=np.int64)
+        parts = [self._by_code[self._code_start[c]:self._code_start[c + 1]] for c in codes]
+        return np.sort(np.concatenate(parts))
+
+    def _sentences(self, positions: np.ndarray) -> np.ndarray:
+        mask = np.zeros(self.u.count("sentence"), dtype=bool)
+        mask[self.u.token_sent[positions]] = True
+        return mask
+
+    def _atom(self, node: Node) -> np.ndarray:
+        if isinstance(node, Word):
+            return self._sentences(self.word_positions(node))
+        if isinstance(node, Phrase):
+            # one search over all sentences joined by "\n" (a phrase holds no line break, so
+            # no match crosses two sentences); faster than a search per sentence
+            if self._joined is None:
+                self._joined = "\n".join(self.u.sent_text)
+                lengths = np.fromiter((len(t) + 1 for t in self.u.sent_text), dtype=np.int64,
+                                      count=len(self.u.sent_text))
+                self._offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            found = [m.start() for m in re.finditer(re.escape(node.text), self._joined,
+                                                      re.IGNORECASE)]
+            mask = np.zeros(self.u.count("sentence"), dtype=bool)
+            if found:
+                mask[np.searchsorted(self._offsets, found, side="right") - 1] = True
+            return mask
+        if isinstance(node, Regex):
+            search = node.pattern.search
+            return np.fromiter((search(t) is not None for t in self.u.sent_text), dtype=bool,
+                               count=len(self.u.sent_text))
+        if isinstance(node, Near):
+            return self._near(node)
+        raise TypeError(node)
+
+    def _near(self, node: Near) -> np.ndarray:
+        """Sentences where an ``a`` token and a different ``b`` token are <= n tokens apart."""
+        a, b = self.word_positions(node.a), self.word_positions(node.b)
+        mask = np.zeros(self.u.count("sentence"), dtype=bool)
+        if not a.size or not b.size:
+            return mask
+        sent = self.u.token_sent
+        for shift in range(-node.n, node.n + 1):
+            if shift == 0:
+                continue
+            target = a + shift
+            hit = np.isin(target, b)
+            hit &= (target >= 0) & (target < sent.size)
+            ok = a[hit]
+            ok = ok[sent[ok] == sent[np.clip(ok + shift, 0, sent.size - 1)]]
+            mask[sent[ok]] = True
+        return mask
+
+    # -- expressions, per level ----------------------------------------------------------
+    def lift(self, mask: np.ndarray, level: str, to: str) -> np.ndarray:
+        """Whether each ``to`` unit holds a true ``level`` unit."""
+        if level == to:
+            return mask
+        out = np.zeros(self.u.count(to), dtype=bool)
+        out[self.u.parent(level, to)[mask]] = True
+        return out
+
+    def evaluate(self, node: Node, level: str) -> np.ndarray:
+        """A boolean array over the units of ``level``: where the rule holds."""
+        key = (node, level)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if isinstance(node, Word | Phrase | Regex | Near):
+            result = self.lift(self._atom_cached(node), "sentence", level)
+        elif isinstance(node, Not):
+            result = ~self.evaluate(node.item, level)
+        elif isinstance(node, And):
+            result = np.logical_and.reduce([self.evaluate(i, level) for i in node.items])
+        elif isinstance(node, Or):
+            result = np.logical_or.reduce([self.evaluate(i, level) for i in node.items])
+        elif isinstance(node, Scope):
+            if _RANK[node.level] >= _RANK[level]:
+                result = self.evaluate(node.item, level)
+            else:
+                result = self.lift(self.evaluate(node.item, node.level), node.level, level)
+        elif isinstance(node, Ref):
+            members = self.book.members(node.name)
+            names = members if members is not None else (node.name,)
+            result = np.logical_or.reduce([self.evaluate(self.book.code(n).rule, level)
+                                           for n in names])
+        else:
+            raise TypeError(node)
+        self._cache[key] = result
+        return result
+
+    def _atom_cached(self, node: Node) -> np.ndarray:
+        key = (node, "atom")
+        if key not in self._cache:
+            self._cache[key] = self._atom(node)
+        return self._cache[key]
+
+    def matched(self, node: Node, level: str, index: int) -> str:
+        """What an atom matched in one unit: the word, the tokens a prefix matched, the
+        phrase, or the regular expression's text."""
+        if isinstance(node, Regex):
+            found = node.pattern.search(self.u.text(level, index))
+            if found is not None:
+                return found.group(0)
+        if isinstance(node, Word) and node.prefix:
+            key = (node, level, "units")
+            if key not in self._cache:
+                positions = self.word_positions(node)
+                sents = self.u.token_sent[positions]
+                units = sents if level == "sentence" else self.u.parent("sentence", level)[sents]
+                self._cache[key] = (positions, units)
+            positions, units = self._cache[key]
+            codes = self.u.token_codes[positions[units == index]]
+            words = sorted({self.u.vocab[c] for c in codes})
+            if words:
+                return ",".join(words)
+        return node.label()
+
+
+def code_partition(part: tuple[list[str], list[str], pa.Table], book: Codebook,
+                   unit: str) -> dict[str, list]:
+    """Code one partition of documents.
+
+    Args:
+        part: (doc_ids, texts, tokens of these documents).
+        book: The codebook.
+        unit: ``sentence``, ``paragraph`` or ``document``.
+
+    Returns:
+        Column lists of the coded segments (``doc_id``, ``para_id``, ``sent_id``, ``group``,
+        ``category``, ``code``, ``matched``, ``start``, ``end``, ``text``) and of every unit
+        (``unit_doc``, ``unit_para``, ``unit_sent``, ``unit_start``, ``unit_end``) and the
+        words of the codebook never seen as a token (``unseen``).
+    """
+    doc_ids, texts, tokens = part
+    units = build_units(doc_ids, texts, tokens)
+    ev = Evaluator(units, book)
+    docs, paras, sents, starts, ends = units.spans(unit)
+    rows: dict[str, list] = {k: [] for k in ("doc_id", "para_id", "sent_id", "group",
+                                             "category", "code", "matched", "start", "end",
+                                             "text", "_unit")}
+    for code in book.codes:
+        mask = ev.evaluate(code.rule, unit)
+        coded = np.flatnonzero(mask)
+        if not coded.size:
+            continue
+        found = list(dict.fromkeys(atoms(code.rule)))
+        for ref in _refs_deep(book, code.rule):
+            found.extend(a for a in atoms(book.code(ref).rule) if a not in found)
+        atom_masks = [ev.evaluate(a, unit) for a in found]
+        for idx in coded:
+            d = int(docs[idx])
+            rows["doc_id"].append(units.doc_ids[d])
+            rows["para_id"].append(int(paras[idx]) if paras[idx] >= 0 else None)
+            rows["sent_id"].append(int(sents[idx]) if sents[idx] >= 0 else None)
+            rows["group"].append(code.group)
+            rows["category"].append(code.category)
+            rows["code"].append(code.name)
+            rows["matched"].append(list(dict.fromkeys(
+                ev.matched(a, unit, idx) for a, m in zip(found, atom_masks, strict=True)
+                if m[idx])))
+            rows["start"].append(int(starts[idx]))
+            rows["end"].append(int(ends[idx]))
+            rows["text"].append(units.texts[d][starts[idx]:ends[idx]])
+            rows["_unit"].append(int(idx))
+    rows["unit_doc"] = [units.doc_ids[d] for d in docs]
+    rows["unit_para"] = [int(p) if p >= 0 else None for p in paras]
+    rows["unit_sent"] = [int(s) if s >= 0 else None for s in sents]
+    rows["unit_start"] = starts.tolist()
+    rows["unit_end"] = ends.tolist()
+    words = {a for c in book.codes for a in atoms(c.rule) if isinstance(a, Word)}
+    rows["unseen"] = sorted(w.text for w in words if not ev.word_positions(w).size)
+    # words in the raw text that segmentation never cuts out as a token: rules miss them
+    rows["split"] = sorted(w for w in rows["unseen"] if ev.evaluate(Phrase(w), "document").any())
+    return rows
+
+
+def _refs_deep(book: Codebook, node: Node) -> list[str]:
+    """Codes a rule reaches through ``@`` references, depth first, each once."""
+    from pipelines.code.rules import references
+
+    out: list[str] = []
+    stack = sorted(references(node))
+    while stack:
+        name = stack.pop(0)
+        members = book.members(name)
+        for n in members if members is not None else (name,):
+            if n not in out:
+                out.append(n)
+                stack.extend(sorted(references(book.code(n).rule)))
+    return out

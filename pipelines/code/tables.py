@@ -1,0 +1,257 @@
+"""Summary tables of a coding: frequencies, the matrix coding query, code co-occurrence.
+
+Every table has rows at three levels: ``code``, ``category`` (a unit is coded with a category
+when it is coded with any of its codes) and ``group``. Counts are distinct units, so a unit
+coded twice under one category counts once for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from pipelines.code.codebook import Codebook
+
+__all__ = ["MEASURES", "level_units", "frequencies", "matrix", "cooccurrence", "association",
+           "code_gexf"]
+
+MEASURES = ("jaccard", "dice", "cosine", "inclusion", "association", "pmi", "npmi")
+
+
+def level_units(codings: pd.DataFrame, book: Codebook) -> pd.DataFrame:
+    """Distinct (level, name, group, category, unit, doc_id) rows of a coding."""
+    base = codings[["group", "category", "code", "unit", "doc_id"]].drop_duplicates()
+    parts = [
+        base.assign(level="code", name=base["code"]),
+        base.assign(level="category", name=base["category"]),
+        base.assign(level="group", name=base["group"], category=None),
+    ]
+    out = pd.concat(parts, ignore_index=True)
+    out = out.drop_duplicates(["level", "name", "unit"])
+    return out[["level", "name", "group", "category", "unit", "doc_id"]]
+
+
+def _names(book: Codebook) -> list[tuple[str, str, str, str | None]]:
+    """(level, name, group, category) of every code, category and group, in codebook order."""
+    rows = [("code", c.name, c.group, c.category) for c in book.codes]
+    rows += [("category", c.name, c.group, c.name) for c in book.categories]
+    rows += [("group", g.name, g.name, None) for g in book.groups]
+    return rows
+
+
+def frequencies(codings: pd.DataFrame, book: Codebook, *, n_units: int, n_docs: int,
+                unit_chars: np.ndarray) -> pa.Table:
+    """Units and documents coded per code, category and group, with their shares.
+
+    ``coverage`` is the share of all characters of the coding units that lie in units coded
+    with the name (NVivo's coverage, at the unit's granularity); ``unit_share`` and
+    ``document_share`` divide by all units and all documents.
+    """
+    lv = level_units(codings, book)
+    chars = unit_chars[lv["unit"].to_numpy()] if len(lv) else np.zeros(0)
+    lv = lv.assign(chars=chars)
+    agg = lv.groupby(["level", "name"]).agg(units=("unit", "size"), documents=("doc_id", "nunique"),
+                                            chars=("chars", "sum"))
+    total_chars = float(unit_chars.sum()) or 1.0
+    rows = []
+    for level, name, group, category in _names(book):
+        units, docs, ch = (agg.loc[(level, name)].tolist() if (level, name) in agg.index
+                           else (0, 0, 0))
+        rows.append({"level": level, "name": name, "group": group, "category": category,
+                     "units": int(units), "documents": int(docs),
+                     "unit_share": units / n_units if n_units else 0.0,
+                     "document_share": docs / n_docs if n_docs else 0.0,
+                     "coverage": ch / total_chars})
+    return pa.Table.from_pylist(rows, schema=FREQUENCIES_SCHEMA)
+
+
+FREQUENCIES_SCHEMA = pa.schema([
+    ("level", pa.string()), ("name", pa.string()), ("group", pa.string()),
+    ("category", pa.string()), ("units", pa.int64()), ("documents", pa.int64()),
+    ("unit_share", pa.float64()), ("document_share", pa.float64()), ("coverage", pa.float64()),
+])
+
+MATRIX_SCHEMA = pa.schema([
+    ("level", pa.string()), ("name", pa.string()), ("group", pa.string()),
+    ("by", pa.string()), ("value", pa.string()), ("units", pa.int64()),
+    ("documents", pa.int64()), ("value_units", pa.int64()), ("unit_share", pa.float64()),
+    ("row_pct", pa.float64()), ("col_pct", pa.float64()),
+])
+
+
+def _value_strings(series: pd.Series) -> pd.Series:
+    def text(v: object) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return "(none)"
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v)
+
+    return series.map(text)
+
+
+def matrix(codings: pd.DataFrame, book: Codebook, documents: pd.DataFrame, units: pd.DataFrame,
+           by: Sequence[str]) -> pa.Table:
+    """The matrix coding query: each code, category and group against each value of ``by``.
+
+    Args:
+        codings: Coded segments with ``unit`` and ``doc_id``.
+        book: The codebook.
+        documents: ``ingest/documents`` (the ``by`` columns).
+        units: Every coding unit (``unit``, ``doc_id``).
+        by: Document columns (``year``, ``source``, a metadata column).
+
+    Returns:
+        Rows (level, name, by, value) with ``units`` coded, ``documents`` coded,
+        ``value_units`` (all units of the documents with that value), ``unit_share`` =
+        units / value_units, ``row_pct`` = the cell over the row total (the name across every
+        value) and ``col_pct`` = the cell over the column total (every name of the level in that
+        value), both in percent, as NVivo's matrix coding query shows them.
+    """
+    lv = level_units(codings, book)
+    rows = []
+    for column in by:
+        values = _value_strings(documents.set_index("doc_id")[column])
+        all_values = sorted(values.unique(), key=_sort_key)
+        value_units = units["doc_id"].map(values).value_counts()
+        tagged = lv.assign(value=lv["doc_id"].map(values))
+        cells = tagged.groupby(["level", "name", "value"]).agg(
+            units=("unit", "size"), documents=("doc_id", "nunique"))
+        row_total = tagged.groupby(["level", "name"]).size()
+        col_total = tagged.groupby(["level", "value"]).size()
+        for level, name, group, _category in _names(book):
+            for value in all_values:
+                n, d = (cells.loc[(level, name, value)].tolist()
+                        if (level, name, value) in cells.index else (0, 0))
+                vu = int(value_units.get(value, 0))
+                rt = int(row_total.get((level, name), 0))
+                ct = int(col_total.get((level, value), 0))
+                rows.append({"level": level, "name": name, "group": group, "by": column,
+                             "value": value, "units": int(n), "documents": int(d),
+                             "value_units": vu, "unit_share": n / vu if vu else 0.0,
+                             "row_pct": 100.0 * n / rt if rt else 0.0,
+                             "col_pct": 100.0 * n / ct if ct else 0.0})
+    return pa.Table.from_pylist(rows, schema=MATRIX_SCHEMA)
+
+
+def _sort_key(value: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(value), value)
+    except ValueError:
+        return (1 if value != "(none)" else 2, 0.0, value)
+
+
+def association(measure: str, c: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """An association measure from unit counts (the definitions of the network stage).
+
+    With ``c`` units coded with both codes, ``a``/``b`` units coded with each, ``n`` all units:
+    jaccard c/(a+b-c); dice 2c/(a+b); cosine (Salton) c/sqrt(ab); inclusion c/min(a,b);
+    association strength (van Eck & Waltman 2009) n c/(a b); pmi log2(n c/(a b)); npmi
+    pmi / -log2(c/n) (1 when both codes fill every unit).
+
+    >>> association("dice", np.array([2]), np.array([3]), np.array([5]), 10).tolist()
+    [0.5]
+    """
+    c, a, b = (np.asarray(x, dtype=np.float64) for x in (c, a, b))
+    if measure == "jaccard":
+        return c / (a + b - c)
+    if measure == "dice":
+        return 2.0 * c / (a + b)
+    if measure == "cosine":
+        return c / np.sqrt(a * b)
+    if measure == "inclusion":
+        return c / np.minimum(a, b)
+    ratio = n * c / (a * b)
+    if measure == "association":
+        return ratio
+    pmi = np.log2(ratio)
+    if measure == "pmi":
+        return pmi
+    if measure == "npmi":
+        denom = -np.log2(c / n)
+        safe = np.where(denom > 0, denom, 1.0)
+        return np.where(denom > 0, pmi / safe, 1.0)
+    raise ValueError(f"unknown measure {measure!r}")
+
+
+COOCCURRENCE_SCHEMA = pa.schema([
+    ("level", pa.string()), ("source", pa.string()), ("target", pa.string()),
+    ("cooccurrences", pa.int64()), ("source_units", pa.int64()), ("target_units", pa.int64()),
+    ("n_units", pa.int64()), *[(m, pa.float64()) for m in MEASURES],
+])
+
+
+def cooccurrence(codings: pd.DataFrame, book: Codebook, *, n_units: int) -> pa.Table:
+    """Pairs of codes (and of categories) coded in the same unit, with association measures.
+
+    Only pairs that share at least one unit are listed; ``source`` comes before ``target`` in
+    codebook order.
+    """
+    from scipy import sparse
+
+    lv = level_units(codings, book)
+    rows = []
+    for level in ("code", "category"):
+        names = [n for lvl, n, _g, _c in _names(book) if lvl == level]
+        sub = lv[lv["level"] == level]
+        if sub.empty:
+            continue
+        col = sub["name"].map({n: i for i, n in enumerate(names)}).to_numpy()
+        unit_ids, row = np.unique(sub["unit"].to_numpy(), return_inverse=True)
+        x = sparse.csr_matrix((np.ones(len(sub)), (row.ravel(), col)),
+                              shape=(len(unit_ids), len(names)))
+        product = (x.T @ x).toarray().astype(np.int64)
+        df = np.diag(product)
+        i, j = np.nonzero(np.triu(product, k=1))
+        c = product[i, j]
+        measures = {m: association(m, c, df[i], df[j], n_units) for m in MEASURES}
+        for k in range(len(c)):
+            rows.append({"level": level, "source": names[i[k]], "target": names[j[k]],
+                         "cooccurrences": int(c[k]), "source_units": int(df[i[k]]),
+                         "target_units": int(df[j[k]]), "n_units": n_units,
+                         **{m: float(v[k]) for m, v in measures.items()}})
+    return pa.Table.from_pylist(rows, schema=COOCCURRENCE_SCHEMA)
+
+
+def code_gexf(frequencies_table: pa.Table, cooc: pa.Table, *, measure: str = "jaccard") -> str:
+    """The code co-occurrence network as GEXF 1.3 (codes as nodes; for Gephi).
+
+    Nodes carry group, category and units coded; edge weights are ``measure``, with the raw
+    ``cooccurrences`` as an attribute.
+    """
+    import xml.etree.ElementTree as ET
+
+    ns = "http://gexf.net/1.3"
+    root = ET.Element("gexf", {"xmlns": ns, "version": "1.3"})
+    meta = ET.SubElement(root, "meta")
+    ET.SubElement(meta, "creator").text = "wenmai code"
+    ET.SubElement(meta, "description").text = f"code co-occurrence in coding units ({measure})"
+    graph = ET.SubElement(root, "graph", {"defaultedgetype": "undirected", "mode": "static"})
+    nattr = ET.SubElement(graph, "attributes", {"class": "node"})
+    for i, (title, kind) in enumerate((("group", "string"), ("category", "string"),
+                                       ("units", "long"))):
+        ET.SubElement(nattr, "attribute", {"id": str(i), "title": title, "type": kind})
+    eattr = ET.SubElement(graph, "attributes", {"class": "edge"})
+    ET.SubElement(eattr, "attribute", {"id": "0", "title": "cooccurrences", "type": "long"})
+    nodes = ET.SubElement(graph, "nodes")
+    ids = {}
+    for row in frequencies_table.to_pylist():
+        if row["level"] != "code":
+            continue
+        ids[row["name"]] = str(len(ids))
+        node = ET.SubElement(nodes, "node", {"id": ids[row["name"]], "label": row["name"]})
+        values = ET.SubElement(node, "attvalues")
+        for i, key in enumerate(("group", "category", "units")):
+            ET.SubElement(values, "attvalue", {"for": str(i), "value": str(row[key])})
+    edges = ET.SubElement(graph, "edges")
+    for k, row in enumerate(r for r in cooc.to_pylist() if r["level"] == "code"):
+        edge = ET.SubElement(edges, "edge", {"id": str(k), "source": ids[row["source"]],
+                                             "target": ids[row["target"]],
+                                             "weight": repr(float(row[measure]))})
+        values = ET.SubElement(edge, "attvalues")
+        ET.SubElement(values, "attvalue", {"for": "0", "value": str(row["cooccurrences"])})
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
