@@ -52,7 +52,8 @@ def config_template(*, inputs: tuple[str, ...] = ("docs",)) -> str:
                 lines.append(f"# {spec.name} =")
             else:
                 lines.append(f"# {spec.name} = {_toml_value(spec.default)}")
-    lines += ["", "# Where the partitions of ingest, segment and topics run (docs/scaling.md).",
+    lines += ["",
+              "# Where the partitions of ingest, segment, topics and code run (docs/scaling.md).",
               "[engine]", "# local (this machine, forked workers), processes (fresh worker "
               "processes) or dask.", '# name = "local"',
               "# Dask scheduler address; left out, --engine dask starts a LocalCluster here.",

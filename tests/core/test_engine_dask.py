@@ -1,10 +1,10 @@
 """The Dask and processes engines give the same tables as the local engine, byte for byte.
 
-Runs `wenmai run --until network` on data/sample with the local engine (forked workers),
-with `--engine processes` (fresh worker processes), and on a `dask.distributed.LocalCluster`
-of 2 worker processes chosen in the `[engine]` section. The size thresholds below which
-ingest and segment stay in one process are lowered so that every run really partitions the
-sample.
+Runs `wenmai run --until code` on data/sample with the local engine (forked workers), with
+`--engine processes` (fresh worker processes), and on a `dask.distributed.LocalCluster` of 2
+worker processes chosen in the `[engine]` section. The size thresholds below which ingest and
+segment stay in one process are lowered, and code gets `workers = 0`, so that every run really
+partitions the sample.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _run(config: Path, work: Path, *engine: str) -> str:
         patch.setattr(segment_stage, "SPAWN_MIN_CHARS", 1)
         patch.setattr(segment_stage, "PARALLEL_MIN_CHARS", {"rjieba": 1, "jieba": 1})
         result = CliRunner().invoke(wenmai, ["--config", str(config), "--workdir", str(work),
-                                             *engine, "run", "--until", "network"])
+                                             *engine, "run", "--until", "code"])
     assert result.exit_code == 0, result.output + result.stderr
     return result.stderr
 
@@ -58,7 +58,11 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     root = tmp_path_factory.mktemp("engines")
     project = root / "sample"
     shutil.copytree(SAMPLE, project)
-    log = _run(project / "wenmai.toml", root / "local")
+    config = project / "wenmai.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "\n[code]\n" in text
+    config.write_text(text.replace("\n[code]\n", "\n[code]\nworkers = 0\n"), encoding="utf-8")
+    log = _run(config, root / "local")
     assert "on dask" not in log
     assert re.search(r"^segment: \d+/\d+ parts done$", log, re.M)  # shared with forks
     yield project, root / "local", log
@@ -85,7 +89,7 @@ def _assert_same_outputs(first: Path, second: Path) -> None:
         compared.append(rel.as_posix())
     assert {"ingest/documents.parquet", "segment/tokens.parquet", "segment/report.parquet",
             "terms/terms.parquet", "topics/doc_topics.parquet", "network/edges.parquet",
-            "network/nodes.parquet"} <= set(compared)
+            "network/nodes.parquet", "code/codings.parquet"} <= set(compared)
 
 
 def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path: Path) -> None:
@@ -95,7 +99,7 @@ def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path:
                       + '\n[engine]\nname = "dask"\nworkers = 2\n', encoding="utf-8")
     log = _run(config, tmp_path / "dask")
     assert "engine: dask LocalCluster of 2 worker process(es)" in log
-    for stage in ("ingest", "segment", "topics"):  # their partitions ran as Dask tasks
+    for stage in ("ingest", "segment", "topics", "code"):  # their partitions ran as Dask tasks
         assert re.search(rf"^{stage}: \d+/\d+ partitions done on dask$", log, re.M), stage
     _assert_same_outputs(local, tmp_path / "dask")
 
@@ -103,7 +107,7 @@ def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path:
 def test_processes_engine_writes_the_same_tables_as_local(local_run, tmp_path: Path) -> None:
     project, local, _ = local_run
     log = _run(project / "wenmai.toml", tmp_path / "processes", "--engine", "processes")
-    for stage in ("ingest", "segment", "topics"):  # a pool of fresh processes, not forks
+    for stage in ("ingest", "segment", "topics", "code"):  # fresh processes, not forks
         assert re.search(rf"^{stage}: \d+/\d+ partitions done$", log, re.M), stage
     _assert_same_outputs(local, tmp_path / "processes")
 
