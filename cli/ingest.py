@@ -20,12 +20,15 @@ def ingest(app: App, inputs: tuple[str, ...], force: bool, **options: object) ->
     """Read document files, folders or globs into the documents table.
 
     Detects encodings, strips web boilerplate, splits collection files, finds titles and
-    years, and records duplicates and unreadable files instead of stopping. INPUTS default to
+    dates, reads bibliographic exports (CNKI, EndNote, RefWorks, Web of Science, Scopus), and
+    records duplicates, removed lines and every file not read instead of stopping. INPUTS default to
     `inputs` in the [ingest] section of wenmai.toml.
 
     \b
-    Example:
+    Examples:
       wenmai ingest reports/ "cases/*.html" --min-chars 50
+      wenmai ingest corpus/ --exclude README.md,SOURCE.md
+      wenmai ingest news.json --records-path videoList --text-column video_detail.content
     """
     overrides = overrides_from(stage.Params, options)
     if inputs:

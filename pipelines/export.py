@@ -6,16 +6,19 @@ import io
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
 from pipelines.core import store
 from pipelines.core.errors import BadParams
 
-__all__ = ["export_table", "select"]
+__all__ = ["export_table", "select", "defuse"]
 
 _TEXT_WIDTH = 40
 _EXCEL_CELL = 32767
+#: OWASP's CSV-injection rule: a cell starting with one of these is a formula to a spreadsheet
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 log = logging.getLogger("wenmai")
 
 
@@ -43,6 +46,8 @@ def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fm
     table = select(store.read_table(workdir, resolve_table_name(workdir, name)), rows=rows,
                    columns=columns)
     frame = table.to_pandas(integer_object_nulls=True)
+    if fmt in ("csv", "xlsx"):
+        frame = _defused(frame)
     if fmt == "xlsx":
         if output is None:
             raise BadParams("show: --format xlsx needs --output FILE.xlsx")
@@ -63,16 +68,44 @@ def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fm
         for col in frame.columns:
             if _is_texty(frame[col]):
                 frame[col] = frame[col].map(_join_list)
-        text = frame.to_csv(index=False)
+        # RFC 4180 line ends: a field holding a bare carriage return is then quoted too
+        # (with "\n" alone the csv module leaves it bare, and a spreadsheet splits the row)
+        text = frame.to_csv(index=False, lineterminator="\r\n")
     elif fmt == "json":
         text = "\n".join(json.dumps(row, ensure_ascii=False, default=_jsonable)
                          for row in table.to_pylist()) + "\n"
     else:
         text = _as_text(frame, table)
     if output is not None:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_text(text, encoding="utf-8", newline="")
         return None
     return text
+
+
+def defuse(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made plain text.
+
+    OWASP's rule for CSV injection: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or
+    a carriage return gets a leading single quote, so ``=HYPERLINK(...)`` or ``=cmd|...`` in a
+    document shows as text in Excel, LibreOffice and WPS instead of running. Other values are
+    returned as they are.
+
+    >>> defuse("=1+1"), defuse("教育"), defuse(3)
+    ("'=1+1", '教育', 3)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _defused(frame: Any) -> Any:
+    """Every text cell and column name of a CSV/XLSX export passed through :func:`defuse`."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if _is_texty(frame[col]):
+            frame[col] = frame[col].map(_join_list).map(defuse)
+    frame.columns = [defuse(str(c)) for c in frame.columns]
+    return frame
 
 
 def _as_text(frame: object, table: pa.Table) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipelines.core import params as P
 from pipelines.core import store
 from pipelines.core.config import Config, resolve_params
 from pipelines.core.errors import BadParams
@@ -33,7 +34,8 @@ def run_all(
     overrides = overrides or {}
     results = []
     for stage in ORDER:
-        params = resolve_params(stage, config, overrides.get(stage.NAME, {}))
+        given = {**_recorded(stage, config, workdir), **overrides.get(stage.NAME, {})}
+        params = resolve_params(stage, config, given)
         results.append(run_stage(stage, workdir, params, force=force, root=config.base))
         if stage.NAME == until:
             break
@@ -42,8 +44,44 @@ def run_all(
 
 def statuses(config: Config, workdir: Path) -> list[store.StageState]:
     """Fresh / stale (with reasons) / missing for every stage, from manifests and inputs."""
-    return [current_state(stage, workdir, resolve_params(stage, config, {}), root=config.base)
+    return [current_state(stage, workdir,
+                          resolve_params(stage, config, _recorded(stage, config, workdir)),
+                          root=config.base)
             for stage in ORDER]
+
+
+def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:
+    """The params a stage last ran with, when the config names no inputs for it.
+
+    After ``wenmai ingest FOLDER`` without a wenmai.toml, ``run`` and ``status`` use the
+    inputs (and options) recorded in ingest's manifest instead of failing on "no input files".
+    """
+    section = config.sections.get(stage.NAME, {})
+    if "inputs" not in {s.name for s in P.specs(stage.Params)} or section.get("inputs"):
+        return {}
+    recorded = (store.read_manifest(workdir, stage.NAME) or {}).get("params") or {}
+    if not recorded.get("inputs"):
+        return {}
+    specs = {s.name: s for s in P.specs(stage.Params)}
+    base = config.base.resolve()
+    out: dict[str, Any] = {}
+    for name, value in recorded.items():
+        if name not in specs or name in section:
+            continue
+        if specs[name].path and value:  # recorded relative to the project root
+            paths = [str(base / v) for v in (value if isinstance(value, list) else [value])]
+            outside = [p for p in paths if not Path(p).resolve().is_relative_to(base)]
+            if outside:  # a work folder from elsewhere must not make us read other files
+                log.warning("%s: the manifest names %s outside %s; not used. Set `inputs` "
+                            "under [%s] in wenmai.toml", stage.NAME, outside[0], base,
+                            stage.NAME)
+                return {}
+            value = paths if isinstance(value, list) else paths[0]
+        out[name] = value
+    log.info("%s: using the inputs of the last `wenmai %s` (%s); set `inputs` under [%s] in "
+             "wenmai.toml to fix them", stage.NAME, stage.NAME, ", ".join(recorded["inputs"]),
+             stage.NAME)
+    return out
 
 
 def list_tables(workdir: Path) -> list[str]:

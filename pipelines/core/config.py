@@ -2,8 +2,10 @@
 
 The file has one table per stage (``[ingest]``, ``[segment]``, ...) whose keys are that stage's
 parameters, plus an optional top-level ``workdir`` and an optional ``[engine]`` table (where
-partitions run; see :mod:`pipelines.core.engine`). Paths in the file are relative to the file;
-paths given on the command line are relative to the current folder. The command line wins.
+partitions run; see :mod:`pipelines.core.engine`). Paths in the file are relative to the file
+and must stay inside its folder (the project; wenmai's shipped ``data/`` is allowed too);
+paths given on the command line are relative to the current folder and may be anywhere. The
+command line wins.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 from pipelines.core import params as P
 from pipelines.core.engine import engine_from_config
 from pipelines.core.errors import BadParams, ConfigError
+from pipelines.core.paths import inside
+from pipelines.core.resources import DATA_DIR
 
 __all__ = ["Config", "load_config", "resolve_params", "TOP_LEVEL_KEYS"]
 
@@ -65,7 +69,8 @@ def load_config(path: Path | None, stages: Mapping[str, ModuleType]) -> Config:
                 raise ConfigError(f"{path}: [{key}] must be a table of settings")
             config.sections[key] = value
         elif key == "workdir":
-            config.workdir = (path.parent / str(value)).resolve()
+            config.workdir = _inside_project(str(value), path.parent,
+                                             f"{path}: workdir").resolve()
         elif key == "engine" and isinstance(value, dict):
             config.engine = value
             spec = engine_from_config(value, where=f"{path} [engine]")
@@ -101,31 +106,57 @@ def resolve_params(stage: ModuleType, config: Config, overrides: Mapping[str, An
                           + ", ".join(specs))
     values: dict[str, Any] = {}
     for name, value in section.items():
-        values[name] = _checked(specs[name], value, where_file, config.base)
+        values[name] = _checked(specs[name], value, where_file, config.base, confined=True)
     for name, value in overrides.items():
         if value is None:
             continue
         if name not in specs:
             raise BadParams(f"{stage.NAME}: unknown option {name!r}")
-        values[name] = _checked(specs[name], value, f"{stage.NAME} (command line)", Path.cwd())
+        values[name] = _checked(specs[name], value, f"{stage.NAME} (command line)", Path.cwd(),
+                                confined=False)
     try:
         return stage.Params(**values)
     except (TypeError, ValueError) as err:
         raise BadParams(f"{stage.NAME}: {err}") from err
 
 
-def _checked(spec: P.ParamSpec, value: Any, where: str, base: Path) -> Any:
+def _checked(spec: P.ParamSpec, value: Any, where: str, base: Path, *, confined: bool) -> Any:
     value = P.coerce(spec, value, where=where)
     P.validate(spec, value, where=where)
     if spec.path and value:
+        where = f"{where} {spec.name}"
         if isinstance(value, tuple):
-            value = tuple(_resolve_path(v, base) for v in value)
+            value = tuple(_resolve_path(v, base, where, confined) for v in value)
         else:
-            value = _resolve_path(value, base)
+            value = _resolve_path(value, base, where, confined)
     return value
 
 
-def _resolve_path(value: str, base: Path) -> str:
+def _resolve_path(value: str, base: Path, where: str, confined: bool) -> str:
     if "://" in value or value.startswith("builtin:"):
         return value
+    if confined:
+        return str(_inside_project(value, base, where))
     return str(base / Path(value).expanduser())
+
+
+def _inside_project(value: str, base: Path, where: str) -> Path:
+    """A path from the config file, which must stay inside the project folder (or wenmai's data).
+
+    A project received from someone else must not make wenmai read or write elsewhere on this
+    machine (``inputs = ["~/.ssh"]``, ``workdir = "/"``); a path outside the project can still
+    be given on the command line.
+
+    Raises:
+        ConfigError: the path is absolute outside the project, climbs out with ``..``, or
+            leaves it through a symlink.
+    """
+    text = str(value)
+    parts = Path(text).parts
+    cut = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), len(parts))
+    fixed = base.joinpath(*parts[:cut])  # a glob pattern is checked by its fixed folders
+    if text.startswith("~") or ".." in parts or not (inside(fixed, base)
+                                                     or inside(fixed, DATA_DIR)):
+        raise ConfigError(f"{where}: {text!r} lies outside the project folder {base}; move "
+                          "it into the project, or give it on the command line instead")
+    return base / text

@@ -19,9 +19,14 @@ where those calls run. The runner selects it per stage with :func:`for_stage`:
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -31,7 +36,8 @@ from typing import Any, TypeVar
 from pipelines.core.errors import BadParams, ConfigError, WenmaiError
 
 __all__ = ["ENGINES", "EngineSpec", "engine_from_config", "use", "for_stage", "active",
-           "resolve_workers", "partition", "map_partitions", "can_fork", "map_forked"]
+           "resolve_workers", "partition", "map_partitions", "can_fork", "map_forked",
+           "die_with_parent"]
 
 log = logging.getLogger("wenmai")
 T = TypeVar("T")
@@ -203,6 +209,34 @@ def _cores() -> int:
                else (os.cpu_count() or 1))
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process exit as soon as its parent ``parent`` is gone.
+
+    A killed ``wenmai topics`` (SIGKILL, SIGTERM, a closed terminal) must not leave workers
+    computing for minutes. On Linux the kernel sends SIGKILL when the parent dies
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere, and as a second guard, a daemon thread polls
+    the parent's id twice a second (an orphan is re-parented, so its parent id changes).
+    """
+    if sys.platform.startswith("linux"):
+        # where prctl is missing, the watcher thread below still ends the worker
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL),
+                                                    0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the guard was in place
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="wenmai-parent-watch",
+                     daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def resolve_workers(workers: int) -> int:
     """``0`` means every core (on the Dask engine: every worker thread of the cluster);
     anything else is taken as given (at least 1)."""
@@ -241,7 +275,8 @@ def map_partitions(
     With ``workers > 1`` and more than one partition, partitions run in a pool of fresh
     ("spawn") processes, so no thread state of the parent leaks into a worker and results do
     not depend on the machine; on the Dask engine they run as tasks on the cluster. ``func``
-    must be a module-level function.
+    must be a module-level function. Pool workers exit when this process dies
+    (:func:`die_with_parent`).
     """
     workers = resolve_workers(workers)
     if workers == 1 or len(partitions) <= 1:
@@ -253,7 +288,8 @@ def map_partitions(
     if _active.spec.name == "dask":
         return _map_dask(func, partitions, args, label)
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         futures = [pool.submit(func, part, *args) for part in partitions]
         results = []
         for i, fut in enumerate(futures, 1):
@@ -297,8 +333,6 @@ def _map_dask(func: Callable[..., R], partitions: Sequence[Any], args: tuple[Any
 def can_fork() -> bool:
     """True where worker processes may be forked (Linux; macOS forks unsafely) and the engine
     is ``local`` (the others run :func:`map_partitions` in fresh processes or on Dask)."""
-    import sys
-
     return (_active.spec.name == "local" and sys.platform.startswith("linux")
             and "fork" in multiprocessing.get_all_start_methods())
 
@@ -311,7 +345,8 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
     The workers inherit everything this process has loaded (a dictionary, a model), so they
     start in milliseconds. Work is shared without a queue filled in advance: the workers take
     parts from the front, this process from the back, each only when it is free, so all
-    finish about together even when some parts take much longer than others. A worker sends
+    finish about together even when some parts take much longer than others. Workers exit
+    when this process dies (:func:`die_with_parent`). A worker sends
     each result back pickled (``in_worker`` is True there: build results with allocators
     that do not depend on thread state copied by the fork, e.g. ``pa.system_memory_pool()``).
 
@@ -338,7 +373,10 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             back.value -= 1
             return back.value
 
+    parent = os.getpid()
+
     def work() -> None:
+        die_with_parent(parent)
         try:
             while (i := take(True)) is not None:
                 results_queue.put((i, run_part(i, True)))

@@ -10,6 +10,8 @@ __all__ = [
     "SchemaError",
     "EmptyCorpus",
     "BadInputFile",
+    "UnsafePath",
+    "CorruptInput",
 ]
 
 
@@ -39,3 +41,12 @@ class EmptyCorpus(WenmaiError):
 
 class BadInputFile(WenmaiError):
     """A user-supplied file (dictionary, stopword list, labels) is malformed."""
+
+
+class UnsafePath(WenmaiError):
+    """A path read from a manifest, config or archive points outside the folder it belongs to,
+    or a work folder is not one wenmai made."""
+
+
+class CorruptInput(MissingInput):
+    """An input table no longer matches the hash its producer's manifest recorded."""

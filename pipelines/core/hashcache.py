@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.paths import is_work_folder
+
 __all__ = ["RACY_NS", "InputHashes", "sha256_of"]
 
 #: A record whose file was modified less than this long before it was hashed is not trusted.
@@ -88,10 +90,11 @@ class InputHashes:
     def save(self) -> None:
         """Write the records of the files asked for since loading, if any differ from the file.
 
-        Written via a temporary file and a rename; a work folder that cannot be written
-        (read-only, or not created yet) just keeps no cache.
+        Written via a temporary file and a rename, and only into a wenmai work folder (one
+        with its marker or a stage manifest), so checking a folder never leaves a file in it;
+        a work folder that cannot be written just keeps no cache.
         """
-        if self._new == self._old or not self.path.parent.parent.is_dir():
+        if self._new == self._old or not is_work_folder(self.path.parent.parent):
             return
         try:
             self.path.parent.mkdir(exist_ok=True)

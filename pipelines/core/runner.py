@@ -18,10 +18,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pipelines.core import engine, store
+from pipelines.core import engine, store, swap
 from pipelines.core import params as P
-from pipelines.core.errors import MissingInput
+from pipelines.core.errors import CorruptInput, MissingInput
 from pipelines.core.hashcache import InputHashes
+from pipelines.core.paths import check_workdir
 from pipelines.core.resources import DATA_DIR
 
 __all__ = ["StageResult", "key_params", "input_hashes", "current_state", "run_stage"]
@@ -65,8 +66,8 @@ def key_params(params: Any, root: Path | None = None) -> dict[str, Any]:
     return values
 
 
-def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | None = None
-                 ) -> dict[str, str]:
+def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | None = None,
+                 *, cache: InputHashes | None = None) -> dict[str, str]:
     """Content hashes of every input: upstream tables by name, other files by path.
 
     A file whose size, mtime and ctime are those recorded when it was last hashed is not read
@@ -78,25 +79,27 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
         workdir: The work folder.
         params: The stage's resolved params.
         root: Project root; external files inside it are keyed by their relative path.
+        cache: The stage's input-file hash cache; when given, the caller saves it (after
+            the run, when the work folder exists); else it is saved here.
 
     Raises:
         MissingInput: an upstream table or an external file does not exist.
     """
     hashes: dict[str, str] = {}
     for name in stage.INPUTS:
-        path = store.table_path(workdir, name)
-        if not path.exists():
-            store.read_table(workdir, name)  # raises MissingInput naming the command
-        hashes[name] = store.file_sha256(path)
+        hashes[name] = store.verified_sha256(workdir, name)
     # other files are read again only when their size, mtime or ctime changed
-    cache = InputHashes(workdir, stage.NAME)
+    own = cache is None
+    cache = cache if cache is not None else InputHashes(workdir, stage.NAME)
     for path in getattr(stage, "external_inputs", lambda _p: [])(params):
         path = Path(path)
         if not path.is_file():
             raise MissingInput(f"{stage.NAME}: input file {path} does not exist")
-        key = f"file:{_portable(str(path), root)}"
+        name = _portable(str(path), root).encode("utf-8", "surrogateescape")  # non-UTF-8 names
+        key = f"file:{name.decode('utf-8', 'replace')}"
         hashes[key] = cache.sha256(key, path)
-    cache.save()
+    if own:
+        cache.save()
     if cache.hashed:
         log.debug("%s: %d input file(s) hashed", stage.NAME, cache.hashed)
     return hashes
@@ -109,7 +112,7 @@ def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path |
         inputs = input_hashes(stage, workdir, params, root)
     except MissingInput as err:
         state = store.stage_state(workdir, stage.NAME, key_params(params, root), {})
-        reasons = [f"input missing: {err}"]
+        reasons = [str(err) if isinstance(err, CorruptInput) else f"input missing: {err}"]
         return store.StageState(stage.NAME, "missing" if state.state == "missing" else "stale",
                                 reasons)
     return store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
@@ -133,20 +136,29 @@ def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any
 
 def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = False,
               root: Path | None = None) -> StageResult:
-    """Run one stage unless it is fresh; write outputs atomically, then the manifest.
+    """Run one stage unless it is fresh; its outputs and manifest replace the stage folder whole.
+
+    Leftovers of an interrupted run of this stage are cleaned first (see
+    :func:`pipelines.core.swap.recover`).
 
     Args:
         stage: The stage module.
         workdir: The work folder.
         params: The stage's resolved params.
-        force: Run even when fresh.
+        force: Run even when fresh, and write into a folder that is not yet a work folder.
         root: Project root (the config file's folder); see :func:`key_params`.
     """
     workdir = Path(workdir)
+    check_workdir(workdir, force=force,
+                  tables=[store.table_path(workdir, name) for name in stage.INPUTS])
+    if workdir.is_dir():
+        swap.recover(workdir, stage.NAME, store.MANIFEST)
     recorded = key_params(params, root)
-    inputs = input_hashes(stage, workdir, params, root)
+    cache = InputHashes(workdir, stage.NAME)
+    inputs = input_hashes(stage, workdir, params, root, cache=cache)
     state = store.stage_state(workdir, stage.NAME, recorded, inputs)
     if state.state == "fresh" and not force:
+        cache.save()
         log.info("%s is fresh, skipped", stage.NAME)
         manifest = store.read_manifest(workdir, stage.NAME) or {}
         return StageResult(stage.NAME, False, manifest.get("outputs", {}), [])
@@ -156,9 +168,10 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     tables = _read_inputs(stage, workdir, params)
     with engine.for_stage(stage.NAME):
         outputs = stage.compute(tables, params)
-    written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}))
+    written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}),
+                                  manifest={"params": recorded, "inputs": inputs,
+                                            "started": started})
+    cache.save()
     finished = time.time()
-    store.write_manifest(workdir, stage.NAME, params=recorded, inputs=inputs,
-                         outputs=written, started=started, finished=finished)
     log.info("%s: done in %.1f s", stage.NAME, finished - started)
     return StageResult(stage.NAME, True, written, reasons, finished - started)

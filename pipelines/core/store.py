@@ -2,7 +2,10 @@
 
 A table is named ``"<stage>/<table>"`` (for example ``"segment/tokens"``) and lives at
 ``<workdir>/<stage>/<table>.parquet``. Other output files (figures, GEXF, models) are named with
-their extension (``"network/network.gexf"``) and live at the same relative path.
+their extension (``"network/network.gexf"``) and live at the same relative path. A stage's
+outputs and manifest replace its folder as a whole (:mod:`pipelines.core.swap`); every name
+read from a manifest or given as a table name must stay inside its folder
+(:mod:`pipelines.core.paths`). See ``docs/safety.md``.
 """
 
 from __future__ import annotations
@@ -10,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,12 +23,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines import __version__
-from pipelines.core.errors import MissingInput, SchemaError, WenmaiError
+from pipelines.core import swap
+from pipelines.core.errors import CorruptInput, MissingInput, SchemaError, WenmaiError
+from pipelines.core.paths import mark_workdir, safe_child
 
 __all__ = [
     "table_path",
     "read_table",
     "write_outputs",
+    "manifest_data",
+    "verified_sha256",
     "check_schema",
     "file_sha256",
     "freshness_key",
@@ -45,7 +50,9 @@ def table_path(workdir: Path, name: str) -> Path:
     if not rest:
         raise WenmaiError(f"table name {name!r} must look like 'stage/table'")
     filename = rest if "." in rest else rest + ".parquet"
-    return Path(workdir) / stage / filename
+    hint = "name a table as stage/table, e.g. ingest/documents; `wenmai show` lists them"
+    folder = safe_child(Path(workdir), stage, what=f"table name {name!r}", hint=hint)
+    return safe_child(folder, filename, what=f"table name {name!r}", hint=hint)
 
 
 def check_schema(table: pa.Table, schema: pa.Schema, *, name: str) -> None:
@@ -88,7 +95,7 @@ def file_sha256(path: Path) -> str:
     st = path.stat()
     recorded = _recorded_output(path)
     unchanged = recorded and (recorded.get("size"), recorded.get("mtime_ns")) == (
-        st.st_size, st.st_mtime_ns)
+        st.st_size, st.st_mtime_ns) and isinstance(recorded.get("sha256"), str)
     if unchanged:
         return recorded["sha256"]
     digest = hashlib.sha256()
@@ -99,6 +106,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _recorded_output(path: Path) -> dict[str, Any] | None:
+    """The record of ``path`` in its stage's manifest (only a wenmai stage manifest counts)."""
     manifest = path.parent / MANIFEST
     if not manifest.exists():
         return None
@@ -106,7 +114,41 @@ def _recorded_output(path: Path) -> dict[str, Any] | None:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data.get("outputs", {}).get(path.name)
+    if not isinstance(data, dict) or data.get("stage") != path.parent.name:
+        return None
+    outputs = data.get("outputs")
+    record = outputs.get(path.name) if isinstance(outputs, dict) else None
+    return record if isinstance(record, dict) else None
+
+
+def verified_sha256(workdir: Path, name: str) -> str:
+    """The hash of input table ``name``, checked against the manifest of the stage that made it.
+
+    Size and modification time equal to the recorded ones reuse the recorded hash; otherwise
+    the file is hashed. A table that its producer's manifest does not list, or lists with
+    another hash (tables of two runs, or a file replaced by hand), is refused, so a stage never
+    builds on outputs its producer did not write together. A producer folder without a
+    manifest (tables made by hand) is taken as it is.
+
+    Raises:
+        MissingInput: the table does not exist.
+        CorruptInput: the table does not match its producer's manifest.
+    """
+    path = table_path(workdir, name)
+    if not os.path.isfile(path):  # a FIFO or a folder in its place would hang or fail later
+        raise MissingInput(f"{path} does not exist or is not a file; run "
+                           f"`wenmai {name.split('/')[0]}` first")
+    stage = name.split("/")[0]
+    digest = file_sha256(path)
+    manifest = read_manifest(workdir, stage)
+    if manifest is None:
+        return digest
+    record = manifest["outputs"].get(path.relative_to(Path(workdir) / stage).as_posix())
+    if record is None or record.get("sha256") != digest:
+        how = "is not listed in" if record is None else "does not match the hash in"
+        raise CorruptInput(f"{path} {how} {Path(workdir) / stage / MANIFEST} (changed by "
+                           f"hand, or an interrupted run); rerun `wenmai {stage} --force`")
+    return digest
 
 
 def _serialise(value: pa.Table | bytes | str) -> bytes:
@@ -127,13 +169,16 @@ def write_outputs(
     stage: str,
     outputs: Mapping[str, pa.Table | bytes | str],
     schemas: Mapping[str, pa.Schema] | None = None,
+    *,
+    manifest: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Write a stage's outputs atomically and return their manifest records.
+    """Write a stage's outputs as a whole new stage folder and swap it in; return the records.
 
-    Every output is first written under a temporary folder inside the stage folder, and only
-    when all are written is the old manifest removed and each file renamed into place, so an
-    interrupted run never leaves a table that looks whole. Files of the previous run that the
-    new run does not produce are removed.
+    Everything (the manifest too, when ``manifest`` is given) is written into a new folder
+    beside the stage folder, which then replaces the old one in one swap
+    (:func:`pipelines.core.swap.install`): a run killed at any moment leaves the old outputs
+    or the new ones, never a mix, and files of the previous run that the new run does not
+    produce go with the old folder. No name read from the old manifest is ever unlinked.
 
     Args:
         workdir: The work folder.
@@ -141,53 +186,46 @@ def write_outputs(
         outputs: Table name -> ``pyarrow.Table`` (written as ``<name>.parquet``), or file name
             with extension -> bytes/str.
         schemas: Table name -> required schema, checked before anything is written.
+        manifest: ``params``, ``inputs`` and ``started`` of the run; when given, the manifest
+            is written inside the new folder before the swap (see :func:`manifest_data`).
 
     Returns:
         File name -> {"rows"?, "size", "mtime_ns", "sha256"}.
+
+    Raises:
+        UnsafePath: an output name would leave the stage folder.
     """
     schemas = schemas or {}
     for name, value in outputs.items():
         if name in schemas and isinstance(value, pa.Table):
             check_schema(value, schemas[name], name=f"{stage}/{name}")
-    folder = Path(workdir) / stage
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+    workdir = Path(workdir)
+    hint = "a stage's output names are plain names inside its folder"
+    safe_child(workdir, stage, what="stage name", hint=hint)
+    mark_workdir(workdir)
+    swap.recover(workdir, stage, MANIFEST)
+    new = swap.new_folder(workdir, stage)
     try:
-        staged: dict[str, tuple[Path, int | None]] = {}
+        records: dict[str, dict[str, Any]] = {}
         for name, value in outputs.items():
             filename = name if "." in name else name + ".parquet"
-            target = tmp / filename
+            target = safe_child(new, filename, what=f"{stage} output", hint=hint)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(_serialise(value))
-            rows = value.num_rows if isinstance(value, pa.Table) else None
-            staged[filename] = (target, rows)
-        previous = read_manifest(workdir, stage)
-        (folder / MANIFEST).unlink(missing_ok=True)
-        records: dict[str, dict[str, Any]] = {}
-        for filename, (source, rows) in staged.items():
-            final = folder / filename
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, final)
-            st = final.stat()
+            data = _serialise(value)
+            target.write_bytes(data)
+            st = target.stat()
             record: dict[str, Any] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                                      "sha256": _sha256_bytes_of(final)}
-            if rows is not None:
-                record["rows"] = rows
+                                      "sha256": hashlib.sha256(data).hexdigest()}
+            if isinstance(value, pa.Table):
+                record["rows"] = value.num_rows
             records[filename] = record
-        for old in (previous or {}).get("outputs", {}):
-            if old not in records:
-                (folder / old).unlink(missing_ok=True)
+        if manifest is not None:
+            data = manifest_data(stage, outputs=records, finished=time.time(), **manifest)
+            _write_json(new / MANIFEST, data)
+        swap.install(new, workdir / stage)
         return records
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _sha256_bytes_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        swap.remove(new)
 
 
 def freshness_key(stage: str, params: Mapping[str, Any], inputs: Mapping[str, str]) -> str:
@@ -198,12 +236,24 @@ def freshness_key(stage: str, params: Mapping[str, Any], inputs: Mapping[str, st
 
 
 def read_manifest(workdir: Path, stage: str) -> dict[str, Any] | None:
-    """The stage's manifest, or None if it has none (or it is unreadable)."""
-    path = Path(workdir) / stage / MANIFEST
+    """The stage's manifest, or None if it has none (or it is unreadable or malformed).
+
+    Raises:
+        UnsafePath: the manifest names an output outside the stage folder (absolute, with
+            ``..``, or through a symlink); nothing is read or deleted through such a name.
+    """
+    folder = Path(workdir) / stage
+    path = folder / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    outputs = data.get("outputs", {}) if isinstance(data, dict) else None
+    if not isinstance(outputs, dict) or not all(isinstance(r, dict) for r in outputs.values()):
+        return None
+    for name in outputs:
+        safe_child(folder, name, what=str(path))
+    return data
 
 
 def write_manifest(
@@ -216,8 +266,23 @@ def write_manifest(
     started: float,
     finished: float,
 ) -> Path:
-    """Write the manifest last, via a temporary file and a rename."""
-    data = {
+    """Write the manifest into an existing stage folder, via a temporary file and a rename.
+
+    The runner does not use this: it passes the manifest to :func:`write_outputs`, which
+    writes it inside the new stage folder before the swap.
+    """
+    data = manifest_data(stage, params=params, inputs=inputs, outputs=outputs,
+                         started=started, finished=finished)
+    path = Path(workdir) / stage / MANIFEST
+    _write_json(path, data)
+    return path
+
+
+def manifest_data(stage: str, *, params: Mapping[str, Any], inputs: Mapping[str, str],
+                  outputs: Mapping[str, Mapping[str, Any]], started: float,
+                  finished: float) -> dict[str, Any]:
+    """The manifest's fields (the format every wenmai version reads)."""
+    return {
         "stage": stage,
         "wenmai_version": __version__,
         "key": freshness_key(stage, params, inputs),
@@ -228,12 +293,13 @@ def write_manifest(
         "finished": _iso(finished),
         "seconds": round(finished - started, 3),
     }
-    path = Path(workdir) / stage / MANIFEST
-    tmp = path.with_suffix(".json.tmp")
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                    encoding="utf-8")
     os.replace(tmp, path)
-    return path
 
 
 def _iso(ts: float) -> str:
@@ -255,6 +321,9 @@ def stage_state(
     """Compare the manifest with the current params and input hashes and the outputs on disk."""
     manifest = read_manifest(workdir, stage)
     if manifest is None:
+        if swap.leftovers(workdir, stage):
+            return StageState(stage, "missing", [
+                "interrupted while replacing its outputs; its next run restores or redoes them"])
         return StageState(stage, "missing", ["never run (no manifest)"])
     reasons: list[str] = []
     if manifest.get("wenmai_version") != __version__:
@@ -275,8 +344,8 @@ def stage_state(
             reasons.append(f"input {key} changed")
     folder = Path(workdir) / stage
     for filename, record in manifest.get("outputs", {}).items():
-        path = folder / filename
-        if not path.exists():
+        path = safe_child(folder, filename, what=str(folder / MANIFEST))
+        if not os.path.isfile(path):  # never raises (a name too long, a FIFO: not a file)
             reasons.append(f"output {filename} is missing")
         elif file_sha256(path) != record.get("sha256"):
             reasons.append(f"output {filename} was modified")

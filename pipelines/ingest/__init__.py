@@ -4,6 +4,7 @@ The contract lives in ``stage.py``; the other modules of this package are its pr
 """
 
 from pipelines.ingest.stage import (
+    BOILERPLATE_SCHEMA,
     DOCUMENTS_SCHEMA,
     DUPLICATES_SCHEMA,
     INPUTS,
@@ -25,6 +26,7 @@ __all__ = [
     "compute",
     "external_inputs",
     "DOCUMENTS_SCHEMA",
+    "BOILERPLATE_SCHEMA",
     "REJECTED_SCHEMA",
     "DUPLICATES_SCHEMA",
 ]

@@ -1,8 +1,38 @@
-"""Parsers for bibliographic exports: CNKI NoteExpress (.net), RIS and BibTeX.
+"""Parsers for bibliographic exports, one per format, each returning normalised records.
+
+Formats and the specifications they follow:
+
+- CNKI NoteExpress ``.net``: ``{Field}: value`` lines; a record starts at ``{Reference Type}``
+  (CNKI splits ``{Author Address}`` over lines separated by blank lines, so blank lines do not
+  end a record when the file marks its records).
+- RIS: "RIS Format Specifications", Research Information Systems (refman.com/support/
+  risformat_intro.asp): ``TY  - `` ... ``ER  - ``.
+- EndNote tagged (``.enw``, CNKI's EndNote export): "Creating a Tagged EndNote Import File",
+  EndNote manual (Refer/BibIX tags: ``%0`` type, ``%A`` author, ``%T`` title, ``%J`` journal,
+  ``%D`` year, ``%8`` date, ``%K`` keywords, ``%X`` abstract, ``%R`` DOI), records apart by a
+  blank line.
+- EndNote XML: the ``<xml><records><record>`` export of EndNote (``File > Export > XML``),
+  elements ``titles/title``, ``contributors/authors/author``, ``periodical/full-title``,
+  ``keywords/keyword``, ``dates/year``, ``abstract``, ``electronic-resource-num``.
+- RefWorks tagged (CNKI's RefWorks export): "RefWorks Tagged Format", Ex Libris knowledge
+  center: ``RT`` type (starts a record), ``A1`` author, ``T1`` title, ``JF`` journal, ``YR``
+  year, ``FD`` date, ``K1`` keyword, ``AB`` abstract, ``DO`` DOI.
+- Web of Science plain text: "Web of Science Core Collection Field Tags", Clarivate: ``FN``/
+  ``VR`` header, ``PT`` starts and ``ER`` ends a record, continuation lines indented by three
+  spaces; ``TI`` title, ``AU``/``AF`` authors, ``SO`` source, ``DE`` author keywords, ``AB``
+  abstract, ``PY`` year, ``PD`` date, ``DI`` DOI, ``UT`` accession number. The tab-delimited
+  export has the same tags as column names.
+- Scopus CSV: Elsevier's Scopus export columns ``Authors``, ``Title``, ``Year``, ``Source
+  title``, ``DOI``, ``Abstract``, ``Author Keywords``.
+- CNKI 自定义 / 知网研学 (E-Study) export: ``Key-中文名: value`` lines (``Title-题名``,
+  ``Author-作者``, ``Source-刊名``, ``Year-年``, ``PubTime-出版时间``, ``Keyword-关键词``,
+  ``Summary-摘要``, ``SrcDatabase-来源库``); a record starts at the field that opens the
+  file's first record.
+- BibTeX.
 
 Each parser returns one dict per record with normalised keys: ``text`` (the abstract),
-``title``, ``authors``, ``keywords``, ``year``, ``journal``, plus every other field under its
-own name. Repeated fields (one ``{Author}`` line per author) are joined with ``"; "``.
+``title``, ``authors``, ``keywords``, ``year``, ``date``, ``journal``, ``doi``, plus every other
+field under its own name. Repeated fields (one author per line) are joined with ``"; "``.
 """
 
 from __future__ import annotations
@@ -10,17 +40,41 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["parse_noteexpress", "parse_ris", "parse_bibtex", "PARSERS"]
+__all__ = ["parse_noteexpress", "parse_ris", "parse_bibtex", "parse_endnote",
+           "parse_endnote_xml", "parse_refworks", "parse_wos", "parse_cnki_custom",
+           "table_kind", "map_row", "sniff", "PARSERS"]
 
 _NE_FIELD = re.compile(r"^\{([^}]+)\}\s*[:：]\s?(.*)$")
 _NE_KEYS = {"abstract": "text", "author": "authors", "keywords": "keywords", "title": "title",
-            "year": "year", "journal": "journal", "date": "date"}
+            "year": "year", "journal": "journal", "date": "date", "doi": "doi"}
 _RIS_KEYS = {"AB": "text", "N2": "text", "TI": "title", "T1": "title", "AU": "authors",
              "A1": "authors", "KW": "keywords", "PY": "year", "Y1": "year", "DA": "date",
              "JO": "journal", "JF": "journal", "T2": "journal", "PB": "publisher",
              "UR": "url", "DO": "doi", "TY": "type"}
 _BIB_KEYS = {"abstract": "text", "author": "authors", "keywords": "keywords", "title": "title",
-             "year": "year", "journal": "journal", "date": "date"}
+             "year": "year", "journal": "journal", "date": "date", "doi": "doi"}
+_ENW_KEYS = {"0": "type", "A": "authors", "T": "title", "J": "journal", "B": "journal",
+             "D": "year", "8": "date", "K": "keywords", "X": "text", "R": "doi", "U": "url",
+             "@": "issn", "+": "address", "V": "volume", "N": "issue", "P": "pages",
+             "I": "publisher", "W": "database", "L": "call_number", "9": "type_of_work"}
+_RW_KEYS = {"RT": "type", "A1": "authors", "T1": "title", "JF": "journal", "YR": "year",
+            "FD": "date", "K1": "keywords", "AB": "text", "DO": "doi", "SN": "issn",
+            "AD": "address", "LA": "language", "DS": "database", "LK": "url", "VO": "volume",
+            "IS": "issue", "SP": "start_page", "OP": "end_page", "PB": "publisher"}
+_WOS_KEYS = {"PT": "type", "AU": "authors", "TI": "title", "SO": "journal", "DE": "keywords",
+             "ID": "keywords_plus", "AB": "text", "PY": "year", "PD": "pub_date", "DI": "doi",
+             "UT": "wos_id", "LA": "language", "DT": "document_type", "C1": "address"}
+# Columns of a Scopus CSV export and their normalised names.
+_SCOPUS_KEYS = {"Authors": "authors", "Title": "title", "Year": "year", "Source title": "journal",
+                "DOI": "doi", "Abstract": "text", "Author Keywords": "keywords",
+                "Index Keywords": "index_keywords", "Document Type": "document_type",
+                "EID": "eid", "Link": "url"}
+_CNKI_KEYS = {"title": "title", "author": "authors", "source": "journal", "year": "year",
+              "pubtime": "date", "keyword": "keywords", "summary": "text", "doi": "doi",
+              "srcdatabase": "database", "organ": "address", "link": "url",
+              "period": "issue", "volume": "volume"}
+_CNKI_FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*)-([^\s:：]*)\s*[:：]\s?(.*)$")
+_AUTHOR_SPLIT = re.compile(r"\s*;+\s*")
 
 
 def _add(record: dict[str, str], key: str, value: str) -> None:
@@ -30,13 +84,26 @@ def _add(record: dict[str, str], key: str, value: str) -> None:
     record[key] = f"{record[key]}; {value}" if key in record else value
 
 
+def _split_list(value: str) -> str:
+    """``"张;;李;"`` → ``"张; 李"`` (CNKI separates authors and keywords with ; or ;;)."""
+    return "; ".join(a.strip() for a in re.split(r"[;；]+", value) if a.strip())
+
+
 def parse_noteexpress(text: str) -> list[dict[str, str]]:
-    """Parse a NoteExpress export: ``{Field}: value`` lines, records apart by blank lines.
+    """Parse a NoteExpress export: ``{Field}: value`` lines.
+
+    A record starts at ``{Reference Type}``; only files without that field fall back to
+    records apart by blank lines. A line that is not a field continues the previous field.
 
     >>> parse_noteexpress("{Title}: 甲\\n{Author}: 张;\\n{Author}: 李\\n{Abstract}: Abstract(#br)x"
     ...                   "\\n\\n{Title}: 乙\\n")
     [{'title': '甲', 'authors': '张; 李', 'text': 'x'}, {'title': '乙'}]
+    >>> [r["title"] for r in parse_noteexpress("{Reference Type}: J\\n{Title}: 甲\\n"
+    ...  "{Author Address}: 北京\\n\\n\\n,100029\\n{Abstract}: x\\n\\n{Reference Type}: J\\n"
+    ...  "{Title}: 乙")]
+    ['甲', '乙']
     """
+    marked = re.search(r"(?mi)^\s*\{Reference Type\}", text) is not None
     records: list[dict[str, str]] = []
     current: dict[str, str] = {}
     last_key: str | None = None
@@ -50,15 +117,16 @@ def parse_noteexpress(text: str) -> list[dict[str, str]]:
             key = _NE_KEYS.get(name.lower(), name)
             value = m.group(2).strip()
             if key == "authors":
-                value = "; ".join(a.strip() for a in re.split(r";+", value) if a.strip())
+                value = _split_list(value)
             if key == "text":
                 value = re.sub(r"^Abstract\(#br\)", "", value).replace("(#br)", "\n")
             _add(current, key, value)
             last_key = key
         elif not line.strip():
-            if current:
-                records.append(current)
-            current, last_key = {}, None
+            if not marked:
+                if current:
+                    records.append(current)
+                current, last_key = {}, None
         elif last_key is not None:  # a value broken over lines
             current[last_key] = current.get(last_key, "") + line.strip()
     if current:
@@ -92,6 +160,165 @@ def parse_ris(text: str) -> list[dict[str, str]]:
             current[last_key] = current.get(last_key, "") + " " + line.strip()
     if current:
         records.append(current)
+    return records
+
+
+def _tagged(text: str, tag: re.Pattern[str], keys: dict[str, str], start: str,
+            *, blank_ends: bool, joiner: str = " ") -> list[dict[str, str]]:
+    """Shared loop of the line-tagged formats (EndNote, RefWorks)."""
+    records: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last_key: str | None = None
+    for line in text.splitlines():
+        m = tag.match(line)
+        if m:
+            code, value = m.group(1), m.group(2)
+            if code == start and current:
+                records.append(current)
+                current = {}
+            last_key = keys.get(code, f"tag_{code}" if not code.isalnum() else code.lower())
+            if last_key in ("authors", "keywords"):
+                value = _split_list(value)
+            _add(current, last_key, value)
+        elif not line.strip():
+            if blank_ends and current and last_key is not None:
+                last_key = None
+        elif last_key is not None:
+            current[last_key] = current.get(last_key, "") + joiner + line.strip()
+    if current:
+        records.append(current)
+    return records
+
+
+def parse_endnote(text: str) -> list[dict[str, str]]:
+    """Parse EndNote tagged records (``%0 Journal Article`` starts one).
+
+    >>> parse_endnote("%0 Journal Article\\n%A 张三\\n%A 李四\\n%T 题\\n%D 2021\\n%K 甲;乙\\n"
+    ...               "%X 摘要\\n\\n%0 Book\\n%T 书")
+    [{'type': 'Journal Article', 'authors': '张三; 李四', 'title': '题', 'year': '2021', \
+'keywords': '甲; 乙', 'text': '摘要'}, {'type': 'Book', 'title': '书'}]
+    """
+    return _tagged(text, re.compile(r"^%(\S)\s?(.*)$"), _ENW_KEYS, "0", blank_ends=True)
+
+
+def parse_refworks(text: str) -> list[dict[str, str]]:
+    """Parse RefWorks tagged records (``RT Journal Article`` starts one).
+
+    >>> parse_refworks("RT Journal Article\\nA1 张三;李四\\nT1 题\\nYR 2020\\nK1 甲\\nK1 乙\\nAB x")
+    [{'type': 'Journal Article', 'authors': '张三; 李四', 'title': '题', 'year': '2020', \
+'keywords': '甲; 乙', 'text': 'x'}]
+    """
+    return _tagged(text, re.compile(r"^([A-Z][A-Z0-9]) (.*)$"), _RW_KEYS, "RT",
+                   blank_ends=True)
+
+
+def parse_wos(text: str) -> list[dict[str, str]]:
+    """Parse a Web of Science plain-text export (``PT`` ... ``ER``; indented continuations).
+
+    Continuation lines of ``AU``/``AF`` are further authors; of other fields, more text.
+
+    >>> parse_wos("FN Clarivate\\nVR 1.0\\nPT J\\nAU Li, M\\n   Wang, F\\nTI A long\\n   title\\n"
+    ...           "DE rural; teachers\\nAB x\\nPY 2020\\nER\\n\\nEF")
+    [{'type': 'J', 'authors': 'Li, M; Wang, F', 'title': 'A long title', \
+'keywords': 'rural; teachers', 'text': 'x', 'year': '2020'}]
+    """
+    records: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    last_tag: str | None = None
+    for line in text.splitlines():
+        m = re.match(r"^([A-Z][A-Z0-9])(?: (.*))?$", line.rstrip())
+        if m and m.group(1) in ("FN", "VR", "EF"):
+            continue
+        if m:
+            tag, value = m.group(1), m.group(2) or ""
+            if tag == "ER":
+                if current:
+                    records.append(current)
+                current, last_tag = {}, None
+                continue
+            last_tag = tag
+            _add(current, _WOS_KEYS.get(tag, tag.lower()), value)
+        elif line.startswith("   ") and last_tag is not None:
+            key = _WOS_KEYS.get(last_tag, last_tag.lower())
+            if last_tag in ("AU", "AF", "C1", "CR"):
+                _add(current, key, line.strip())
+            else:
+                current[key] = current.get(key, "") + " " + line.strip()
+    if current:
+        records.append(current)
+    return records
+
+
+def parse_cnki_custom(text: str) -> list[dict[str, str]]:
+    """Parse CNKI's 自定义 / 知网研学 export (``Title-题名: …`` lines).
+
+    A record starts at the field name that opened the file's first record.
+
+    >>> parse_cnki_custom("SrcDatabase-来源库: 期刊\\nTitle-题名: 甲\\nAuthor-作者: 张;李;\\n"
+    ...                   "Summary-摘要: x\\n\\nSrcDatabase-来源库: 期刊\\nTitle-题名: 乙")
+    [{'database': '期刊', 'title': '甲', 'authors': '张; 李', 'text': 'x'}, \
+{'database': '期刊', 'title': '乙'}]
+    """
+    records: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    opener: str | None = None
+    last_key: str | None = None
+    for line in text.splitlines():
+        m = _CNKI_FIELD.match(line.strip())
+        if m:
+            name = m.group(1).replace(" ", "").lower()
+            opener = opener or name
+            if name == opener and current:
+                records.append(current)
+                current = {}
+            key = _CNKI_KEYS.get(name, name)
+            value = m.group(3)
+            if key in ("authors", "keywords", "address"):
+                value = _split_list(value)
+            _add(current, key, value)
+            last_key = key
+        elif line.strip() and last_key is not None:
+            current[last_key] = current.get(last_key, "") + line.strip()
+    if current:
+        records.append(current)
+    return records
+
+
+def parse_endnote_xml(text: str) -> list[dict[str, str]]:
+    """Parse an EndNote XML export; a DOCTYPE (entities, external files) is refused.
+
+    >>> parse_endnote_xml('<xml><records><record><ref-type name="Journal Article">17</ref-type>'
+    ...   '<contributors><authors><author><style>Li, M</style></author><author>Wang, F</author>'
+    ...   '</authors></contributors><titles><title><style>T</style></title></titles>'
+    ...   '<dates><year>2019</year></dates><abstract>x</abstract></record></records></xml>')
+    [{'type': 'Journal Article', 'authors': 'Li, M; Wang, F', 'title': 'T', 'year': '2019', \
+'text': 'x'}]
+    """
+    import xml.etree.ElementTree as ET
+
+    if re.search(r"<!DOCTYPE|<!ENTITY", text[:100_000], re.I):
+        raise ValueError("the XML declares a DOCTYPE or entities, which are not read")
+    root = ET.fromstring(text)
+
+    def val(el: ET.Element | None) -> str:
+        return re.sub(r"\s+", " ", "".join(el.itertext())).strip() if el is not None else ""
+
+    paths = [("type", "ref-type"), ("authors", "contributors/authors/author"),
+             ("title", "titles/title"), ("journal", "titles/secondary-title"),
+             ("journal", "periodical/full-title"), ("year", "dates/year"),
+             ("date", "dates/pub-dates/date"), ("keywords", "keywords/keyword"),
+             ("text", "abstract"), ("doi", "electronic-resource-num"), ("url", "urls//url"),
+             ("volume", "volume"), ("issue", "number"), ("pages", "pages"), ("issn", "isbn")]
+    records = []
+    for rec in root.iter("record"):
+        out: dict[str, str] = {}
+        for key, path in paths:
+            if key == "journal" and "journal" in out:
+                continue
+            for el in rec.findall(path):
+                value = el.get("name") if key == "type" and el.get("name") else val(el)
+                _add(out, key, value)
+        records.append(out)
     return records
 
 
@@ -149,6 +376,75 @@ def parse_bibtex(text: str) -> list[dict[str, str]]:
     return records
 
 
+def table_kind(columns: list[str]) -> str | None:
+    """``"scopus"`` or ``"wos"`` when a table's header is that database's export, else None.
+
+    >>> table_kind(["Authors", "Title", "Year", "Source title", "Abstract"]), table_kind(
+    ...     ["PT", "AU", "TI", "SO", "AB", "PY"]), table_kind(["title", "text"])
+    ('scopus', 'wos', None)
+    """
+    names = {c.strip().lstrip("\ufeff") for c in columns}
+    if {"Authors", "Title", "Year", "Source title"} <= names:
+        return "scopus"
+    if {"PT", "AU", "TI", "SO"} <= names and ("AB" in names or "PY" in names):
+        return "wos"
+    return None
+
+
+def map_row(kind: str, row: dict[str, str]) -> dict[str, str]:
+    """A Scopus or WoS table row with normalised keys (other columns keep their names)."""
+    keys = _SCOPUS_KEYS if kind == "scopus" else _WOS_KEYS
+    out: dict[str, str] = {}
+    for col, value in row.items():
+        col = col.strip().lstrip("\ufeff")
+        value = (value or "").strip()
+        if not value or (kind == "wos" and col in ("FN", "VR", "ER", "EF")):
+            continue
+        if kind == "scopus" and value == "[No abstract available]":
+            continue
+        key = keys.get(col, col if kind == "scopus" else col.lower())
+        if key in ("authors", "keywords") and kind == "wos":
+            value = _split_list(value)
+        _add(out, key, value)
+    return out
+
+
+# (format, pattern of the first line, pattern the first 40 lines must also hold)
+_SNIFFERS = [
+    ("noteexpress", re.compile(r"^\{[^}]+\}\s*[:：]"),
+     re.compile(r"(?m)^\{(?:Reference Type|Title|Author)\}\s*[:：]")),
+    ("ris", re.compile(r"^TY  - "), re.compile(r"(?m)^(?:TI|T1|AU|A1|ER)  -")),
+    ("endnote", re.compile(r"^%0 "), re.compile(r"(?m)^%[TAJD] \S")),
+    ("refworks", re.compile(r"^RT \S"), re.compile(r"(?m)^(?:T1|A1|JF|YR) \S")),
+    ("wos", re.compile(r"^(?:FN (?:Clarivate|Thomson|ISI)|PT [A-Z]$)"),
+     re.compile(r"(?m)^(?:TI|AU) \S")),
+    ("cnki_custom", re.compile(r"^(?:DataType\s*[:：]|[A-Za-z]+-[\u4e00-\u9fff]+\s*[:：])"),
+     re.compile(r"(?m)^Title-[\u4e00-\u9fff]+\s*[:：]")),
+]
+
+
+def sniff(text: str) -> str | None:
+    """The bibliographic format of a ``.txt`` export, from its first non-blank line and a
+    second tag of the same format among the first 40 lines (a tweet starting ``RT @x`` is
+    not a RefWorks export).
+
+    >>> sniff("\\n%0 Journal Article\\n%T x"), sniff("RT Journal Article\\nT1 x")
+    ('endnote', 'refworks')
+    >>> sniff("RT @people: 乡村振兴\\n正文"), sniff("正文")
+    (None, None)
+    """
+    lines = [line.strip("\ufeff \t") for line in text[:8192].splitlines() if line.strip()]
+    if not lines:
+        return None
+    head = "\n".join(lines[:40])
+    for kind, first, also in _SNIFFERS:
+        if first.match(lines[0]) and also.search(head):
+            return kind
+    return None
+
+
 PARSERS: dict[str, Callable[[str], list[dict[str, str]]]] = {
     "noteexpress": parse_noteexpress, "ris": parse_ris, "bibtex": parse_bibtex,
+    "endnote": parse_endnote, "endnote_xml": parse_endnote_xml, "refworks": parse_refworks,
+    "wos": parse_wos, "cnki_custom": parse_cnki_custom,
 }

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 __all__ = [
     "normalise",
     "strip_chrome",
+    "strip_chrome_lines",
+    "KEEP_LINES",
     "repeated_lines",
     "drop_lines",
     "detect_lang",
@@ -65,6 +67,87 @@ def normalise(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# Lines made only of page-tool words (下载 打印 全屏 收藏 【字号】 …), dropped near the edges of
+# a page whatever the size of the collection.
+_TOOL_WORDS = (
+    r"下载|打印|全屏|收藏|分享|关闭|字号|字体|大|中|小|默认|返回|顶部|打印本页|关闭窗口|"
+    r"打印此页|关闭本页|保存|纠错|视力保护色|护眼模式|听全文|朗读|复制链接|微信|微博|QQ空间|"
+    r"扫一扫在手机打开当前页|扫一扫|在手机上打开|手机打开|背景色|放大|缩小|A\+|A-|A"
+)
+_TOOL_LINE = re.compile(
+    rf"^(?:[【\[（(]?\s*(?:{_TOOL_WORDS})\s*[】\]）)]?\s*[|｜/:：·]?\s*)+$")
+_EDGE_LINES = re.compile(
+    r"^(?:"
+    r"(?:您的位置|您现在的位置|您所在的位置|当前位置|所在位置)\s*[:：].*|"
+    r"首页\s*[>›»/]\s*.*|"
+    r"(?:责任编辑|编辑|审核|校对|责编|信息来源|文章来源|发布机构|稿源)\s*[:：].{0,40}|"
+    r"【?\s*(?:打印本页|关闭窗口|打印|关闭|收藏|返回顶部)\s*】?(?:\s*【?\s*(?:打印本页|关闭窗口|"
+    r"打印|关闭|收藏|返回顶部)\s*】?)*|"
+    r"扫一扫在手机打开当前页|分享到?\s*[:：].{0,20}|"
+    r"(?:索\s*引\s*号|主题分类|发文机关|成文日期|发布日期|发文字号|标\s*题|主\s*题\s*词)\s*[:：].{0,60}"
+    r")$"
+)
+_EDGE = 12
+# Salutations and headings stay even when they repeat across a collection.
+KEEP_LINES = (  # no commas: a list option is comma-separated on the command line
+    r"^(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|尊敬的[^。！!]+?)[，\x2c：:！!]?$",
+    r"^[一二三四五六七八九十]+、",
+    r"^第[一二三四五六七八九十百0-9]+[章节条部分篇]",
+)
+
+
+def strip_chrome_lines(text: str) -> tuple[str, list[str]]:
+    """Remove web chrome from normalised text; return the text and the removed lines.
+
+    Chrome phrases and furniture lines go anywhere; page tools (下载 打印 【字号】), breadcrumbs
+    (您的位置：首页 > …), 扫一扫在手机打开当前页, 责任编辑：… and metadata boxes go within the
+    first and last twelve lines; a trailing fragment that repeats the opening (title and
+    first paragraph, as share widgets print it) goes too.
+
+    >>> text, removed = strip_chrome_lines(
+    ...     "您的位置：首页 > 通知\\n【字号：大 中 小】\\n下载 | 打印 | 全屏\\n关于培训的通知\\n"
+    ...     "各单位：培训定于五月举行。\\n责任编辑：王五\\n【打印本页】【关闭窗口】\\n"
+    ...     "关于培训的通知 各单位：培训定于")
+    >>> text
+    '关于培训的通知\\n各单位：培训定于五月举行。'
+    >>> removed[:3], removed[3:]
+    (['您的位置：首页 > 通知', '【字号：大 中 小】', '下载 | 打印 | 全屏'], \
+['责任编辑：王五', '【打印本页】【关闭窗口】', '关于培训的通知 各单位：培训定于'])
+    """
+    lines = text.split("\n")
+    n = len(lines)
+    kept: list[str] = []
+    removed: list[str] = []
+    for i, line in enumerate(lines):
+        edge = i < _EDGE or i >= n - _EDGE
+        if _CHROME_LINES.match(line) or (edge and (_EDGE_LINES.match(line)
+                                                   or _TOOL_LINE.match(line))):
+            removed.append(line)
+            continue
+        cleaned = _RUNS.sub(" ", _CHROME_PHRASES.sub(" ", line)).strip(" |｜")
+        if not cleaned or (edge and _TOOL_LINE.match(cleaned)):
+            removed.append(line)
+            continue
+        kept.append(cleaned)
+    tail = _repeated_opening(kept)
+    if tail:
+        removed.extend(kept[-tail:])
+        kept = kept[:-tail]
+    return "\n".join(kept), removed
+
+
+def _repeated_opening(lines: list[str]) -> int:
+    """How many last lines repeat the start of the text (0 if none)."""
+    if len(lines) < 3:
+        return 0
+    opening = "".join("".join(lines[:8]).split())
+    for k in range(min(4, len(lines) // 2), 0, -1):
+        tail = "".join("".join(lines[-k:]).split()).rstrip(".。…")
+        if len(tail) >= 10 and opening.startswith(tail):
+            return k
+    return 0
+
+
 def strip_chrome(text: str) -> tuple[str, int]:
     """Remove web chrome phrases and lines from normalised text.
 
@@ -74,22 +157,12 @@ def strip_chrome(text: str) -> tuple[str, int]:
     >>> strip_chrome("首页|新闻\\n2022-10-28 版权声明 我要投稿\\n正文。\\n上一篇:甲下一篇:乙")
     ('2022-10-28\\n正文。', 2)
     """
-    kept: list[str] = []
-    removed = 0
-    for line in text.split("\n"):
-        if _CHROME_LINES.match(line):
-            removed += 1
-            continue
-        cleaned = _RUNS.sub(" ", _CHROME_PHRASES.sub(" ", line)).strip(" |｜")
-        if not cleaned:
-            removed += 1
-            continue
-        kept.append(cleaned)
-    return "\n".join(kept), removed
+    cleaned, removed = strip_chrome_lines(text)
+    return cleaned, len(removed)
 
 
 def repeated_lines(texts: Sequence[str], *, min_docs: int = 5, share: float = 0.6,
-                   max_len: int = 60) -> set[str]:
+                   max_len: int = 60, keep: Sequence[str] = KEEP_LINES) -> dict[str, int]:
     """Short lines found in at least ``share`` of a collection's documents (page templates).
 
     Args:
@@ -97,17 +170,20 @@ def repeated_lines(texts: Sequence[str], *, min_docs: int = 5, share: float = 0.
         min_docs: Collections smaller than this are left alone.
         share: Fraction of documents a line must appear in.
         max_len: Longer lines are content, never template.
+        keep: Regexes of lines that always stay (salutations, headings).
 
     Returns:
-        The set of lines to drop.
+        The lines to drop, each with the number of documents it was found in.
     """
-    if len(texts) < min_docs:
-        return set()
+    if len(texts) < max(min_docs, 2):
+        return {}
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update({line for line in text.split("\n") if len(line) <= max_len})
-    floor = max(3, share * len(texts))
-    return {line for line, n in counts.items() if n >= floor}
+    floor = max(2, share * len(texts))
+    kept = [re.compile(p) for p in keep]
+    return {line: n for line, n in counts.items()
+            if n >= floor and not any(k.match(line) for k in kept)}
 
 
 def drop_lines(text: str, lines: set[str]) -> tuple[str, int]:

@@ -86,6 +86,41 @@ def _normalise_name(encoding: str) -> str:
     return name
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when BOM-less bytes read as UTF-16 text, else None.
+
+    ASCII-heavy UTF-16 shows NULs on every other byte (odd positions for LE, even for BE);
+    pure Chinese has few NULs, so both byte orders are decoded and the one that yields mostly
+    frequent characters wins by a wide margin (random code points almost never do).
+
+    >>> _utf16_without_bom("乡村教师队伍建设关系到农村教育质量。".encode("utf-16-be"))
+    'utf-16-be'
+    >>> _utf16_without_bom("English text".encode("utf-16-le")), _utf16_without_bom(b"plain")
+    ('utf-16-le', None)
+    """
+    head = data[:8192]
+    head = head[:len(head) - len(head) % 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    nul_even, nul_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    for enc, zeros, other in (("utf-16-le", nul_odd, nul_even), ("utf-16-be", nul_even, nul_odd)):
+        if zeros > 0.3 and other < 0.05:
+            try:
+                return enc if _score(head.decode(enc)) >= 0.5 else None
+            except UnicodeDecodeError:
+                return None
+    scores = {}
+    for enc in ("utf-16-le", "utf-16-be"):
+        try:
+            scores[enc] = _score(head.decode(enc))
+        except UnicodeDecodeError:
+            scores[enc] = 0.0
+    best = max(scores, key=scores.get)
+    other = min(scores.values())
+    return best if scores[best] >= 0.5 and scores[best] > other + 0.3 else None
+
+
 def decode_bytes(data: bytes, *, name: str = "") -> tuple[str, str]:
     """Decode a text file's bytes, guessing the encoding when it is not UTF-8.
 
@@ -106,6 +141,19 @@ def decode_bytes(data: bytes, *, name: str = "") -> tuple[str, str]:
             except UnicodeDecodeError as err:
                 raise Rejected("undecodable", f"{name} starts with a {encoding} byte-order "
                                f"mark but is not valid {encoding} ({err.reason}).") from None
+    utf16 = None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        utf16 = _utf16_without_bom(data)
+    else:
+        utf16 = _utf16_without_bom(data) if b"\x00" in data[:8192] else None
+    if utf16 is not None:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError as err:
+            raise Rejected("undecodable", f"{name} looks like {utf16} without a byte-order "
+                           f"mark but is not valid {utf16} ({err.reason}).") from None
     if looks_binary(data):
         raise Rejected("binary", f"{name} holds binary data, not text; convert it to a "
                        "text format first.")

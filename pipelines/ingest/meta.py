@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-__all__ = ["find_date", "date_from_name", "top_date", "guess_title", "year_of", "clean_key"]
+__all__ = ["find_date", "date_from_name", "top_date", "dateline", "guess_title", "year_of",
+           "clean_key"]
 
 _YEAR = r"(1[7-9]\d{2}|20\d{2}|2100)"
 _FULL = re.compile(
@@ -82,6 +83,28 @@ def top_date(text: str, *, lines: int = 6, max_len: int = 40) -> str | None:
     for line in head:
         if re.fullmatch(rf"{_YEAR}\s*年?", line.strip()):
             return line.strip()[:4]
+    return None
+
+
+_SIGN_DATE = re.compile(rf"^[（(]?{_YEAR}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日[）)]?"
+                        r"(?:\s*[（(][^）)]{0,12}[）)])?$")
+
+
+def dateline(text: str) -> str | None:
+    """The document's own date: a dateline near the top (:func:`top_date`), else the signing
+    date alone on one of the last five lines (落款: ``2023年6月21日``).
+
+    >>> dateline("关于开展培训的通知\\n各单位：\\n现通知如下。\\n教育部\\n2023年6月21日")
+    '2023-06-21'
+    >>> dateline("正文一\\n正文二"), dateline("标题\\n2021-05-06\\n正文")
+    (None, '2021-05-06')
+    """
+    top = top_date(text)
+    if top:
+        return top
+    for line in reversed(text.split("\n")[-5:]):
+        if _SIGN_DATE.match(line.strip()):
+            return find_date(line)
     return None
 
 

@@ -1,9 +1,13 @@
 """Ingest: read raw files into ``ingest/documents``, ``ingest/rejected``, ``ingest/duplicates``.
 
-Reads .txt/.md/.html/.csv/.tsv/.jsonl/.xlsx/.docx/.pdf, CNKI NoteExpress (.net), RIS, BibTeX
-and zip archives from files, folders and globs; detects encodings; normalises whitespace;
-drops web chrome and lines repeated across a collection; splits collection files at article
-markers; finds titles, dates and language; removes exact and near duplicates.
+Reads .txt/.md/.html/.csv/.tsv/.json/.jsonl/.xlsx/.docx/.pdf, bibliographic exports (CNKI
+NoteExpress .net and its RefWorks, EndNote and 自定义 styles, RIS, BibTeX, EndNote .enw and
+XML, Web of Science plain text and tab-delimited, Scopus CSV) and zip archives from files,
+folders and globs; detects encodings; normalises whitespace; drops web chrome (by pattern at
+the edges of a page, and lines repeated across a collection, listed in ``ingest/boilerplate``);
+splits collection files at article markers; finds titles, dates (with their source) and
+language; removes exact and near duplicates. Every path found but not read is a ``rejected``
+row with its reason.
 """
 
 from __future__ import annotations
@@ -21,17 +25,19 @@ import pyarrow as pa
 from pipelines.core.engine import map_partitions, partition, resolve_workers
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
+from pipelines.ingest.clean import KEEP_LINES
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "external_inputs",
-           "DOCUMENTS_SCHEMA", "REJECTED_SCHEMA", "DUPLICATES_SCHEMA"]
+           "DOCUMENTS_SCHEMA", "REJECTED_SCHEMA", "DUPLICATES_SCHEMA", "BOILERPLATE_SCHEMA"]
 
 NAME = "ingest"
 INPUTS: tuple[str, ...] = ()
-OUTPUTS = ("documents", "rejected", "duplicates")
+OUTPUTS = ("documents", "rejected", "duplicates", "boilerplate")
 
 DOCUMENTS_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("source", pa.string()), ("part", pa.int32()),
-    ("title", pa.string()), ("date", pa.string()), ("year", pa.int32()), ("lang", pa.string()),
+    ("title", pa.string()), ("date", pa.string()), ("year", pa.int32()),
+    ("date_source", pa.string()), ("lang", pa.string()),
     ("text", pa.string()), ("n_chars", pa.int32()), ("boilerplate_lines", pa.int32()),
 ])
 REJECTED_SCHEMA = pa.schema([
@@ -40,10 +46,15 @@ REJECTED_SCHEMA = pa.schema([
 ])
 DUPLICATES_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("duplicate_of", pa.string()), ("similarity", pa.float64()),
-    ("kind", pa.string()), ("source", pa.string()),
+    ("kind", pa.string()), ("source", pa.string()), ("part", pa.int32()),
+    ("kept_source", pa.string()), ("kept_part", pa.int32()),
+])
+BOILERPLATE_SCHEMA = pa.schema([
+    ("line", pa.string()), ("documents", pa.int32()), ("collection", pa.string()),
+    ("kind", pa.string()),
 ])
 SCHEMAS = {"documents": DOCUMENTS_SCHEMA, "rejected": REJECTED_SCHEMA,
-           "duplicates": DUPLICATES_SCHEMA}
+           "duplicates": DUPLICATES_SCHEMA, "boilerplate": BOILERPLATE_SCHEMA}
 
 DEFAULT_SPLIT = r"^第\s*[0-9一二三四五六七八九十百]+\s*篇\s*[:：]"
 _PARALLEL_MIN_FILES = 16
@@ -59,9 +70,16 @@ class Params:
     split_pattern: str | None = param(
         DEFAULT_SPLIT, "Regex marking the start of each article in a collection file "
         "(empty to never split).")
+    exclude: tuple[str, ...] = param(
+        (), "Glob patterns of files or folders not to read, matched against the path inside "
+        "an input folder or the file name (e.g. README.md,SOURCE.md,drafts/*).")
     text_column: str | None = param(
-        None, "Column or JSON field holding the text in .csv/.tsv/.xlsx/.jsonl files "
-        "(default: guessed).")
+        None, "Column or JSON field holding the text in .csv/.tsv/.xlsx/.json/.jsonl files; "
+        "dotted for nested JSON (video_detail.content). Default: guessed, never a column of "
+        "JSON objects or lists.")
+    records_path: str | None = param(
+        None, "Dotted path of the list of items in a .json file that is one object "
+        "(e.g. videoList); default: the file's only list of objects, or the file if a list.")
     min_chars: int = param(20, "Documents with fewer characters after clean-up are rejected.",
                            min=0)
     near_duplicates: float = param(
@@ -70,10 +88,30 @@ class Params:
     to_simplified: bool = param(False, "Convert traditional Chinese to simplified (OpenCC t2s).")
     metadata: str | None = param(
         None, "CSV of per-file metadata joined on its file-name column.", path=True)
-    max_file_mb: float = param(50.0, "Files larger than this many MB are rejected.", min=0.0)
+    max_file_mb: float = param(
+        50.0, "Files, and members of zip archives or .docx/.xlsx, larger than this many MB "
+        "(decompressed) are rejected.", min=0.0)
+    max_archive_mb: float = param(
+        500.0, "A zip archive (or .docx/.xlsx) inflating past this many MB in all is cut off "
+        "there (decompression bombs).", min=0.0)
+    boilerplate_min_docs: int = param(
+        5, "Collections (input entries) with fewer documents are not searched for repeated "
+        "lines; 2 cleans even small collections.", min=2)
+    boilerplate_share: float = param(
+        0.6, "A short line found in at least this share of a collection's documents is "
+        "boilerplate.", min=0.0, max=1.0)
+    keep_lines: tuple[str, ...] = param(
+        KEEP_LINES, "Regexes of lines that stay even when repeated (salutations such as "
+        "各位代表：, numbered headings); empty to drop them too.")
     workers: int = param(0, "Processes used to parse files (0 = all cores).", min=0, key=False)
 
     def __post_init__(self) -> None:
+        for pattern in self.keep_lines:
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise BadParams(f"ingest: keep_lines pattern {pattern!r} is not a valid "
+                                f"regular expression ({err}); fix or remove it") from None
         if self.split_pattern:
             try:
                 re.compile(self.split_pattern)
@@ -84,9 +122,12 @@ class Params:
 
 def external_inputs(params: Params) -> list[Path]:
     """The raw files (and the metadata CSV) whose content decides the result."""
+    import os
+
     from pipelines.ingest.files import discover
 
-    files = [Path(item[0]) for item in discover(params.inputs)]
+    files = [Path(item[0]) for item in discover(params.inputs, params.exclude)
+             if os.path.isfile(item[0]) and os.access(item[0], os.R_OK)]
     return files + ([Path(params.metadata)] if params.metadata else [])
 
 
@@ -135,41 +176,60 @@ def _apply_metadata(doc: dict[str, Any], row: dict[str, str]) -> None:
         if low == "title":
             doc["title"] = value
         elif low in ("date", "year"):
-            doc["date"] = find_date(value) or doc["date"]
+            found = find_date(value)
+            if found:
+                doc["date"], doc["date_source"] = found, "metadata_file"
         else:
             doc["meta"] = {**doc["meta"], key: value}
 
 
 def _parse(params: Params) -> list[dict[str, Any]]:
-    from pipelines.ingest.files import discover, parse_files
+    from pipelines.ingest.files import discover_all, parse_files
+    from pipelines.ingest.readers import ReadOptions
 
-    items = discover(params.inputs)
+    items, skipped = discover_all(params.inputs, params.exclude)
     workers = resolve_workers(params.workers)
     if len(items) < _PARALLEL_MIN_FILES:
         workers = 1
     parts = partition(items, workers * 4 if workers > 1 else 1)
     log.info("ingest: parsing %d files with %d worker(s)", len(items), workers)
-    results = map_partitions(parse_files, parts, params.split_pattern, params.text_column,
-                             params.max_file_mb, params.to_simplified, workers=workers,
-                             label="ingest")
-    return [row for chunk in results for row in chunk]
+    opts = ReadOptions(params.text_column, params.records_path)
+    results = map_partitions(parse_files, parts, params.split_pattern, opts,
+                             params.max_file_mb, params.max_archive_mb, params.to_simplified,
+                             workers=workers, label="ingest")
+    return skipped + [row for chunk in results for row in chunk]
 
 
-def _remove_repeated(docs: list[dict[str, Any]]) -> None:
-    """Drop lines repeated across many documents of the same collection (input entry)."""
+def _remove_repeated(docs: list[dict[str, Any]], params: Params) -> list[dict[str, Any]]:
+    """Drop lines repeated across many documents of the same collection (input entry).
+
+    Returns:
+        Rows of ``ingest/boilerplate``: every removed line (repeated or page chrome) with the
+        number of documents it was removed from and its collection.
+    """
     from pipelines.ingest.clean import drop_lines, repeated_lines
 
     groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for doc in docs:
         groups[doc["collection"]].append(doc)
-    for group in groups.values():
-        lines = repeated_lines([d["text"] for d in group])
+    rows = []
+    for collection, group in sorted(groups.items()):
+        name = params.inputs[collection] if collection < len(params.inputs) else str(collection)
+        lines = repeated_lines([d["text"] for d in group], min_docs=params.boilerplate_min_docs,
+                               share=params.boilerplate_share, keep=params.keep_lines)
         if lines:
             log.info("ingest: %d repeated template lines removed from a collection of %d",
                      len(lines), len(group))
+        rows.extend({"line": line, "documents": n, "collection": name, "kind": "repeated"}
+                    for line, n in sorted(lines.items(), key=lambda kv: (-kv[1], kv[0])))
+        chrome: Counter[str] = Counter()
         for doc in group:
+            chrome.update(set(doc.pop("chrome", ())))
             doc["text"], n = drop_lines(doc["text"], lines)
             doc["boilerplate"] += n
+        rows.extend({"line": line, "documents": n, "collection": name, "kind": "chrome"}
+                    for line, n in sorted(chrome.items(), key=lambda kv: (-kv[1], kv[0])))
+    return rows
 
 
 def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
@@ -193,9 +253,12 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
     rows = _parse(params)
     rejected = [r for r in rows if r["kind"] == "reject"]
     docs = [r for r in rows if r["kind"] == "doc"]
-    _remove_repeated(docs)
+    del rows
+    boilerplate = _remove_repeated(docs, params)
     meta_table = _load_metadata(params.metadata) if params.metadata else {}
-    kept, duplicates, seen = [], [], {}
+    kept: list[dict[str, Any]] = []
+    duplicates: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
     for doc in docs:
         n_chars = len(doc["text"])
         if n_chars < max(params.min_chars, 1):
@@ -207,10 +270,12 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
             continue
         doc_id = hashlib.sha1(doc["text"].encode("utf-8")).hexdigest()[:16]
         if doc_id in seen:
+            first = seen[doc_id]
             duplicates.append({"doc_id": doc_id, "duplicate_of": doc_id, "similarity": 1.0,
-                               "kind": "exact", "source": doc["source"]})
+                               "kind": "exact", "source": doc["source"], "part": doc["part"],
+                               "kept_source": first["source"], "kept_part": first["part"]})
             continue
-        seen[doc_id] = doc["source"]
+        seen[doc_id] = doc
         doc.update(doc_id=doc_id, n_chars=n_chars, lang=detect_lang(doc["text"]))
         if meta_table:
             _apply_metadata(doc, _metadata_for(doc["source"], meta_table))
@@ -222,7 +287,9 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
         near = near_duplicates([d["text"] for d in kept], params.near_duplicates)
         for i, (j, sim) in sorted(near.items()):
             duplicates.append({"doc_id": kept[i]["doc_id"], "duplicate_of": kept[j]["doc_id"],
-                               "similarity": sim, "kind": "near", "source": kept[i]["source"]})
+                               "similarity": sim, "kind": "near", "source": kept[i]["source"],
+                               "part": kept[i]["part"], "kept_source": kept[j]["source"],
+                               "kept_part": kept[j]["part"]})
         kept = [d for i, d in enumerate(kept) if i not in near]
     if not kept:
         reasons = Counter(r["reason"] for r in rejected)
@@ -232,30 +299,39 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
                           f"({len(rejected)} rejected{': ' + summary if summary else ''}, "
                           f"{len(duplicates)} duplicates{first}); check the files and "
                           "min_chars")
-    log.info("ingest: %d documents, %d rejected, %d duplicates", len(kept), len(rejected),
-             len(duplicates))
+    not_read = Counter(r["reason"] for r in rejected
+                       if r["reason"] in ("hidden", "symlink", "unreadable", "broken_link",
+                                          "not_a_file"))
+    log.info("ingest: %d documents, %d rejected%s, %d duplicates", len(kept), len(rejected),
+             f" ({', '.join(f'{n} {k}' for k, n in sorted(not_read.items()))} not read)"
+             if not_read else "", len(duplicates))
     return {"documents": _documents_table(kept),
             "rejected": pa.Table.from_pylist(
                 [{k: r[k] for k in REJECTED_SCHEMA.names} for r in rejected],
                 schema=REJECTED_SCHEMA),
-            "duplicates": pa.Table.from_pylist(duplicates, schema=DUPLICATES_SCHEMA)}
+            "duplicates": pa.Table.from_pylist(duplicates, schema=DUPLICATES_SCHEMA),
+            "boilerplate": pa.Table.from_pylist(boilerplate, schema=BOILERPLATE_SCHEMA)}
 
 
 def _documents_table(docs: list[dict[str, Any]]) -> pa.Table:
     """Build the documents table; metadata keys become extra string columns (sorted)."""
     core = set(DOCUMENTS_SCHEMA.names)
-    renamed = [{(f"meta_{k}" if k in core else k): v for k, v in d["meta"].items()}
-               for d in docs]
-    extra = sorted({k for m in renamed for k in m})
+
+    def column(key: str) -> str:
+        return f"meta_{key}" if key in core else key
+
+    extra = sorted({column(k) for d in docs for k in d["meta"]})
     schema = pa.schema(list(DOCUMENTS_SCHEMA) + [(k, pa.string()) for k in extra])
     columns: dict[str, list[Any]] = {
         "doc_id": [d["doc_id"] for d in docs], "source": [d["source"] for d in docs],
         "part": [d["part"] for d in docs], "title": [d["title"] for d in docs],
         "date": [d["date"] for d in docs], "year": [d["year"] for d in docs],
+        "date_source": [d["date_source"] for d in docs],
         "lang": [d["lang"] for d in docs], "text": [d["text"] for d in docs],
         "n_chars": [d["n_chars"] for d in docs],
         "boilerplate_lines": [d["boilerplate"] for d in docs],
     }
     for key in extra:
-        columns[key] = [m.get(key) for m in renamed]
+        raw = key[5:] if key.startswith("meta_") and key[5:] in core else key
+        columns[key] = [d["meta"].get(raw) for d in docs]
     return pa.table(columns, schema=schema)

@@ -112,13 +112,27 @@ def ldavis_html(fit: Fit, corpus: Corpus, lengths: np.ndarray,
         "freq": {corpus.vocab[j]: float(freq[j]) for j in needed},
         "overall": [[corpus.vocab[j], float(freq[j])] for j in overall],
     }
-    payload = json.dumps(data, ensure_ascii=False, sort_keys=True).replace("</", "<\\/")
+    payload = _script_safe(json.dumps(data, ensure_ascii=False, sort_keys=True))
     title = html.escape(f"wenmai topics: {corpus.method} k={fit.k} (seed {seed})")
     from pipelines.core.fonts import css_font_face
 
     font = css_font_face(title + payload)
     return (_PAGE.replace("__FONT__", font).replace("__TITLE__", title)
             .replace("__DATA__", payload))
+
+
+def _script_safe(payload: str) -> str:
+    """JSON that cannot end or derail the inline ``<script>`` it sits in.
+
+    Escaping only ``</`` is not enough: ``<!--<script>`` in a label puts the HTML parser in
+    the "double escaped" script state, and the page's own ``</script>`` no longer ends the
+    script (the page goes blank). With ``<``, ``>`` and ``&`` as ``\\u`` escapes (valid in JSON
+    and JavaScript strings, and JSON has them nowhere else) no markup survives; U+2028/2029
+    are escaped for older JavaScript engines.
+    """
+    for char in "<>&\u2028\u2029":
+        payload = payload.replace(char, f"\\u{ord(char):04x}")
+    return payload
 
 
 _PAGE = """<!DOCTYPE html>

@@ -87,3 +87,14 @@ def test_a_missing_or_broken_cache_means_hashing(workdir: Path, tmp_path: Path, 
     assert len(reads) == 3
     assert input_hashes(toy_stage, workdir, params) == {
         f"file:{source}": hashcache.sha256_of(source)}
+
+
+def test_checking_a_folder_that_is_no_work_folder_writes_nothing(tmp_path: Path, toy_stage
+                                                                 ) -> None:
+    source = tmp_path / "nums.txt"
+    _old_file(source, "1 2")
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "thesis.docx").write_text("x")
+    current_state(toy_stage, other, ToyParams(source=str(source)))
+    assert sorted(p.name for p in other.iterdir()) == ["thesis.docx"]

@@ -71,8 +71,8 @@ def test_strip_chrome_lines_and_phrases():
 
 def test_repeated_lines_need_a_share_of_the_collection():
     docs = [f"本站声明\n正文{i}\n共同标题" if i < 3 else f"本站声明\n正文{i}" for i in range(5)]
-    assert repeated_lines(docs) == {"本站声明", "共同标题"}  # 5/5 and 3/5 of 5 docs
-    assert repeated_lines(docs[:4]) == set()  # fewer than min_docs=5
+    assert repeated_lines(docs) == {"本站声明": 5, "共同标题": 3}  # 5/5 and 3/5 of 5 docs
+    assert repeated_lines(docs[:4]) == {}  # fewer than min_docs=5
     assert drop_lines(docs[0], {"本站声明", "共同标题"}) == ("正文0", 2)
 
 
@@ -146,3 +146,76 @@ def test_near_duplicates_finds_the_earlier_copy():
     assert found[2][0] == 0
     assert found[2][1] == 0.99  # exact Jaccard of the shingle sets
     assert ingest_dedup.near_duplicates(texts[:2], 0.8) == {}
+
+
+def test_batch_signatures_equal_one_at_a_time():
+    import random
+
+    rng = random.Random(3)
+    pool = "职业教育乡村振兴人才培养技术技能产教融合校企合作 abcdefg"
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 300))) for _ in range(200)]
+    rows = ingest_dedup.batch_signatures(texts)
+    for text, row in zip(texts, rows, strict=True):
+        sig = ingest_dedup.signature(text)
+        assert (sig is None and (row == 2**64 - 1).all()) or (row == sig).all()
+
+
+def test_lsh_bands_match_datasketch_rule():
+    from datasketch.lsh import _optimal_param
+
+    for threshold in (0.3, 0.6, 0.9, 0.95):
+        assert ingest_dedup._lsh_params(threshold) == _optimal_param(
+            max(0.05, threshold - 0.1), 128, 0.2, 0.8)
+
+
+def test_near_duplicates_agree_with_all_pairs_on_a_small_set():
+    import random
+
+    rng = random.Random(7)
+    words = ["职业教育", "乡村振兴", "教师队伍", "经费保障", "学前教育", "精准扶贫", "质量提升"]
+    texts: list[str] = []
+    for i in range(300):
+        if texts and rng.random() < 0.3:
+            base = rng.choice(texts)
+            k = rng.randrange(len(base))
+            texts.append(base[:k] + "新" + base[k + 1:])
+        else:
+            texts.append("".join(rng.choice(words) for _ in range(12)) + str(i))
+    threshold = 0.8
+    found = ingest_dedup.near_duplicates(texts, threshold)
+    kept: list[int] = []
+    expected: dict[int, int] = {}
+    for i, text in enumerate(texts):  # all pairs: the reference definition
+        sims = [(ingest_dedup.jaccard(text, texts[j]), -j) for j in kept]
+        best = max(sims, default=(0.0, 0))
+        if best[0] >= threshold:
+            expected[i] = -best[1]
+        else:
+            kept.append(i)
+    assert all(sim >= threshold for _, sim in found.values())
+    agree = sum(1 for i, j in expected.items() if found.get(i, (None,))[0] == j)
+    assert agree / len(expected) >= 0.95  # LSH may miss a few pairs at the threshold
+    assert len(set(found) - set(expected)) <= 0.05 * len(expected)
+
+
+def test_lsh_candidates_stay_linear_in_a_huge_bucket():
+    import numpy as np
+
+    n, bands = 5000, 12
+    keys = np.zeros((n, bands), dtype=np.uint64)  # every document in one bucket of every band
+    later, earlier, shared = ingest_dedup._candidates(keys, per_bucket=8)
+    assert len(later) <= n * 8  # never the n * (n - 1) / 2 = 12.5 M pairs
+    assert ((later > earlier) & (later - earlier <= 8)).all()
+    assert (shared == bands).all()
+
+
+def test_signature_of_a_long_text_is_the_same_window_by_window(monkeypatch):
+    import random
+
+    rng = random.Random(2)
+    text = "".join(rng.choice("职业教育乡村振兴人才培养技术技能abc ") for _ in range(5000))
+    whole = ingest_dedup.signature(text)
+    monkeypatch.setattr(ingest_dedup, "_WINDOW", 97)
+    assert (ingest_dedup.signature(text) == whole).all()
+    rows = ingest_dedup.batch_signatures([text, "乡村教师队伍建设关系到农村教育质量。"])
+    assert (rows[0] == whole).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,8 @@ def test_exact_duplicates_keep_the_first_copy(tmp_path):
     doc_id = hashlib.sha1("职业教育 促进乡村振兴。".encode()).hexdigest()[:16]
     assert [(d["doc_id"], d["source"]) for d in out["documents"]] == [(doc_id, "a.txt")]
     assert out["duplicates"] == [{"doc_id": doc_id, "duplicate_of": doc_id, "similarity": 1.0,
-                                  "kind": "exact", "source": "b.txt"}]
+                                  "kind": "exact", "source": "b.txt", "part": 0,
+                                  "kept_source": "a.txt", "kept_part": 0}]
 
 
 def test_near_duplicates_are_removed_unless_disabled(tmp_path):
@@ -240,7 +242,9 @@ def test_seed_documents():
     assert [d["part"] for d in collection] == list(range(9))
     assert collection[0]["title"] == "电子商务扶贫培训"
     assert collection[3]["title"] == "萧县电子商务精准扶贫实施方案"
-    assert all(d["date"] == "2022-10-28" for d in collection)
+    # the page's dateline, except two articles signed with their own date at the end (落款)
+    assert [(d["date"], d["date_source"]) for d in collection if d["date"] != "2022-10-28"] == [
+        ("2018-06-11", "dateline"), ("2016-07-26", "dateline")]
     assert not any("上一篇" in d["text"] for d in docs)
     langs = {d["source"][:3]: d["lang"] for d in docs}
     assert (langs["000"], langs["001"], langs["002"], langs["004"]) == ("en", "mixed", "en", "zh")
@@ -262,10 +266,28 @@ def test_gov_reports_years_come_from_file_names():
 
 @pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason="needs /work/shared/corpora")
 def test_cnki_noteexpress_records_become_documents():
-    out = run(SHARED / "corpora" / "cnki-noteexpress-samples")
+    # Counted by hand from the files: 55 `{Reference Type}` records (1 + 5 + 15 + 21 + 12 + 1),
+    # 8 without an abstract (CoverAllTest15Entries 6, LotsOfEnglish 1, mixed 1), and one record
+    # in both mixed.net and withLineBreakInAddress.net: 46 documents, 8 rejected, 1 duplicate.
+    out = run(SHARED / "corpora" / "cnki-noteexpress-samples", exclude=("*.md",))
     docs = out["documents"]
-    assert (len(docs), len(out["rejected"]), len(out["duplicates"])) == (47, 12, 1)
+    assert (len(docs), len(out["rejected"]), len(out["duplicates"])) == (46, 8, 1)
     assert {r["reason"] for r in out["rejected"]} == {"empty"}  # records without an abstract
+    per_file = Counter(d["source"] for d in docs) + Counter(r["source"] for r in out["rejected"])
+    per_file.update(d["source"] for d in out["duplicates"])
+    assert per_file == {"ChineseColon.net": 1, "Classic5Test.net": 5,
+                        "CoverAllTest15Entries.net": 15, "LotsOfEnglish.net": 21,
+                        "mixed.net": 12, "withLineBreakInAddress.net": 1}
+    assert all(d["title"] for d in docs)
+    # three records have no {Year} field (online-first papers); checked in the files
+    assert sorted((d["source"], d["part"]) for d in docs if d["year"] is None) == [
+        ("Classic5Test.net", 2), ("Classic5Test.net", 4), ("mixed.net", 0)]
+    dup = out["duplicates"][0]
+    assert (dup["source"], dup["kept_source"]) == ("withLineBreakInAddress.net", "mixed.net")
+    kept = next(d for d in docs if d["source"] == "mixed.net" and d["part"] == dup["kept_part"])
+    assert kept["title"] == "基于公共行政理念的政府公共关系发展历程探析"
+    assert kept["author_address"].endswith(",湖北武汉430074")  # the address's second line
+    assert {d["date_source"] for d in docs if d["year"]} == {"record"}
     first = docs[1]
     assert (first["source"], first["part"], first["year"], first["journal"]) == (
         "Classic5Test.net", 0, 2019, "Journal of Contemporary Accounting & Economics")
