@@ -72,7 +72,7 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
 
     A file whose size, mtime and ctime are those recorded when it was last hashed is not read
     again (:mod:`pipelines.core.hashcache`); tables reuse the hash their stage's manifest
-    recorded in the same way (:func:`store.file_sha256`).
+    recorded in the same way (:func:`store.verified_sha256`).
 
     Args:
         stage: The stage module.
