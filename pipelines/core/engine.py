@@ -241,8 +241,11 @@ def resolve_workers(workers: int) -> int:
     """``0`` means every core (on the Dask engine: every worker thread of the cluster);
     anything else is taken as given (at least 1)."""
     if workers <= 0:
-        if _active.spec.name == "dask":
+        spec = _active.spec
+        if spec.name == "dask" and spec.scheduler:
             return max(1, sum(_active.client().nthreads().values()))
+        if spec.name == "dask":  # the LocalCluster's size, known before (or without) starting it
+            return spec.workers or _cores()
         return _cores()
     return workers
 
@@ -305,9 +308,9 @@ def _map_dask(func: Callable[..., R], partitions: Sequence[Any], args: tuple[Any
     The shared arguments go to every worker once; each partition goes straight to the worker
     that runs it. A task that raises cancels the others and its exception is raised here.
     """
+    client = _active.client()  # first: says how to install Dask when it is missing
     from dask.distributed import as_completed
 
-    client = _active.client()
     # each argument as one object (a list given to scatter would become one future per item)
     shared = [client.scatter([a], broadcast=True, hash=False)[0] for a in args]
     parts = client.scatter(list(partitions), hash=False)

@@ -68,7 +68,7 @@ def test_dask_engine_without_dask_says_how_to_install(monkeypatch: pytest.Monkey
 
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails
     with use(EngineSpec("dask")), pytest.raises(WenmaiError, match=r"pip install 'wenmai\[dask\]'"):
-        engine.resolve_workers(0)
+        engine.map_partitions(len, [[1], [2, 3]], workers=2)
 
 
 def test_engine_option_after_a_stage_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -100,3 +100,9 @@ def test_engine_option_after_a_stage_command(tmp_path: Path, monkeypatch: pytest
     result = CliRunner().invoke(wenmai, ["--workdir", str(tmp_path / "w"), "terms",
                                          "--engine", "dask"])
     assert result.exit_code == 2 and "No such option '--engine'" in result.output
+
+
+def test_a_local_cluster_is_not_started_to_count_its_workers() -> None:
+    with use(EngineSpec("dask", workers=3)):
+        assert engine.resolve_workers(0) == 3
+        assert engine._active._client is None  # a stage that stays serial starts nothing
