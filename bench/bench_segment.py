@@ -40,7 +40,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "corpora"
+#: The shared corpora: ``$WENMAI_SHARED`` (e.g. from a git worktree elsewhere), else ``../shared``.
+SHARED = Path(os.environ.get("WENMAI_SHARED") or ROOT.parent / "shared") / "corpora"
 SIGHAN = SHARED / "icwb2-sighan2005-pku-msr"
 REPORTS = SHARED / "gov-reports-1954-2017" / "govReports"
 #: All the Chinese policy text of the shared corpora: both collections of government work

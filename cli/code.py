@@ -20,9 +20,10 @@ def code(app: App, force: bool, **options: object) -> None:
 
     Writes codings, code frequencies, the code x year matrix, code co-occurrence, saturation
     and agreement (with --reference) tables, and codebook.qdc / project.qdpx for NVivo,
-    ATLAS.ti or MAXQDA. Every option can also be set in the [code] section of wenmai.toml.
-    A rule is words, "phrases", /regexes/, and/or/not, near(a, b, n), sentence(...),
-    paragraph(...) and @other_code (see docs/code.md).
+    ATLAS.ti or MAXQDA. Without a codebook the tables are empty (the figures and report leave
+    coding out). Every option can also be set in the [code] section of wenmai.toml. A rule
+    is words, "phrases", /regexes/, and/or/not, near(a, b, n), sentence(...), paragraph(...)
+    and @other_code (see docs/code.md).
 
     \b
     Example:
@@ -36,7 +37,8 @@ def code(app: App, force: bool, **options: object) -> None:
     config = app.config()
     workdir = app.workdir(config)
     params = resolve_params(stage, config, overrides_from(stage.Params, options))
-    if params.codebook is None:
-        raise click.UsageError("code: no codebook; give --codebook FILE or set codebook in "
-                               "the [code] section of wenmai.toml (examples: data/codebooks/)")
+    if params.codebook is None:  # empty tables, so figures and report still run stage by stage
+        click.echo("code: no codebook; the code tables are empty. Give --codebook FILE or set "
+                   "codebook in [code] of wenmai.toml (shipped: builtin:vocational_poverty, "
+                   "builtin:policy_instruments)", err=True)
     echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)

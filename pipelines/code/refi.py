@@ -182,7 +182,7 @@ def read_qdpx(path: str | Path) -> Imported:
             if qde is None:
                 raise BadInputFile(f"code: {path} has no project.qde; export a REFI-QDA "
                                    "project (.qdpx) from your QDA software")
-            root = ET.fromstring(zf.read(qde))
+            root = ET.fromstring(_read_member(zf, qde, path))
             return _parse_project(root, zf, names, path)
     except FileNotFoundError:
         raise BadInputFile(f"code: reference coding {path} does not exist") from None
@@ -216,7 +216,7 @@ def _parse_project(root: ET.Element, zf: zipfile.ZipFile, names: set[str], path:
         text = _source_text(src, q, zf, names, path)
         out.sources.append({"guid": guid, "name": src.get("name", ""), "text": text})
         for sel in src.findall(q("PlainTextSelection")):
-            start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+            start, end = _positions(sel, src, path)
             for coding in sel.findall(q("Coding")):
                 ref = coding.find(q("CodeRef"))
                 target = (ref.get("targetGUID", "") if ref is not None else "").strip("{}")
@@ -235,6 +235,48 @@ def _source_text(src: ET.Element, q, zf: zipfile.ZipFile, names: set[str], path:
     if ref.startswith("internal://"):
         member = "sources/" + ref[len("internal://"):]
         if member in names:
-            return zf.read(member).decode("utf-8-sig")
+            try:
+                return _read_member(zf, member, path).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise BadInputFile(f"code: {path}: text source {member} is not UTF-8 (REFI-QDA "
+                                   "plain-text sources are UTF-8); export it again") from None
     raise BadInputFile(f"code: {path}: text source {src.get('name')!r} has no plain text "
                        f"({ref or 'no plainTextPath'}); export with the sources embedded")
+
+
+#: The most a member of a .qdpx may inflate to (a project file or one text source).
+MAX_MEMBER_BYTES = 200 * 2**20
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, path: Path,
+                 limit: int = MAX_MEMBER_BYTES) -> bytes:
+    """A member's bytes, read in chunks and refused past ``limit`` (a decompression bomb, or a
+    size field that lies, never gets read whole)."""
+    chunks, size = [], 0
+    try:
+        with zf.open(name) as member:
+            while chunk := member.read(2**20):
+                size += len(chunk)
+                if size > limit:
+                    raise BadInputFile(f"code: {path}: {name} inflates past {limit // 2**20} MB; "
+                                       "not a project this tool will read")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as err:
+        raise BadInputFile(f"code: {path}: {name} cannot be read from the archive ({err})"
+                           ) from None
+    return b"".join(chunks)
+
+
+def _positions(sel: ET.Element, src: ET.Element, path: Path) -> tuple[int, int]:
+    """``startPosition`` and ``endPosition`` of a selection, or one clear error."""
+    try:
+        start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
+    except ValueError:
+        raise BadInputFile(
+            f"code: {path}: a selection in source {src.get('name')!r} has no valid "
+            "startPosition/endPosition; export the project again from your QDA software"
+        ) from None
+    if start < 0 or end < start:
+        raise BadInputFile(f"code: {path}: a selection in source {src.get('name')!r} spans "
+                           f"{start}..{end}; positions must satisfy 0 <= start <= end")
+    return start, end

@@ -1,4 +1,5 @@
-"""Chart figures of the figures stage: term frequency, model selection, topic terms, trends.
+"""Chart figures of the figures stage: term frequency, topic terms, trends (model selection and
+the other topic figures are in ``topic_figs.py``).
 
 Each function takes tables and returns a ``matplotlib.figure.Figure`` (no pyplot state); the
 caller sets the font and style (``pipelines.figures.compute``) and saves it.
@@ -13,8 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["STYLE", "model_rows", "term_frequency", "model_selection", "topic_terms",
-           "topic_trends"]
+__all__ = ["STYLE", "model_rows", "term_frequency", "topic_terms", "topic_trends"]
 
 # Thesis look: no top/right spines, light grid behind the data, modest sizes.
 STYLE: dict[str, Any] = {
@@ -36,15 +36,6 @@ STYLE: dict[str, Any] = {
 
 BAR_COLOR = "#3b6ea8"
 MARK_COLOR = "#c0392b"
-
-METRICS = (
-    ("coherence_cv", "Coherence $C_V$", "higher is better"),
-    ("coherence_npmi", "Coherence NPMI", "higher is better"),
-    ("coherence_umass", "Coherence UMass", "higher is better"),
-    ("perplexity", "Perplexity", "lower is better"),
-    ("topic_diversity", "Topic diversity", "higher is better"),
-)
-
 
 def _figure(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
@@ -83,66 +74,6 @@ def term_frequency(terms: pa.Table, *, top_n: int) -> Any:
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("Term frequency (词频)")
     ax.set_title(f"Top {len(rows)} terms by frequency (高频词)")
-    return fig
-
-
-def _mean_by_k(rows: list[dict[str, Any]], column: str) -> tuple[list[int], list[float],
-                                                                  list[float]]:
-    """k, mean and standard deviation of ``column`` over seeds (nulls left out)."""
-    by_k: dict[int, list[float]] = {}
-    for r in rows:
-        value = r.get(column)
-        if value is not None and not math.isnan(value):
-            by_k.setdefault(r["k"], []).append(float(value))
-    ks = sorted(by_k)
-    means = [sum(by_k[k]) / len(by_k[k]) for k in ks]
-    sds = [math.sqrt(sum((v - m) ** 2 for v in by_k[k]) / len(by_k[k]))
-           for k, m in zip(ks, means, strict=True)]
-    return ks, means, sds
-
-
-def model_selection(selection: pa.Table) -> Any:
-    """One panel per model-selection metric against k, the recommended k marked.
-
-    With several seeds per k the line is the mean and the bars one standard deviation.
-
-    Args:
-        selection: ``topics/model_selection``.
-
-    Returns:
-        The figure.
-    """
-    rows = selection.to_pylist()
-    methods = sorted({r["method"] for r in rows})
-    metrics = [m for m in METRICS if m[0] in selection.column_names
-               and any(r.get(m[0]) is not None for r in rows)]
-    ncols = min(3, len(metrics))
-    nrows = math.ceil(len(metrics) / ncols)
-    fig = _figure(3.0 * ncols + 0.4, 2.6 * nrows + 0.6)
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    recommended = {(r["method"], r["k"]) for r in rows if r.get("recommended")}
-    markers = {"lda": "o", "nmf": "s"}
-    for ax, (column, title, hint) in zip(axes, metrics, strict=False):
-        for method in methods:
-            ks, means, sds = _mean_by_k([r for r in rows if r["method"] == method], column)
-            if not ks:
-                continue
-            ax.errorbar(ks, means, yerr=sds if any(sds) else None, marker=markers.get(method, "^"),
-                        markersize=4, linewidth=1.3, capsize=2, label=method.upper())
-            for k, mean in zip(ks, means, strict=True):
-                if (method, k) in recommended:
-                    ax.axvline(k, color=MARK_COLOR, linestyle="--", linewidth=0.9)
-                    ax.plot([k], [mean], marker="*", markersize=11, color=MARK_COLOR,
-                            zorder=5)
-        ax.set_title(f"{title}\n({hint})", fontsize=10)
-        ax.set_xlabel("Number of topics k")
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    for ax in axes[len(metrics):]:
-        ax.set_visible(False)
-    if len(methods) > 1:
-        axes[0].legend()
-    rec = ", ".join(f"{m.upper()} k={k}" for m, k in sorted(recommended)) or "none"
-    fig.suptitle(f"Topic model selection (主题数选择); recommended: {rec}")
     return fig
 
 

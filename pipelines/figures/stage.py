@@ -7,14 +7,16 @@ Writes no tables, only files in ``work/figures/``, each as ``<name>.<format>``:
 * ``term_frequency``: the ``top_n`` terms by frequency, horizontal bars;
 * ``wordcloud``: the ``wordcloud_words`` most frequent terms (wordcloud's layout, drawn with
   matplotlib so the PNG and a vector SVG come from one renderer);
-* ``model_selection``: coherence (c_v, c_npmi, u_mass), perplexity and topic diversity
-  against k, the recommended k marked;
+* ``model_selection``: every metric of ``topics/model_selection`` against k (ldatuning's four
+  rescaled 0-1), each metric's best k marked, the recommended k one line, its reason below;
 * ``topic_terms``: the top terms of every topic of one model (the recommended one unless
   ``method``/``k`` say otherwise), one small bar chart per topic titled with its label;
 * ``topic_trends``: topic shares by year for that model (skipped, with a log line, when the
   documents carry no years);
 * ``network``: the co-occurrence network, nodes coloured by community and sized by
-  frequency, edge width by weight, spring layout seeded with ``seed``.
+  frequency, edge width by weight, spring layout seeded with ``seed``;
+* ``topic_effects`` and ``topic_alignment``: topic share by year with its band, and topics
+  across k as a flow (``topic_figs.py``).
 
 Every figure uses the shipped Noto Sans CJK subset (``pipelines.core.fonts``), so Chinese labels
 render without system fonts; SVG text is converted to paths. Reruns are byte-identical: PNG
@@ -42,12 +44,13 @@ __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "Params", "compute
 NAME = "figures"
 # not ingest/documents: no figure needs the texts, and years arrive through topic_trends
 INPUTS = ("terms/terms", "topics/model_selection", "topics/topic_terms",
-          "topics/topic_trends", "network/nodes", "network/edges") + code_figures.INPUTS
+          "topics/topic_trends", "network/nodes", "network/edges", "topics/recommendation",
+          "topics/topic_effects", "topics/topic_alignment") + code_figures.INPUTS
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 
 FIGURES = ("term_frequency", "wordcloud", "model_selection", "topic_terms", "topic_trends",
-           "network")
+           "network", "topic_effects", "topic_alignment")
 
 log = logging.getLogger("wenmai")
 
@@ -124,6 +127,13 @@ def _default_k(rows: list[dict[str, Any]], method: str,
         return max(scored, key=lambda r: (r["coherence_cv"], -r["k"]))["k"]
     own = [kk for m, kk in available if m == method]
     return min(own) if own else None
+
+
+def _closest_k(recommendation: pa.Table | None, params: Params) -> int | None:
+    if params.k is not None or recommendation is None or not recommendation.num_rows \
+            or "closest_k" not in recommendation.column_names:
+        return params.k
+    return recommendation.column("closest_k")[0].as_py()
 
 
 @contextlib.contextmanager
@@ -212,7 +222,7 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
         BadParams: ``method``/``k`` name a model without topic terms.
     """
     from pipelines.core.fonts import cjk_font_path
-    from pipelines.figures import graph, plots
+    from pipelines.figures import graph, plots, topic_figs
 
     font_path = str(cjk_font_path())
 
@@ -227,11 +237,16 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
                     "wordcloud skipped")
     selection, topic_terms = tables["topics/model_selection"], tables["topics/topic_terms"]
     if selection.num_rows:
-        figs["model_selection"] = plots.model_selection(selection)
+        reasons = tables.get("topics/recommendation")
+        reason = (reasons.column("reason")[0].as_py()
+                  if reasons is not None and reasons.num_rows else None)
+        figs["model_selection"] = topic_figs.model_selection(selection, reason)
     else:
         log.warning("figures: topics/model_selection is empty; model_selection skipped")
     if topic_terms.num_rows:
-        method, k = choose_model(selection, topic_terms, method=params.method, k=params.k)
+        # with no clear k, draw the closest compromise the topics stage names
+        closest = _closest_k(tables.get("topics/recommendation"), params)
+        method, k = choose_model(selection, topic_terms, method=params.method, k=closest)
         figs["topic_terms"] = plots.topic_terms(topic_terms, method=method, k=k,
                                                 words=params.topic_words)
         trends = plots.model_rows(tables["topics/topic_trends"], method, k)
@@ -249,5 +264,7 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
                                         seed=params.seed)
     else:
         log.warning("figures: network/nodes is empty; network skipped")
+    if topic_terms.num_rows:
+        figs.update(topic_figs.draw_more(tables, method, k))
     figs.update(code_figures.draw(tables, params))
     return figs

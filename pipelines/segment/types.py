@@ -123,10 +123,12 @@ class ShortRuns:
         return out
 
 
-def split_latin(text: str, run_keys: Callable[[str], list[Any]]) -> list[Any]:
-    """Keys of a text in order: each English word as ``(word as written, _LATIN)``, the runs
-    between them as ``run_keys(run)`` gives them. Without an English letter (an English
-    word has one) that is ``run_keys(text)`` itself: do not change the list."""
+def split_latin(text: str, run_keys: Callable[[str], list[Any]], *, keyed: bool = True
+                ) -> list[Any]:
+    """Keys of a text in order: each English word as ``(word as written, _LATIN)`` (as the
+    word alone unless ``keyed``), the runs between them as ``run_keys(run)`` gives them.
+    Without an English letter (an English word has one, and every ASCII letter of the text
+    is in an English word) that is ``run_keys(text)`` itself: do not change the list."""
     if ASCII_LETTER.search(text) is None:
         return run_keys(text)
     keys: list[Any] = []
@@ -135,7 +137,7 @@ def split_latin(text: str, run_keys: Callable[[str], list[Any]]) -> list[Any]:
         start = m.start()
         if start > pos:
             keys += run_keys(text[pos:start])
-        keys.append((m.group(), _LATIN))
+        keys.append((m.group(), _LATIN) if keyed else m.group())
         pos = m.end()
     if pos < len(text):
         keys += run_keys(text[pos:] if pos else text)
@@ -143,7 +145,7 @@ def split_latin(text: str, run_keys: Callable[[str], list[Any]]) -> list[Any]:
 
 
 def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
-                words: pa.Array, tags: pa.Array, langs: list[str],
+                words: pa.Array, tags: pa.Array, langs: list[str] | pa.Array,
                 pool: pa.MemoryPool | None = None) -> pa.Table:
     """The tokens table from its columns; ``words`` and ``tags`` are flat, cut by ``offsets``."""
     offs = pa.array(offsets, pa.int32(), memory_pool=pool)
@@ -154,5 +156,5 @@ def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
         pa.array(sent_ids, pa.int32(), memory_pool=pool),
         pa.ListArray.from_arrays(offs, words, type=list_type, pool=pool),
         pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
-        pa.array(langs, pa.string(), memory_pool=pool),
+        langs if isinstance(langs, pa.Array) else pa.array(langs, pa.string(), memory_pool=pool),
     ], schema=TOKENS_SCHEMA)

@@ -25,16 +25,19 @@ those); the tests compare both on tricky text for every setting they share.
 
 from __future__ import annotations
 
+import gc
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.segment.text import ASCII_LETTER, sentence_ends, sentence_lang
+from pipelines.segment.text import ASCII_LETTER, sentence_ends
 from pipelines.segment.types import (
+    _LATIN,
     Pair,
     PartitionResult,
     ShortRuns,
@@ -63,6 +66,7 @@ class _Types(dict):
         self.word_tag = word_tag
         self.pairs: list[Pair | None] = []  # per code: the raw pair (None: tag not known yet)
         self.lengths: list[int] = []  # per code: characters of the raw word
+        self.latin = bytearray()  # per code: 1 for an English word
         self.pending: list[str] = []  # words whose tag is not known yet
         # per code, filled by :meth:`decide` after each partition
         self.decisions: list[Any] = []  # Segmenter._decide of the pair
@@ -83,28 +87,36 @@ class _Types(dict):
             self.word.append(d is not None)
 
     def __missing__(self, key: Key) -> int:
+        return self.add(key, self.word_tag(key) if key.__class__ is str else None)
+
+    def add(self, key: Key, tag: str | None) -> int:
+        """A new code for ``key``; a word (str key) gets ``tag``, its tag alone (None: it
+        is cut differently alone, and its tag comes from :meth:`resolve`)."""
         code = self[key] = len(self.pairs)
         if key.__class__ is str:
-            tag = self.word_tag(key)
             if tag is None:
                 self.pending.append(key)
             self.pairs.append(None if tag is None else (key, tag))
             self.lengths.append(len(key))
+            self.latin.append(0)
         else:
             self.pairs.append(key)
             self.lengths.append(len(key[0]))
+            self.latin.append(key[1] == _LATIN)
         return code
 
     def resolve(self, pairs: list[Pair]) -> bool:
-        """Take the tags of pending words from ``pairs``; False if one is not there."""
+        """Take the tags of pending words from ``pairs``; False if one is still pending."""
         tags = dict(pairs)
+        still = []
         for word in self.pending:
             tag = tags.get(word)
             if tag is None:
-                return False
-            self.pairs[self[word]] = (word, tag)
-        self.pending.clear()
-        return True
+                still.append(word)
+            else:
+                self.pairs[self[word]] = (word, tag)
+        self.pending = still
+        return not still
 
 
 def _key_function(segmenter: Segmenter) -> Callable[[str], list[Key]]:
@@ -142,13 +154,51 @@ def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
     types = segmenter.vector_types
     if types is None:  # kept by the segmenter: its partitions share the type codes
         types = segmenter.vector_types = _Types(segmenter.backend.word_tag)
+    paras = _Paragraphs()
+    with _collector_paused():  # millions of words, no cycles: nothing for it to find
+        if segmenter.backend.cut_words is None:
+            code_arr = _codes_by_key(segmenter, types, docs, paras)
+        else:
+            code_arr = _codes_by_text(segmenter, types, docs, paras)
+    if code_arr is None:
+        return None
+    pieces = _Pieces.of(paras, np.asarray(types.lengths, dtype=np.int64)[code_arr])
+    if pieces is None:
+        return None
+    types.decide(segmenter.decide_type)
+    return _result(segmenter, types, code_arr, pieces, paras, docs, pool)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for a while (it would walk the growing word lists again
+    at every collection), back on afterwards if it was on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _add_paragraph(paras: _Paragraphs, para: str, doc: int, para_id: int, tokens: int) -> None:
+    ends = sentence_ends(para)
+    paras.text.append(para)
+    paras.doc.append(doc)
+    paras.para_id.append(para_id)
+    paras.tokens.append(tokens)
+    paras.pieces.append(len(ends))
+    paras.piece_ends.extend(ends)
+
+
+def _codes_by_key(segmenter: Segmenter, types: _Types, docs: list[tuple[str, str]],
+                  paras: _Paragraphs) -> np.ndarray | None:
+    """The type codes of every word, paragraph by paragraph through the memo (jieba, whose
+    keys are raw pairs); None if a word's tag is not found (see :meth:`_Types.resolve`)."""
     code_of = types.__getitem__
     keys_of = _key_function(segmenter)
     codes = array("i")
-    paras = _Paragraphs()
-    add_text, add_doc, add_id = paras.text.append, paras.doc.append, paras.para_id.append
-    add_tokens, add_pieces = paras.tokens.append, paras.pieces.append
-    add_ends = paras.piece_ends.extend
     for doc, (_, text) in enumerate(docs):
         for para_id, para in enumerate((text or "").split("\n")):
             if not para or para.isspace():
@@ -157,19 +207,149 @@ def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
             if types.pending and not types.resolve(segmenter._text_keys(para)):
                 segmenter.vector_types = None  # it holds words without a tag
                 return None
-            ends = sentence_ends(para)
-            add_text(para)
-            add_doc(doc)
-            add_id(para_id)
-            add_tokens(len(codes))
-            add_pieces(len(ends))
-            add_ends(ends)
-    code_arr = np.frombuffer(codes, dtype=np.int32) if codes else np.zeros(0, np.int32)
-    pieces = _Pieces.of(paras, np.asarray(types.lengths, dtype=np.int64)[code_arr])
-    if pieces is None:
+            _add_paragraph(paras, para, doc, para_id, len(codes))
+    return np.frombuffer(codes, dtype=np.int32) if codes else np.zeros(0, np.int32)
+
+
+def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, str]],
+                   paras: _Paragraphs) -> np.ndarray | None:
+    """The type codes of every word where the backend tags a word by the word alone (rjieba).
+
+    The paragraphs of the partition, joined by new lines, go to the backend in one call
+    (English words cut out first): it cuts text into blocks at white space and segments each
+    block on its own, so each paragraph gets the words it gets alone, and each new line is a
+    word of its own (checked; else the paragraphs are cut one by one). The word lengths cut
+    the UTF-8 text into an Arrow string array, which Arrow dictionary-encodes in C; only the
+    distinct words go through the memo. A word whose tag
+    depends on its context takes it from tagging the paragraph it first occurs in, as in
+    :func:`_codes_by_key`. None if the words do not cover the paragraphs exactly or such a
+    tag is not found.
+    """
+    cut = getattr(segmenter, "_vector_cut", None)
+    if cut is None:
+        cut = segmenter._vector_cut = ShortRuns(segmenter.backend.cut_words)
+    for doc, (_, text) in enumerate(docs):
+        for para_id, para in enumerate((text or "").split("\n")):
+            if para and not para.isspace():
+                _add_paragraph(paras, para, doc, para_id, 0)
+    if not paras.text:
+        return np.zeros(0, np.int32)
+    joined = "\n".join(paras.text)
+    if len(joined) >= 2**29:  # int32 offsets of the UTF-8 text
+        return _codes_of_words(segmenter, types, _words_by_paragraph(paras, cut), paras)
+    words = split_latin(joined, cut, keyed=False)
+    encoded = _encode(joined, words, paras.text)
+    if encoded is None:
+        words = _words_by_paragraph(paras, cut)
+        encoded = _encode(joined, words, paras.text)
+        if encoded is None:
+            return _codes_of_words(segmenter, types, words, paras)
+    distinct, indices, tokens = encoded
+    paras.tokens = tokens
+    keys = list(map(_key_of_word, distinct))
+    word_tags = getattr(segmenter.backend, "word_tags", None)
+    if word_tags is not None:  # tag the new words in one call
+        new = [k for k in keys if k.__class__ is str and k not in types]
+        for word, tag in zip(new, word_tags(new), strict=True):
+            types.add(word, tag)
+    local = np.fromiter(map(types.__getitem__, keys), dtype=np.int32, count=len(keys))
+    codes = local[indices]
+    if types.pending and not _resolve_in_context(segmenter, types, codes, paras):
         return None
-    types.decide(segmenter.decide_type)
-    return _result(segmenter, types, code_arr, pieces, paras, docs, pool)
+    return codes
+
+
+def _words_by_paragraph(paras: _Paragraphs, cut: ShortRuns) -> list[str]:
+    """The words of each paragraph, cut one by one, with a new line between paragraphs."""
+    words: list[str] = []
+    for i, para in enumerate(paras.text):
+        if i:
+            words.append("\n")
+        words += split_latin(para, cut, keyed=False)
+    return words
+
+
+def _encode(joined: str, words: list[str], paras: list[str]
+            ) -> tuple[list[str], np.ndarray, list[int]] | None:
+    """The distinct words, each word's index among them, and the words up to the end of each
+    paragraph, the new lines between paragraphs left out; None unless the words spell
+    ``joined`` (by length) with each new line a word of its own.
+
+    The word lengths cut the UTF-8 text into an Arrow string array (the backend's words are
+    slices of the text), so no word is converted to UTF-8 on its own.
+    """
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    char_end = np.cumsum(lengths)
+    if not len(words) or char_end[-1] != len(joined):
+        return None
+    try:
+        data = joined.encode("utf-8")
+        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates
+        return None
+    width = (1 + (points >= 0x80).astype(np.int32) + (points >= 0x800)
+             + (points >= 0x10000))
+    byte_at = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(width, out=byte_at[1:])
+    offsets = np.concatenate([[0], byte_at[char_end]]).astype(np.int32)
+    strings = pa.StringArray.from_buffers(len(words), pa.py_buffer(offsets), pa.py_buffer(data))
+    encoded = strings.dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    if len(paras) == 1:
+        return distinct, indices, [len(indices)]
+    newline = distinct.index("\n") if "\n" in distinct else -1
+    sep = np.flatnonzero(indices == newline)
+    if len(sep) != len(paras) - 1 or not np.array_equal((char_end - lengths)[sep],
+                                                        np.flatnonzero(points == 0x0A)):
+        return None
+    keep = np.ones(len(indices), dtype=bool)
+    keep[sep] = False
+    tokens = (sep - np.arange(len(sep))).tolist() + [len(indices) - len(sep)]
+    return distinct, indices[keep], tokens
+
+
+def _key_of_word(word: str) -> Key:
+    """The memo key of a word of :func:`_codes_by_text`: an English word (the only words with
+    an ASCII letter, see ``split_latin``) is ``(word, _LATIN)``."""
+    return (word, _LATIN) if ASCII_LETTER.search(word) else word
+
+
+def _codes_of_words(segmenter: Segmenter, types: _Types, words: list[str],
+                    paras: _Paragraphs) -> np.ndarray | None:
+    """:func:`_codes_by_text` through the memo word by word (``words`` of the paragraphs
+    cut one by one, new lines between; for text without a UTF-8 form)."""
+    codes: list[int] = []
+    tokens: list[int] = []
+    code_of = types.__getitem__
+    for word in words:
+        if word == "\n":
+            tokens.append(len(codes))
+        else:
+            codes.append(code_of(_key_of_word(word)))
+    paras.tokens = tokens + [len(codes)]
+    code_arr = np.asarray(codes, dtype=np.int32)
+    if types.pending and not _resolve_in_context(segmenter, types, code_arr, paras):
+        return None
+    return code_arr
+
+
+def _resolve_in_context(segmenter: Segmenter, types: _Types, codes: np.ndarray,
+                        paras: _Paragraphs) -> bool:
+    """Give each pending word the tag the backend gives it in the paragraph where it first
+    occurs (its code is new, so that paragraph lies in this partition)."""
+    pending = np.asarray([types[w] for w in types.pending], dtype=np.int32)
+    where = np.flatnonzero(np.isin(codes, pending))
+    firsts: dict[int, int] = {}
+    for pos, code in zip(where.tolist(), codes[where].tolist(), strict=True):
+        firsts.setdefault(code, pos)
+    para_of = np.searchsorted(np.asarray(paras.tokens), np.asarray(sorted(firsts.values())),
+                              side="right")
+    for p in dict.fromkeys(para_of.tolist()):
+        if types.resolve(segmenter._text_keys(paras.text[p])):
+            return True
+    segmenter.vector_types = None  # it holds words without a tag
+    return False
 
 
 class _Pieces:
@@ -218,10 +398,9 @@ def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pie
     kept_type = np.frombuffer(bytes(types.kept), dtype=bool)
     word_type = np.frombuffer(bytes(types.word), dtype=bool)
     n = len(pieces.cuts)
-    piece_of = np.repeat(np.arange(n), np.diff(pieces.cuts, prepend=0))
     kept = kept_type[codes]
-    per_piece = np.bincount(piece_of[kept], minlength=n)
-    nonblank = (np.bincount(piece_of[word_type[codes]], minlength=n) > 0).astype(np.int64)
+    per_piece = _per_piece(kept, pieces.cuts)
+    nonblank = (_per_piece(word_type[codes], pieces.cuts) > 0).astype(np.int64)
     doc = np.asarray(paras.doc, dtype=np.int64)[pieces.para]
     before = np.cumsum(nonblank) - nonblank  # non-blank pieces before each piece
     doc_first = np.flatnonzero(np.diff(doc, prepend=-1))
@@ -237,7 +416,8 @@ def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pie
         sent_id[chosen].astype(np.int32),
         np.concatenate([[0], np.cumsum(per_piece[chosen])]).astype(np.int32),
         pc.take(tokens, take, memory_pool=pool), pc.take(tags, take, memory_pool=pool),
-        _languages(paras.text, pieces, chosen), pool)
+        _languages(paras.text, pieces, chosen, codes,
+                   np.frombuffer(bytes(types.latin), dtype=bool), pool), pool)
     result = PartitionResult(table=table)
     how_often = np.bincount(codes, minlength=len(decisions))
     seen = np.flatnonzero(how_often).tolist()  # types of earlier partitions may not occur
@@ -246,15 +426,30 @@ def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pie
     return result
 
 
-def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray) -> list[str]:
-    """``sentence_lang`` of the chosen pieces; "zh" where the paragraph has no English letter."""
-    latin = np.fromiter((ASCII_LETTER.search(t) is not None for t in texts), dtype=bool,
-                        count=len(texts))
-    out = ["zh"] * len(chosen)
-    english = np.flatnonzero(latin[pieces.para[chosen]])
-    picked = chosen[english]
-    for i, p, a, b in zip(english.tolist(), pieces.para[picked].tolist(),
-                          pieces.start[picked].tolist(), pieces.end[picked].tolist(),
-                          strict=True):
-        out[i] = sentence_lang(texts[p][a:b])
-    return out
+def _per_piece(flags: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """How many of each piece's tokens have their flag set (``cuts``: tokens up to the end
+    of each piece), from one cumulative sum."""
+    cum = np.zeros(len(flags) + 1, dtype=np.int64)
+    np.cumsum(flags, out=cum[1:])
+    at = cum[cuts]
+    return np.diff(at, prepend=0)
+
+
+def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray, codes: np.ndarray,
+               latin_type: np.ndarray, pool: pa.MemoryPool | None = None) -> pa.Array:
+    """``sentence_lang`` of the chosen pieces, from counts: the Han characters of each piece
+    (``HAN``'s ranges over the code points of the text) and the English words among its
+    words (a piece's words are exactly its text, and English words are cut out by
+    ``LATIN_WORD`` as ``sentence_lang`` finds them)."""
+    if not len(chosen):
+        return pa.array([], pa.string(), memory_pool=pool)
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    han = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(((points >= 0x3400) & (points <= 0x4DBF)) | ((points >= 0x4E00) & (points <= 0x9FFF))
+              | ((points >= 0xF900) & (points <= 0xFAFF)), out=han[1:])
+    para_len = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    base = (np.cumsum(para_len) - para_len)[pieces.para[chosen]]
+    han_count = han[base + pieces.end[chosen]] - han[base + pieces.start[chosen]]
+    english = _per_piece(latin_type[codes], pieces.cuts)[chosen]
+    return pc.if_else(pa.array(2 * english > han_count, memory_pool=pool), "en", "zh",
+                      memory_pool=pool)

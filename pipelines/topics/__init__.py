@@ -7,11 +7,13 @@ from pipelines.topics.stage import (
     INPUTS,
     NAME,
     OUTPUTS,
+    RELABEL,
     SCHEMAS,
     Params,
     compute,
     external_inputs,
     parse_k,
+    relabel,
 )
 
 __all__ = [
@@ -23,4 +25,6 @@ __all__ = [
     "parse_k",
     "compute",
     "external_inputs",
+    "RELABEL",
+    "relabel",
 ]

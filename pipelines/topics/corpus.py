@@ -7,7 +7,7 @@ library's objects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +27,8 @@ class Corpus:
             ``max_iter`` (NMF).
         passes: Passes over the corpus (gensim only).
         holdout: Share of units held out for perplexity (0 = in-sample perplexity).
+        texts: Each unit's whole token list (every segmented token, not only ``vocab``): the
+            reference corpus of coherence.
     """
 
     vocab: tuple[str, ...]
@@ -36,6 +38,7 @@ class Corpus:
     iterations: int
     passes: int
     holdout: float
+    texts: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass
@@ -47,16 +50,18 @@ class Fit:
         seed: The random seed of this fit.
         topic_term: ``k x V`` array, each row a distribution over ``Corpus.vocab``.
         doc_topic: ``n_units x k`` array, each row sums to 1 (held-out units are inferred).
-        perplexity: exp(-log-likelihood per word), natural log, on the held-out units (or
-            in-sample when none are held out); tomotopy uses the log-likelihood of ``infer``
-            over the held-out words seen in training (it cannot score the others), or its
-            ``perplexity`` in-sample; gensim its per-word variational bound, so values compare
-            across k within one backend, not across backends. None for NMF.
-        loglik: Per-word log-likelihood on the training units (tomotopy ``ll_per_word``, gensim
-            ``bound() / words``), reported as the Griffiths2004 column (the R package uses the
-            harmonic-mean log-likelihood of Gibbs samples; higher is better); None for NMF.
+        perplexity: Plug-in perplexity exp(-Σ log Σ_k θ_dk φ_kw / N) by document completion
+            on the held-out units, or in-sample when none are held out (see
+            :mod:`pipelines.topics.lda`); the same estimator for both backends. None for NMF.
+        loglik: Per-word log-likelihood the backend reports on the training units (tomotopy
+            ``ll_per_word``, log p(w, z) / N; gensim ``bound() / N``, the variational lower
+            bound); None for NMF.
         seconds: Wall time of the fit.
         model: The serialised model (tomotopy ``saves()``, pickle for gensim and NMF).
+        griffiths2004: Harmonic mean of log p(w | z) over Gibbs samples after burn-in
+            (tomotopy); None for gensim and NMF.
+        heldout: Number of held-out units (0: perplexity is in-sample).
+        scores: Coherence means (``c_v``, ``c_npmi``, ``u_mass``), scored in the worker.
     """
 
     k: int
@@ -67,6 +72,9 @@ class Fit:
     loglik: float | None
     seconds: float
     model: bytes
+    griffiths2004: float | None = None
+    heldout: int = 0
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 def holdout_mask(n_units: int, share: float, seed: int) -> np.ndarray:

@@ -3,6 +3,21 @@
 A fit runs single-threaded (tomotopy ``workers=1``, gensim ``LdaModel`` rather than
 ``LdaMulticore``) so one seed gives the same model on any machine; parallelism comes from running
 several fits (different k or seed) in a process pool, see :func:`pipelines.topics.fit.fit_task`.
+
+Perplexity, the same estimator for both backends (Wallach, Murray, Salakhutdinov & Mimno 2009,
+"document completion" with the plug-in θ): each held-out unit's words at even positions are
+shown to the model, which infers θ_d from them (tomotopy ``infer``, gensim ``inference``); the
+words at odd positions are scored with log Σ_k θ_dk φ_kw, and perplexity = exp(−Σ / N) over
+them. Held-out words whose term occurs in no training unit are left out of both halves (a
+trained model has no φ for them). With nothing held out (``holdout`` 0, or fewer than 20 units)
+the same formula is applied in-sample to every training word with the fitted θ.
+
+Griffiths2004 (tomotopy only): the chain runs ``iterations // 2`` sweeps of burn-in, then the
+rest in ten equal steps (``keep``); after each step log p(w | z) is computed from the sampler's
+topic-word counts (:func:`~pipelines.topics.metrics.log_p_w_given_z`, β = tomotopy's ``eta``),
+and the harmonic mean of these samples is the metric, as ldatuning does with topicmodels'
+``keep``. gensim has no Gibbs chain and so no Griffiths2004 (the column is null); its
+``loglik`` is the variational lower bound per word (``bound``), a different quantity.
 """
 
 from __future__ import annotations
@@ -12,8 +27,43 @@ import pickle
 import numpy as np
 
 from pipelines.topics.corpus import Corpus, Fit, holdout_mask, normalise_rows
+from pipelines.topics.metrics import completion_perplexity, griffiths_2004, log_p_w_given_z
 
-__all__ = ["fit_tomotopy", "fit_gensim"]
+__all__ = ["fit_tomotopy", "fit_gensim", "completion_split", "GRIFFITHS_SAMPLES"]
+
+GRIFFITHS_SAMPLES = 10
+
+
+def completion_split(corpus: Corpus, held_idx: np.ndarray, train_idx: np.ndarray
+                     ) -> tuple[list[list[str]], list[np.ndarray]]:
+    """For each held-out unit: the observed half (even positions) and the scored word ids (odd).
+
+    Terms that no training unit contains are dropped first; units left with fewer than two
+    words (nothing to score) are skipped.
+    """
+    seen = {w for i in train_idx for w in corpus.units[i]}
+    col = {w: j for j, w in enumerate(corpus.vocab)}
+    shown, scored = [], []
+    for i in held_idx:
+        words = [w for w in corpus.units[i] if w in seen]
+        if len(words) < 2:
+            continue
+        shown.append(words[0::2])
+        scored.append(np.array([col[w] for w in words[1::2]], dtype=np.int64))
+    return shown, scored
+
+
+def _in_sample(corpus: Corpus, train_idx: np.ndarray) -> list[np.ndarray]:
+    col = {w: j for j, w in enumerate(corpus.vocab)}
+    return [np.array([col[w] for w in corpus.units[i]], dtype=np.int64) for i in train_idx]
+
+
+def _tomotopy_counts(model: object, k: int) -> np.ndarray:
+    """The sampler's current topic-word counts n_kw (k x used vocabulary)."""
+    counts = np.zeros((k, len(model.used_vocabs)))
+    for doc in model.docs:
+        np.add.at(counts, (np.asarray(doc.topics), np.asarray(doc.words)), 1)
+    return counts
 
 
 def fit_tomotopy(corpus: Corpus, k: int, seed: int) -> Fit:
@@ -22,16 +72,29 @@ def fit_tomotopy(corpus: Corpus, k: int, seed: int) -> Fit:
 
     held = holdout_mask(len(corpus.units), corpus.holdout, seed)
     model = tp.LDAModel(k=k, seed=seed)
-    train_idx = [i for i in range(len(corpus.units)) if not held[i]]
+    train_idx = np.flatnonzero(~held)
     for i in train_idx:
         model.add_doc(list(corpus.units[i]))
-    model.train(iterations=corpus.iterations, workers=1, parallel=tp.ParallelScheme.NONE)
+    once = {"workers": 1, "parallel": tp.ParallelScheme.NONE}
+    burn = corpus.iterations // 2
+    rest = corpus.iterations - burn
+    keep = max(1, rest // GRIFFITHS_SAMPLES)
+    if burn:
+        model.train(iterations=burn, **once)
+    logliks, done = [], 0
+    while done < rest:
+        step = min(keep, rest - done)
+        model.train(iterations=step, **once)
+        done += step
+        if step == keep:
+            logliks.append(log_p_w_given_z(_tomotopy_counts(model, k), float(model.eta)))
     # tomotopy numbers words by first sight; map its columns onto the sorted vocabulary
     col = {w: j for j, w in enumerate(corpus.vocab)}
     order = np.array([col[w] for w in model.used_vocabs])
     topic_term = np.zeros((k, len(corpus.vocab)))
     for t in range(k):
         topic_term[t, order] = model.get_topic_word_dist(t)
+    topic_term = normalise_rows(topic_term)
     doc_topic = np.zeros((len(corpus.units), k))
     # iterate: indexing model.docs[i] raises IndexError for i > 0 in tomotopy 0.14
     for i, doc in zip(train_idx, model.docs, strict=True):
@@ -39,29 +102,34 @@ def fit_tomotopy(corpus: Corpus, k: int, seed: int) -> Fit:
     held_idx = np.flatnonzero(held)
     if len(held_idx):
         docs = [model.make_doc(list(corpus.units[i])) for i in held_idx]
-        dists, lls = model.infer(docs, iterations=corpus.iterations, workers=1,
-                                 parallel=tp.ParallelScheme.NONE)
+        dists, _ = model.infer(docs, iterations=corpus.iterations, **once)
         for i, dist in zip(held_idx, dists, strict=True):
             doc_topic[i] = dist
-        # make_doc drops words no training unit has; they add nothing to lls, so don't count them
-        n_words = sum(len(doc) for doc in docs)
-        perplexity = float(np.exp(-np.sum(lls) / n_words)) if n_words else float("nan")
+        shown, scored = completion_split(corpus, held_idx, train_idx)
+        halves = [model.make_doc(words) for words in shown]
+        theta, _ = model.infer(halves, iterations=corpus.iterations, **once)
+        theta = normalise_rows(np.array([np.asarray(t) for t in theta]))
+        perplexity = completion_perplexity(theta, topic_term, scored)
     else:
-        perplexity = float(model.perplexity)
-    return Fit(k, seed, normalise_rows(topic_term), normalise_rows(doc_topic), perplexity,
-               float(model.ll_per_word), 0.0, bytes(model.saves(full=True)))
+        perplexity = completion_perplexity(doc_topic[train_idx], topic_term,
+                                           _in_sample(corpus, train_idx))
+    return Fit(k, seed, topic_term, normalise_rows(doc_topic), perplexity,
+               float(model.ll_per_word), 0.0, bytes(model.saves(full=True)),
+               griffiths2004=griffiths_2004(logliks) if logliks else None,
+               heldout=len(held_idx))
 
 
 def _bows(corpus: Corpus, idx: np.ndarray) -> list[list[tuple[int, int]]]:
     """gensim bags of words (a list, so gensim can pass over it several times)."""
     col = {w: j for j, w in enumerate(corpus.vocab)}
-    out = []
-    for i in idx:
-        counts: dict[int, int] = {}
-        for w in corpus.units[i]:
-            counts[col[w]] = counts.get(col[w], 0) + 1
-        out.append(sorted(counts.items()))
-    return out
+    return [_bow([col[w] for w in corpus.units[i]]) for i in idx]
+
+
+def _bow(ids: list[int]) -> list[tuple[int, int]]:
+    counts: dict[int, int] = {}
+    for j in ids:
+        counts[j] = counts.get(j, 0) + 1
+    return sorted(counts.items())
 
 
 def fit_gensim(corpus: Corpus, k: int, seed: int) -> Fit:
@@ -75,21 +143,24 @@ def fit_gensim(corpus: Corpus, k: int, seed: int) -> Fit:
     id2word = dict(enumerate(corpus.vocab))
     model = LdaModel(train, id2word=id2word, num_topics=k, random_state=seed,
                      passes=corpus.passes, iterations=corpus.iterations, eval_every=None)
+    topic_term = normalise_rows(model.get_topics())
     doc_topic = np.zeros((len(corpus.units), k))
     gamma, _ = model.inference(train)
     doc_topic[train_idx] = gamma
     n_train = sum(len(corpus.units[i]) for i in train_idx)
     loglik = float(model.bound(train) / n_train)
     if len(held_idx):
-        held_bows = _bows(corpus, held_idx)
-        gamma_h, _ = model.inference(held_bows)
+        gamma_h, _ = model.inference(_bows(corpus, held_idx))
         doc_topic[held_idx] = gamma_h
-        # log_perplexity is gensim's per-word variational bound (natural log)
-        perplexity = float(np.exp(-model.log_perplexity(held_bows)))
+        shown, scored = completion_split(corpus, held_idx, train_idx)
+        col = {w: j for j, w in enumerate(corpus.vocab)}
+        gamma_c, _ = model.inference([_bow([col[w] for w in words]) for words in shown])
+        perplexity = completion_perplexity(normalise_rows(gamma_c), topic_term, scored)
     else:
-        perplexity = float(np.exp(-loglik))
-    return Fit(k, seed, normalise_rows(model.get_topics()), normalise_rows(doc_topic),
-               perplexity, loglik, 0.0, _gensim_bytes(model))
+        perplexity = completion_perplexity(normalise_rows(doc_topic[train_idx]), topic_term,
+                                           _in_sample(corpus, train_idx))
+    return Fit(k, seed, topic_term, normalise_rows(doc_topic), perplexity, loglik, 0.0,
+               _gensim_bytes(model), griffiths2004=None, heldout=len(held_idx))
 
 
 def _gensim_bytes(model: object) -> bytes:

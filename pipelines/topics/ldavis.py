@@ -19,7 +19,12 @@ import numpy as np
 
 from pipelines.topics.corpus import Corpus, Fit
 
-__all__ = ["jensen_shannon", "intertopic_coordinates", "ldavis_html"]
+__all__ = ["jensen_shannon", "intertopic_coordinates", "ldavis_html", "ldavis_data",
+           "render_ldavis"]
+
+# the page's data sits between these two strings (json.dumps never writes a raw newline)
+_DATA_START = "const D = "
+_DATA_END = ";\n"
 
 N_TERMS = 30
 LAMBDAS = np.linspace(0.0, 1.0, 11)
@@ -112,8 +117,22 @@ def ldavis_html(fit: Fit, corpus: Corpus, lengths: np.ndarray,
         "freq": {corpus.vocab[j]: float(freq[j]) for j in needed},
         "overall": [[corpus.vocab[j], float(freq[j])] for j in overall],
     }
+    title = f"wenmai topics: {corpus.method} k={fit.k} (seed {seed})"
+    return render_ldavis(data, title)
+
+
+def ldavis_data(html_text: str) -> tuple[dict, str]:
+    """The data and title embedded in a page made by :func:`render_ldavis`."""
+    start = html_text.index(_DATA_START) + len(_DATA_START)
+    end = html_text.index(_DATA_END, start)
+    title = html.unescape(html_text[html_text.index("<title>") + 7:html_text.index("</title>")])
+    return json.loads(html_text[start:end]), title
+
+
+def render_ldavis(data: dict, title: str) -> str:
+    """The page for ``data`` (topics with labels, term frequencies), self-contained."""
     payload = _script_safe(json.dumps(data, ensure_ascii=False, sort_keys=True))
-    title = html.escape(f"wenmai topics: {corpus.method} k={fit.k} (seed {seed})")
+    title = html.escape(title)
     from pipelines.core.fonts import css_font_face
 
     font = css_font_face(title + payload)

@@ -1,39 +1,35 @@
 """Model-selection metrics for the topics stage, one implementation for every backend.
 
-* Coherence ``c_v``, ``c_npmi`` and ``u_mass`` come from gensim's ``CoherenceModel`` fed the top-10
-  words of each topic (``topics=``), the units' token lists as ``texts`` and one ``Dictionary``
-  of those texts. Window sizes are gensim's defaults: a sliding window of 110 tokens for
-  ``c_v``, 10 tokens for ``c_npmi``; ``u_mass`` counts co-occurrence in whole units. Windows
-  never cross a unit boundary (each unit is one text).
+* Coherence ``c_v``, ``c_npmi`` and ``u_mass``: :mod:`pipelines.topics.coherence`.
 * Topic diversity: the share of distinct words among all topics' top-25 words (Dieng et al.
   2020).
-* Stability: mean best-match Jaccard similarity of the top-20 words of seed 0's topics with
-  another seed's topics.
+* Stability: mean Jaccard similarity of the top-20 words of two seeds' topics matched one to
+  one (Hungarian algorithm), averaged over every pair of seeds.
+* Perplexity: the plug-in estimate exp(−Σ log Σ_k θ_dk φ_kw / N) (Wallach et al. 2009), on
+  held-out words by document completion; see :mod:`pipelines.topics.lda`.
 * The four ldatuning metrics, translated from R ``ldatuning`` (Murzintcev, ``R/main.R``,
-  https://github.com/nikita-moor/ldatuning): Griffiths2004 (here the per-word log-likelihood
-  the backend reports), CaoJuan2009, Arun2010, Deveaud2014.
+  https://github.com/nikita-moor/ldatuning): Griffiths2004 (the harmonic mean of
+  p(w | z) over Gibbs samples after burn-in, Griffiths & Steyvers 2004; tomotopy only),
+  CaoJuan2009, Arun2010, Deveaud2014.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = [
     "top_words",
-    "coherence",
     "topic_diversity",
-    "jaccard_stability",
+    "matched_stability",
+    "log_p_w_given_z",
+    "griffiths_2004",
+    "completion_perplexity",
     "cao_juan_2009",
     "arun_2010",
     "deveaud_2014",
-    "recommend_k",
 ]
-
-COHERENCE_MEASURES = ("c_v", "c_npmi", "u_mass")
-
 
 def top_words(topic_term: np.ndarray, vocab: Sequence[str], n: int) -> list[list[str]]:
     """The ``n`` heaviest words of each topic; ties go to the earlier (sorted) term.
@@ -43,42 +39,6 @@ def top_words(topic_term: np.ndarray, vocab: Sequence[str], n: int) -> list[list
     """
     order = np.argsort(-topic_term, axis=1, kind="stable")[:, :n]
     return [[vocab[j] for j in row] for row in order]
-
-
-def coherence(
-    texts: Sequence[Sequence[str]], topic_sets: Sequence[list[list[str]]]
-) -> list[dict[str, float]]:
-    """Coherence of several models' topics over the same texts.
-
-    One ``CoherenceModel`` per measure is built on the union of every model's topics, so the
-    word (co-)occurrences are counted once; gensim keeps that accumulator when ``topics`` is
-    set to a subset, and counts for a word do not depend on which other words are counted.
-
-    Args:
-        texts: The units' token lists.
-        topic_sets: For each model, its topics as lists of top-10 words.
-
-    Returns:
-        For each model, ``{"c_v": ..., "c_npmi": ..., "u_mass": ...}`` (mean over topics;
-        NaN where gensim gives no value).
-    """
-    from gensim.corpora import Dictionary
-    from gensim.models.coherencemodel import CoherenceModel
-
-    texts = [list(t) for t in texts]
-    dictionary = Dictionary(texts)
-    union = [t for topics in topic_sets for t in topics]
-    out: list[dict[str, float]] = [{} for _ in topic_sets]
-    for measure in COHERENCE_MEASURES:
-        # processes=1: the result must not depend on the machine, and fits already run in a pool
-        cm = CoherenceModel(topics=union, texts=texts, dictionary=dictionary,
-                            coherence=measure, topn=10, processes=1)
-        cm.estimate_probabilities()
-        for i, topics in enumerate(topic_sets):
-            cm.topics = topics
-            value = float(cm.get_coherence())
-            out[i][measure] = value if math.isfinite(value) else float("nan")
-    return out
 
 
 def topic_diversity(topics: Sequence[Sequence[str]]) -> float:
@@ -91,15 +51,77 @@ def topic_diversity(topics: Sequence[Sequence[str]]) -> float:
     return len(set(words)) / len(words) if words else float("nan")
 
 
-def jaccard_stability(reference: Sequence[Sequence[str]], other: Sequence[Sequence[str]]) -> float:
-    """Mean over the reference topics of the best Jaccard similarity with any ``other`` topic.
+def matched_stability(a: Sequence[Sequence[str]], b: Sequence[Sequence[str]]) -> float:
+    """Mean Jaccard similarity of two models' topics under the best one-to-one matching.
 
-    >>> jaccard_stability([["a", "b"], ["c", "d"]], [["a", "b"], ["a", "c"]])
+    The topics (top-20 word lists in the topics stage) are paired by the Hungarian algorithm
+    (``scipy.optimize.linear_sum_assignment``) so that the total Jaccard similarity is largest
+    and no topic is used twice (Greene, O'Callaghan & Cunningham 2014 use the same matching).
+
+    >>> matched_stability([["a", "b"], ["c", "d"]], [["a", "b"], ["a", "c"]])
     0.6666666666666666
     """
-    sets = [set(t) for t in other]
-    best = [max(len(set(r) & s) / len(set(r) | s) for s in sets) for r in reference]
-    return float(np.mean(best))
+    from scipy.optimize import linear_sum_assignment
+
+    sa, sb = [set(t) for t in a], [set(t) for t in b]
+    sim = np.array([[len(x & y) / len(x | y) if x | y else 0.0 for y in sb] for x in sa])
+    rows, cols = linear_sum_assignment(sim, maximize=True)
+    return float(sim[rows, cols].sum() / max(len(sa), len(sb)))
+
+
+def log_p_w_given_z(counts: np.ndarray, beta: float) -> float:
+    """log p(w | z) of a Gibbs sample (Griffiths & Steyvers 2004, eq. 2).
+
+    ``K (lnΓ(Vβ) − V lnΓ(β)) + Σ_k [Σ_w lnΓ(n_kw + β) − lnΓ(n_k + Vβ)]`` for the ``K x V``
+    topic-word counts ``n_kw`` of one sample and the symmetric word prior ``β``.
+    """
+    from scipy.special import gammaln
+
+    counts = np.asarray(counts, dtype=np.float64)
+    k, v = counts.shape
+    return float(k * (gammaln(v * beta) - v * gammaln(beta)) + gammaln(counts + beta).sum()
+                 - gammaln(counts.sum(axis=1) + v * beta).sum())
+
+
+def griffiths_2004(logliks: Sequence[float]) -> float:
+    """Harmonic mean of p(w | z) over Gibbs samples, on the log scale (ldatuning Griffiths2004).
+
+    ldatuning computes ``median(x) − log(mean(exp(−x + median(x))))`` with 2000-bit floats
+    (Rmpfr); the same value in double precision is ``median − logsumexp(median − x) + log n``.
+
+    >>> round(griffiths_2004([-10.0, -10.0]), 6)
+    -10.0
+    """
+    from scipy.special import logsumexp
+
+    x = np.asarray(logliks, dtype=np.float64)
+    if not len(x):
+        return float("nan")
+    med = float(np.median(x))
+    return float(med - logsumexp(med - x) + np.log(len(x)))
+
+
+def completion_perplexity(theta: np.ndarray, phi: np.ndarray, docs: Sequence[np.ndarray]
+                          ) -> float:
+    """exp(−Σ_d Σ_i log Σ_k θ_dk φ_k,w_di / N): the plug-in perplexity of word ids ``docs``.
+
+    Args:
+        theta: ``D x K`` topic shares of the documents scored.
+        phi: ``K x V`` topic-word distributions.
+        docs: For each document, the word ids (columns of ``phi``) to score.
+
+    Returns:
+        The perplexity (natural log inside), NaN when there is no word to score.
+
+    >>> completion_perplexity(np.array([[1.0]]), np.array([[0.5, 0.5]]), [np.array([0, 1])])
+    2.0
+    """
+    total, n = 0.0, 0
+    for d, ids in enumerate(docs):
+        if len(ids):
+            total += float(np.log(theta[d] @ phi[:, ids]).sum())
+            n += len(ids)
+    return float(np.exp(-total / n)) if n else float("nan")
 
 
 def cao_juan_2009(topic_term: np.ndarray) -> float:
@@ -151,42 +173,3 @@ def deveaud_2014(topic_term: np.ndarray) -> float:
             x, y = m[a], m[b]
             total += 0.5 * np.sum(x * np.log(x / y)) + 0.5 * np.sum(y * np.log(y / x))
     return float(total / (k * (k - 1)))
-
-
-def recommend_k(cv_by_k: dict[int, list[float]]) -> tuple[int, str]:
-    """The smallest k whose mean c_v is within one standard deviation of the best mean c_v.
-
-    The standard deviation is that of the best k's c_v across seeds when there are several
-    seeds, else that of the mean c_v across k (sample SD, ddof=1; 0 with a single value).
-    NaN coherences count as worse than any number.
-
-    Args:
-        cv_by_k: k -> the c_v of each seed's model.
-
-    Returns:
-        ``(k, reason)`` where ``reason`` is one sentence that can be logged and stored.
-
-    >>> recommend_k({2: [0.40], 3: [0.55], 4: [0.60]})[0]
-    3
-    """
-    means = {k: _nanmean(v) for k, v in sorted(cv_by_k.items())}
-    best_k = max(means, key=lambda k: (means[k], -k))
-    best = means[best_k]
-    seeds = max(len(v) for v in cv_by_k.values())
-    if seeds > 1:
-        vals = [v for v in cv_by_k[best_k] if math.isfinite(v)]
-        sd, across = (float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0), "across seeds"
-    else:
-        vals = [v for v in means.values() if math.isfinite(v)]
-        sd, across = (float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0), "across k"
-    if not math.isfinite(best):
-        k = min(means)
-        return k, f"k={k}: no model has a finite c_v, so the smallest k tried is recommended"
-    k = min(k for k, m in means.items() if math.isfinite(m) and m >= best - sd - 1e-12)
-    return k, (f"k={k}: smallest k whose mean c_v {means[k]:.4f} is within one standard deviation "
-               f"({sd:.4f}, {across}) of the best mean c_v {best:.4f} at k={best_k}")
-
-
-def _nanmean(values: Sequence[float]) -> float:
-    vals = [v for v in values if math.isfinite(v)]
-    return float(np.mean(vals)) if vals else -math.inf

@@ -7,18 +7,22 @@ LDA (tomotopy by default, gensim as reference) or NMF (scikit-learn, TF-IDF) for
 
 Writes:
 
-* ``model_selection``: one row per (method, k, seed): coherence c_v / c_npmi / u_mass, perplexity
-  (LDA; held out when there are at least 20 units, else in-sample), topic diversity, stability
-  across seeds, the ldatuning metrics, seconds, and ``recommended`` on the rows of the
-  recommended k. ``seconds`` is wall time, the one column that differs between identical runs.
-* ``recommendation``: method, k, reason (why that k).
+* ``model_selection``: one row per (method, k, seed): coherence c_v / c_npmi / u_mass (own
+  window counting, see ``coherence.py``), held-out perplexity by document completion, topic
+  diversity, stability across seeds (Hungarian-matched top-20 words), the ldatuning metrics
+  (Griffiths2004 from the Gibbs chain, tomotopy only), seconds, and ``recommended`` on the rows
+  of the recommended k. ``seconds`` is wall time, the one column that differs between runs.
+* ``recommendation``: method, k (null when there is no clear k), reason, closest_k, edge,
+  language_split (the rule is in ``select.py``; docs/topics.md explains every number).
 * ``topic_terms``, ``doc_topics``, ``representative_docs``, ``topic_trends``,
   ``topic_by_group``: for every k tried, from the first seed's model; topics are numbered from 0
-  in the model's own order (never renumbered by size). ``label`` is "Topic N" unless a labels
-  file names the topics of the recommended k.
+  in the model's own order (never renumbered by size). ``label`` is the three most relevant
+  terms (LDAvis relevance, λ = 0.6) unless a labels file names the topics of the recommended
+  (or closest) k; changing only the labels file relabels the finished outputs (``relabel``).
+* ``topic_effects``: expected topic share by year (spline regression) and by ``by`` group, with
+  95 % bootstrap intervals; ``topic_alignment``: topics of consecutive ks by cosine similarity.
 * ``lda_k<K>.bin`` (tomotopy ``saves()`` bytes, or a pickle of the gensim ``LdaModel``) or
-  ``nmf_k<K>.pkl``, and ``ldavis_k<K>.html``, for the recommended k only, to keep the work
-  folder small.
+  ``nmf_k<K>.pkl``, and ``ldavis_k<K>.html``, for the recommended (or closest) k only.
 
 With ``unit=paragraph`` each (doc_id, para_id) is a unit: ``doc_topics`` and
 ``representative_docs`` carry ``para_id``; trends and group shares first average a document's
@@ -34,23 +38,28 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipelines.core.engine import map_partitions
+from pipelines.core.engine import can_fork, map_forked, map_partitions, resolve_workers
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
+from pipelines.core.script import has_han
 from pipelines.core.store import check_schema
 from pipelines.topics.corpus import Corpus
 from pipelines.topics.fit import fit_task
-from pipelines.topics.tables import SCHEMAS, Units, build_tables
+from pipelines.topics.tables import SCHEMAS, Units, build_tables, relabel
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "parse_k", "compute",
-           "external_inputs"]
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "RELABEL", "Params", "parse_k", "compute",
+           "external_inputs", "relabel"]
 
 NAME = "topics"
 INPUTS = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("model_selection", "recommendation", "topic_terms", "doc_topics", "topic_trends",
-           "representative_docs", "topic_by_group")
+           "representative_docs", "topic_by_group", "topic_effects", "topic_alignment")
 
 log = logging.getLogger("wenmai")
+
+#: Parameters whose change only relabels finished outputs (see ``relabel``): the runner then
+#: calls ``relabel`` on the outputs instead of refitting every model.
+RELABEL = ("labels",)
 
 _TOKENS_SCHEMA = pa.schema([("doc_id", pa.string()), ("para_id", pa.int32()),
                             ("tokens", pa.list_(pa.string()))])
@@ -102,8 +111,8 @@ class Params:
     unit: str = param("document", "What one bag of words is: a document or a paragraph.",
                       choices=("document", "paragraph"))
     k: str = param("2..8", "Topic counts to try: 2..8, 2..30:2 (step) or 3,5,8.")
-    seeds: int = param(1, "Number of seeds per k (seed, seed+1, ...); >1 adds stability.",
-                       min=1, max=50)
+    seeds: int = param(3, "Number of seeds per k (seed, seed+1, ...); the choice of k weighs "
+                       "stability across them (1 = coherence only).", min=1, max=50)
     seed: int = param(42, "First random seed.", min=0)
     iterations: int = param(200, "Gibbs sweeps (tomotopy), inference iterations (gensim) or "
                             "NMF max_iter.", min=1)
@@ -118,7 +127,12 @@ class Params:
     top_terms: int = param(20, "Terms listed per topic in topic_terms.", min=1, max=500)
     labels: str | None = param(None, "File of `topic<TAB>label` lines naming the topics of the "
                                "recommended k.", path=True)
-    by: str | None = param(None, "Documents column to report topic shares by (topic_by_group).")
+    by: str | None = param(None, "Documents column to report topic shares by (topic_by_group, "
+                           "topic_effects).")
+    lang: str = param("all", "Model only Chinese tokens (zh: tokens with a Han character), only "
+                      "the others (en), or all.", choices=("all", "zh", "en"))
+    effects_df: int = param(5, "Spline basis functions of topic share by year in topic_effects.",
+                            min=1, max=20)
     workers: int = param(0, "Processes fitting models in parallel (0 = every core).", min=0,
                          key=False)
 
@@ -131,8 +145,21 @@ def external_inputs(params: Params) -> list[Path]:
     return [Path(params.labels)] if params.labels else []
 
 
-def _units(tokens: pa.Table, unit: str) -> Units:
-    """Group sentence token lists into units in first-seen order of (doc_id[, para_id])."""
+def _keeps(lang: str):
+    """Token filter of ``--lang``."""
+    if lang == "zh":
+        return has_han
+    if lang == "en":
+        return lambda w: not has_han(w)
+    return lambda w: True
+
+
+def _units(tokens: pa.Table, unit: str, lang: str = "all") -> Units:
+    """Group sentence token lists into units in first-seen order of (doc_id[, para_id]).
+
+    ``lang`` keeps only Chinese (``zh``) or only non-Chinese (``en``) tokens.
+    """
+    keep = _keeps(lang)
     doc_ids = tokens.column("doc_id").to_pylist()
     paras = tokens.column("para_id").to_pylist()
     toks = tokens.column("tokens").to_pylist()
@@ -145,7 +172,7 @@ def _units(tokens: pa.Table, unit: str) -> Units:
             units.doc_ids.append(doc)
             units.para_ids.append(key[1])
             units.tokens.append([])
-        units.tokens[index[key]].extend(w for w in (words or []) if w)
+        units.tokens[index[key]].extend(w for w in (words or []) if w and keep(w))
     return units
 
 
@@ -194,9 +221,11 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
         raise BadParams(f"topics: by={params.by!r} is not a column of ingest/documents; choose "
                         "from " + ", ".join(documents.column_names))
     ks = parse_k(params.k)
-    units = _units(tokens, params.unit)
-    if not units.doc_ids:
-        raise EmptyCorpus("topics: segment/tokens has no tokens; check `wenmai segment` output")
+    units = _units(tokens, params.unit, params.lang)
+    if not any(units.tokens):
+        extra = "" if params.lang == "all" else f" in language {params.lang}"
+        raise EmptyCorpus(f"topics: segment/tokens has no tokens{extra}; check `wenmai segment` "
+                          "output" + ("" if params.lang == "all" else " or use --lang all"))
     vocab = _vocabulary(units, params)
     known = set(vocab)
     units = units.filtered(known)
@@ -211,8 +240,14 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
              ",".join(map(str, ks)), params.seeds)
     corpus = Corpus(vocab, tuple(tuple(w for w in u if w in known) for u in units.tokens),
                     params.method, params.backend, params.iterations, params.passes,
-                    params.holdout)
+                    params.holdout, tuple(tuple(u) for u in units.tokens))
     seeds = [params.seed + i for i in range(params.seeds)]
     tasks = [(k, s, s == seeds[0]) for k in ks for s in seeds]
-    fits = map_partitions(fit_task, tasks, corpus, workers=params.workers, label="topics")
+    n = min(resolve_workers(params.workers), len(tasks))
+    if n > 1 and can_fork():
+        # forked workers inherit the corpus built once here; nothing is pickled per fit
+        fits = map_forked(lambda i, _in_worker: fit_task(tasks[i], corpus), len(tasks), n,
+                          label="topics")
+    else:
+        fits = map_partitions(fit_task, tasks, corpus, workers=n, label="topics")
     return build_tables(fits, corpus, units, documents, params)

@@ -1,4 +1,4 @@
-"""Output tables of the topics stage, built from the fits (see ``pipelines/topics.py``)."""
+"""Output tables of the topics stage, built from the fits (see ``stage.py``)."""
 
 from __future__ import annotations
 
@@ -13,19 +13,21 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.core.errors import BadInputFile
+from pipelines.core.script import has_han
+from pipelines.topics.align import alignment_rows, relevance_labels
 from pipelines.topics.corpus import Corpus, Fit
+from pipelines.topics.effects import group_effects, year_effects
 from pipelines.topics.metrics import (
     arun_2010,
     cao_juan_2009,
-    coherence,
     deveaud_2014,
-    jaccard_stability,
-    recommend_k,
+    matched_stability,
     top_words,
     topic_diversity,
 )
+from pipelines.topics.select import choose_k
 
-__all__ = ["SCHEMAS", "Units", "build_tables", "read_labels"]
+__all__ = ["SCHEMAS", "Units", "build_tables", "read_labels", "relabel", "LABELLED"]
 
 log = logging.getLogger("wenmai")
 
@@ -37,11 +39,14 @@ SCHEMAS = {
         ("topic_diversity", pa.float64()), ("seconds", pa.float64()), ("recommended", pa.bool_()),
         ("backend", pa.string()), ("unit", pa.string()), ("stability", pa.float64()),
         ("griffiths2004", pa.float64()), ("caojuan2009", pa.float64()),
-        ("arun2010", pa.float64()), ("deveaud2014", pa.float64())]),
-    "recommendation": pa.schema(_MK + [("reason", pa.string())]),
+        ("arun2010", pa.float64()), ("deveaud2014", pa.float64()), ("loglik", pa.float64()),
+        ("heldout_units", pa.int64())]),
+    "recommendation": pa.schema(_MK + [("reason", pa.string()), ("closest_k", pa.int32()),
+                                       ("edge", pa.bool_()), ("language_split", pa.string())]),
     "topic_terms": pa.schema(_MK + [
         ("topic", pa.int32()), ("rank", pa.int32()), ("term", pa.string()),
-        ("weight", pa.float64()), ("label", pa.string())]),
+        ("weight", pa.float64()), ("label", pa.string()), ("topic_lang", pa.string()),
+        ("auto_label", pa.string())]),
     "doc_topics": pa.schema(_MK + [
         ("doc_id", pa.string()), ("para_id", pa.int32()), ("topic", pa.int32()),
         ("weight", pa.float64()), ("label", pa.string())]),
@@ -55,7 +60,17 @@ SCHEMAS = {
     "topic_by_group": pa.schema(_MK + [
         ("by", pa.string()), ("group", pa.string()), ("topic", pa.int32()),
         ("share", pa.float64()), ("n_docs", pa.int64()), ("label", pa.string())]),
+    "topic_effects": pa.schema(_MK + [
+        ("covariate", pa.string()), ("value", pa.string()), ("x", pa.float64()),
+        ("topic", pa.int32()), ("share", pa.float64()), ("lower", pa.float64()),
+        ("upper", pa.float64()), ("n_docs", pa.int64()), ("label", pa.string())]),
+    "topic_alignment": pa.schema([
+        ("method", pa.string()), ("k_from", pa.int32()), ("topic_from", pa.int32()),
+        ("k_to", pa.int32()), ("topic_to", pa.int32()), ("similarity", pa.float64()),
+        ("parent", pa.bool_()), ("share_from", pa.float64()), ("share_to", pa.float64()),
+        ("label_from", pa.string()), ("label_to", pa.string())]),
 }
+LANG_SHARE = 0.9
 REPRESENTATIVE = 5
 
 
@@ -96,51 +111,115 @@ def read_labels(path: str | Path, k: int) -> dict[int, str]:
     return labels
 
 
+def _stability(fits: Sequence[Fit], tops: list[list[list[str]]]
+               ) -> tuple[dict[int, float], dict[int, list[float]]]:
+    """Per fit: mean matched stability with the other seeds of its k; per k: every pair."""
+    by_k: dict[int, list[int]] = {}
+    for i, f in enumerate(fits):
+        by_k.setdefault(f.k, []).append(i)
+    per_fit: dict[int, list[float]] = {}
+    pairs: dict[int, list[float]] = {}
+    for k, idx in by_k.items():
+        pairs[k] = []
+        for a in range(len(idx)):
+            for b in range(a + 1, len(idx)):
+                value = matched_stability([t[:20] for t in tops[idx[a]]],
+                                          [t[:20] for t in tops[idx[b]]])
+                pairs[k].append(value)
+                per_fit.setdefault(idx[a], []).append(value)
+                per_fit.setdefault(idx[b], []).append(value)
+    return {i: float(np.mean(v)) for i, v in per_fit.items()}, pairs
+
+
+def topic_language(topic_term: np.ndarray, vocab: Sequence[str]) -> list[str]:
+    """``zh``, ``en`` or ``mixed`` per topic: the script of at least 90 % of its top-20 weight."""
+    han = np.array([has_han(w) for w in vocab])
+    out = []
+    for row in topic_term:
+        top = np.argsort(-row, kind="stable")[:20]
+        share = row[top][han[top]].sum() / max(row[top].sum(), 1e-300)
+        out.append("zh" if share >= LANG_SHARE else "en" if share <= 1 - LANG_SHARE
+                   else "mixed")
+    return out
+
+
+def language_split(langs: list[str], units: Sequence[Sequence[str]]) -> str | None:
+    """A sentence when the model's topics split by language rather than by content.
+
+    That is the case when at least one topic is Chinese-only and one English-only, and at
+    least 5 % of the units are mostly Chinese and 5 % mostly English.
+    """
+    if "zh" not in langs or "en" not in langs:
+        return None
+    zh_units = sum(1 for u in units if u and sum(map(has_han, u)) > len(u) / 2)
+    en_units = len(units) - zh_units
+    if min(zh_units, en_units) < 0.05 * len(units):
+        return None
+    zh = [str(t) for t, g in enumerate(langs) if g == "zh"]
+    en = [str(t) for t, g in enumerate(langs) if g == "en"]
+    return (f"the topics split by language: topic(s) {', '.join(zh)} are Chinese-only and "
+            f"{', '.join(en)} English-only, and {zh_units} units are mostly Chinese, {en_units} "
+            "mostly English; model one language (--lang zh or --lang en) or map English terms "
+            "to Chinese concepts first (wenmai segment --synonyms "
+            "data/synonyms/bilingual_concepts.tsv)")
+
+
 def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: pa.Table,
                  params: Any) -> dict[str, pa.Table | bytes | str]:
     """Score the fits, recommend k and build every output of the stage."""
     method = corpus.method
     tops = [top_words(f.topic_term, corpus.vocab, 25) for f in fits]
-    scores = coherence(units.tokens, [[t[:10] for t in top] for top in tops])
     first = {f.k: i for i, f in reversed(list(enumerate(fits)))}
     lengths = np.array([len(u) for u in corpus.units], dtype=np.float64)
-    cv_by_k: dict[int, list[float]] = {}
-    for f, s in zip(fits, scores, strict=True):
-        cv_by_k.setdefault(f.k, []).append(s["c_v"])
-    best_k, reason = recommend_k(cv_by_k)
-    log.info("topics: recommended %s", reason)
-    labels = read_labels(params.labels, best_k) if params.labels else {}
+    stability, pairs = _stability(fits, tops)
+    npmi_by_k: dict[int, list[float]] = {}
+    for f in fits:
+        npmi_by_k.setdefault(f.k, []).append(f.scores["c_npmi"])
+    choice = choose_k(npmi_by_k, pairs)
+    chosen = choice.closest
+    langs = {fits[i].k: topic_language(fits[i].topic_term, corpus.vocab)
+             for i in first.values()}
+    split = language_split(langs[chosen], corpus.units)
+    if choice.k is None:
+        log.warning("topics: %s", choice.reason)
+    else:
+        log.info("topics: recommended %s", choice.reason)
+    if split:
+        log.warning("topics: k=%d: %s", chosen, split)
+    p_w = _term_shares(corpus)
+    # the first seed's model of each k is the one the tables describe
+    auto = {fits[i].k: relevance_labels(fits[i].topic_term, p_w, corpus.vocab)
+            for i in first.values()}
+    given = read_labels(params.labels, chosen) if params.labels else {}
 
     def label(k: int, t: int) -> str:
-        return labels.get(t, f"Topic {t}") if k == best_k else f"Topic {t}"
+        return given.get(t, auto[k][t]) if k == chosen else auto[k][t]
 
-    stability: dict[int, float] = {}
-    for k, ref in first.items():
-        same = [j for j, g in enumerate(fits) if g.k == k and j != ref]
-        for j in same:
-            stability[j] = jaccard_stability([t[:20] for t in tops[ref]],
-                                             [t[:20] for t in tops[j]])
-        if same:
-            stability[ref] = float(np.mean([stability[j] for j in same]))
     rows = []
-    for i, (f, s) in enumerate(zip(fits, scores, strict=True)):
+    for i, f in enumerate(fits):
+        s = f.scores
         rows.append({"method": method, "k": f.k, "seed": f.seed, "coherence_cv": s["c_v"],
                      "coherence_npmi": s["c_npmi"], "coherence_umass": s["u_mass"],
                      "perplexity": f.perplexity, "topic_diversity": topic_diversity(tops[i]),
-                     "seconds": f.seconds, "recommended": f.k == best_k,
+                     "seconds": f.seconds, "recommended": f.k == choice.k,
                      "backend": corpus.backend if method == "lda" else "sklearn",
-                     "unit": params.unit, "stability": stability.get(i), "griffiths2004": f.loglik,
+                     "unit": params.unit, "stability": stability.get(i),
+                     "griffiths2004": f.griffiths2004,
                      "caojuan2009": cao_juan_2009(f.topic_term),
                      "arun2010": arun_2010(f.topic_term, f.doc_topic, lengths),
-                     "deveaud2014": deveaud_2014(f.topic_term)})
+                     "deveaud2014": deveaud_2014(f.topic_term), "loglik": f.loglik,
+                     "heldout_units": f.heldout})
     out: dict[str, pa.Table | bytes | str] = {
         "model_selection": _table(rows, "model_selection"),
-        "recommendation": _table([{"method": method, "k": best_k, "reason": reason}],
-                                 "recommendation"),
+        "recommendation": _table([{"method": method, "k": choice.k, "reason": choice.reason,
+                                   "closest_k": chosen, "edge": choice.edge,
+                                   "language_split": split}], "recommendation"),
     }
     firsts = [fits[i] for i in sorted(first.values())]
     doc_weights = [_doc_weights(f, units, lengths) for f in firsts]
-    out["topic_terms"] = _table([r for f in firsts for r in _terms(f, corpus, params, label)],
+    out["topic_terms"] = _table([r for f in firsts
+                                 for r in _terms(f, corpus, params, label, langs[f.k],
+                                                 auto[f.k])],
                                 "topic_terms")
     out["doc_topics"] = pa.concat_tables([_doc_topics(f, units, method, label) for f in firsts])
     out["representative_docs"] = _table(
@@ -152,6 +231,7 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
         [r for f, w in zip(firsts, doc_weights, strict=True)
          for r in _shares(f.k, w, years, method, label, "year")], "topic_trends")
     groups: list[dict] = []
+    values: dict[str, Any] = {}
     if params.by:
         values = dict(zip(documents.column("doc_id").to_pylist(),
                           documents.column(params.by).to_pylist(), strict=True))
@@ -160,13 +240,108 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
             for r in _shares(f.k, w, values, method, label, "group"):
                 groups.append({**r, "by": params.by})
     out["topic_by_group"] = _table(groups, "topic_by_group")
-    best = fits[first[best_k]]
+    effects = []
+    for f, w in zip(firsts, doc_weights, strict=True):
+        effects.extend(_effects(f.k, w, years, values, params, method, label))
+    out["topic_effects"] = _table(effects, "topic_effects")
+    prevalence = {f.k: (lengths @ f.doc_topic) / lengths.sum() for f in firsts}
+    aligned = alignment_rows([(f.k, f.topic_term, prevalence[f.k]) for f in firsts])
+    out["topic_alignment"] = _table(
+        [{**r, "method": method, "label_from": label(r["k_from"], r["topic_from"]),
+          "label_to": label(r["k_to"], r["topic_to"])} for r in aligned], "topic_alignment")
+    best = fits[first[chosen]]
     ext = "bin" if method == "lda" else "pkl"
-    out[f"{method}_k{best_k}.{ext}"] = best.model
+    out[f"{method}_k{chosen}.{ext}"] = best.model
     from pipelines.topics.ldavis import ldavis_html
 
-    out[f"ldavis_k{best_k}.html"] = ldavis_html(best, corpus, lengths, label, seed=params.seed)
+    out[f"ldavis_k{chosen}.html"] = ldavis_html(best, corpus, lengths, label, seed=params.seed)
     return out
+
+
+def _term_shares(corpus: Corpus) -> np.ndarray:
+    col = {w: j for j, w in enumerate(corpus.vocab)}
+    freq = np.zeros(len(corpus.vocab))
+    for unit in corpus.units:
+        for w in unit:
+            freq[col[w]] += 1
+    return freq / max(freq.sum(), 1.0)
+
+
+def _effects(k: int, weights: dict[str, np.ndarray], years: dict[str, Any],
+             groups: dict[str, Any], params: Any, method: str, label) -> list[dict]:
+    """``topic_effects`` rows of one model: by year (when documents have years) and by group."""
+    rows: list[dict] = []
+    dated = [(years[d], w) for d, w in weights.items() if years.get(d) is not None]
+    if len({y for y, _ in dated}) >= 2:
+        grid, est, lo, hi = year_effects([y for y, _ in dated], np.array([w for _, w in dated]),
+                                         df=params.effects_df, seed=params.seed)
+        rows.extend({"method": method, "k": k, "covariate": "year", "value": str(int(g)),
+                     "x": float(g), "topic": t, "share": float(est[i, t]),
+                     "lower": float(lo[i, t]), "upper": float(hi[i, t]), "n_docs": len(dated),
+                     "label": label(k, t)} for i, g in enumerate(grid) for t in range(k))
+    grouped = [(groups[d], w) for d, w in weights.items() if groups.get(d) is not None]
+    if params.by and grouped:
+        names, est, lo, hi, n = group_effects([g for g, _ in grouped],
+                                              np.array([w for _, w in grouped]), seed=params.seed)
+        rows.extend({"method": method, "k": k, "covariate": params.by, "value": name, "x": None,
+                     "topic": t, "share": float(est[i, t]), "lower": float(lo[i, t]),
+                     "upper": float(hi[i, t]), "n_docs": int(n[i]), "label": label(k, t)}
+                    for i, name in enumerate(names) for t in range(k))
+    return rows
+
+
+LABELLED = ("topic_terms", "doc_topics", "topic_trends", "representative_docs",
+            "topic_by_group", "topic_effects")
+
+
+def relabel(outputs: dict[str, Any], params: Any) -> dict[str, Any]:
+    """Apply the labels file (or the automatic labels when there is none) to finished outputs.
+
+    The labels name the topics of the recommended (or, with no clear k, the closest) k; every
+    other value is left as it is, so changing the labels never refits a model. The result
+    equals what a full run with these labels writes.
+
+    Args:
+        outputs: The stage's outputs as written (tables and files by output name).
+        params: The parameters; only ``labels`` is read.
+
+    Returns:
+        The outputs with new label columns and LDAvis page.
+    """
+    from pipelines.topics.ldavis import ldavis_data, render_ldavis
+
+    k = outputs["recommendation"].column("closest_k")[0].as_py()
+    terms = outputs["topic_terms"]
+    auto = {r["topic"]: r["auto_label"] for r in terms.select(["k", "topic", "auto_label"])
+            .to_pylist() if r["k"] == k}
+    given = read_labels(params.labels, k) if params.labels else {}
+    names = {t: given.get(t, a) for t, a in auto.items()}
+    out = dict(outputs)
+    for name in LABELLED:
+        out[name] = _with_labels(outputs[name], "k", "topic", "label", k, names)
+    align = _with_labels(outputs["topic_alignment"], "k_from", "topic_from", "label_from", k,
+                         names)
+    out["topic_alignment"] = _with_labels(align, "k_to", "topic_to", "label_to", k, names)
+    page = f"ldavis_k{k}.html"
+    data, title = ldavis_data(outputs[page] if isinstance(outputs[page], str)
+                              else outputs[page].decode("utf-8"))
+    for topic in data["topics"]:
+        topic["label"] = names[topic["topic"]]
+    out[page] = render_ldavis(data, title)
+    return out
+
+
+def _with_labels(table: pa.Table, k_col: str, t_col: str, label_col: str, k: int,
+                 names: dict[int, str]) -> pa.Table:
+    if not table.num_rows:
+        return table
+    ks = table.column(k_col).to_numpy(zero_copy_only=False)
+    ts = table.column(t_col).to_numpy(zero_copy_only=False)
+    labels = table.column(label_col).to_pylist()
+    for i in np.flatnonzero(ks == k):
+        labels[i] = names[int(ts[i])]
+    index = table.column_names.index(label_col)
+    return table.set_column(index, table.schema.field(label_col), pa.array(labels, pa.string()))
 
 
 def _table(rows: list[dict], name: str) -> pa.Table:
@@ -174,11 +349,13 @@ def _table(rows: list[dict], name: str) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
 
 
-def _terms(f: Fit, corpus: Corpus, params: Any, label) -> list[dict]:
+def _terms(f: Fit, corpus: Corpus, params: Any, label, langs: list[str], auto: list[str]
+           ) -> list[dict]:
     n = min(params.top_terms, len(corpus.vocab))
     order = np.argsort(-f.topic_term, axis=1, kind="stable")[:, :n]
     return [{"method": corpus.method, "k": f.k, "topic": t, "rank": r + 1,
-             "term": corpus.vocab[j], "weight": float(f.topic_term[t, j]), "label": label(f.k, t)}
+             "term": corpus.vocab[j], "weight": float(f.topic_term[t, j]), "label": label(f.k, t),
+             "topic_lang": langs[t], "auto_label": auto[t]}
             for t in range(f.k) for r, j in enumerate(order[t])]
 
 

@@ -121,3 +121,35 @@ def test_builtin_codebook_name() -> None:
 
     assert codebook_path("builtin:policy_instruments") == data_path(
         "codebooks", "policy_instruments.yaml")
+
+
+def _qdpx(tmp_path: Path, qde: str, members: dict[str, bytes] | None = None) -> Path:
+    path = tmp_path / "bad.qdpx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("project.qde", qde)
+        for name, data in (members or {}).items():
+            zf.writestr(name, data)
+    return path
+
+
+_NS = "urn:QDA-XML:project:1.0"
+
+
+def test_bad_projects_are_one_clear_error(tmp_path: Path) -> None:
+    """A selection without positions, a source that is not UTF-8, a member that inflates past
+    the cap: each is one BadInputFile naming the archive, never a stray exception."""
+    from pipelines.code import refi
+    from pipelines.core.errors import BadInputFile
+
+    no_positions = (f'<Project xmlns="{_NS}" name="p"><Sources><TextSource guid="a" name="s">'
+                    '<PlainTextContent>文本</PlainTextContent><PlainTextSelection guid="b"/>'
+                    '</TextSource></Sources></Project>')
+    with pytest.raises(BadInputFile, match="no valid startPosition"):
+        read_qdpx(_qdpx(tmp_path, no_positions))
+    gbk = (f'<Project xmlns="{_NS}" name="p"><Sources><TextSource guid="a" name="s" '
+           'plainTextPath="internal://a.txt"/></Sources></Project>')
+    with pytest.raises(BadInputFile, match="is not UTF-8"):
+        read_qdpx(_qdpx(tmp_path, gbk, {"sources/a.txt": "职业教育".encode("gbk")}))
+    big = _qdpx(tmp_path, gbk, {"sources/a.txt": b"a" * 3 * 2**20})
+    with zipfile.ZipFile(big) as zf, pytest.raises(BadInputFile, match="inflates past 1 MB"):
+        refi._read_member(zf, "sources/a.txt", big, limit=2**20)

@@ -56,6 +56,25 @@ def _trends(years: tuple[int, ...] = (2019, 2020, 2021), k: int = 3) -> pa.Table
     return pa.Table.from_pylist(rows, schema)
 
 
+def _effects(k: int = 3) -> pa.Table:
+    from pipelines.topics import SCHEMAS
+
+    rows = [{"method": "lda", "k": k, "covariate": "year", "value": str(y), "x": float(y),
+             "topic": t, "share": 1 / k, "lower": 0.8 / k, "upper": 1.2 / k, "n_docs": 3,
+             "label": f"Topic {t}"} for y in (2019, 2020, 2021) for t in range(k)]
+    return pa.Table.from_pylist(rows, SCHEMAS["topic_effects"])
+
+
+def _alignment() -> pa.Table:
+    from pipelines.topics import SCHEMAS
+
+    rows = [{"method": "lda", "k_from": k, "topic_from": a, "k_to": k + 1, "topic_to": b,
+             "similarity": 1.0 if a == min(b, k - 1) else 0.1, "parent": a == min(b, k - 1),
+             "share_from": 1 / k, "share_to": 1 / (k + 1), "label_from": f"Topic {a}",
+             "label_to": f"Topic {b}"} for k in (2, 3) for a in range(k) for b in range(k + 1)]
+    return pa.Table.from_pylist(rows, SCHEMAS["topic_alignment"])
+
+
 def _network() -> tuple[pa.Table, pa.Table]:
     terms = ["职业教育", "培训", "政策", "education", "training"]
     nodes = pa.table({"term": terms, "freq": pa.array([50, 40, 20, 30, 10], pa.int64()),
@@ -81,6 +100,8 @@ def _tables(**override: pa.Table) -> dict[str, pa.Table]:
         "topics/topic_trends": _trends(),
         "network/nodes": nodes,
         "network/edges": edges,
+        "topics/topic_effects": _effects(),
+        "topics/topic_alignment": _alignment(),
     }
     tables.update({name.replace("__", "/"): value for name, value in override.items()})
     return tables
@@ -138,9 +159,10 @@ def test_pdf_is_byte_identical_and_png_follows_dpi():
 def test_topic_trends_skipped_when_empty_or_other_model():
     quiet = {"terms__terms": _terms()[:0], "network__nodes": _network()[0][:0]}
     figs = figures.draw(_tables(**quiet), Params(**FAST))
-    assert list(figs) == ["model_selection", "topic_terms", "topic_trends"]
+    assert list(figs) == ["model_selection", "topic_terms", "topic_trends", "topic_effects",
+                          "topic_alignment"]
     figs = figures.draw(_tables(topics__topic_trends=_trends()[:0], **quiet), Params(**FAST))
-    assert list(figs) == ["model_selection", "topic_terms"]
+    assert list(figs) == ["model_selection", "topic_terms", "topic_effects", "topic_alignment"]
     # rows only for k=2 while the recommended model is k=3
     figs = figures.draw(_tables(topics__topic_trends=_trends(k=2), **quiet), Params(**FAST))
     assert "topic_trends" not in figs

@@ -225,3 +225,49 @@ def test_is_punctuation_is_no_letter_or_digit_of_any_unicode_category() -> None:
     chars = map(chr, range(sys.maxunicode + 1))
     assert all(is_punctuation(c) == (unicodedata.category(c)[0] not in "LN") for c in chars)
     assert is_punctuation("，。…—") and not is_punctuation("，5") and not is_punctuation("_a")
+
+
+def test_rjieba_tags_words_in_one_call_as_it_tags_each_alone() -> None:
+    from pipelines.segment.backends import build_backend
+
+    backend = build_backend("rjieba", [])
+    words = sorted({w for t in TRICKY + [HMM_TEXT] + sample_texts()
+                    for w in backend.cut_words(t)}) + ["中苏", "所处", "甲乙丙丁戊己", "ａｂ１"]
+    assert len(words) > 1000
+    assert backend.word_tags(words) == [backend.word_tag(w) for w in words]
+    assert backend.word_tags(["中苏"]) == [None]  # cut differently alone: tag in context
+
+
+def test_rjieba_tags_words_alone_when_one_call_does_not_spell_them() -> None:
+    from pipelines.segment.backends import build_backend
+
+    backend = build_backend("rjieba", [])
+    real = backend._jb
+
+    class Joining:  # a backend that glues the line ends to the words
+        def tag(self, text: str, hmm: bool) -> list[tuple[str, str]]:
+            return [(text, "x")] if "\n" in text else real.tag(text, hmm)
+
+    alone = [real.tag(w, True)[0][1] for w in ("教育", "改革")]
+    backend._jb = Joining()
+    assert backend.word_tags(["教育", "改革"]) == alone != ["x", "x"]
+
+
+def test_vectorised_pass_equals_the_per_token_loop_on_random_mixed_text() -> None:
+    # words, English words of every kind, numbers, end marks, white space, traditional and
+    # rare characters: the languages of the sentences (counted in arrays) and the words
+    # (dictionary-encoded in Arrow) must come out as the per-token loop gives them
+    rng = random.Random(11)
+    pieces = ["职业教育", "乡村振兴", "的", "和", "中苏", "两国", "所处", "職業", "教師", "㈠",
+              "Policies", "the", "U.S.", "e-commerce", "COVID-19", "5G", "China's", "ABC",
+              "2020", "3.5%", "１９８９", "二十", "。", "！", "？", ". ", "…", "；", "，", "“",
+              "”", " ", "\t", "\u3000", "a.B", "x", "𠀀", "é", "。 Yes!"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+             + ("\n" if rng.random() < 0.3 else "") for _ in range(300)]
+    for extra in ({}, {"keep_numbers": True, "min_length": 1, "lemmatize": False}):
+        vector, loop = vector_and_loop(settings(**extra), texts)
+        assert vector.table.equals(loop.table)
+        assert vector.table.num_rows > 200
+        assert set(vector.table.column("lang").to_pylist()) == {"zh", "en"}
+        for name in ("removed", "oov", "words", "occurrences", "as_token", "inside"):
+            assert getattr(vector, name) == getattr(loop, name), name

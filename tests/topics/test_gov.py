@@ -30,7 +30,8 @@ def gov_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not reports.is_dir():
         pytest.skip("../shared is not present (only CI and developers have it)")
     work = tmp_path_factory.mktemp("gov") / "work"
-    for args in (["ingest", str(reports)], ["segment"], ["topics", "--k", "2", "--workers", "1"]):
+    topics = ["topics", "--k", "2", "--seeds", "1", "--workers", "1"]
+    for args in (["ingest", str(reports)], ["segment"], topics):
         result = CliRunner().invoke(wenmai, ["-q", "--workdir", str(work), *args])
         assert result.exit_code == 0, result.output
     return work

@@ -44,7 +44,8 @@ def page() -> str:
 def test_page_is_offline(page):
     assert "<script src" not in page and "<link" not in page
     assert page.count("http") == 1  # only the SVG namespace string
-    assert "Topic 0" in page and "Topic 1" in page
+    # the automatic labels (three most relevant terms) name the topics
+    assert page.count(" / ") >= 2
 
 
 def test_page_embeds_the_chinese_font(page):

@@ -12,10 +12,11 @@ from pipelines.topics.ldavis import intertopic_coordinates, jensen_shannon
 from pipelines.topics.metrics import (
     arun_2010,
     cao_juan_2009,
-    coherence,
+    completion_perplexity,
     deveaud_2014,
-    jaccard_stability,
-    recommend_k,
+    griffiths_2004,
+    log_p_w_given_z,
+    matched_stability,
     top_words,
     topic_diversity,
 )
@@ -26,11 +27,80 @@ def test_top_words_breaks_ties_by_vocabulary_order():
     assert top_words(tt, ["a", "b", "c"], 2) == [["b", "c"], ["a", "b"]]
 
 
-def test_topic_diversity_and_stability():
+def test_topic_diversity_and_one_to_one_stability():
     assert topic_diversity([["a", "b", "c"], ["c", "d", "e"]]) == pytest.approx(5 / 6)
     # best matches: {a,b,c}~{a,b,d} = 2/4, {x,y,z}~{x,y,z} = 1
-    assert jaccard_stability([["a", "b", "c"], ["x", "y", "z"]],
+    assert matched_stability([["a", "b", "c"], ["x", "y", "z"]],
                              [["x", "y", "z"], ["a", "b", "d"]]) == pytest.approx(0.75)
+    # both reference topics resemble the same other topic most; one-to-one matching pairs
+    # {a,b,c} with {a,b,c} (1) and {a,b,d} with {x,y,z} (0): mean 0.5, not (1 + 0.5) / 2
+    assert matched_stability([["a", "b", "c"], ["a", "b", "d"]],
+                             [["a", "b", "c"], ["x", "y", "z"]]) == pytest.approx(0.5)
+
+
+def test_matched_stability_equals_brute_force_over_permutations():
+    from itertools import permutations
+
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(12)]
+    a = [list(rng.choice(words, 4, replace=False)) for _ in range(5)]
+    b = [list(rng.choice(words, 4, replace=False)) for _ in range(5)]
+
+    def jac(x, y):
+        return len(set(x) & set(y)) / len(set(x) | set(y))
+
+    best = max(sum(jac(a[i], b[p[i]]) for i in range(5)) for p in permutations(range(5)))
+    assert matched_stability(a, b) == pytest.approx(best / 5)
+
+
+def test_log_p_w_given_z_by_hand():
+    # K=1, V=2, beta=1: p(w|z) = Γ(2)/Γ(1)^2 * Γ(n1+1)Γ(n2+1)/Γ(n+2) = n1! n2! / (n+1)!
+    assert log_p_w_given_z(np.array([[2, 1]]), 1.0) == pytest.approx(math.log(2 * 1 / 24))
+    # K=2: the product of the two topics' terms
+    counts = np.array([[2, 1], [0, 3]])
+    expected = math.log(2 / 24) + math.log(6 / 24)
+    assert log_p_w_given_z(counts, 1.0) == pytest.approx(expected)
+
+
+def test_log_p_w_given_z_equals_the_sequential_polya_urn():
+    # p(w|z) is the probability of drawing the words one by one from each topic's Polya urn
+    rng = np.random.default_rng(0)
+    counts = rng.integers(0, 4, size=(3, 5))
+    beta, v = 0.3, counts.shape[1]
+    total = 0.0
+    for row in counts:
+        seen = np.zeros(v)
+        for w in np.repeat(np.arange(v), row):
+            total += math.log((seen[w] + beta) / (seen.sum() + v * beta))
+            seen[w] += 1
+    assert log_p_w_given_z(counts, beta) == pytest.approx(total)
+
+
+def test_griffiths_2004_is_the_harmonic_mean_of_the_likelihoods():
+    logliks = [-1000.0, -1002.0, -1001.5, -1010.0]
+    # 1 / mean(1 / p) with p = exp(x), computed with exact rational powers of e in logs
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 60
+    inv = sum(Decimal(-x).exp() for x in logliks) / len(logliks)
+    assert griffiths_2004(logliks) == pytest.approx(float(-inv.ln()), abs=1e-9)
+    # ldatuning's form: median - log(mean(exp(-x + median)))
+    med = float(np.median(logliks))
+    direct = med - math.log(np.mean(np.exp(-np.array(logliks) + med)))
+    assert griffiths_2004(logliks) == pytest.approx(direct)
+
+
+def test_completion_perplexity_equals_theta_phi_loop():
+    rng = np.random.default_rng(1)
+    theta = rng.dirichlet(np.ones(3), size=4)
+    phi = rng.dirichlet(np.ones(6), size=3)
+    docs = [rng.integers(0, 6, size=n) for n in (5, 0, 3, 7)]
+    total, n = 0.0, 0
+    for d, ids in enumerate(docs):
+        for w in ids:
+            total += math.log(sum(theta[d, k] * phi[k, w] for k in range(3)))
+            n += 1
+    assert completion_perplexity(theta, phi, docs) == pytest.approx(math.exp(-total / n))
 
 
 def test_cao_juan_2009():
@@ -54,38 +124,6 @@ def test_arun_2010():
     assert arun_2010(eye, eye, np.array([3.0, 1.0])) == pytest.approx(2 / 3 * math.log(3))
 
 
-def test_recommend_k_across_seeds():
-    k, reason = recommend_k({2: [0.60, 0.62], 3: [0.60, 0.70], 4: [0.50, 0.52]})
-    # best mean 0.65 at k=3, SD of its seeds 0.0707 -> k=2 (0.61) is within one SD
-    assert k == 2
-    assert reason == ("k=2: smallest k whose mean c_v 0.6100 is within one standard deviation "
-                      "(0.0707, across seeds) of the best mean c_v 0.6500 at k=3")
-
-
-def test_recommend_k_one_seed_uses_sd_across_k():
-    # SD of (0.40, 0.55, 0.60) = 0.1041; 0.60 - 0.1041 = 0.496 -> k=3
-    k, reason = recommend_k({2: [0.40], 3: [0.55], 4: [0.60]})
-    assert k == 3 and "(0.1041, across k)" in reason
-    assert recommend_k({5: [0.3]})[0] == 5
-    assert recommend_k({2: [float("nan")], 3: [0.2]})[0] == 3  # a NaN c_v never qualifies
-    assert recommend_k({2: [float("nan")], 3: [float("nan")]})[0] == 2
-
-
-def test_shared_accumulator_coherence_matches_one_model_at_a_time():
-    from gensim.corpora import Dictionary
-    from gensim.models.coherencemodel import CoherenceModel
-
-    texts = [["a", "b", "c", "d"], ["a", "b", "e"], ["c", "d", "e", "f"], ["a", "f", "b"]]
-    sets = [[["a", "b"], ["c", "d"]], [["a", "f"], ["e", "c"], ["b", "d"]]]
-    shared = coherence(texts, sets)
-    dictionary = Dictionary(texts)
-    for topics, got in zip(sets, shared, strict=True):
-        for measure in ("c_v", "c_npmi", "u_mass"):
-            alone = CoherenceModel(topics=topics, texts=texts, dictionary=dictionary,
-                                   coherence=measure, topn=10, processes=1).get_coherence()
-            assert got[measure] == pytest.approx(alone)
-
-
 def test_holdout_mask_is_deterministic_by_seed():
     a, b = holdout_mask(40, 0.1, 7), holdout_mask(40, 0.1, 7)
     assert a.sum() == 4 and (a == b).all()
@@ -101,3 +139,53 @@ def test_jensen_shannon_and_intertopic_map():
     assert coords.shape == (2, 2)
     assert abs(coords[0, 0] - coords[1, 0]) == pytest.approx(0.5 * math.log(2))
     assert coords[:, 1] == pytest.approx([0.0, 0.0])
+
+
+def test_stability_rows_average_every_pair_of_seeds():
+    from pipelines.topics.corpus import Fit
+    from pipelines.topics.tables import _stability
+
+    fits = [Fit(2, s, np.zeros((2, 1)), np.zeros((1, 2)), None, None, 0.0, b"")
+            for s in range(3)]
+    tops = [[["a", "b"], ["c", "d"]], [["a", "b"], ["c", "e"]], [["a", "x"], ["c", "d"]]]
+    per_fit, pairs = _stability(fits, tops)
+    # pairs (0,1): (1 + 1/3)/2; (0,2): (1/3 + 1)/2; (1,2): (1/3 + 1/3)/2
+    p01, p02, p12 = 2 / 3, 2 / 3, 1 / 3
+    assert pairs[2] == pytest.approx([p01, p02, p12])
+    assert per_fit[0] == pytest.approx((p01 + p02) / 2)
+    assert per_fit[1] == pytest.approx((p01 + p12) / 2)
+    assert per_fit[2] == pytest.approx((p02 + p12) / 2)
+
+
+def test_tomotopy_sample_counts_match_its_topic_word_distributions():
+    """The counts fed to Griffiths2004 are the sampler's: φ_kw = (n_kw + β) / (n_k + Vβ)."""
+    import tomotopy as tp
+
+    from pipelines.topics.lda import _tomotopy_counts
+
+    model = tp.LDAModel(k=2, seed=1)
+    for i in range(12):
+        model.add_doc(["a", "b", "c", "a"] if i % 2 else ["x", "y", "z", "y"])
+    model.train(20, workers=1, parallel=tp.ParallelScheme.NONE)
+    counts = _tomotopy_counts(model, 2)
+    beta, v = float(model.eta), len(model.used_vocabs)
+    assert counts.sum() == 48
+    assert counts.sum(axis=1).tolist() == list(model.get_count_by_topics())
+    for k in range(2):
+        phi = (counts[k] + beta) / (counts[k].sum() + v * beta)
+        assert np.asarray(model.get_topic_word_dist(k)) == pytest.approx(phi, rel=1e-5)
+
+
+def test_gensim_has_no_griffiths2004_and_the_same_perplexity_estimator():
+    from pipelines.topics.corpus import Corpus
+    from pipelines.topics.fit import fit_task
+
+    units = tuple(("a", "b", "c", "a") if i % 2 else ("x", "y", "z", "y") for i in range(24))
+    vocab = ("a", "b", "c", "x", "y", "z")
+    fits = {b: fit_task((2, 1, False), Corpus(vocab, units, "lda", b, 50, 5, 0.1, units))
+            for b in ("gensim", "tomotopy")}
+    assert fits["gensim"].griffiths2004 is None
+    assert fits["tomotopy"].griffiths2004 is not None and fits["tomotopy"].griffiths2004 < 0
+    # two clean themes: both backends' held-out perplexity is near the 3 equally likely words
+    for fit in fits.values():
+        assert fit.heldout == 2 and 2.0 < fit.perplexity < 4.5

@@ -39,7 +39,7 @@ def _corpus(n: int = N_PER_THEME) -> dict[str, pa.Table]:
 
 
 def _params(**kw) -> topics.Params:
-    return topics.Params(**{"k": "2..3", "workers": 1, "iterations": 100, **kw})
+    return topics.Params(**{"k": "2..3", "workers": 1, "iterations": 100, "seeds": 1, **kw})
 
 
 def _separates(terms: pa.Table, k: int = 2) -> bool:
@@ -90,7 +90,8 @@ def test_table_shapes_and_columns():
     assert set(out["topic_trends"].column("n_docs").to_pylist()) == {4}
     assert out["topic_by_group"].num_rows == 0
     rec = out["recommendation"].to_pylist()
-    assert len(rec) == 1 and rec[0]["reason"].startswith(f"k={rec[0]['k']}: smallest k")
+    assert len(rec) == 1 and rec[0]["reason"].startswith(f"k={rec[0]['k']}: best mean c_npmi")
+    assert "stability was not measured" in rec[0]["reason"]
     k = rec[0]["k"]
     assert isinstance(out[f"lda_k{k}.bin"], bytes) and len(out[f"lda_k{k}.bin"]) > 100
     html = out[f"ldavis_k{k}.html"]
@@ -106,7 +107,9 @@ def test_table_shapes_and_columns():
 def test_topic_numbers_are_stable_and_zero_based():
     out = topics.compute(_corpus(), _params(k="3"))
     assert sorted(set(out["topic_terms"].column("topic").to_pylist())) == [0, 1, 2]
-    assert out["topic_terms"].column("label").to_pylist()[0] == "Topic 0"
+    # automatic labels: the three most relevant terms (LDAvis relevance, lambda 0.6)
+    labels = {r["topic"]: r["label"] for r in out["topic_terms"].to_pylist() if r["k"] == 3}
+    assert all(len(label.split(" / ")) == 3 for label in labels.values())
 
 
 @pytest.mark.parametrize(("method", "backend", "unit"),
@@ -131,8 +134,6 @@ def test_seeds_add_stability_rows():
     ms = out["model_selection"].to_pylist()
     assert [r["seed"] for r in ms] == [42, 43, 44]
     assert all(0.0 <= r["stability"] <= 1.0 for r in ms)
-    # the seed-0 row carries the mean of the others
-    assert ms[0]["stability"] == pytest.approx((ms[1]["stability"] + ms[2]["stability"]) / 2)
     single = topics.compute(_corpus(), _params(k="2"))["model_selection"]
     assert single.column("stability").null_count == 1
 
@@ -213,10 +214,14 @@ def test_top_n_terms_caps_the_vocabulary():
 
 
 def test_process_pool_gives_the_same_tables():
-    one = topics.compute(_corpus(), _params(workers=1))
-    two = topics.compute(_corpus(), _params(workers=2))
-    for name in ("topic_terms", "doc_topics", "recommendation"):
-        assert one[name].equals(two[name]), name
+    # workers=2 forks workers that inherit the corpus (Linux) instead of pickling it per fit
+    one = topics.compute(_corpus(), _params(workers=1, seeds=2))
+    two = topics.compute(_corpus(), _params(workers=2, seeds=2))
+    for name in topics.OUTPUTS:
+        a, b = one[name], two[name]
+        if name == "model_selection":
+            a, b = a.drop_columns(["seconds"]), b.drop_columns(["seconds"])
+        assert a.equals(b), name
 
 
 def test_runner_writes_every_output(tmp_path):
