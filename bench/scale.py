@@ -12,9 +12,10 @@ Usage: ``python bench/scale.py [--sizes 10,100] [--stages ingest,segment,terms,t
    paragraph does, so deduplication and template-line removal do not collapse it. Documents
    go into JSONL files of about 1 MB (``title``, ``date``, ``text``), so ingest has files to
    share among its workers.
-2. Each stage runs in a fresh process (``wenmai <stage>``, default params but ``[topics] k``
-   set to one value and ``--workers``), one after another. Per stage: wall time of the
-   process (including starting Python, about 0.5 s), and its peak RSS from ``os.wait4``:
+2. Each stage runs in a fresh process (``wenmai <stage>``, default params except
+   ``[topics] k`` set to one value with ``seeds = 1``, and ``--workers``), one after another.
+   Per stage: wall time of the process (including starting Python, about 0.5 s), and its peak
+   RSS from ``os.wait4``:
    the largest resident set of the stage process *or* of any worker it started (Linux folds
    the children's peak into the rusage of their parent), not the sum over processes.
 3. Then ``wenmai run --until <last stage>`` on the finished work folder: every stage fresh,
@@ -113,7 +114,7 @@ def write_config(project: Path, k: int) -> Path:
     config = project / "wenmai.toml"
     config.write_text(
         '[ingest]\ninputs = ["docs"]\ntext_column = "text"\n\n[segment]\nbackend = "rjieba"\n\n'
-        f'[topics]\nk = "{k}"\nseed = 42\n\n[network]\nseed = 42\n', encoding="utf-8")
+        f'[topics]\nk = "{k}"\nseeds = 1\nseed = 42\n\n[network]\nseed = 42\n', encoding="utf-8")
     return config
 
 
