@@ -9,7 +9,11 @@ CONFIG ?= data/sample/wenmai.toml
 WENMAI := $(BIN)/wenmai --config $(CONFIG) --workdir $(WORK)
 SAMPLE := $(wildcard data/sample/docs/*)
 
-.PHONY: setup demo test lint check status figures clean
+STAGES := ingest segment terms topics network code figures report
+# `make STAGE` targets depend on this; CI or a test may set it empty to use an existing venv.
+SETUP  ?= setup
+
+.PHONY: setup demo test lint check status clean example $(STAGES)
 
 # The venv is a file target: it is rebuilt only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -23,9 +27,8 @@ setup: $(VENV)/.installed
 # The whole pipeline on data/sample; stages whose inputs and options did not change are skipped.
 demo: setup
 	$(WENMAI) run
-	$(WENMAI) report
 	$(WENMAI) status
-	@echo "tables are in $(WORK)/<stage>/, figures in $(WORK)/figures/, the report is $(WORK)/report.html"
+	@echo "tables are in $(WORK)/<stage>/, figures in $(WORK)/figures/, the report is $(WORK)/report/report.html"
 
 test: setup
 	$(BIN)/python -m pytest
@@ -38,27 +41,29 @@ check: lint test
 status: setup
 	$(WENMAI) status
 
-# Stage by stage as file targets, for a thesis Makefile: `make figures` rebuilds what is out of date.
-$(WORK)/ingest/documents.parquet: $(SAMPLE) $(CONFIG) | setup
-	$(WENMAI) ingest
-$(WORK)/segment/tokens.parquet: $(WORK)/ingest/documents.parquet
-	$(WENMAI) segment
-$(WORK)/terms/terms.parquet: $(WORK)/segment/tokens.parquet
-	$(WENMAI) terms
-$(WORK)/topics/model_selection.parquet: $(WORK)/segment/tokens.parquet
-	$(WENMAI) topics
-$(WORK)/network/edges.parquet: $(WORK)/segment/tokens.parquet
-	$(WENMAI) network
-# `run --until code`, not `code`: without a codebook it writes the empty code tables
-$(WORK)/code/codings.parquet: $(WORK)/segment/tokens.parquet
-	$(WENMAI) run --until code
-$(WORK)/figures/manifest.json: $(WORK)/terms/terms.parquet $(WORK)/topics/model_selection.parquet $(WORK)/network/edges.parquet $(WORK)/code/codings.parquet
-	$(WENMAI) figures
+# Stage by stage, for a thesis Makefile: `make figures` brings the figures up to date and no
+# further. wenmai knows freshness better than file times (parameters in wenmai.toml, input
+# hashes, stages upstream), so make asks it which stages are stale (`wenmai status --stale`)
+# and gives a stage a recipe, `wenmai run --until STAGE`, only when it is stale: `make -n
+# figures` after a finished run prints nothing to do, and after a change of [topics] it runs
+# topics and figures.
+ifneq ($(filter $(STAGES),$(MAKECMDGOALS)),)
+STALE := $(shell $(WENMAI) -q status --stale 2>/dev/null || echo $(STAGES))
+endif
 
-figures: $(WORK)/figures/manifest.json
+define stage_rule
+$(1): $(SETUP) $(if $(filter $(1),$(STALE)),run-$(1))
+.PHONY: run-$(1)
+run-$(1): $(SETUP)
+	$(WENMAI) run --until $(1)
+endef
+$(foreach stage,$(STAGES),$(eval $(call stage_rule,$(stage))))
 
-$(WORK)/report.html: $(WORK)/figures/manifest.json
-	$(WENMAI) report
+# The second worked example: the government work reports 1954-2017 (examples/gov-reports/),
+# the figure set of a thesis chapter in examples/gov-reports/work/figures/.
+EXAMPLE := examples/gov-reports
+example: $(SETUP)
+	$(BIN)/wenmai --config $(EXAMPLE)/wenmai.toml --workdir $(EXAMPLE)/work run
 
 clean:
 	rm -rf $(WORK)

@@ -140,7 +140,9 @@ def sides(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[str, lis
         ("gensim loop script", [py, str(BASELINES / "topics_gensim.py"), str(work / tokens[0]),
                                 str(k_min), str(k_max), str(args.seeds)])]
     out["network"] = [
-        ("wenmai", wenmai(ROOT, "network", tokens, {"top_n": args.top_n})),
+        ("wenmai", wenmai(ROOT, "network", docs + tokens, {
+            "top_n": args.top_n, "select": "all", "measure": "count", "min_chars": 1,
+            "burst_terms": 0})),  # like for like: every pair seen twice, raw counts
         ("networkx script", [py, str(BASELINES / "network_networkx.py"), str(work / tokens[0]),
                              str(args.top_n), str(work / "script_network")])]
     return out

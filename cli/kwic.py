@@ -20,9 +20,10 @@ __all__ = ["kwic"]
 def kwic(app: App, term: str, width: int, limit: int) -> None:
     """Show each occurrence of a segmented TERM in its context (keyword in context).
 
-    Only tokens that segmentation produced are found, so this is how to check a
-    segmentation decision: if 职业教育 is missing but 职业 shows up, add it to a user
-    dictionary.
+    Each line names the document by its title and year. English is matched in any case and
+    inflection (Policy finds "policies"). Only tokens that segmentation produced are found,
+    so this is how to check a segmentation decision: if 职业教育 is missing but 职业 shows
+    up, add it to a user dictionary.
 
     \b
     Example:
@@ -35,11 +36,22 @@ def kwic(app: App, term: str, width: int, limit: int) -> None:
     workdir = app.workdir(config)
     documents = store.read_table(workdir, "ingest/documents")
     tokens = store.read_table(workdir, "segment/tokens")
-    hits = find(documents, tokens, term, width=width, limit=limit or None)
+    hits = find(documents, tokens, term, width=width)
     if hits.num_rows == 0:
         click.echo(f"{term}: no occurrence among the segmented tokens")
         return
-    for row in hits.to_pylist():
-        click.echo(f"{row['doc_id']}:{row['sent_id']:<4} {row['left']:>{width}} "
-                   f"【{row['keyword']}】 {row['right']}")
-    click.echo(f"{hits.num_rows} occurrence(s) shown")
+    shown = hits if not limit else hits.slice(0, limit)
+    for row in shown.to_pylist():
+        click.echo(f"{_source(row)}  {row['left']:>{width}} 【{row['keyword']}】 {row['right']}")
+    total = hits.num_rows
+    click.echo(f"{shown.num_rows:,} of {total:,} occurrence{'s' * (total != 1)} shown"
+               + (" (-n 0 shows all)" if shown.num_rows < total else ""))
+
+
+def _source(row: dict[str, object], width: int = 18) -> str:
+    """The document as ``title (year)``, the title cut to ``width`` characters."""
+    title = str(row["title"] or row["doc_id"]).replace("\n", " ")
+    if len(title) > width:
+        title = title[: width - 1] + "…"
+    year = f" ({row['year']})" if row["year"] is not None else ""
+    return f"{title}{year}"

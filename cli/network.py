@@ -16,12 +16,19 @@ __all__ = ["network"]
 @click.pass_obj
 @handle_errors("network")
 def network(app: App, force: bool, **options: object) -> None:
-    """Build the word co-occurrence network with centralities and communities.
+    """Build the word co-occurrence network with centralities, communities and bursts.
 
-    Every option can also be set in the [network] section of wenmai.toml; the command line wins.
+    The top terms become nodes; pairs are counted in windows (a sentence, paragraph,
+    document, or N consecutive tokens), weighted by an association measure (formulas under
+    --measure), and only the strongest edges are kept (--select) so the network can be read.
+    --by year --slice 5 adds one network per 5 years; bursts come from the documents' years.
+    Formulas and sources: docs/network.md. Every option can also be set in the [network]
+    section of wenmai.toml; the command line wins.
 
     \b
-    Example:
-      wenmai network --window sentence --top-n 80 --measure jaccard
+    Examples:
+      wenmai network --top-n 100 --measure association --select top --max-edges 150
+      wenmai network --window 5 --measure npmi --select disparity --alpha 0.05
+      wenmai network --by year --slice 5 --community leiden --two-mode year
     """
     run_one(app, stage, overrides_from(stage.Params, options), force=force)

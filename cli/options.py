@@ -70,10 +70,12 @@ def _option_for(spec: P.ParamSpec) -> Callable:
         return click.option(f"--{flag}/--no-{flag}", spec.name, default=None, help=help_text)
     if spec.choices and spec.kind is str:
         kind: Any = click.Choice(spec.choices)
-    elif spec.kind is int:
-        kind = click.IntRange(spec.min, spec.max)
+    elif spec.kind is int:  # a range without bounds would show as [x<=None]
+        unbounded = spec.min is None and spec.max is None
+        kind = click.INT if unbounded else click.IntRange(spec.min, spec.max)
     elif spec.kind is float:
-        kind = click.FloatRange(spec.min, spec.max)
+        unbounded = spec.min is None and spec.max is None
+        kind = click.FLOAT if unbounded else click.FloatRange(spec.min, spec.max)
     else:
         kind = str
     metavar = "LIST" if spec.kind is tuple else None

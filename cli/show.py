@@ -15,17 +15,19 @@ __all__ = ["show"]
 @click.argument("table", required=False)
 @click.option("-n", "--rows", type=click.IntRange(0), default=None,
               help="Rows to print or export (0 = all). Default: 10 on screen, all when "
-              "exporting (--format csv/json/xlsx or -o).")
+              "exporting (--format csv/json/jsonl/xlsx or -o).")
 @click.option("--columns", help="Comma-separated columns to keep.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
-              default="table", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "jsonl", "xlsx"]),
+              default="table", show_default=True,
+              help="Output format: table (screen), csv, json (one array), jsonl (one object a "
+              "line), xlsx.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout (required for xlsx).")
 @click.pass_obj
 @handle_errors("show")
 def show(app: App, table: str | None, rows: int | None, columns: str | None, fmt: str,
          output: Path | None) -> None:
-    """Print the head of a table, or export it as CSV, JSON or Excel.
+    """Print the head of a table, or export it as CSV, JSON, JSON lines or Excel.
 
     TABLE is `stage/table` or a bare table name (`documents`, `model_selection`, ...).
     Without TABLE, list the tables in the work folder.

@@ -10,23 +10,39 @@ __all__ = ["status"]
 
 
 @click.command("status")
+@click.option("--check", is_flag=True,
+              help="Exit 1 when any stage is stale or missing (for CI and scripts).")
+@click.option("--stale", "list_stale", is_flag=True,
+              help="Print only the names of the stages that are not fresh, one a line "
+              "(the Makefile uses it).")
 @click.pass_obj
 @handle_errors("status")
-def status(app: App) -> None:
+def status(app: App, check: bool, list_stale: bool) -> None:
     """Say for each stage whether it is fresh, stale (and why) or missing.
 
-    Reads only manifests and input hashes; runs nothing. Exits 0 either way.
+    A stage is stale when its parameters or inputs changed, or when a stage upstream of it is
+    stale or missing. Reads only manifests and input hashes; runs nothing. Exits 0 unless
+    --check is given and something is not fresh.
 
     \b
-    Example:
+    Examples:
       wenmai --workdir work status
+      wenmai status --check || wenmai run      # in CI
     """
     from pipelines.workflow import statuses
 
     config = app.config()
     workdir = app.workdir(config)
-    click.echo(f"work folder: {workdir}")
-    for state in statuses(config, workdir):
-        click.echo(f"{state.stage:<8} {state.state}")
-        for reason in state.reasons:
-            click.echo(f"         - {reason}")
+    states = statuses(config, workdir)
+    if list_stale:
+        for state in states:
+            if state.state != "fresh":
+                click.echo(state.stage)
+    else:
+        click.echo(f"work folder: {workdir}")
+        for state in states:
+            click.echo(f"{state.stage:<8} {state.state}")
+            for reason in state.reasons:
+                click.echo(f"         - {reason}")
+    if check and any(s.state != "fresh" for s in states):
+        raise SystemExit(1)

@@ -36,16 +36,17 @@ def select(table: pa.Table, *, rows: int, columns: str | None) -> pa.Table:
 
 def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fmt: str,
                  output: Path | None) -> str | None:
-    """Render a table as text (``table``/``csv``/``json``) or write it (``xlsx`` or ``output``).
+    """Render a table as text (``table``/``csv``/``json``/``jsonl``) or write it (``xlsx`` or
+    ``output``). ``json`` is one JSON array of row objects, ``jsonl`` one object a line.
 
     Returns:
         The text to print, or None when it was written to ``output``.
     """
     from pipelines.workflow import resolve_table_name
 
-    table = select(store.read_table(workdir, resolve_table_name(workdir, name)), rows=rows,
-                   columns=columns)
-    frame = table.to_pandas(integer_object_nulls=True)
+    whole = store.read_table(workdir, resolve_table_name(workdir, name))
+    table = select(whole, rows=rows, columns=columns)
+    frame = _frame(table)
     if fmt in ("csv", "xlsx"):
         frame = _defused(frame)
     if fmt == "xlsx":
@@ -72,10 +73,13 @@ def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fm
         # (with "\n" alone the csv module leaves it bare, and a spreadsheet splits the row)
         text = frame.to_csv(index=False, lineterminator="\r\n")
     elif fmt == "json":
-        text = "\n".join(json.dumps(row, ensure_ascii=False, default=_jsonable)
-                         for row in table.to_pylist()) + "\n"
+        text = json.dumps(table.to_pylist(), ensure_ascii=False, default=_jsonable,
+                          indent=1) + "\n"
+    elif fmt == "jsonl":
+        text = "".join(json.dumps(row, ensure_ascii=False, default=_jsonable) + "\n"
+                       for row in table.to_pylist())
     else:
-        text = _as_text(frame, table)
+        text = _as_text(frame, table, whole.num_rows)
     if output is not None:
         Path(output).write_text(text, encoding="utf-8", newline="")
         return None
@@ -108,8 +112,18 @@ def _defused(frame: Any) -> Any:
     return frame
 
 
-def _as_text(frame: object, table: pa.Table) -> str:
-    """A fixed-width view with long texts cut and nulls blank."""
+def _frame(table: pa.Table) -> object:
+    """The table as pandas, integer columns with nulls as nullable integers (2024, not
+    2024.0, in CSV and Excel)."""
+    import pandas as pd
+
+    ints = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+            pa.int64(): pd.Int64Dtype()}
+    return table.to_pandas(types_mapper=ints.get)
+
+
+def _as_text(frame: object, table: pa.Table, total: int) -> str:
+    """A fixed-width view with long texts cut and nulls blank; the footer gives the total."""
     if table.num_rows == 0:
         return "(no rows; columns: " + ", ".join(table.column_names) + ")\n"
     shown = frame.copy()
@@ -119,7 +133,8 @@ def _as_text(frame: object, table: pa.Table) -> str:
     buffer = io.StringIO()
     buffer.write(shown.to_string(index=False, max_colwidth=_TEXT_WIDTH + 3, na_rep=""))
     rows, cols = table.num_rows, len(table.column_names)
-    buffer.write(f"\n[{rows} row{'s' * (rows != 1)} shown; {cols} column{'s' * (cols != 1)}]\n")
+    buffer.write(f"\n[{rows:,} of {total:,} row{'s' * (total != 1)} shown; "
+                 f"{cols} column{'s' * (cols != 1)}]\n")
     return buffer.getvalue()
 
 

@@ -20,6 +20,7 @@ __all__ = ["KWIC_SCHEMA", "kwic"]
 KWIC_SCHEMA = pa.schema([
     ("doc_id", pa.string()),
     ("title", pa.string()),
+    ("year", pa.int32()),
     ("sent_id", pa.int32()),
     ("left", pa.string()),
     ("keyword", pa.string()),
@@ -34,13 +35,13 @@ def kwic(documents: pa.Table, tokens: pa.Table, term: str, *, width: int = 20,
     Args:
         documents: ``ingest/documents`` (doc_id, title, text).
         tokens: ``segment/tokens`` (doc_id, sent_id, tokens).
-        term: A token as it appears in the tokens table (English lower-cased and lemmatised,
-            e.g. ``policy`` finds "Policies").
+        term: A token as it appears in the tokens table; English in any case and any
+            inflection (``Policy``, ``policies`` and ``policy`` find "Policies").
         width: Characters of context on each side.
         limit: Stop after this many lines (None: all).
 
     Returns:
-        Columns doc_id, title, sent_id, left, keyword, right; in document and sentence
+        Columns doc_id, title, year, sent_id, left, keyword, right; in document and sentence
         order, one row per literal occurrence in a sentence where ``term`` is a token (an
         occurrence inside a longer word of that same sentence is shown too). ``keyword`` is
         the text as written ("Policies"). A token made by a synonym
@@ -54,19 +55,24 @@ def kwic(documents: pa.Table, tokens: pa.Table, term: str, *, width: int = 20,
         raise BadParams("kwic: the term is empty; give the word to look for")
     if width < 0:
         raise BadParams(f"kwic: width={width} is below 0")
+    forms = _forms(term)
     wanted: dict[str, set[int]] = {}
     for doc_id, sent_id, toks in zip(tokens.column("doc_id").to_pylist(),
                                      tokens.column("sent_id").to_pylist(),
                                      tokens.column("tokens").to_pylist(), strict=True):
-        if term in toks:
+        if not forms.isdisjoint(toks or ()):
             wanted.setdefault(doc_id, set()).add(sent_id)
-    titles = (documents.column("title").to_pylist() if "title" in documents.column_names
-              else [None] * documents.num_rows)
+
+    def column(name: str) -> list[object]:
+        return (documents.column(name).to_pylist() if name in documents.column_names
+                else [None] * documents.num_rows)
+
+    titles, years = column("title"), column("year")
     rows: list[dict[str, object]] = []
     # English terms are matched word by word on their normalised form, Chinese literally
     latin = None if has_han(term) else LATIN_WORD
-    for doc_id, title, text in zip(documents.column("doc_id").to_pylist(), titles,
-                                   documents.column("text").to_pylist(), strict=True):
+    for doc_id, title, year, text in zip(documents.column("doc_id").to_pylist(), titles, years,
+                                         documents.column("text").to_pylist(), strict=True):
         sent_ids = wanted.get(doc_id)
         if not sent_ids:
             continue
@@ -75,9 +81,10 @@ def kwic(documents: pa.Table, tokens: pa.Table, term: str, *, width: int = 20,
             if sent.sent_id not in sent_ids:
                 continue
             para = paragraphs[sent.para_id]
-            for start, end in _occurrences(sent.text, term, latin):
+            for start, end in _occurrences(sent.text, term, latin, forms):
                 s, e = sent.start + start, sent.start + end
                 rows.append({"doc_id": doc_id, "title": title, "sent_id": sent.sent_id,
+                             "year": int(year) if year is not None else None,
                              "left": para[max(0, s - width):s], "keyword": para[s:e],
                              "right": para[e:e + width]})
                 if limit is not None and len(rows) >= limit:
@@ -85,15 +92,28 @@ def kwic(documents: pa.Table, tokens: pa.Table, term: str, *, width: int = 20,
     return pa.Table.from_pylist(rows, schema=KWIC_SCHEMA)
 
 
-def _occurrences(sentence: str, term: str, latin: re.Pattern[str] | None
-                 ) -> list[tuple[int, int]]:
-    """Spans of ``term`` in ``sentence``: literal for Chinese, by word form for English."""
+def _forms(term: str) -> set[str]:
+    """The token forms ``term`` may take in the tokens table: itself, and for English its
+    lower-cased and lemmatised forms (segment lower-cases and lemmatises by default)."""
+    if has_han(term):
+        return {term}
+    low = term.lower()
+    return {term, low, normalise_latin(term), normalise_latin(low),
+            normalise_latin(term, lemmatize=False)}
+
+
+def _occurrences(sentence: str, term: str, latin: re.Pattern[str] | None,
+                 forms: set[str]) -> list[tuple[int, int]]:
+    """Spans of ``term`` in ``sentence``: literal for Chinese, by word form for English
+    (case-insensitive)."""
     if latin is None:
         return [(m.start(), m.end()) for m in re.finditer(re.escape(term), sentence)]
     spans = []
-    wanted = term.lower()
+    wanted = {f.lower() for f in forms}
     for m in latin.finditer(sentence):
         word = m.group()
-        if wanted in (normalise_latin(word), normalise_latin(word, lemmatize=False)):
+        low = word.lower()
+        if not wanted.isdisjoint((low, normalise_latin(word), normalise_latin(low),
+                                  normalise_latin(word, lemmatize=False))):
             spans.append((m.start(), m.end()))
     return spans

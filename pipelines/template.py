@@ -8,7 +8,11 @@ from typing import Any
 from pipelines.core import params as P
 from pipelines.stages import ORDER
 
-__all__ = ["config_template"]
+__all__ = ["config_template", "SET_IN_TEMPLATE"]
+
+#: Keys ``wenmai init`` sets (uncommented), not at the library default: a new policy
+#: project gets the policy-genre stopwords (see data/stopwords/SOURCE.md).
+SET_IN_TEMPLATE: dict[tuple[str, str], Any] = {("segment", "policy_stopwords"): True}
 
 
 def _toml_value(value: Any) -> str:
@@ -24,8 +28,8 @@ def _toml_value(value: Any) -> str:
 def config_template(*, inputs: tuple[str, ...] = ("docs",)) -> str:
     """Every stage section with every key, its help and its allowed values, as comments.
 
-    Only ``[ingest] inputs`` is set; every other key is commented out at its default, so the
-    file documents the defaults without pinning them.
+    Only ``[ingest] inputs`` and the keys of ``SET_IN_TEMPLATE`` are set; every other key is
+    commented out at its default, so the file documents the defaults without pinning them.
     """
     lines = [
         "# wenmai project file. Each [section] is a stage; every key is also a command-line",
@@ -48,6 +52,9 @@ def config_template(*, inputs: tuple[str, ...] = ("docs",)) -> str:
                 lines.append(f"# {text}")
             if stage.NAME == "ingest" and spec.name == "inputs":
                 lines.append(f"inputs = {_toml_value(inputs)}")
+            elif (stage.NAME, spec.name) in SET_IN_TEMPLATE:
+                lines.append(f"{spec.name} = "
+                             f"{_toml_value(SET_IN_TEMPLATE[stage.NAME, spec.name])}")
             elif spec.default is None:
                 lines.append(f"# {spec.name} =")
             else:

@@ -1,16 +1,27 @@
-"""Term statistics and TF-IDF keywords per document.
+"""Term statistics and keywords (keyness or TF-IDF) per document and per group of documents.
 
-Reads ``segment/tokens``; writes ``terms/terms`` (one row per term: lang, most frequent POS
-tag, total count ``tf``, document frequency ``df``, ``idf``) and ``terms/keywords`` (the
-``top_keywords`` highest-scoring terms of each document).
+Reads ``segment/tokens`` and ``ingest/documents`` (for ``by``); writes ``terms/terms`` (one
+row per term: lang, most frequent POS tag, total count ``tf``, document frequency ``df``,
+``idf``), ``terms/keywords`` (the ``top_keywords`` keywords of each document) and
+``terms/group_keywords`` (when ``by`` names a documents column such as year or group, the
+keywords of each group of documents against the other groups; empty without ``by``).
 
-Formulas, with ``N`` the number of documents that kept at least one token:
+Keyness (the default), for a term with ``a`` occurrences in the target (a document or group)
+of ``c`` tokens and ``b`` occurrences in the rest of the corpus of ``d`` tokens:
 
-* ``idf = ln((1 + N) / (1 + df)) + 1`` -- the smoothed idf of scikit-learn's
-  ``TfidfTransformer(smooth_idf=True)``: never zero, so a term in every document still ranks;
-* ``score = (count of the term in the document / tokens in the document) * idf``.
+* log-likelihood ``G2 = 2 (a ln(a/E1) + b ln(b/E2))`` with ``E1 = c (a+b) / (c+d)``,
+  ``E2 = d (a+b) / (c+d)`` and ``0 ln 0 = 0`` (Dunning 1993; the two-cell form of Rayson &
+  Garside 2000, which AntConc, WordSmith and Lancaster's log-likelihood wizard compute);
+* log ratio ``log2((a/c) / (b/d))``, a zero count taken as 0.5 (Hardie 2014): +1 means twice
+  as frequent as in the rest of the corpus.
 
-Keywords are ranked by score, ties broken by term (code-point order); rank is 1-based.
+Keywords are the terms used more in the target than in the rest (``a/c > b/d``) with
+``G2 >= min_keyness`` (3.84: p < 0.05 at one degree of freedom; 6.63: p < 0.01; 10.83:
+p < 0.001), ranked by G2 (``score``), ties by term (code-point order).
+
+TF-IDF (``method = "tfidf"``): ``idf = ln(N / df)`` with ``N`` the documents that kept a token
+(Spärck Jones 1972), zero for a term in every document, so such a term is never a keyword;
+``score = (count in the document / tokens in the document) * idf``; terms scoring 0 dropped.
 """
 
 from __future__ import annotations
@@ -31,13 +42,15 @@ __all__ = [
     "SCHEMAS",
     "TERMS_SCHEMA",
     "KEYWORDS_SCHEMA",
+    "GROUP_KEYWORDS_SCHEMA",
     "Params",
     "compute",
+    "keyness",
 ]
 
 NAME = "terms"
-INPUTS = ("segment/tokens",)
-OUTPUTS = ("terms", "keywords")
+INPUTS = ("segment/tokens", "ingest/documents")
+OUTPUTS = ("terms", "keywords", "group_keywords")
 
 TERMS_SCHEMA = pa.schema([
     ("term", pa.string()),
@@ -53,16 +66,42 @@ KEYWORDS_SCHEMA = pa.schema([
     ("score", pa.float64()),
     ("rank", pa.int32()),
     ("method", pa.string()),
+    ("freq", pa.int64()),
+    ("ref_freq", pa.int64()),
+    ("g2", pa.float64()),
+    ("log_ratio", pa.float64()),
 ])
-SCHEMAS = {"terms": TERMS_SCHEMA, "keywords": KEYWORDS_SCHEMA}
+GROUP_KEYWORDS_SCHEMA = pa.schema([
+    ("by", pa.string()),
+    ("group", pa.string()),
+    ("n_docs", pa.int64()),
+    ("term", pa.string()),
+    ("score", pa.float64()),
+    ("rank", pa.int32()),
+    ("method", pa.string()),
+    ("freq", pa.int64()),
+    ("ref_freq", pa.int64()),
+    ("g2", pa.float64()),
+    ("log_ratio", pa.float64()),
+])
+SCHEMAS = {"terms": TERMS_SCHEMA, "keywords": KEYWORDS_SCHEMA,
+           "group_keywords": GROUP_KEYWORDS_SCHEMA}
 
 
 @dataclass(frozen=True)
 class Params:
     """Parameters of the terms stage."""
 
-    top_keywords: int = param(10, "Keywords kept per document (highest TF-IDF first).",
+    method: str = param("keyness", "Keyword method: keyness (log-likelihood G2 against the "
+                        "rest of the corpus, with log ratio) or tfidf.",
+                        choices=("keyness", "tfidf"))
+    top_keywords: int = param(10, "Keywords kept per document (and per group).",
                               min=1, max=1000)
+    min_keyness: float = param(3.84, "Keyness: smallest G2 of a keyword (3.84: p < 0.05, "
+                               "10.83: p < 0.001; 0 keeps every overused term).", min=0.0)
+    by: str | None = param(None, "Also find the keywords of each group of documents sharing "
+                           "a value of this documents column (year, group, ...), against the "
+                           "other groups: terms/group_keywords.")
     min_df: int = param(1, "Drop terms found in fewer documents than this.", min=1)
 
 
@@ -129,19 +168,136 @@ def _counts_frame(counts: pa.Table, doc_ids: pa.Array) -> Any:
     })
 
 
-def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
-    """Count terms and pick each document's TF-IDF keywords.
+def keyness(a: Any, b: Any, c: Any, d: Any) -> tuple[Any, Any]:
+    """Log-likelihood G2 and log ratio of counts ``a`` in ``c`` tokens against ``b`` in ``d``.
 
     Args:
-        tables: ``{"segment/tokens": tokens}``.
+        a: Occurrences in the target (numbers or numpy arrays).
+        b: Occurrences in the reference (the rest of the corpus).
+        c: Tokens in the target.
+        d: Tokens in the reference.
+
+    Returns:
+        (G2, log ratio) as float arrays; see the module docstring for the formulas.
+    """
+    import numpy as np
+
+    a, b, c, d = (np.asarray(x, dtype="float64") for x in (a, b, c, d))
+    e1 = c * (a + b) / (c + d)
+    e2 = d * (a + b) / (c + d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = np.where(a > 0, a * np.log(a / e1), 0.0)
+        t2 = np.where(b > 0, b * np.log(b / e2), 0.0)
+        ratio = np.log2((np.where(a > 0, a, 0.5) / c) / (np.where(b > 0, b, 0.5) / d))
+    return 2.0 * (t1 + t2), ratio
+
+
+def _keyness_rows(counts: Any, unit: str, params: Params) -> Any:
+    """Keywords of each ``unit`` (column of ``counts``: unit, term, count) against the rest."""
+    totals = counts.groupby(unit)["count"].sum()
+    term_tf = counts.groupby("term")["count"].sum()
+    grand = float(totals.sum())
+    a = counts["count"].to_numpy()
+    c = totals.reindex(counts[unit]).to_numpy()
+    b = term_tf.reindex(counts["term"]).to_numpy() - a
+    d = grand - c
+    out = counts.copy()
+    out["g2"], out["log_ratio"] = keyness(a, b, c, d)
+    out["freq"], out["ref_freq"] = a, b
+    over = (a * d > b * c) & (out["g2"] >= params.min_keyness)
+    # a corpus of one unit has no rest to compare with: keyness is undefined
+    out = out[over & (d > 0)]
+    out["score"] = out["g2"]
+    return out
+
+
+def _tfidf_rows(counts: Any, idf: Any) -> Any:
+    doc_len = counts.groupby("doc_id")["count"].sum()
+    out = counts.copy()
+    out["score"] = (out["count"].to_numpy() / doc_len.reindex(out["doc_id"]).to_numpy()
+                    * idf.reindex(out["term"]).to_numpy())
+    out["freq"] = out["count"]
+    out["ref_freq"], out["g2"], out["log_ratio"] = 0, float("nan"), float("nan")
+    return out[out["score"] > 0]
+
+
+def _ranked(rows: Any, unit: str, top: int) -> Any:
+    rows = rows.sort_values([unit, "score", "term"], ascending=[True, False, True],
+                            kind="stable")
+    rows["rank"] = rows.groupby(unit, sort=False).cumcount() + 1
+    return rows[rows["rank"] <= top]
+
+
+def _columns(rows: Any, method: str) -> dict[str, list[Any]]:
+    import numpy as np
+
+    def floats(col: str) -> list[Any]:
+        return [None if np.isnan(v) else float(v) for v in rows[col].to_numpy("float64")]
+
+    return {
+        "term": rows["term"].tolist(),
+        "score": rows["score"].astype("float64").tolist(),
+        "rank": rows["rank"].astype("int32").tolist(),
+        "method": [method] * len(rows),
+        "freq": rows["freq"].astype("int64").tolist(),
+        "ref_freq": rows["ref_freq"].astype("int64").tolist(),
+        "g2": floats("g2"),
+        "log_ratio": floats("log_ratio"),
+    }
+
+
+def _group_label(value: Any) -> str | None:
+    """A group value as text; whole floats (years read as 2024.0) without the ``.0``."""
+    if value is None or value != value:  # None or NaN
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _group_keywords(dt: Any, documents: pa.Table | None, params: Params) -> pa.Table:
+    """Keywords of each group of documents (``params.by``) against the other groups."""
+    import pandas as pd
+
+    by = params.by
+    if documents is None or by not in documents.column_names:
+        known = ", ".join(c for c in (documents.column_names if documents is not None else [])
+                          if c not in ("text", "doc_id"))
+        raise BadParams(f"terms: --by {by!r} is not a column of ingest/documents; choose one "
+                        f"of: {known}")
+    values = documents.column(by).to_pylist()
+    order = {v: i for i, v in enumerate(sorted({v for v in values if _group_label(v)},
+                                               key=lambda v: (isinstance(v, str), v)))}
+    groups = pd.DataFrame({"doc_id": documents.column("doc_id").to_pylist(),
+                           "group": [_group_label(v) for v in values],
+                           "order": [order.get(v, -1) for v in values]})
+    groups = groups[groups["group"].notna()].drop_duplicates("doc_id")
+    merged = dt.merge(groups, on="doc_id", how="inner")
+    n_docs = groups.groupby("group")["doc_id"].nunique()
+    counts = merged.groupby(["order", "group", "term"], sort=True)["count"].sum().reset_index()
+    rows = _ranked(_keyness_rows(counts, "order", params), "order", params.top_keywords)
+    method = "keyness"
+    return pa.table({"by": [by] * len(rows), "group": rows["group"].tolist(),
+                     "n_docs": n_docs.reindex(rows["group"]).astype("int64").tolist(),
+                     **_columns(rows, method)}, schema=GROUP_KEYWORDS_SCHEMA)
+
+
+def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
+    """Count terms and pick each document's (and each group's) keywords.
+
+    Args:
+        tables: ``{"segment/tokens": tokens, "ingest/documents": documents}`` (documents is
+            needed only with ``by``).
         params: Stage parameters.
 
     Returns:
-        ``{"terms": ..., "keywords": ...}``; terms sorted by tf (descending) then term,
-        keywords by doc_id then rank.
+        ``{"terms": ..., "keywords": ..., "group_keywords": ...}``; terms sorted by tf
+        (descending) then term, keywords by doc_id then rank, group keywords by group then
+        rank (empty without ``by``).
 
     Raises:
         EmptyCorpus: no token at all, or no term reaches ``min_df``.
+        BadParams: ``by`` is not a documents column.
     """
     import numpy as np
 
@@ -150,7 +306,6 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
         raise EmptyCorpus("terms: the tokens table has no tokens; relax the segment filters "
                           "(stopwords, min_length, keep_pos)")
     n_docs = long["doc_id"].nunique()
-    doc_len = long.groupby("doc_id")["n"].sum()
     dt = long.groupby(["doc_id", "term"], sort=True)["n"].sum().rename("count").reset_index()
     by_term = dt.groupby("term", sort=True)["count"].agg(["sum", "size"])
     by_term.columns = ["tf", "df"]
@@ -158,7 +313,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     if by_term.empty:
         raise EmptyCorpus(f"terms: no term reaches min_df={params.min_df} in {n_docs} "
                           "documents; lower min_df")
-    by_term["idf"] = np.log((1 + n_docs) / (1 + by_term["df"].to_numpy())) + 1.0
+    by_term["idf"] = np.log(n_docs / by_term["df"].to_numpy())
     pos = (long.groupby(["term", "pos"])["n"].sum().rename("n").reset_index()
            .sort_values(["term", "n", "pos"], ascending=[True, False, True], kind="stable")
            .drop_duplicates("term").set_index("term")["pos"])
@@ -174,19 +329,14 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
         "idf": by_term["idf"].astype("float64").tolist(),
     }, schema=TERMS_SCHEMA)
 
-    kw = dt[dt["term"].isin(by_term["term"])].copy()
-    idf = by_term.set_index("term")["idf"]
-    kw["score"] = (kw["count"].to_numpy() / doc_len.reindex(kw["doc_id"]).to_numpy()
-                   * idf.reindex(kw["term"]).to_numpy())
-    kw = kw.sort_values(["doc_id", "score", "term"], ascending=[True, False, True],
-                        kind="stable")
-    kw["rank"] = kw.groupby("doc_id").cumcount() + 1
-    kw = kw[kw["rank"] <= params.top_keywords]
-    keywords = pa.table({
-        "doc_id": kw["doc_id"].tolist(),
-        "term": kw["term"].tolist(),
-        "score": kw["score"].astype("float64").tolist(),
-        "rank": kw["rank"].astype("int32").tolist(),
-        "method": ["tfidf"] * len(kw),
-    }, schema=KEYWORDS_SCHEMA)
-    return {"terms": terms, "keywords": keywords}
+    kept = dt[dt["term"].isin(by_term["term"])]
+    if params.method == "keyness":
+        rows = _keyness_rows(kept, "doc_id", params)
+    else:
+        rows = _tfidf_rows(kept, by_term.set_index("term")["idf"])
+    rows = _ranked(rows, "doc_id", params.top_keywords)
+    keywords = pa.table({"doc_id": rows["doc_id"].tolist(), **_columns(rows, params.method)},
+                        schema=KEYWORDS_SCHEMA)
+    groups = (_group_keywords(kept, tables.get("ingest/documents"), params) if params.by
+              else GROUP_KEYWORDS_SCHEMA.empty_table())
+    return {"terms": terms, "keywords": keywords, "group_keywords": groups}

@@ -14,7 +14,7 @@ from pipelines.core.errors import BadParams
 from pipelines.core.runner import StageResult, current_state, run_stage
 from pipelines.stages import ORDER, STAGES
 
-__all__ = ["run_all", "statuses", "resolve_table_name", "list_tables"]
+__all__ = ["run_all", "statuses", "upstream", "resolve_table_name", "list_tables"]
 
 log = logging.getLogger("wenmai")
 
@@ -42,12 +42,31 @@ def run_all(
     return results
 
 
+def upstream(stage: Any) -> list[str]:
+    """The stages whose outputs ``stage`` reads (from its ``INPUTS``), in run order."""
+    names = {name.split("/", 1)[0] for name in stage.INPUTS}
+    return [s.NAME for s in ORDER if s.NAME in names and s.NAME != stage.NAME]
+
+
 def statuses(config: Config, workdir: Path) -> list[store.StageState]:
-    """Fresh / stale (with reasons) / missing for every stage, from manifests and inputs."""
-    return [current_state(stage, workdir,
-                          resolve_params(stage, config, _recorded(stage, config, workdir)),
-                          root=config.base)
-            for stage in ORDER]
+    """Fresh / stale (with reasons) / missing for every stage, from manifests and inputs.
+
+    A stage is stale when anything upstream is stale or missing, even if its own inputs on
+    disk still match its manifest: the upstream stage will rerun, and what it writes decides
+    whether this one must ("stale: upstream topics is stale").
+    """
+    states: dict[str, store.StageState] = {}
+    for stage in ORDER:
+        state = current_state(stage, workdir,
+                              resolve_params(stage, config, _recorded(stage, config, workdir)),
+                              root=config.base)
+        behind = [u for u in upstream(stage) if states[u].state != "fresh"]
+        if behind and state.state != "missing":
+            state.state = "stale"
+            state.reasons = state.reasons + [f"upstream {u} is {states[u].state}"
+                                             for u in behind]
+        states[stage.NAME] = state
+    return list(states.values())
 
 
 def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:

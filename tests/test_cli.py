@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ def test_ingest_then_show_formats(runner: CliRunner, tmp_path: Path) -> None:
     assert "documents.parquet" in result.output
     shown = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--columns",
                                    "title,year,lang", "-n", "3"])
-    assert shown.exit_code == 0 and "[3 rows shown; 3 columns]" in shown.output
+    assert shown.exit_code == 0 and "[3 of 13 rows shown; 3 columns]" in shown.output
     csv = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "-n", "0",
                                  "--format", "csv", "--columns", "doc_id,lang"])
     assert csv.output.splitlines()[0] == "doc_id,lang"
@@ -101,10 +102,28 @@ def test_ingest_then_show_formats(runner: CliRunner, tmp_path: Path) -> None:
                                    "--columns", "doc_id"])  # an export has every row
     assert len(whole.stdout.splitlines()) == 1 + 13
     head = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--columns", "doc_id"])
-    assert "[10 rows shown; 1 column]" in head.stdout
+    assert "[10 of 13 rows shown; 1 column]" in head.stdout
+    years = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--format", "csv",
+                                   "--columns", "year"]).stdout.split()
+    assert "2024" in years and not any(y.endswith(".0") for y in years)
+    as_json = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--format",
+                                     "json", "--columns", "doc_id,year"]).stdout
+    rows = json.loads(as_json)
+    assert len(rows) == 13 and set(rows[0]) == {"doc_id", "year"}
+    lines = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--format",
+                                   "jsonl", "--columns", "doc_id"]).stdout.splitlines()
+    assert len(lines) == 13 and all(set(json.loads(x)) == {"doc_id"} for x in lines)
     xlsx = tmp_path / "docs.xlsx"
     out = runner.invoke(wenmai, ["--workdir", work, "show", "ingest/documents", "--format",
                                  "xlsx", "-o", str(xlsx)])
     assert out.exit_code == 0 and xlsx.stat().st_size > 0
     bad = runner.invoke(wenmai, ["--workdir", work, "show", "nosuch"])
     assert bad.exit_code == 2 and "no table named 'nosuch'" in bad.stderr
+
+
+def test_no_unbounded_range_in_help_and_negative_seeds_rejected(runner: CliRunner) -> None:
+    for command in COMMANDS:
+        result = runner.invoke(wenmai, [command, "--help"])
+        assert "None]" not in result.output, command
+    bad = runner.invoke(wenmai, ["network", "--seed", "-1"])
+    assert bad.exit_code == 2 and "-1 is not in the range x>=0" in bad.stderr

@@ -87,6 +87,7 @@ def test_second_run_reruns_nothing(sample_run) -> None:
     result = _run(project, work, "run")
     assert result.exit_code == 0
     assert f"all {len(ORDER)} stages fresh; nothing rerun" in result.output
+    assert _run(project, work, "status", "--check").exit_code == 0
 
 
 def test_topic_option_change_reruns_topics_and_figures_only(sample_run, tmp_path) -> None:
@@ -102,11 +103,42 @@ def test_topic_option_change_reruns_topics_and_figures_only(sample_run, tmp_path
                                          "status"])
     assert "topics   stale" in result.output
     assert "parameter k changed ('2..6' -> '2..5')" in result.output
+    # figures' own inputs are unchanged on disk, but topics upstream will rerun
+    assert "figures  stale\n         - upstream topics is stale" in result.output
+    assert "network  fresh" in result.output
+    check = CliRunner().invoke(wenmai, ["--config", str(changed), "--workdir", str(copy),
+                                        "status", "--check"])
+    assert check.exit_code == 1
+    stale = CliRunner().invoke(wenmai, ["--config", str(changed), "--workdir", str(copy),
+                                        "status", "--stale"])
+    assert stale.output.split() == ["topics", "figures", "report"]
     result = CliRunner().invoke(wenmai, ["--config", str(changed), "--workdir", str(copy),
                                          "run"])
     assert result.exit_code == 0, result.stderr
     ran = [line.split(":")[0] for line in result.stdout.splitlines() if "done in" in line]
-    assert ran == ["topics", "figures"]
+    assert ran == ["topics", "figures", "report"]
+    check = CliRunner().invoke(wenmai, ["--config", str(changed), "--workdir", str(copy),
+                                        "status", "--check"])
+    assert check.exit_code == 0, check.output
+
+
+def test_run_builds_the_report_and_status_tracks_it(sample_run, tmp_path) -> None:
+    project, work = sample_run
+    page = (work / "report" / "report.html").read_text(encoding="utf-8")
+    assert "Model selection" in page and "Keywords per document" in page
+    assert page.count("data:image/png;base64,") >= 5
+    ldavis = sorted((work / "report").glob("ldavis_k*.html"))
+    assert len(ldavis) == 1 and f"href='{ldavis[0].name}'" in page
+    copy = tmp_path / "work"
+    shutil.copytree(work, copy)
+    trial = _run(project, copy, "figures", "--formats", "pdf")
+    assert trial.exit_code == 0, trial.stderr
+    status = _run(project, copy, "status")
+    assert "report   stale" in status.output
+    result = _run(project, copy, "report")
+    assert result.exit_code == 0, result.stderr
+    page = (copy / "report" / "report.html").read_text(encoding="utf-8")
+    assert "data:application/pdf;base64," in page and "Not run yet" not in page
 
 
 def test_deleted_output_is_reported_and_rebuilt(sample_run, tmp_path) -> None:

@@ -97,7 +97,7 @@ def test_a_stage_imports_only_core_and_itself(stage: str) -> None:
 def test_no_stage_imports_orchestration_or_readers() -> None:
     top = {"report", "kwic", "export"} | ORCHESTRATION
     bad = [(m, i) for m, deps in GRAPH.items() if _wing(m) in STAGE_NAMES or _wing(m) == "core"
-           for i in deps if _wing(i) in top]
+           for i in deps if _wing(i) in top - {_wing(m)}]  # report is a stage of its own
     assert bad == []
 
 

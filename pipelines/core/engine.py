@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pipelines.core.errors import BadParams, ConfigError, WenmaiError
+from pipelines.core.progress import bar
 
 __all__ = ["ENGINES", "EngineSpec", "engine_from_config", "use", "for_stage", "active",
            "resolve_workers", "partition", "map_partitions", "can_fork", "map_forked",
@@ -272,8 +273,13 @@ def map_partitions(
     *args: Any,
     workers: int = 1,
     label: str = "work",
+    unit: str = "part",
+    weights: Sequence[int] | None = None,
 ) -> list[R]:
     """Apply ``func(partition, *args)`` to each partition, in order, and return the results.
+
+    A progress bar (on a terminal) counts ``weights[i]`` units per partition done
+    (default: one per partition).
 
     With ``workers > 1`` and more than one partition, partitions run in a pool of fresh
     ("spawn") processes, so no thread state of the parent leaks into a worker and results do
@@ -282,27 +288,32 @@ def map_partitions(
     (:func:`die_with_parent`).
     """
     workers = resolve_workers(workers)
+    weights = list(weights) if weights is not None else [1] * len(partitions)
     if workers == 1 or len(partitions) <= 1:
         results = []
-        for i, part in enumerate(partitions, 1):
-            results.append(func(part, *args))
-            log.debug("%s: partition %d/%d done", label, i, len(partitions))
+        with bar(sum(weights), label, unit=unit) as progress:
+            for i, part in enumerate(partitions, 1):
+                results.append(func(part, *args))
+                progress.update(weights[i - 1])
+                log.debug("%s: partition %d/%d done", label, i, len(partitions))
         return results
     if _active.spec.name == "dask":
-        return _map_dask(func, partitions, args, label)
+        return _map_dask(func, partitions, args, label, weights=weights, unit=unit)
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with (ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool,
+          bar(sum(weights), label, unit=unit) as progress):
         futures = [pool.submit(func, part, *args) for part in partitions]
         results = []
         for i, fut in enumerate(futures, 1):
             results.append(fut.result())
+            progress.update(weights[i - 1])
             log.info("%s: %d/%d partitions done", label, i, len(futures))
         return results
 
 
 def _map_dask(func: Callable[..., R], partitions: Sequence[Any], args: tuple[Any, ...],
-              label: str) -> list[R]:
+              label: str, *, weights: Sequence[int], unit: str) -> list[R]:
     """``func(partition, *args)`` as one Dask task per partition, results in partition order.
 
     The shared arguments go to every worker once; each partition goes straight to the worker
@@ -317,17 +328,21 @@ def _map_dask(func: Callable[..., R], partitions: Sequence[Any], args: tuple[Any
     run = uuid.uuid4().hex[:8]
     futures = [client.submit(func, part, *shared, pure=False, key=f"{label}-{run}-{i}")
                for i, part in enumerate(parts)]
+    index = {fut.key: i for i, fut in enumerate(futures)}
     try:
-        for done, fut in enumerate(as_completed(futures), 1):
-            if fut.status == "error":
-                err = fut.exception()
-                if isinstance(err, FileNotFoundError):
-                    raise WenmaiError(
-                        f"{label}: a Dask worker cannot find {err.filename}; the dask engine "
-                        "needs the input files on a filesystem every worker sees at the same "
-                        "path (see docs/scaling.md), or use --engine local") from err
-                fut.result()  # raises the task's exception
-            log.info("%s: %d/%d partitions done on dask", label, done, len(futures))
+        with bar(sum(weights), label, unit=unit) as progress:
+            for done, fut in enumerate(as_completed(futures), 1):
+                if fut.status == "error":
+                    err = fut.exception()
+                    if isinstance(err, FileNotFoundError):
+                        raise WenmaiError(
+                            f"{label}: a Dask worker cannot find {err.filename}; the dask "
+                            "engine needs the input files on a filesystem every worker sees "
+                            "at the same path (see docs/scaling.md), or use --engine local"
+                        ) from err
+                    fut.result()  # raises the task's exception
+                progress.update(weights[index[fut.key]])
+                log.info("%s: %d/%d partitions done on dask", label, done, len(futures))
         return client.gather(futures)
     finally:
         client.cancel([*futures, *parts, *shared])
@@ -341,7 +356,8 @@ def can_fork() -> bool:
 
 
 def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
-               label: str = "work") -> list[R]:
+               label: str = "work", unit: str = "part",
+               weights: Sequence[int] | None = None) -> list[R]:
     """``[run_part(i, in_worker) for i in range(count)]``, shared by this process and
     ``workers - 1`` forked workers.
 
@@ -389,6 +405,8 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
 
     results: list[Any] = [None] * count
     done = [False] * count
+    sizes = list(weights) if weights is not None else [1] * count
+    progress = bar(sum(sizes), label, unit=unit)
     # objects that exist now are never collected in a worker, so its garbage collector does
     # not touch (and copy) the pages it shares with this process
     gc.freeze()
@@ -398,6 +416,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             proc.start()
         while (i := take(False)) is not None:
             results[i], done[i] = run_part(i, False), True
+            progress.update(sizes[i])
             log.info("%s: %d/%d parts done", label, sum(done), count)
         finished = 0
         while finished < len(procs):
@@ -413,6 +432,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
                 raise RuntimeError(f"{label}: a worker failed:\n{value}")
             else:
                 results[i], done[i] = value, True
+                progress.update(sizes[i])
                 log.info("%s: %d/%d parts done", label, sum(done), count)
         for proc in procs:
             proc.join()
@@ -420,6 +440,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             raise RuntimeError(f"{label}: {done.count(False)} parts were never run")
         return results
     finally:
+        progress.__exit__()
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()

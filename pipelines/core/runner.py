@@ -90,6 +90,13 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
     """
     hashes: dict[str, str] = {}
     for name in stage.INPUTS:
+        path = store.table_path(workdir, name)
+        if path.name == store.MANIFEST:  # the report reads manifests; no record lists them
+            if not path.is_file():
+                raise MissingInput(f"{path} does not exist; run `wenmai {name.split('/')[0]}` "
+                                   "first")
+            hashes[name] = store.file_sha256(path)
+            continue
         hashes[name] = store.verified_sha256(workdir, name)
     # other files are read again only when their size, mtime or ctime changed
     own = cache is None
@@ -118,7 +125,21 @@ def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path |
         reasons = [str(err) if isinstance(err, CorruptInput) else f"input missing: {err}"]
         return store.StageState(stage.NAME, "missing" if state.state == "missing" else "stale",
                                 reasons)
-    return store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
+    state = store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
+    if state.state == "fresh":
+        recorded = (store.read_manifest(workdir, stage.NAME) or {}).get("outputs", {})
+        new = [name for name in stage.OUTPUTS if f"{name}.parquet" not in recorded]
+        if new:  # the stage gained a table since its last run (a newer wenmai)
+            return store.StageState(stage.NAME, "stale", [
+                f"output {', '.join(new)} is not in the last run's manifest"])
+    return state
+
+
+def _read_input(workdir: Path, name: str) -> Any:
+    """A table, or for an input named with an extension (``"figures/manifest.json"``, read by
+    the report) the file's path: hashed for freshness like a table, read by the stage."""
+    path = store.table_path(workdir, name)
+    return path if path.suffix != ".parquet" else store.read_table(workdir, name)
 
 
 def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any]:
@@ -129,10 +150,10 @@ def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any
     """
     prepare = getattr(stage, "prepare", None)
     if prepare is None:
-        return {name: store.read_table(workdir, name) for name in stage.INPUTS}
+        return {name: _read_input(workdir, name) for name in stage.INPUTS}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.NAME}-prepare") as pool:
         ready = pool.submit(prepare, params)
-        tables = {name: store.read_table(workdir, name) for name in stage.INPUTS}
+        tables = {name: _read_input(workdir, name) for name in stage.INPUTS}
         ready.result()  # re-raises what prepare raised
     return tables
 

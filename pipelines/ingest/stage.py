@@ -196,7 +196,8 @@ def _parse(params: Params) -> list[dict[str, Any]]:
     opts = ReadOptions(params.text_column, params.records_path)
     results = map_partitions(parse_files, parts, params.split_pattern, opts,
                              params.max_file_mb, params.max_archive_mb, params.to_simplified,
-                             workers=workers, label="ingest")
+                             workers=workers, label="ingest", unit="file",
+                             weights=[len(p) for p in parts])
     return skipped + [row for chunk in results for row in chunk]
 
 

@@ -62,6 +62,11 @@ SCHEMAS = {"tokens": TOKENS_SCHEMA, "report": REPORT_SCHEMA}
 
 DOMAIN_DICT = ("dicts", "education_policy.txt")
 DEFAULT_STOPWORDS = (("stopwords", "zh.txt"), ("stopwords", "en.txt"))
+POLICY_STOPWORDS = ("stopwords", "zh_policy.txt")
+#: ``common`` report rows: terms in at least this share of the documents (with at least
+#: COMMON_MIN_DOCS documents), candidates for a stopword list of the user's own.
+COMMON_SHARE = 0.9
+COMMON_MIN_DOCS = 5
 #: With workers > 1 the stage runs in-process below this many documents *and* this many
 #: characters. Where worker processes are forked (Linux) they inherit the loaded segmenter
 #: and start in milliseconds, so they pay once the work split between them outweighs the
@@ -94,6 +99,9 @@ class Params:
     use_domain_dict: bool = param(True, "Load the shipped education-policy dictionary.")
     stopwords: tuple[str, ...] = param((), "Extra stopword lists, one word per line.", path=True)
     use_default_stopwords: bool = param(True, "Use the shipped Chinese and English stopwords.")
+    policy_stopwords: bool = param(False, "Also drop the shipped policy-genre stopwords "
+                                   "(data/stopwords/zh_policy.txt: 发展, 加强, 应当 ...); "
+                                   "wenmai init turns it on.")
     synonyms: str | None = param(None, "Synonym table, variant<TAB>canonical per line.",
                                  path=True)
     keep_pos: tuple[str, ...] = param((), "Keep only tokens whose POS tag starts with one of "
@@ -118,6 +126,8 @@ def _dict_paths(params: Params) -> list[Path]:
 
 def _stopword_paths(params: Params) -> list[Path]:
     paths = [data_path(*p) for p in DEFAULT_STOPWORDS] if params.use_default_stopwords else []
+    if params.policy_stopwords:
+        paths.append(data_path(*POLICY_STOPWORDS))
     return paths + [Path(p) for p in params.stopwords]
 
 
@@ -217,10 +227,12 @@ def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, worker
             return segmenter.run(list(parts[i]), pool=pa.system_memory_pool() if in_worker
                                  else None)
 
-        results = map_forked(run_part, len(parts), n, label=NAME)
+        results = map_forked(run_part, len(parts), n, label=NAME, unit="doc",
+                             weights=[len(p) for p in parts])
     else:  # spawn: each worker builds its own segmenter
         parts = partition_by_size(docs, n)
-        results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME)
+        results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME,
+                                 unit="doc", weights=[len(p) for p in parts])
     merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
     for res in results:
         for name in ("removed", "oov", "words", "occurrences"):
@@ -261,9 +273,27 @@ def _report(result: PartitionResult, domain_words: list[str], *,
         seen = set(pc.unique(words).to_pylist()) if len(words) else set()
         rows += [("domain_unseen", w, 0) for w in sorted(set(domain_words)) if w not in seen]
     rows += [("traditional", doc_id, n) for doc_id, n in traditional]
+    rows += [("common", w, n) for w, n in _common_terms(result.table)]
     kinds, terms, counts = zip(*rows, strict=True)
     return pa.table({"kind": list(kinds), "term": list(terms), "count": list(counts)},
                     schema=REPORT_SCHEMA)
+
+
+def _common_terms(tokens: pa.Table) -> list[tuple[str, int]]:
+    """Terms kept in at least COMMON_SHARE of the documents, with their document counts."""
+    import pyarrow.compute as pc
+
+    n_docs = len(pc.unique(tokens.column("doc_id")))
+    if n_docs < COMMON_MIN_DOCS or not tokens.num_rows:
+        return []
+    words = tokens.column("tokens").combine_chunks()
+    pairs = pa.table({"doc_id": pc.take(tokens.column("doc_id"), pc.list_parent_indices(words)),
+                      "term": pc.list_flatten(words)})
+    df = pairs.group_by(["term", "doc_id"]).aggregate([]).group_by("term").aggregate(
+        [("doc_id", "count")])
+    keep = df.filter(pc.greater_equal(df.column("doc_id_count"), COMMON_SHARE * n_docs))
+    return _by_count(dict(zip(keep.column("term").to_pylist(),
+                              keep.column("doc_id_count").to_pylist(), strict=True)))
 
 
 def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:

@@ -45,6 +45,7 @@ ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 _NUMBER = re.compile(r"[+\-－]?[\d０-９]+(?:[.,．，:：/][\d０-９]+)*[%％‰]?")
 _CN_NUMERALS = set("〇○零一二三四五六七八九十百千万亿两几第半")
+_DATE_UNITS = "年月日号"
 
 
 def split_scripts(text: str) -> Iterator[tuple[bool, str]]:
@@ -95,10 +96,16 @@ def is_number(token: str, pos: str) -> bool:
 
     >>> is_number("3.5%", "m"), is_number("二十", "m"), is_number("十三五", "nz")
     (True, True, False)
+    >>> is_number("一九五四年", "m"), is_number("2017年", "m"), is_number("年", "m")
+    (True, True, False)
     """
     if _NUMBER.fullmatch(token):
         return True
-    return pos.startswith("m") and all(c in _CN_NUMERALS for c in token)
+    # a date written in numerals is a number too: 一九五四年, 2017年, 十月
+    core = token.rstrip(_DATE_UNITS) if len(token) > 1 else token
+    if core and core != token and _NUMBER.fullmatch(core):
+        return True
+    return bool(core) and pos.startswith("m") and all(c in _CN_NUMERALS for c in core)
 
 
 def normalise_latin(word: str, *, lemmatize: bool = True, lowercase: bool = True) -> str:

@@ -247,7 +247,8 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
     if n > 1 and can_fork():
         # forked workers inherit the corpus built once here; nothing is pickled per fit
         fits = map_forked(lambda i, _in_worker: fit_task(tasks[i], corpus), len(tasks), n,
-                          label="topics")
+                          label="topics", unit="model")
     else:
-        fits = map_partitions(fit_task, tasks, corpus, workers=n, label="topics")
+        fits = map_partitions(fit_task, tasks, corpus, workers=n, label="topics",
+                              unit="model")
     return build_tables(fits, corpus, units, documents, params)

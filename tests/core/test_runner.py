@@ -86,3 +86,16 @@ def test_prepare_runs_in_a_thread_before_compute_and_its_errors_surface(
     with pytest.raises(MissingInput, match="model file is gone"):
         run_stage(toy_downstream, workdir, ToyParams(), force=True)
     assert events == ["prepare 2 in toy2-prepare_0", "compute"]  # compute never ran
+
+
+def test_a_table_new_in_this_version_makes_the_stage_stale(workdir: Path, toy_stage,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """A stage that gained an output since its last run must rerun, or the next stage would
+    look for a table the fresh-looking stage never wrote."""
+    run_stage(toy_stage, workdir, ToyParams())
+    assert current_state(toy_stage, workdir, ToyParams()).state == "fresh"
+    monkeypatch.setattr(toy_stage, "OUTPUTS", (*toy_stage.OUTPUTS, "extra"))
+    state = current_state(toy_stage, workdir, ToyParams())
+    assert state.state == "stale"
+    assert state.reasons == ["output extra is not in the last run's manifest"]

@@ -89,12 +89,51 @@ def _network() -> tuple[pa.Table, pa.Table]:
     return nodes, edges
 
 
+def _network_extras() -> dict[str, pa.Table]:
+    """Two slices and two bursts, so the slice and burst figures are drawn."""
+    from pipelines.network import schemas
+
+    nodes, edges = _network()
+    slices = pa.concat_tables([nodes.drop_columns(["closeness"]).add_column(
+        0, "slice", pa.array([s] * nodes.num_rows)) for s in ("2001-2002", "2003-2004")])
+    slices = slices.append_column("closeness", pa.array([0.5] * slices.num_rows))
+    slices = slices.append_column("pagerank", pa.array([0.2] * slices.num_rows))
+    slice_edges = pa.concat_tables([edges.add_column(0, "slice", pa.array([s] * 4))
+                                    for s in ("2001-2002", "2003-2004")])
+    bursts = pa.Table.from_pylist(
+        [{"term": "培训", "start": 2002, "end": 2003, "strength": 5.0, "first_year": 2001,
+          "freq": 40}, {"term": "政策", "start": 2001, "end": 2001, "strength": 3.0,
+                        "first_year": 2001, "freq": 20}], schemas.BURSTS_SCHEMA)
+    two = pa.Table.from_pylist(
+        [{"term": t, "group": g, "cooccurrences": 3, "weight": w, "measure": "jaccard",
+          "by": "year"} for t, g, w in (("培训", "2001", 0.5), ("政策", "2001", 0.2),
+                                        ("培训", "2002", 0.3))], schemas.TWO_MODE_SCHEMA)
+    return {"network/slices": slices.select(schemas.SLICES_SCHEMA.names),
+            "network/slice_edges": slice_edges, "network/bursts": bursts,
+            "network/two_mode": two}
+
+
+def _group_keywords() -> pa.Table:
+    from pipelines.terms import GROUP_KEYWORDS_SCHEMA
+
+    rows = [("1950s", 1, "粮食", 12, 3, 20.5, 2.1), ("1950s", 2, "合作社", 9, 1, 18.0, 3.0),
+            ("2010s", 1, "创新", 40, 10, 55.2, 1.9), ("2010s", 2, "互联网", 15, 0, 30.1, 4.5)]
+    return pa.table({"by": ["decade"] * 4, "group": [r[0] for r in rows],
+                     "n_docs": [5, 5, 8, 8], "term": [r[2] for r in rows],
+                     "score": [r[5] for r in rows], "rank": pa.array([r[1] for r in rows],
+                                                                     pa.int32()),
+                     "method": ["keyness"] * 4, "freq": [r[3] for r in rows],
+                     "ref_freq": [r[4] for r in rows], "g2": [r[5] for r in rows],
+                     "log_ratio": [r[6] for r in rows]}, schema=GROUP_KEYWORDS_SCHEMA)
+
+
 def _tables(**override: pa.Table) -> dict[str, pa.Table]:
     nodes, edges = _network()
     tables = {
         "ingest/documents": pa.table({"doc_id": ["a", "b"], "year": pa.array([2019, 2020],
                                                                              pa.int32())}),
         "terms/terms": _terms(),
+        "terms/group_keywords": _group_keywords(),
         "topics/model_selection": _selection(),
         "topics/topic_terms": _topic_terms(),
         "topics/topic_trends": _trends(),
@@ -102,6 +141,7 @@ def _tables(**override: pa.Table) -> dict[str, pa.Table]:
         "network/edges": edges,
         "topics/topic_effects": _effects(),
         "topics/topic_alignment": _alignment(),
+        **_network_extras(),
     }
     tables.update({name.replace("__", "/"): value for name, value in override.items()})
     return tables
@@ -124,9 +164,12 @@ def drawn() -> tuple[dict[str, bytes], list[str]]:
 
 def test_every_figure_in_png_and_svg_with_no_missing_glyph(drawn):
     out, messages = drawn
-    assert sorted(out) == sorted(f"{n}.{f}" for n in figures.FIGURES for f in ("png", "svg"))
+    assert sorted(out) == sorted(f"{n}.{f}" for n in figures.FIGURES
+                                 for f in ("png", "svg", "csv"))
     for name, data in out.items():
-        if name.endswith(".png"):
+        if name.endswith(".csv"):
+            assert data.startswith("\ufeff".encode()) and data.count(b"\n") >= 2
+        elif name.endswith(".png"):
             assert data.startswith(PNG_SIGNATURE) and len(data) > 1000
         else:
             assert data.lstrip().startswith(b"<?xml") and b"<svg" in data
@@ -157,7 +200,11 @@ def test_pdf_is_byte_identical_and_png_follows_dpi():
 
 
 def test_topic_trends_skipped_when_empty_or_other_model():
-    quiet = {"terms__terms": _terms()[:0], "network__nodes": _network()[0][:0]}
+    quiet = {"terms__terms": _terms()[:0], "network__nodes": _network()[0][:0],
+             "network__slice_edges": _network_extras()["network/slice_edges"][:0],
+             "network__bursts": _network_extras()["network/bursts"][:0],
+             "network__two_mode": _network_extras()["network/two_mode"][:0],
+             "terms__group_keywords": _group_keywords()[:0]}
     figs = figures.draw(_tables(**quiet), Params(**FAST))
     assert list(figs) == ["model_selection", "topic_terms", "topic_trends", "topic_effects",
                           "topic_alignment"]
@@ -223,11 +270,13 @@ def test_network_keeps_top_nodes_and_strongest_edges():
     fig = network(nodes, edges, max_nodes=3, max_edges=2, seed=1)
     ax = fig.axes[0]
     labels = sorted(t.get_text() for t in ax.texts)
-    assert labels == sorted(["职业教育", "培训", "education"])
+    # among the 3 nodes only 培训-职业教育 (0.9) survives; education has no drawn edge and
+    # is left out (counted in the title)
+    assert labels == sorted(["职业教育", "培训"])
     lines = ax.collections[0]
-    # among the 3 nodes only 培训-职业教育 (0.9) survives; education's partner is not drawn
     assert len(lines.get_segments()) == 1
-    assert "3 terms, 1 strongest edges" in ax.get_title()
+    assert "2 terms, 1 edges" in ax.get_title()
+    assert "1 top terms without an edge not shown" in ax.get_title()
 
 
 def test_wordcloud_draws_every_word_once():

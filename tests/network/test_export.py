@@ -35,7 +35,8 @@ def tokens() -> pa.Table:
 
 @pytest.fixture(scope="module")
 def out() -> dict:
-    return network.compute({"segment/tokens": tokens()}, network.Params(measure="jaccard"))
+    return network.compute({"segment/tokens": tokens()},
+                           network.Params(measure="jaccard", select="all", burst_terms=0))
 
 
 def test_nodes_and_edges_tables(out: dict) -> None:
@@ -113,12 +114,16 @@ def test_vosviewer_label_and_cluster_limit() -> None:
 
 def test_runner_writes_every_output_and_skips_when_fresh(workdir: Path) -> None:
     store.write_outputs(workdir, "segment", {"tokens": tokens()})
-    params = network.Params()
+    store.write_outputs(workdir, "ingest", {"documents": pa.table({
+        "doc_id": ["d1", "d2"], "year": pa.array([2001, 2002], pa.int32())})})
+    params = network.Params(measure="count")
     first = runner.run_stage(network, workdir, params)
     assert first.ran
-    assert set(first.outputs) == {"nodes.parquet", "edges.parquet", "network.gexf",
-                                  "network.graphml", "vosviewer_map.txt",
-                                  "vosviewer_network.txt"}
+    assert set(first.outputs) == {
+        "nodes.parquet", "edges.parquet", "summary.parquet", "slices.parquet",
+        "slice_edges.parquet", "bursts.parquet", "two_mode.parquet", "network.gexf",
+        "network.graphml", "network.net", "nodes.csv", "edges.csv", "vosviewer_map.txt",
+        "vosviewer_network.txt"}
     nodes = store.read_table(workdir, "network/nodes", network.NODES_SCHEMA)
     assert nodes.num_rows == 6
     assert (workdir / "network" / "vosviewer_network.txt").read_text("utf-8") == \
@@ -131,10 +136,69 @@ def test_xml_invalid_characters_are_replaced_in_xml_files() -> None:
     table = tokens().slice(0, 2)
     table = table.set_column(3, "tokens", pa.array([["教育", "bad\x01term"]] * 2,
                                                    pa.list_(pa.string())))
-    result = network.compute({"segment/tokens": table}, network.Params())
+    result = network.compute({"segment/tokens": table}, network.Params(burst_terms=0))
     assert result["nodes"]["term"].to_pylist() == ["bad\x01term", "教育"]  # tables keep it
     graph = nx.read_gexf(io.BytesIO(result["network.gexf"]))
     assert sorted(graph.nodes) == ["bad\ufffdterm", "教育"]
     assert graph.has_edge("bad\ufffdterm", "教育")
     assert list(nx.read_graphml(io.BytesIO(result["network.graphml"]))) == ["bad\ufffdterm",
                                                                           "教育"]
+
+
+def test_pajek_reads_back(out: dict, tmp_path: Path) -> None:
+    text = out["network.net"]
+    assert text.splitlines()[0] == "*Vertices 6"
+    assert text.splitlines()[1] == '1 "教育"'
+    graph = nx.read_pajek(io.BytesIO(text.encode("utf-8")))
+    assert sorted(graph.nodes) == sorted(out["nodes"]["term"].to_pylist())
+    weights = {frozenset((u, v)): d["weight"] for u, v, d in graph.edges(data=True)}
+    assert weights == {frozenset(("公平", "教育")): pytest.approx(2 / 3),
+                       frozenset(("乡村", "振兴")): 1.0}
+    igraph = pytest.importorskip("igraph")
+    path = tmp_path / "network.net"
+    path.write_text(text, encoding="utf-8")
+    g = igraph.Graph.Read_Pajek(str(path))
+    assert (g.vcount(), g.ecount()) == (6, 2)
+    assert sorted(g.es["weight"]) == pytest.approx([2 / 3, 1.0])
+
+
+def test_csv_files_read_back(out: dict) -> None:
+    import pandas as pd
+
+    assert out["nodes.csv"].startswith("\ufeff")
+    nodes = pd.read_csv(io.StringIO(out["nodes.csv"][1:]))
+    assert nodes.columns.tolist() == out["nodes"].column_names
+    assert nodes["term"].tolist() == out["nodes"]["term"].to_pylist()
+    assert nodes["pagerank"].tolist() == pytest.approx(out["nodes"]["pagerank"].to_pylist(),
+                                                       rel=1e-15)
+    edges = pd.read_csv(io.StringIO(out["edges.csv"][1:]))
+    assert edges.to_dict("list") == {k: pytest.approx(v) if k == "weight" else v
+                                     for k, v in out["edges"].to_pydict().items()}
+
+
+def test_gexf_carries_every_node_column(out: dict) -> None:
+    graph = nx.read_gexf(io.BytesIO(out["network.gexf"]))
+    for row in out["nodes"].to_pylist():
+        attrs = graph.nodes[row["term"]]
+        for column, value in row.items():
+            if column != "term":
+                assert attrs[column] == pytest.approx(value), column
+    assert graph.edges["公平", "教育"]["measure"] == "jaccard"
+
+
+def test_direct_writers_read_back_like_networkx_writers() -> None:
+    from pipelines.network.export import to_gexf, to_graphml
+
+    graph = nx.Graph(measure="count", window="5")
+    graph.add_node("教育", label="教育", freq=3, pagerank=0.25, community=1, kind='a<"b">&')
+    graph.add_node("x&y", label="x&y", freq=1, pagerank=0.75, community=0, kind="t")
+    graph.add_edge("教育", "x&y", weight=0.5, cooccurrences=2, measure="count")
+    for ours, write, read in ((to_gexf(graph), nx.write_gexf, nx.read_gexf),
+                              (to_graphml(graph), nx.write_graphml, nx.read_graphml)):
+        buffer = io.BytesIO()
+        write(graph, buffer)
+        theirs = read(io.BytesIO(buffer.getvalue()))
+        mine = read(io.BytesIO(ours))
+        assert list(mine.nodes(data=True)) == list(theirs.nodes(data=True))
+        assert list(mine.edges(data=True)) == list(theirs.edges(data=True))
+        assert mine.graph == theirs.graph

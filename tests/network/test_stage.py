@@ -13,7 +13,7 @@ import pytest
 from pipelines import network
 from pipelines.core.config import Config, resolve_params
 from pipelines.core.errors import BadParams, EmptyCorpus, SchemaError
-from pipelines.network.graph import centralities, eigenvector
+from pipelines.network.graph import Graph, centralities, eigenvector
 from pipelines.network.measures import association, count_cooccurrences
 
 
@@ -41,8 +41,13 @@ TOY = [("d1", 0, ["a", "b", "a"]), ("d1", 0, ["b", "c"]), ("d1", 1, ["c", "d"]),
        ("d2", 0, ["a", "b", "d"])]
 
 
+#: the settings of the tests written before edge selection: every candidate edge, raw counts
+OLD = {"min_chars": 1, "measure": "count", "select": "all", "burst_terms": 0}
+
+
 def run(rows: list[tuple[str, int, list[str]]] = TOY, **kwargs: object) -> dict:
-    return network.compute({"segment/tokens": tokens_table(rows)}, network.Params(**kwargs))
+    return network.compute({"segment/tokens": tokens_table(rows)},
+                           network.Params(**{**OLD, **kwargs}))
 
 
 def edge_dict(edges: pa.Table, column: str = "cooccurrences") -> dict[tuple[str, str], object]:
@@ -88,10 +93,11 @@ def test_jaccard_weights_by_hand() -> None:
 def test_association_measures_by_hand() -> None:
     c, a, b = np.array([2]), np.array([3]), np.array([4])
     got = {m: float(association(m, c, a, b, 10)[0]) for m in
-           ("count", "jaccard", "dice", "cosine", "inclusion", "association", "pmi", "npmi")}
+           ("count", "jaccard", "dice", "cosine", "inclusion", "simpson", "lift", "pmi",
+            "npmi")}
     assert got == pytest.approx({
         "count": 2.0, "jaccard": 2 / 5, "dice": 4 / 7, "cosine": 2 / math.sqrt(12),
-        "inclusion": 2 / 3, "association": 10 * 2 / 12, "pmi": math.log2(5 / 3),
+        "inclusion": 2 / 3, "simpson": 2 / 3, "lift": 10 * 2 / 12, "pmi": math.log2(5 / 3),
         "npmi": math.log2(5 / 3) / math.log2(5)}, rel=1e-12)
     # a pair present in every window: npmi is 1 by definition
     assert association("npmi", np.array([4]), np.array([4]), np.array([4]), 4).tolist() == [1.0]
@@ -145,9 +151,9 @@ def test_two_cliques_give_two_communities(method: str) -> None:
 def test_eigenvector_per_component() -> None:
     nodes = run(two_cliques(bridge=False), min_cooccurrence=1)["nodes"]
     assert nodes["eigenvector"].to_pylist() == pytest.approx([1 / math.sqrt(8)] * 8, rel=1e-9)
-    graph = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("x", "y")])
-    graph.add_node("lonely")
-    values = eigenvector(graph, ["a", "b", "c", "x", "y", "lonely"])
+    # a-b, b-c, a-c, x-y and an isolated node
+    graph = Graph(6, np.array([0, 1, 0, 3]), np.array([1, 2, 2, 4]), np.ones(4))
+    values = eigenvector(graph)
     # per component: triangle (1/sqrt 3) * sqrt(3/5), pair (1/sqrt 2) * sqrt(2/5); isolate 0
     assert values.tolist() == pytest.approx([1 / math.sqrt(5)] * 5 + [0.0], rel=1e-12)
     assert float(np.linalg.norm(values)) == pytest.approx(1.0)
@@ -207,22 +213,11 @@ def test_same_seed_same_results() -> None:
         assert first[key] == second[key]
 
 
-def test_betweenness_sampling_is_seeded(caplog: pytest.LogCaptureFixture) -> None:
-    rows = [("d", 0, [f"t{i:02d}", f"t{i + 1:02d}", f"t{i + 2:02d}"]) for i in range(20)]
-    with caplog.at_level(logging.INFO, logger="wenmai"):
-        first = run(rows, min_cooccurrence=1, betweenness_sample=10, seed=7)["nodes"]
-    assert "estimated from 10 sampled sources" in caplog.text
-    again = run(rows, min_cooccurrence=1, betweenness_sample=10, seed=7)["nodes"]
-    exact = run(rows, min_cooccurrence=1)["nodes"]
-    assert first["betweenness"].equals(again["betweenness"])
-    assert not first["betweenness"].equals(exact["betweenness"])
-
-
 def test_params_are_checked() -> None:
     with pytest.raises(BadParams, match="resolution=0.0 must be above 0"):
         network.Params(resolution=0.0)
-    with pytest.raises(BadParams, match="measure='lift' is not allowed"):
-        resolve_params(network, Config(None), {"measure": "lift"})
+    with pytest.raises(BadParams, match="measure='lifted' is not allowed"):
+        resolve_params(network, Config(None), {"measure": "lifted"})
     params = resolve_params(network, Config(None), {"pos": "n,vn", "window": "document"})
     assert params.pos == ("n", "vn") and params.window == "document"
 
@@ -238,14 +233,35 @@ def random_graph(seed: int, n: int = 30, p: float = 0.2) -> tuple[nx.Graph, list
     return graph, sorted(graph)
 
 
+def as_graph(graph: nx.Graph, order: list[str]) -> Graph:
+    index = {v: k for k, v in enumerate(order)}
+    i, j, w = zip(*((index[u], index[v], d["weight"]) for u, v, d in graph.edges(data=True)),
+                  strict=True)
+    return Graph(len(order), np.array(i), np.array(j), np.array(w))
+
+
+@pytest.mark.parametrize("dense", [False, True])
 @pytest.mark.parametrize(("seed", "p"), [(1, 0.2), (2, 0.2), (3, 0.3), (4, 0.06)])
-def test_path_centralities_equal_networkx(seed: int, p: float) -> None:
+def test_centralities_equal_networkx(seed: int, p: float, dense: bool) -> None:
     graph, order = random_graph(seed, p=p)  # p=0.06: several components and isolates
-    got = centralities(graph, order, seed=seed, betweenness_sample=1000)
+    got = centralities(as_graph(graph, order), dense=dense)
     between = nx.betweenness_centrality(graph, weight="distance", normalized=True)
     close = nx.closeness_centrality(graph, distance="distance")
+    rank = nx.pagerank(graph, weight="weight", tol=1e-12, max_iter=1000)
     assert got["betweenness"] == pytest.approx([between[v] for v in order], rel=1e-9, abs=1e-12)
     assert got["closeness"] == pytest.approx([close[v] for v in order], rel=1e-9, abs=1e-12)
-    sampled = centralities(graph, order, seed=seed, betweenness_sample=10)["betweenness"]
-    reference = nx.betweenness_centrality(graph, k=10, weight="distance", seed=seed)
-    assert sampled == pytest.approx([reference[v] for v in order], rel=1e-9, abs=1e-12)
+    assert got["pagerank"] == pytest.approx([rank[v] for v in order], rel=1e-6, abs=1e-9)
+    assert got["degree"].tolist() == [graph.degree(v) for v in order]
+    assert got["weighted_degree"] == pytest.approx([graph.degree(v, weight="weight")
+                                                    for v in order])
+
+
+@pytest.mark.parametrize("dense", [False, True])
+def test_betweenness_shared_by_workers_is_the_same(dense: bool) -> None:
+    graph, order = random_graph(5, n=260, p=0.03)
+    one = centralities(as_graph(graph, order), dense=dense, workers=1)
+    two = centralities(as_graph(graph, order), dense=dense, workers=2)
+    assert two["betweenness"] == pytest.approx(one["betweenness"], rel=1e-12, abs=1e-15)
+    reference = nx.betweenness_centrality(graph, weight="distance")
+    assert two["betweenness"] == pytest.approx([reference[v] for v in order], rel=1e-9,
+                                               abs=1e-12)

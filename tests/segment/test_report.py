@@ -181,3 +181,26 @@ def test_documents_in_traditional_characters_are_reported_and_warned_about(
     assert "1 document(s) are largely in traditional characters (first: d1)" in caplog.text
     assert "--to-simplified" in caplog.text
     assert report_rows(compute(TEXT), "traditional") == []
+
+
+def test_terms_in_nearly_every_document_are_reported_as_common() -> None:
+    texts = ["职业教育发展很快。", "农村教育发展。", "发展职业教育。", "教师发展。",
+             "学校发展。", "经济增长。"]
+    out = compute(*texts)
+    # 发展 is in 5 of 6 documents (83 %), below 90 %: not common; add one more and it is
+    assert report_rows(out, "common") == []
+    out = compute(*texts[:5])
+    assert report_rows(out, "common") == [("common", "发展", 5)]
+
+
+def test_policy_stopwords_drop_genre_words_and_chinese_numeral_years() -> None:
+    text = "一九五四年，政府应当加强农村教育的发展。2017年继续推进。"
+    plain = {t for r in compute(text)["tokens"].to_pylist() for t in r["tokens"]}
+    policy = {t for r in compute(text, policy_stopwords=True)["tokens"].to_pylist()
+              for t in r["tokens"]}
+    assert {"应当", "加强", "发展"} <= plain
+    assert not {"应当", "加强", "发展"} & policy
+    assert {"政府", "农村教育"} <= policy
+    assert not {"一九五四年", "2017年", "2017", "年"} & plain
+    assert "一九五四年" in {t for r in compute(text, keep_numbers=True)["tokens"].to_pylist()
+                         for t in r["tokens"]}

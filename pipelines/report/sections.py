@@ -1,0 +1,359 @@
+"""The sections of the report, each built from a :class:`~pipelines.report.work.Work`.
+
+Each function returns HTML; a section whose stage has not run says which command makes it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from pathlib import PurePosixPath
+from typing import Any
+
+from pipelines.report.page import Html, figure, missing, note, table
+from pipelines.report.work import Work
+
+__all__ = ["pipeline", "corpus", "segmentation", "keywords", "figures", "topics", "network",
+           "coding", "CAPTIONS", "ldavis_name"]
+
+CAPTIONS = {
+    "term_frequency": "Most frequent terms (高频词)",
+    "wordcloud": "Word cloud of the most frequent terms (词云)",
+    "keyness": "Keywords of each group of documents against the others (keyness: log ratio, "
+               "ranked by G²)",
+    "model_selection": "Topic model selection: coherence, perplexity and diversity against k",
+    "topic_terms": "Top terms of each topic of the recommended model (主题词)",
+    "topic_trends": "Topic shares by year (主题演化)",
+    "network": "Term co-occurrence network, coloured by community (共现网络)",
+    "network_slices": "Co-occurrence network by time slice, same positions (分时段共现网络)",
+    "bursts": "Terms with the strongest bursts, Kleinberg (突现词)",
+    "two_mode": "Two-mode network: terms and groups of documents (对应共现网络)",
+}
+STAGES = ("ingest", "segment", "terms", "topics", "network", "code", "figures")
+FORMATS = ("png", "svg", "pdf")
+
+
+def _params(params: dict[str, Any]) -> str:
+    return " ".join(f"<code>{html.escape(k)}={html.escape(repr(v))}</code>"
+                    for k, v in sorted(params.items()))
+
+
+def pipeline(work: Work, stages: tuple[str, ...] = STAGES) -> str:
+    """Every stage: wenmai version, when it ran, how long, its parameters and its tables."""
+    rows = []
+    for stage in stages:
+        m = work.manifest(stage)
+        if m is None:
+            rows.append([stage, "not run", "", "", "", ""])
+            continue
+        tables = "<br>".join(f"{html.escape(n.removesuffix('.parquet'))} ({r['rows']:,})"
+                             for n, r in sorted(m.get("outputs", {}).items()) if "rows" in r)
+        rows.append([stage, m.get("wenmai_version", ""), m.get("finished", ""),
+                     m.get("seconds"), Html(_params(m.get("params", {}))), Html(tables)])
+    return (note("The parameters are those that decide the results (the freshness key); "
+                 "<code>wenmai status</code> says whether each stage is still fresh.")
+            + table(["stage", "wenmai", "finished", "seconds", "parameters",
+                          "tables (rows)"], rows))
+
+
+def _source_group(source: str) -> str:
+    parts = PurePosixPath(source).parts
+    return parts[0] if len(parts) > 1 else "(top folder)"
+
+
+def corpus(work: Work) -> str:
+    """Documents, characters, languages; documents per year and per source; rejected files
+    with their reasons; duplicates."""
+    docs = work.table("ingest/documents")
+    if docs is None:
+        return missing("ingest")
+    cols = docs.column_names
+    langs = Counter(docs.column("lang").to_pylist())
+    years = [y for y in docs.column("year").to_pylist() if y is not None]
+    chars = sum(n or 0 for n in docs.column("n_chars").to_pylist())
+    rejected = work.table("ingest/rejected")
+    duplicates = work.table("ingest/duplicates")
+    rows = [["documents", docs.num_rows], ["characters", chars],
+            ["languages", ", ".join(f"{k} {v:,}" for k, v in sorted(langs.items()))],
+            ["years", f"{min(years)}–{max(years)} ({len(set(years))} distinct, "
+                      f"{len(years):,} documents dated)" if years else "none"],
+            ["rejected files or records", rejected.num_rows if rejected is not None else ""],
+            ["duplicates removed", duplicates.num_rows if duplicates is not None else ""]]
+    out = [table(["", "count"], rows)]
+    if rejected is not None and rejected.num_rows:
+        reasons = Counter(rejected.column("reason").to_pylist())
+        ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        out.append(note("Rejected by reason: "
+                        + ", ".join(f"{html.escape(r)} {n:,}" for r, n in ranked)))
+    if years:
+        per_year = sorted(Counter(years).items())
+        out.append("<h3>Documents per year</h3>" + table(
+            ["year", "documents"], [[y, n] for y, n in per_year], years=(0,)))
+    group = "group" if "group" in cols else None
+    sources = Counter(docs.column(group).to_pylist() if group else
+                      [_source_group(s) for s in docs.column("source").to_pylist()])
+    if len(sources) > 1:
+        ranked = sorted(sources.items(), key=lambda kv: (-kv[1], str(kv[0])))[:40]
+        out.append(f"<h3>Documents per {'group' if group else 'source folder'}</h3>"
+                   + table([group or "source folder", "documents"],
+                           [[s, n] for s, n in ranked]))
+    if rejected is not None and rejected.num_rows:
+        rows = [[r["source"], r.get("part"), r["reason"], r["detail"]]
+                for r in rejected.to_pylist()[:100]]
+        out.append(f"<h3>Rejected ({rejected.num_rows:,})</h3>"
+                   + table(["source", "part", "reason", "detail"], rows))
+    if duplicates is not None and duplicates.num_rows:
+        rows = [[r.get("source"), r["duplicate_of"], r["similarity"], r["kind"]]
+                for r in duplicates.to_pylist()[:100]]
+        out.append(f"<h3>Duplicates removed ({duplicates.num_rows:,})</h3>"
+                   + table(["source", "duplicate of", "similarity", "kind"], rows))
+    return "".join(out)
+
+
+def segmentation(work: Work) -> str:
+    """Segmenter, dictionaries and stopword lists in use, what each filter removed, frequent
+    out-of-dictionary words, terms found in nearly every document."""
+    m = work.manifest("segment")
+    report = work.table("segment/report")
+    if m is None or report is None:
+        return missing("segment")
+    p = m.get("params", {})
+    files = sorted(k.removeprefix("file:") for k in m.get("inputs", {}) if k.startswith("file:"))
+    rows = [["segmenter", p.get("backend")], ["word lists (dictionaries, stopwords, synonyms)",
+                                               Html("<br>".join(html.escape(f) for f in files))],
+            ["policy-genre stopwords", "on" if p.get("policy_stopwords") else "off"],
+            ["POS kept", ", ".join(p.get("keep_pos") or []) or "all"],
+            ["shortest Chinese token", p.get("min_length")],
+            ["numbers kept", "yes" if p.get("keep_numbers") else "no"]]
+    out = [table(["setting", "value"], rows)]
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for r in report.to_pylist():
+        by_kind.setdefault(r["kind"], []).append(r)
+    removed = by_kind.get("removed", [])
+    if removed:
+        out.append("<h3>Tokens removed, by filter</h3>"
+                   + table(["filter", "tokens"], [[r["term"], r["count"]] for r in removed]))
+    for kind, title in (("oov", "Frequent words not in any dictionary"),
+                        ("common", "Terms kept in ≥ 90 % of the documents (stopword candidates)"),
+                        ("traditional", "Documents largely in traditional characters")):
+        rows = by_kind.get(kind, [])
+        if rows:
+            out.append(f"<h3>{title}</h3>" + note(" · ".join(
+                f"{html.escape(r['term'])} ({r['count']:,})" for r in rows[:60])))
+    return "".join(out)
+
+
+def _titles(work: Work) -> dict[str, tuple[str, Any]]:
+    docs = work.table("ingest/documents", ["doc_id", "title", "year"])
+    if docs is None:
+        return {}
+    return {r["doc_id"]: (r["title"] or r["doc_id"], r["year"]) for r in docs.to_pylist()}
+
+
+def keywords(work: Work, top_terms: int = 30, max_docs: int = 200) -> str:
+    """Top terms by frequency, then the keywords of each document (and group)."""
+    terms = work.table("terms/terms")
+    kw = work.table("terms/keywords")
+    if terms is None or kw is None:
+        return missing("terms")
+    rows = sorted(terms.select(["term", "pos", "tf", "df"]).to_pylist(),
+                  key=lambda r: (-r["tf"], r["term"]))[:top_terms]
+    out = [f"<h3>Top {len(rows)} terms by frequency</h3>",
+           table(["term", "pos", "tf", "df"], [[r[c] for c in ("term", "pos", "tf", "df")]
+                                               for r in rows])]
+    records = kw.to_pylist()
+    method = records[0]["method"] if records else ""
+    titles = _titles(work)
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_doc.setdefault(r["doc_id"], []).append(r)
+
+    def words(rs: list[dict[str, Any]]) -> str:
+        if method == "keyness":
+            return " · ".join(f"{r['term']} ({r['g2']:.1f}, {r['log_ratio']:+.1f})" for r in rs)
+        return " · ".join(f"{r['term']} ({r['score']:.3f})" for r in rs)
+
+    order = sorted(by_doc, key=lambda d: (titles.get(d, ("", None))[1] is None,
+                                          titles.get(d, ("", 0))[1] or 0,
+                                          titles.get(d, (d, 0))[0]))
+    explain = ("keyness: each document against the rest of the corpus; in brackets G² "
+               "(log-likelihood) and log ratio (+1 = twice as frequent), see "
+               "<code>docs/keyness.md</code>" if method == "keyness" else
+               "TF-IDF, idf = ln(N/df); the score in brackets")
+    out.append("<h3>Keywords per document</h3>" + note(explain + (
+        f"; the first {max_docs} of {len(order):,} documents" if len(order) > max_docs else "")))
+    out.append(table(["title", "year", "keywords"],
+                     [[titles.get(d, (d, None))[0], titles.get(d, (d, None))[1],
+                       words(sorted(by_doc[d], key=lambda r: r["rank"]))]
+                      for d in order[:max_docs]], years=(1,)))
+    groups = work.table("terms/group_keywords")
+    if groups is not None and groups.num_rows:
+        by_group: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+        for r in groups.to_pylist():
+            by_group.setdefault((r["by"], r["group"], r["n_docs"]), []).append(r)
+        by = next(iter(by_group))[0]
+        out.append(f"<h3>Keywords per {html.escape(by)}</h3>"
+                   + note(f"each {html.escape(by)} against the others; G² and log ratio")
+                   + table([by, "documents", "keywords"],
+                           [[g, n, " · ".join(f"{r['term']} ({r['g2']:.1f}, "
+                                              f"{r['log_ratio']:+.1f})" for r in rs)]
+                            for (_, g, n), rs in by_group.items()]))
+    return "".join(out)
+
+
+def figures(work: Work) -> str:
+    """Every figure the figures stage wrote, in whatever format exists (PNG, else SVG, else
+    PDF), with the CSV of the data it draws."""
+    outputs = work.outputs("figures")
+    names: dict[str, set[str]] = {}
+    for filename in outputs:
+        stem, _, ext = filename.rpartition(".")
+        names.setdefault(stem, set()).add(ext)
+    drawn = {n: e for n, e in names.items() if e & set(FORMATS)}
+    if not drawn:
+        return missing("figures")
+    order = {name: i for i, name in enumerate(CAPTIONS)}
+    out = []
+    for name in sorted(drawn, key=lambda n: (order.get(n, len(order)), n)):
+        fmt = next(f for f in FORMATS if f in drawn[name])
+        data = work.file("figures", f"{name}.{fmt}")
+        if data is None:
+            continue
+        others = [f for f in FORMATS if f in drawn[name] and f != fmt]
+        if "csv" in names[name]:
+            others.append("csv: the data drawn")
+        extra = ("; also " + ", ".join(others)) if others else ""
+        out.append(figure(name, fmt, data, CAPTIONS.get(name, name), extra))
+    return "".join(out)
+
+
+def ldavis_name(work: Work) -> str | None:
+    """The LDAvis page the topics stage wrote, if any."""
+    pages = sorted(n for n in work.outputs("topics") if n.startswith("ldavis_"))
+    return pages[0] if pages else None
+
+
+def topics(work: Work, words: int = 10, docs: int = 3) -> str:
+    """Model selection with the recommendation and its reason, then each topic of the chosen
+    model with its top terms and its most representative documents."""
+    selection = work.table("topics/model_selection")
+    topic_terms = work.table("topics/topic_terms")
+    if selection is None or topic_terms is None:
+        return missing("topics")
+    metric_cols = [c for c in ("method", "k", "seed", "coherence_cv", "coherence_npmi",
+                               "coherence_umass", "perplexity", "topic_diversity", "stability")
+                   if c in selection.column_names]
+    rows = selection.to_pylist()
+    out = ["<h3>Model selection</h3>",
+           table(metric_cols, [[r[c] for c in metric_cols] for r in rows],
+                 highlight=[bool(r.get("recommended")) for r in rows])]
+    recommendation = work.table("topics/recommendation")
+    if recommendation is not None and recommendation.num_rows:
+        out.append(note("<b>Recommended:</b> " + "; ".join(
+            html.escape(r["reason"]) for r in recommendation.to_pylist())))
+    chosen = [(r["method"], r["k"]) for r in rows if r.get("recommended")]
+    if not chosen:
+        return "".join(out)
+    method, k = chosen[0]
+    by_topic: dict[int, list[dict[str, Any]]] = {}
+    for r in topic_terms.to_pylist():
+        if r["method"] == method and r["k"] == k:
+            by_topic.setdefault(r["topic"], []).append(r)
+    reps: dict[int, list[dict[str, Any]]] = {}
+    rep_table = work.table("topics/representative_docs")
+    for r in rep_table.to_pylist() if rep_table is not None else []:
+        if r["method"] == method and r["k"] == k:
+            reps.setdefault(r["topic"], []).append(r)
+    table_rows = []
+    for topic in sorted(by_topic):
+        ranked = sorted(by_topic[topic], key=lambda r: r["rank"])[:words]
+        titles = sorted(reps.get(topic, []), key=lambda r: r["rank"])[:docs]
+        table_rows.append([topic, ranked[0].get("label", ""),
+                           " · ".join(f"{r['term']} ({r['weight']:.3f})" for r in ranked),
+                           " · ".join(f"{r['title'] or r['doc_id']} ({r['weight']:.2f})"
+                                      for r in titles)])
+    out += [f"<h3>Topics of {html.escape(method.upper())} k={k}</h3>",
+            table(["topic", "label", f"top {words} terms (weight)",
+                   f"most representative documents (share), top {docs}"], table_rows)]
+    page = ldavis_name(work)
+    if page:
+        out.append(note(f"Interactive topic map (LDAvis, Sievert & Shirley 2014): "
+                        f"<a href='{html.escape(page)}'>{html.escape(page)}</a>, copied beside "
+                        "this report."))
+    return "".join(out)
+
+
+def network(work: Work, top: int = 20) -> str:
+    """Size, density and communities of the co-occurrence network; the central terms."""
+    nodes = work.table("network/nodes")
+    if nodes is None:
+        return missing("network")
+    edges = work.table("network/edges")
+    n, e = nodes.num_rows, edges.num_rows if edges is not None else 0
+    params = (work.manifest("network") or {}).get("params", {})
+    density = 2 * e / (n * (n - 1)) if n > 1 else 0.0
+    communities: dict[int, list[dict[str, Any]]] = {}
+    for r in nodes.to_pylist():
+        communities.setdefault(r["community"], []).append(r)
+    out = [note(f"{n:,} terms (nodes), {e:,} co-occurrence links (edges), density "
+                f"{density:.3f}, {len(communities)} communities (Louvain); window "
+                f"{html.escape(str(params.get('window', '')))}, association "
+                f"{html.escape(str(params.get('measure', '')))}.")]
+    out.append(_network_summary(work))
+    columns = ["term", "freq", "degree", "weighted_degree", "betweenness", "eigenvector",
+               "community"]
+    rows = sorted(nodes.select(columns).to_pylist(),
+                  key=lambda r: (-r["weighted_degree"], r["term"]))[:top]
+    out.append(f"<h3>Top {len(rows)} terms by weighted degree</h3>"
+               + table(columns, [[r[c] for c in columns] for r in rows]))
+    comm_rows = [[c, len(rs), " · ".join(r["term"] for r in sorted(
+        rs, key=lambda r: (-r["freq"], r["term"]))[:10])]
+        for c, rs in sorted(communities.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    out.append("<h3>Communities</h3>" + table(["community", "terms", "most frequent"],
+                                               comm_rows))
+    return "".join(out)
+
+
+def _network_summary(work: Work) -> str:
+    """``network/summary`` (the whole corpus and each slice): density before and after the
+    edge selection, components, clustering, modularity."""
+    summary = work.table("network/summary")
+    if summary is None or not summary.num_rows:
+        return ""
+    columns = ["slice", "nodes", "edges", "isolated", "density_candidates", "density",
+               "components", "avg_clustering", "communities", "modularity"]
+    rows = [[round(r[c], 3) if isinstance(r[c], float) else r[c] for c in columns]
+            for r in summary.select(columns).to_pylist()]
+    return ("<h3>Network summary (density before and after edge selection)</h3>"
+            + table(columns, rows))
+
+
+def coding(work: Work, top: int = 30) -> str | None:
+    """The coding section (code frequencies, saturation, agreement), or None without codes."""
+    freq = work.table("code/code_frequencies")
+    if freq is None or freq.num_rows == 0:
+        return None
+    columns = ["level", "name", "group", "units", "documents", "unit_share", "coverage"]
+    rows = [[r[c] for c in columns] for r in freq.to_pylist()][:top * 3]
+    parts = [table(columns, rows)]
+    sat = work.table("code/code_saturation")
+    reserve = work.table("code/code_reserve")
+    if sat is not None and sat.num_rows:
+        codes = [r for r in sat.to_pylist() if r["level"] == "code"]
+        held = [r for r in codes if r["random_median"] is None]  # reserve rows only
+        main = [r for r in codes if r["random_median"] is not None]
+        last_new = max((r["cases"] for r in main if r["new"]), default=0)
+        only = [r["name"] for r in (reserve.to_pylist() if reserve is not None else [])
+                if r["only_in_reserve"] and r["level"] == "code"]
+        text = (f"Saturation: the last new code appeared at case {last_new} of the "
+                f"{len(main)} {'main ' if held else ''}cases (corpus order)"
+                + (f"; the {len(held)} reserve cases bring "
+                   + (f"new codes: {', '.join(only)}" if only else "no new code")
+                   if held else "") + ".")
+        parts.insert(0, note(html.escape(text)))
+    agreement = work.table("code/code_agreement")
+    if agreement is not None and agreement.num_rows:
+        cols = ["name", "units", "percent_agreement", "kappa", "alpha"]
+        parts.append("<h3>Agreement with the reference coding</h3>" + table(
+            cols, [[r[c] for c in cols] for r in agreement.to_pylist()]))
+    return "".join(parts)

@@ -1,0 +1,58 @@
+"""What the report reads: the stage tables, manifests and files of one work folder."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from pipelines.core.store import MANIFEST, read_table, table_path
+
+__all__ = ["Work"]
+
+
+class Work:
+    """Tables (those the runner already read, else from disk), manifests and output files.
+
+    Args:
+        root: The work folder.
+        tables: ``"stage/table"`` -> table, already read (the report stage's inputs).
+    """
+
+    def __init__(self, root: Path, tables: Mapping[str, Any] | None = None) -> None:
+        self.root = Path(root)
+        self._tables = {k: v for k, v in (tables or {}).items() if isinstance(v, pa.Table)}
+        self._manifests: dict[str, dict[str, Any] | None] = {}
+
+    def manifest(self, stage: str) -> dict[str, Any] | None:
+        """The stage's manifest, or None if it never ran."""
+        if stage not in self._manifests:
+            path = self.root / stage / MANIFEST
+            try:
+                self._manifests[stage] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self._manifests[stage] = None
+        return self._manifests[stage]
+
+    def outputs(self, stage: str) -> dict[str, dict[str, Any]]:
+        """File name -> record of what the stage's manifest says it wrote."""
+        return (self.manifest(stage) or {}).get("outputs", {})
+
+    def table(self, name: str, columns: list[str] | None = None) -> pa.Table | None:
+        """A table of the work folder, or None if its stage has not written it."""
+        if name in self._tables:
+            table = self._tables[name]
+            return table.select(columns) if columns else table
+        if not table_path(self.root, name).exists():
+            return None
+        return read_table(self.root, name, columns=columns)
+
+    def file(self, stage: str, filename: str) -> bytes | None:
+        """An output file the stage's manifest lists, or None."""
+        if filename not in self.outputs(stage):
+            return None
+        path = self.root / stage / filename
+        return path.read_bytes() if path.is_file() else None
