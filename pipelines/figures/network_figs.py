@@ -275,9 +275,10 @@ def network(nodes: pa.Table, edges: pa.Table, *, max_nodes: int, max_edges: int,
                    loc="outside right upper", fontsize=9, title_fontsize=9, frameon=False,
                    alignment="left")
     measure = edges.column("measure")[0].as_py() if edges.num_rows else "count"
-    note = f"; {left_out} top terms without an edge not shown" if left_out else ""
-    ax.set_title(f"Co-occurrence network (共现网络): {len(drawn)} terms, {len(links)} "
-                 f"edges, width = {measure}{note}", fontsize=10)
+    note = f"\n{left_out} top terms without an edge not shown" if left_out else ""
+    # a figure title, left-aligned: centred over the axes a long title ran off the canvas
+    fig.suptitle(f"Co-occurrence network (共现网络): {len(drawn)} terms, {len(links)} "
+                 f"edges, width = {measure}{note}", fontsize=10, x=0.01, ha="left")
     return fig
 
 

@@ -275,8 +275,8 @@ def test_network_keeps_top_nodes_and_strongest_edges():
     assert labels == sorted(["职业教育", "培训"])
     lines = ax.collections[0]
     assert len(lines.get_segments()) == 1
-    assert "2 terms, 1 edges" in ax.get_title()
-    assert "1 top terms without an edge not shown" in ax.get_title()
+    assert "2 terms, 1 edges" in fig.get_suptitle()
+    assert "1 top terms without an edge not shown" in fig.get_suptitle()
 
 
 def test_wordcloud_draws_every_word_once():
