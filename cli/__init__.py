@@ -23,6 +23,7 @@ from cli.status import status
 from cli.terms import terms
 from cli.topics import topics
 from pipelines import __version__
+from pipelines.core.engine import ENGINES
 
 __all__ = ["main", "wenmai"]
 
@@ -52,12 +53,20 @@ class _InOrder(click.Group):
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
               help="Work folder for all tables and figures (default: `workdir` in the config, "
                    "else ./work).")
+@click.option("--engine", "engine", type=click.Choice(ENGINES),
+              help="Where partitions run: local (this machine, forked workers), processes "
+                   "(fresh worker processes) or dask (a Dask cluster; pip install "
+                   "'wenmai[dask]').  [default: [engine] name in the config, else local]")
+@click.option("--scheduler", metavar="URL",
+              help="Dask scheduler address, e.g. tcp://host:8786 (implies --engine dask; "
+                   "default: a LocalCluster on this machine).")
 @click.option("-v", "--verbose", count=True, help="More progress on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr.")
 @click.option("--debug", is_flag=True, help="Show the full traceback of any error.")
 @click.pass_context
-def wenmai(ctx: click.Context, config_path: Path | None, workdir: Path | None, verbose: int,
-           quiet: bool, debug: bool) -> None:
+def wenmai(ctx: click.Context, config_path: Path | None, workdir: Path | None,
+           engine: str | None, scheduler: str | None, verbose: int, quiet: bool,
+           debug: bool) -> None:
     """wenmai (文脉): reproducible text mining of Chinese and English policy documents.
 
     Each stage reads and writes parquet tables in a work folder, records a manifest, and is
@@ -72,9 +81,10 @@ def wenmai(ctx: click.Context, config_path: Path | None, workdir: Path | None, v
       wenmai --config data/sample/wenmai.toml --workdir work run
       wenmai --workdir work status
       wenmai --workdir work show model_selection
+      wenmai --engine dask --scheduler tcp://head-node:8786 run
     """
     _setup_logging(verbose, quiet)
-    ctx.obj = App(config_path, workdir, debug)
+    ctx.obj = App(config_path, workdir, debug, engine, scheduler)
 
 
 for command in (init, ingest, segment, terms, topics, network, code, figures, report, run, status,

@@ -15,6 +15,7 @@ import click
 
 from pipelines.core import params as P
 from pipelines.core.config import Config, load_config
+from pipelines.core.engine import ENGINES, EngineSpec, engine_from_config, use
 from pipelines.core.errors import BadParams, ConfigError, WenmaiError
 
 __all__ = ["App", "stage_options", "force_option", "handle_errors", "overrides_from",
@@ -30,6 +31,8 @@ class App:
     config_path: Path | None
     workdir_option: Path | None
     debug: bool
+    engine_option: str | None = None
+    scheduler_option: str | None = None
 
     def config(self) -> Config:
         """Load and validate the configuration (``./wenmai.toml`` when none is given)."""
@@ -45,6 +48,13 @@ class App:
         if self.workdir_option is not None:
             return self.workdir_option.resolve()
         return config.workdir or Path("work").resolve()
+
+    def engine(self, config: Config) -> EngineSpec:
+        """--engine/--scheduler, else the ``[engine]`` section, else ``local``."""
+        where = f"{config.path} [engine]" if config.path else "[engine]"
+        name = self.engine_option or ("dask" if self.scheduler_option else None)
+        return engine_from_config(config.engine, where=where, name=name,
+                                  scheduler=self.scheduler_option)
 
 
 def _option_for(spec: P.ParamSpec) -> Callable:
@@ -73,12 +83,39 @@ def _option_for(spec: P.ParamSpec) -> Callable:
                         metavar=metavar)
 
 
+def _set_on_app(field: str) -> Callable:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        app = ctx.find_object(App)
+        if value is not None and app is not None:
+            setattr(app, field, value)
+
+    return callback
+
+
+#: ``--engine`` and ``--scheduler`` after a stage command that has partitions (one with a
+#: ``workers`` parameter); they set the same values as the group's options.
+engine_options = (
+    click.option("--engine", type=click.Choice(ENGINES), expose_value=False,
+                 callback=_set_on_app("engine_option"),
+                 help="Where this stage's partitions run: local, processes or dask "
+                      "(docs/scaling.md).  [default: [engine] in the config, else local]"),
+    click.option("--scheduler", metavar="URL", expose_value=False,
+                 callback=_set_on_app("scheduler_option"),
+                 help="Dask scheduler address, e.g. tcp://host:8786 (implies --engine dask)."),
+)
+
+
 def stage_options(params_cls: type, *, skip: Iterable[str] = ()) -> Callable:
-    """Add one option per stage parameter (``min_df`` -> ``--min-df``), defaulting to unset."""
+    """Add one option per stage parameter (``min_df`` -> ``--min-df``), defaulting to unset,
+    and ``--engine``/``--scheduler`` when the stage has partitions (a ``workers`` parameter)."""
     skipped = set(skip)
+    specs = P.specs(params_cls)
 
     def decorate(func: Callable) -> Callable:
-        for spec in reversed(P.specs(params_cls)):
+        if any(spec.name == "workers" for spec in specs):
+            for option in reversed(engine_options):
+                func = option(func)
+        for spec in reversed(specs):
             if spec.cli and spec.name not in skipped:
                 func = _option_for(spec)(func)
         return func
@@ -160,4 +197,6 @@ def run_one(app: App, stage: Any, overrides: dict[str, Any], *, force: bool) -> 
     config = app.config()
     workdir = app.workdir(config)
     params = resolve_params(stage, config, overrides)
-    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)
+    with use(app.engine(config)):
+        result = run_stage(stage, workdir, params, force=force, root=config.base)
+    echo_result(result, workdir)

@@ -24,11 +24,13 @@ def run(app: App, force: bool, until: str | None) -> None:
     Example:
       wenmai --config data/sample/wenmai.toml --workdir work run
     """
+    from pipelines.core.engine import use
     from pipelines.workflow import run_all
 
     config = app.config()
     workdir = app.workdir(config)
-    results = run_all(config, workdir, force=force, until=until)
+    with use(app.engine(config)):
+        results = run_all(config, workdir, force=force, until=until)
     for result in results:
         echo_result(result, workdir)
     if not any(r.ran for r in results):

@@ -59,4 +59,12 @@ def config_template(*, inputs: tuple[str, ...] = ("docs",)) -> str:
                 lines.append(f"# {spec.name} =")
             else:
                 lines.append(f"# {spec.name} = {_toml_value(spec.default)}")
+    lines += ["",
+              "# Where the partitions of ingest, segment, topics and code run (docs/scaling.md).",
+              "[engine]", "# local (this machine, forked workers), processes (fresh worker "
+              "processes) or dask.", '# name = "local"',
+              "# Dask scheduler address; left out, --engine dask starts a LocalCluster here.",
+              '# scheduler = "tcp://head-node:8786"',
+              "# LocalCluster worker processes (0 = every core).", "# workers = 0",
+              "# The stages that use the engine (empty = every stage).", "# stages = []"]
     return "\n".join(lines) + "\n"

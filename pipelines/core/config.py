@@ -1,7 +1,8 @@
 """Load and validate ``wenmai.toml``, and resolve a stage's parameters with CLI overrides.
 
 The file has one table per stage (``[ingest]``, ``[segment]``, ...) whose keys are that stage's
-parameters, plus an optional top-level ``workdir``. Paths in the file are relative to the file
+parameters, plus an optional top-level ``workdir`` and an optional ``[engine]`` table (where
+partitions run; see :mod:`pipelines.core.engine`). Paths in the file are relative to the file
 and must stay inside its folder (the project; wenmai's shipped ``data/`` is allowed too);
 paths given on the command line are relative to the current folder and may be anywhere. The
 command line wins.
@@ -17,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 from pipelines.core import params as P
+from pipelines.core.engine import engine_from_config
 from pipelines.core.errors import BadParams, ConfigError
 from pipelines.core.paths import inside
 from pipelines.core.resources import DATA_DIR
@@ -33,6 +35,7 @@ class Config:
     path: Path | None
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     workdir: Path | None = None
+    engine: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base(self) -> Path:
@@ -68,8 +71,15 @@ def load_config(path: Path | None, stages: Mapping[str, ModuleType]) -> Config:
         elif key == "workdir":
             config.workdir = _inside_project(str(value), path.parent,
                                              f"{path}: workdir").resolve()
+        elif key == "engine" and isinstance(value, dict):
+            config.engine = value
+            spec = engine_from_config(value, where=f"{path} [engine]")
+            unknown = [s for s in spec.stages if s not in stages]
+            if unknown:
+                raise ConfigError(f"{path} [engine]: stages names {unknown[0]!r}, which is not "
+                                  "a stage; choose from " + ", ".join(stages))
         else:
-            allowed = ", ".join([*TOP_LEVEL_KEYS, *(f"[{s}]" for s in stages)])
+            allowed = ", ".join([*TOP_LEVEL_KEYS, "[engine]", *(f"[{s}]" for s in stages)])
             raise ConfigError(f"{path}: unknown key or section {key!r}; allowed: {allowed}")
     for name in config.sections:
         resolve_params(stages[name], config, {})

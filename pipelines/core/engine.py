@@ -1,5 +1,20 @@
-"""Where per-partition work runs: in this process, in a pool of fresh worker processes, or
-shared with forked workers that inherit what this process loaded."""
+"""Where per-partition work runs: in this process, in a pool of fresh worker processes,
+shared with forked workers that inherit what this process loaded, or as tasks on a Dask
+cluster.
+
+Stages never name an engine. They call :func:`map_partitions` (a module-level function over
+a list of partitions) or, where :func:`can_fork` allows it, :func:`map_forked`; the engine the
+user chose (``wenmai --engine dask``, or the ``[engine]`` section of ``wenmai.toml``) decides
+where those calls run. The runner selects it per stage with :func:`for_stage`:
+
+- ``local`` (default): this machine; on Linux forked workers share what the parent loaded,
+  elsewhere a pool of fresh processes.
+- ``processes``: this machine, always a pool of fresh ("spawn") processes.
+- ``dask``: each partition is a task on a Dask cluster (``scheduler = "tcp://host:8786"``),
+  or on a ``LocalCluster`` of worker processes when no scheduler is given. Needs
+  ``pip install wenmai[dask]``. Results are the same as with ``local``: the partitions are
+  the same, and the results come back to this process in partition order.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +27,187 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from pipelines.core.errors import BadParams, ConfigError, WenmaiError
 from pipelines.core.progress import bar
 
-__all__ = ["resolve_workers", "partition", "map_partitions", "can_fork", "map_forked",
+__all__ = ["ENGINES", "EngineSpec", "engine_from_config", "use", "for_stage", "active",
+           "resolve_workers", "partition", "map_partitions", "can_fork", "map_forked",
            "die_with_parent"]
 
 log = logging.getLogger("wenmai")
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: The engines a user may choose.
+ENGINES = ("local", "processes", "dask")
+#: Keys of the ``[engine]`` section of wenmai.toml.
+ENGINE_KEYS = ("name", "scheduler", "workers", "stages")
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Which engine runs the partitions, and for the Dask engine, on which cluster.
+
+    Attributes:
+        name: ``local``, ``processes`` or ``dask``.
+        scheduler: Address of a running Dask scheduler (``tcp://host:8786``); None starts a
+            ``LocalCluster`` on this machine.
+        workers: Worker processes of that ``LocalCluster`` (0 = every core).
+        stages: The stages that use this engine (empty = every stage); the others run
+            ``local``.
+    """
+
+    name: str = "local"
+    scheduler: str | None = None
+    workers: int = 0
+    stages: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.name not in ENGINES:
+            raise BadParams(f"engine {self.name!r} is unknown; choose one of "
+                            + ", ".join(ENGINES))
+        if self.scheduler is not None and self.name != "dask":
+            raise BadParams(f"engine: a scheduler ({self.scheduler}) is only used by the dask "
+                            "engine; add --engine dask or remove the scheduler")
+        if self.workers < 0:
+            raise BadParams(f"engine: workers={self.workers} must be 0 (every core) or more")
+
+
+def engine_from_config(section: dict[str, Any] | None, *, where: str = "[engine]",
+                       name: str | None = None, scheduler: str | None = None) -> EngineSpec:
+    """The engine from the ``[engine]`` section, with command-line values winning.
+
+    Raises:
+        ConfigError: an unknown key, or a value of the wrong kind.
+        BadParams: an unknown engine name.
+    """
+    section = dict(section or {})
+    unknown = sorted(set(section) - set(ENGINE_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed keys: "
+                          + ", ".join(ENGINE_KEYS))
+    kinds = {"name": str, "scheduler": str, "workers": int, "stages": list}
+    for key, value in section.items():
+        if not isinstance(value, kinds[key]) or isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be a {kinds[key].__name__}, not {value!r}")
+    stages = section.get("stages", [])
+    if not all(isinstance(s, str) for s in stages):
+        raise ConfigError(f"{where}: stages must be a list of stage names")
+    chosen = name or section.get("name", "local")
+    return EngineSpec(name=chosen,
+                      scheduler=scheduler or (section.get("scheduler") if chosen == "dask"
+                                              else None),
+                      workers=section.get("workers", 0), stages=tuple(stages))
+
+
+class _Session:
+    """The chosen engine while a command runs; the Dask client starts at first use."""
+
+    def __init__(self, spec: EngineSpec) -> None:
+        self.spec = spec
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def client(self) -> Any:
+        """The ``dask.distributed.Client`` (started once, closed when the session ends)."""
+        if self._client is None:
+            self._client, self._cluster = _start_dask(self.spec)
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+
+
+#: How long a command waits for the first worker of a Dask scheduler (SLURM jobs may queue).
+WAIT_FOR_WORKERS_S = 300
+
+
+def _start_dask(spec: EngineSpec) -> tuple[Any, Any]:
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise WenmaiError("engine dask needs Dask: pip install 'wenmai[dask]' (or "
+                          "'dask[distributed]'), or choose --engine local") from None
+    if spec.scheduler:
+        try:
+            client = Client(spec.scheduler, timeout="10s")
+        except (OSError, TimeoutError) as err:
+            raise WenmaiError(f"engine dask: cannot reach the scheduler {spec.scheduler} "
+                              f"({err}); start it, or leave out the scheduler for a cluster "
+                              "on this machine") from None
+        if not client.nthreads():
+            log.info("engine: waiting up to %d s for a worker to join %s", WAIT_FOR_WORKERS_S,
+                     spec.scheduler)
+            try:
+                client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+            except TimeoutError:
+                client.close()
+                raise WenmaiError(f"engine dask: no worker joined the scheduler {spec.scheduler} "
+                                  f"within {WAIT_FOR_WORKERS_S} s; start workers (`dask worker "
+                                  f"{spec.scheduler}`) and run again") from None
+        log.info("engine: dask scheduler %s, %d worker thread(s)", spec.scheduler,
+                 sum(client.nthreads().values()))
+        return client, None
+    workers = spec.workers or _cores()
+    # the dashboard (if bokeh is installed) on a free port, so concurrent runs do not clash
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=":0", silence_logs=logging.ERROR)
+    log.info("engine: dask LocalCluster of %d worker process(es)", workers)
+    return Client(cluster), cluster
+
+
+_LOCAL = _Session(EngineSpec())
+_active: _Session = _LOCAL
+
+
+def active() -> EngineSpec:
+    """The engine partitions run on now."""
+    return _active.spec
+
+
+@contextlib.contextmanager
+def use(spec: EngineSpec) -> Iterator[None]:
+    """Run partitions on ``spec`` inside the block (per stage: see :func:`for_stage`); a Dask
+    cluster started for it is closed at the end."""
+    global _active
+    previous, session = _active, _Session(spec)
+    _active = session
+    try:
+        yield
+    finally:
+        _active = previous
+        session.close()
+
+
+@contextlib.contextmanager
+def for_stage(stage: str) -> Iterator[None]:
+    """Inside the block, the chosen engine if it applies to ``stage``, else ``local``."""
+    global _active
+    chosen = _active
+    stages = chosen.spec.stages
+    if not stages or stage in stages:
+        yield
+        return
+    _active = _LOCAL
+    try:
+        yield
+    finally:
+        _active = chosen
+
+
+def _cores() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 1))
 
 
 _PR_SET_PDEATHSIG = 1
@@ -55,10 +239,15 @@ def _watch_parent(parent: int) -> None:
 
 
 def resolve_workers(workers: int) -> int:
-    """``0`` means every core of the machine; anything else is taken as given (at least 1)."""
+    """``0`` means every core (on the Dask engine: every worker thread of the cluster);
+    anything else is taken as given (at least 1)."""
     if workers <= 0:
-        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                   else (os.cpu_count() or 1))
+        spec = _active.spec
+        if spec.name == "dask" and spec.scheduler:
+            return max(1, sum(_active.client().nthreads().values()))
+        if spec.name == "dask":  # the LocalCluster's size, known before (or without) starting it
+            return spec.workers or _cores()
+        return _cores()
     return workers
 
 
@@ -94,8 +283,9 @@ def map_partitions(
 
     With ``workers > 1`` and more than one partition, partitions run in a pool of fresh
     ("spawn") processes, so no thread state of the parent leaks into a worker and results do
-    not depend on the machine. ``func`` must be a module-level function. Workers exit
-    when this process dies (:func:`die_with_parent`).
+    not depend on the machine; on the Dask engine they run as tasks on the cluster. ``func``
+    must be a module-level function. Pool workers exit when this process dies
+    (:func:`die_with_parent`).
     """
     workers = resolve_workers(workers)
     weights = list(weights) if weights is not None else [1] * len(partitions)
@@ -107,6 +297,8 @@ def map_partitions(
                 progress.update(weights[i - 1])
                 log.debug("%s: partition %d/%d done", label, i, len(partitions))
         return results
+    if _active.spec.name == "dask":
+        return _map_dask(func, partitions, args, label, weights=weights, unit=unit)
     ctx = multiprocessing.get_context("spawn")
     with (ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool,
@@ -120,9 +312,47 @@ def map_partitions(
         return results
 
 
+def _map_dask(func: Callable[..., R], partitions: Sequence[Any], args: tuple[Any, ...],
+              label: str, *, weights: Sequence[int], unit: str) -> list[R]:
+    """``func(partition, *args)`` as one Dask task per partition, results in partition order.
+
+    The shared arguments go to every worker once; each partition goes straight to the worker
+    that runs it. A task that raises cancels the others and its exception is raised here.
+    """
+    client = _active.client()  # first: says how to install Dask when it is missing
+    from dask.distributed import as_completed
+
+    # each argument as one object (a list given to scatter would become one future per item)
+    shared = [client.scatter([a], broadcast=True, hash=False)[0] for a in args]
+    parts = client.scatter(list(partitions), hash=False)
+    run = uuid.uuid4().hex[:8]
+    futures = [client.submit(func, part, *shared, pure=False, key=f"{label}-{run}-{i}")
+               for i, part in enumerate(parts)]
+    index = {fut.key: i for i, fut in enumerate(futures)}
+    try:
+        with bar(sum(weights), label, unit=unit) as progress:
+            for done, fut in enumerate(as_completed(futures), 1):
+                if fut.status == "error":
+                    err = fut.exception()
+                    if isinstance(err, FileNotFoundError):
+                        raise WenmaiError(
+                            f"{label}: a Dask worker cannot find {err.filename}; the dask "
+                            "engine needs the input files on a filesystem every worker sees "
+                            "at the same path (see docs/scaling.md), or use --engine local"
+                        ) from err
+                    fut.result()  # raises the task's exception
+                progress.update(weights[index[fut.key]])
+                log.info("%s: %d/%d partitions done on dask", label, done, len(futures))
+        return client.gather(futures)
+    finally:
+        client.cancel([*futures, *parts, *shared])
+
+
 def can_fork() -> bool:
-    """True where worker processes may be forked (Linux; macOS forks unsafely)."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    """True where worker processes may be forked (Linux; macOS forks unsafely) and the engine
+    is ``local`` (the others run :func:`map_partitions` in fresh processes or on Dask)."""
+    return (_active.spec.name == "local" and sys.platform.startswith("linux")
+            and "fork" in multiprocessing.get_all_start_methods())
 
 
 def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,

@@ -21,9 +21,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from pipelines.core import engine, store, swap
 from pipelines.core import params as P
-from pipelines.core import store, swap
 from pipelines.core.errors import CorruptInput, MissingInput
+from pipelines.core.hashcache import InputHashes
 from pipelines.core.paths import check_workdir
 from pipelines.core.resources import DATA_DIR
 
@@ -68,15 +69,21 @@ def key_params(params: Any, root: Path | None = None) -> dict[str, Any]:
     return values
 
 
-def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | None = None
-                 ) -> dict[str, str]:
+def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | None = None,
+                 *, cache: InputHashes | None = None) -> dict[str, str]:
     """Content hashes of every input: upstream tables by name, other files by path.
+
+    A file whose size, mtime and ctime are those recorded when it was last hashed is not read
+    again (:mod:`pipelines.core.hashcache`); tables reuse the hash their stage's manifest
+    recorded in the same way (:func:`store.verified_sha256`).
 
     Args:
         stage: The stage module.
         workdir: The work folder.
         params: The stage's resolved params.
         root: Project root; external files inside it are keyed by their relative path.
+        cache: The stage's input-file hash cache; when given, the caller saves it (after
+            the run, when the work folder exists); else it is saved here.
 
     Raises:
         MissingInput: an upstream table or an external file does not exist.
@@ -91,12 +98,20 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
             hashes[name] = store.file_sha256(path)
             continue
         hashes[name] = store.verified_sha256(workdir, name)
+    # other files are read again only when their size, mtime or ctime changed
+    own = cache is None
+    cache = cache if cache is not None else InputHashes(workdir, stage.NAME)
     for path in getattr(stage, "external_inputs", lambda _p: [])(params):
         path = Path(path)
         if not path.is_file():
             raise MissingInput(f"{stage.NAME}: input file {path} does not exist")
         name = _portable(str(path), root).encode("utf-8", "surrogateescape")  # non-UTF-8 names
-        hashes[f"file:{name.decode('utf-8', 'replace')}"] = store.file_sha256(path)
+        key = f"file:{name.decode('utf-8', 'replace')}"
+        hashes[key] = cache.sha256(key, path)
+    if own:
+        cache.save()
+    if cache.hashed:
+        log.debug("%s: %d input file(s) hashed", stage.NAME, cache.hashed)
     return hashes
 
 
@@ -214,9 +229,11 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     if workdir.is_dir():
         swap.recover(workdir, stage.NAME, store.MANIFEST)
     recorded = key_params(params, root)
-    inputs = input_hashes(stage, workdir, params, root)
+    cache = InputHashes(workdir, stage.NAME)
+    inputs = input_hashes(stage, workdir, params, root, cache=cache)
     state = store.stage_state(workdir, stage.NAME, recorded, inputs)
     if state.state == "fresh" and not force:
+        cache.save()
         log.info("%s is fresh, skipped", stage.NAME)
         manifest = store.read_manifest(workdir, stage.NAME) or {}
         return StageResult(stage.NAME, False, manifest.get("outputs", {}), [])
@@ -226,10 +243,12 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     log.info("%s: running (%s)", stage.NAME, "; ".join(reasons))
     started = time.time()
     tables = _read_inputs(stage, workdir, params)
-    outputs = stage.compute(tables, params)
+    with engine.for_stage(stage.NAME):
+        outputs = stage.compute(tables, params)
     written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}),
                                   manifest={"params": recorded, "inputs": inputs,
                                             "started": started})
+    cache.save()
     finished = time.time()
     log.info("%s: done in %.1f s", stage.NAME, finished - started)
     return StageResult(stage.NAME, True, written, reasons, finished - started)
