@@ -74,7 +74,7 @@ def wenmai(ctx: click.Context, config_path: Path | None, workdir: Path | None,
 
     \b
     Stages, in order:
-      ingest -> segment -> terms -> topics -> network -> code -> figures
+      ingest -> segment -> terms -> topics -> network -> code -> figures -> report
 
     \b
     Example, the whole pipeline on the shipped sample:
