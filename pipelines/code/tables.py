@@ -18,7 +18,7 @@ from pipelines.code.codebook import Codebook
 __all__ = ["MEASURES", "level_units", "frequencies", "matrix", "cooccurrence", "association",
            "code_gexf"]
 
-MEASURES = ("jaccard", "dice", "cosine", "inclusion", "association", "pmi", "npmi")
+MEASURES = ("jaccard", "dice", "cosine", "inclusion", "lift", "pmi", "npmi")
 
 
 def level_units(codings: pd.DataFrame, book: Codebook) -> pd.DataFrame:
@@ -149,7 +149,8 @@ def association(measure: str, c: np.ndarray, a: np.ndarray, b: np.ndarray, n: in
 
     With ``c`` units coded with both codes, ``a``/``b`` units coded with each, ``n`` all units:
     jaccard c/(a+b-c); dice 2c/(a+b); cosine (Salton) c/sqrt(ab); inclusion c/min(a,b);
-    association strength (van Eck & Waltman 2009) n c/(a b); pmi log2(n c/(a b)); npmi
+    lift n c/(a b) (the occurrence-based form of van Eck & Waltman's association strength; the
+    network stage's name for it); pmi log2(n c/(a b)); npmi
     pmi / -log2(c/n) (1 when both codes fill every unit).
 
     >>> association("dice", np.array([2]), np.array([3]), np.array([5]), 10).tolist()
@@ -165,7 +166,7 @@ def association(measure: str, c: np.ndarray, a: np.ndarray, b: np.ndarray, n: in
     if measure == "inclusion":
         return c / np.minimum(a, b)
     ratio = n * c / (a * b)
-    if measure == "association":
+    if measure == "lift":
         return ratio
     pmi = np.log2(ratio)
     if measure == "pmi":

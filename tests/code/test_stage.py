@@ -53,7 +53,7 @@ def test_frequencies_matrix_cooccurrence(book: str) -> None:
         ("培训", "教师", 1)]
     p = pairs[0]  # a = 3, b = 1, c = 1, N = 5
     assert p["jaccard"] == pytest.approx(1 / 3) and p["dice"] == pytest.approx(0.5)
-    assert p["association"] == pytest.approx(5 / 3)
+    assert p["lift"] == pytest.approx(5 / 3)
     assert p["npmi"] == pytest.approx(np.log2(5 / 3) / -np.log2(1 / 5))
     assert "<node id=\"0\" label=\"培训\">" in out["code_network.gexf"]
 
