@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from pipelines.code.codebook import Codebook
 from pipelines.core.errors import BadInputFile
+from pipelines.core.zipread import MemberError, read_member
 
 __all__ = ["PROJECT_NS", "CODEBOOK_NS", "codebook_qdc", "project_qdpx", "Imported",
            "read_qdpx"]
@@ -245,26 +246,19 @@ def _source_text(src: ET.Element, q, zf: zipfile.ZipFile, names: set[str], path:
 
 
 #: The most a member of a .qdpx may inflate to (a project file or one text source).
-MAX_MEMBER_BYTES = 200 * 2**20
+MAX_MEMBER_BYTES = 200 * 10**6
 
 
 def _read_member(zf: zipfile.ZipFile, name: str, path: Path,
                  limit: int = MAX_MEMBER_BYTES) -> bytes:
-    """A member's bytes, read in chunks and refused past ``limit`` (a decompression bomb, or a
-    size field that lies, never gets read whole)."""
-    chunks, size = [], 0
+    """A member's bytes through :func:`pipelines.core.zipread.read_member` (streamed, never
+    past ``limit``), or one clear error."""
     try:
-        with zf.open(name) as member:
-            while chunk := member.read(2**20):
-                size += len(chunk)
-                if size > limit:
-                    raise BadInputFile(f"code: {path}: {name} inflates past {limit // 2**20} MB; "
-                                       "not a project this tool will read")
-                chunks.append(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as err:
-        raise BadInputFile(f"code: {path}: {name} cannot be read from the archive ({err})"
+        return read_member(zf, zf.getinfo(name), limit)
+    except MemberError as err:
+        raise BadInputFile(f"code: {path}: {name} {err}" if err.reason == "too_large" else
+                           f"code: {path}: {name} cannot be read from the archive ({err})"
                            ) from None
-    return b"".join(chunks)
 
 
 def _positions(sel: ET.Element, src: ET.Element, path: Path) -> tuple[int, int]:

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import io
 import zipfile
-import zlib
 from collections.abc import Iterator
 
+from pipelines.core.zipread import MemberError, iter_member, read_member
 from pipelines.ingest.decode import Rejected
 
-__all__ = ["members", "check_members", "read_member"]
+__all__ = ["members", "check_members"]
 
-_CHUNK = 1 << 20
+_HINT = {
+    "encrypted": "unpack it with its password first",
+    "unsupported_format": "re-pack it as a plain zip",
+    "parse_error": "it is corrupt in its archive",
+}
 
 
 class _Budget:
@@ -28,49 +32,17 @@ class _Budget:
         self.total = total
 
 
-def _ratio(out: int, compressed: int) -> str:
-    return f"{out / max(compressed, 1):,.0f}:1"
-
-
-def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
-                max_member: float, budget: _Budget | None = None) -> bytes:
-    """A member's bytes, streamed and capped.
-
-    Raises:
-        Rejected: ``too_large`` past a cap (with the ratio), ``encrypted``,
-            ``unsupported_format`` (compression method), ``parse_error`` (bad CRC, corrupt
-            deflate data, lying sizes).
-    """
-    buf = io.BytesIO()
-    n = 0
-    try:
-        with archive.open(info) as stream:
-            while True:
-                chunk = stream.read(_CHUNK)
-                if not chunk:
-                    break
-                n += len(chunk)
-                if n > max_member:
-                    raise Rejected("too_large", f"{label} inflates past {max_member / 1e6:g} MB "
-                                   f"from {info.compress_size:,} bytes (ratio over "
-                                   f"{_ratio(n, info.compress_size)}): a decompression bomb or "
-                                   "a file too big; raise max_file_mb to read it.")
-                if budget is not None and n > budget.left:
-                    raise Rejected("too_large", f"{label}: the archive inflates past "
-                                   f"{budget.total / 1e6:g} MB in all (max_archive_mb); "
-                                   "unpack it or raise max_archive_mb.")
-                buf.write(chunk)
-    except NotImplementedError as err:  # before RuntimeError, its base class
-        raise Rejected("unsupported_format", f"{label} uses a compression method that is not "
-                       f"supported ({err}); re-pack it as a plain zip.") from None
-    except RuntimeError as err:  # zipfile: "File is encrypted, password required"
-        raise Rejected("encrypted", f"{label} is encrypted ({err}); unpack it with its "
-                       "password first.") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
-        raise Rejected("parse_error", f"{label} is corrupt in its archive ({err}).") from None
-    if budget is not None:
-        budget.left -= n
-    return buf.getvalue()
+def _rejected(err: MemberError, label: str, max_member: float, budget: _Budget | None
+              ) -> Rejected:
+    """The ``rejected`` row of a member :mod:`pipelines.core.zipread` could not read."""
+    if err.reason != "too_large":
+        return Rejected(err.reason, f"{label}: {err} ({_HINT[err.reason]}).")
+    if budget is not None and err.inflated <= max_member:
+        return Rejected("too_large", f"{label}: the archive inflates past "
+                        f"{budget.total / 1e6:g} MB in all (max_archive_mb); unpack it or "
+                        "raise max_archive_mb.")
+    return Rejected("too_large", f"{label} {err}: a decompression bomb or a file too big; "
+                    "raise max_file_mb to read it.")
 
 
 def members(data: bytes, name: str, max_member: float, max_total: float
@@ -95,9 +67,12 @@ def members(data: bytes, name: str, max_member: float, max_total: float
                                       f"inflated past {max_total / 1e6:g} MB (max_archive_mb).")
                 continue
             try:
-                yield label, read_member(archive, info, label, max_member, budget)
-            except Rejected as rej:
-                yield label, rej
+                data = read_member(archive, info, min(max_member, budget.left))
+            except MemberError as err:
+                yield label, _rejected(err, label, max_member, budget)
+                continue
+            budget.left -= len(data)
+            yield label, data
 
 
 def check_members(data: bytes, name: str, max_member: float, max_total: float) -> None:
@@ -114,22 +89,9 @@ def check_members(data: bytes, name: str, max_member: float, max_total: float) -
     total = 0
     with archive:
         for info in archive.infolist():
-            n = 0
-            try:
-                with archive.open(info) as stream:
-                    while chunk := stream.read(_CHUNK):
-                        n += len(chunk)
-                        if n > max_member or total + n > max_total:
-                            raise Rejected(
-                                "too_large", f"{name}: its part {info.filename} inflates past "
-                                f"{min(max_member, max_total) / 1e6:g} MB from "
-                                f"{info.compress_size:,} bytes (ratio over "
-                                f"{_ratio(n, info.compress_size)}); a decompression bomb?")
-            except NotImplementedError as err:
-                raise Rejected("unsupported_format", f"{name}: {err}.") from None
-            except RuntimeError as err:
-                raise Rejected("encrypted", f"{name} is encrypted ({err}).") from None
-            except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
-                raise Rejected("parse_error", f"{name} is corrupt ({info.filename}: {err})."
-                               ) from None
-            total += n
+            try:  # each chunk is counted and dropped: nothing of the file is kept
+                total += sum(map(len, iter_member(archive, info,
+                                                  min(max_member, max_total - total))))
+            except MemberError as err:
+                raise _rejected(err, f"{name}: its part {info.filename}", max_member,
+                                _Budget(max_total)) from None
