@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.code.codebook import Codebook
+from pipelines.core.association import from_occurrences
 
 __all__ = ["MEASURES", "level_units", "frequencies", "matrix", "cooccurrence", "association",
            "code_gexf"]
@@ -145,37 +146,14 @@ def _sort_key(value: str) -> tuple[int, float, str]:
 
 
 def association(measure: str, c: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """An association measure from unit counts (the definitions of the network stage).
-
-    With ``c`` units coded with both codes, ``a``/``b`` units coded with each, ``n`` all units:
-    jaccard c/(a+b-c); dice 2c/(a+b); cosine (Salton) c/sqrt(ab); inclusion c/min(a,b);
-    lift n c/(a b) (the occurrence-based form of van Eck & Waltman's association strength; the
-    network stage's name for it); pmi log2(n c/(a b)); npmi
-    pmi / -log2(c/n) (1 when both codes fill every unit).
+    """An association measure from unit counts: ``c`` units coded with both codes, ``a``/``b``
+    with each, ``n`` all units (the definitions and names of :mod:`pipelines.core.association`,
+    which the network stage uses too).
 
     >>> association("dice", np.array([2]), np.array([3]), np.array([5]), 10).tolist()
     [0.5]
     """
-    c, a, b = (np.asarray(x, dtype=np.float64) for x in (c, a, b))
-    if measure == "jaccard":
-        return c / (a + b - c)
-    if measure == "dice":
-        return 2.0 * c / (a + b)
-    if measure == "cosine":
-        return c / np.sqrt(a * b)
-    if measure == "inclusion":
-        return c / np.minimum(a, b)
-    ratio = n * c / (a * b)
-    if measure == "lift":
-        return ratio
-    pmi = np.log2(ratio)
-    if measure == "pmi":
-        return pmi
-    if measure == "npmi":
-        denom = -np.log2(c / n)
-        safe = np.where(denom > 0, denom, 1.0)
-        return np.where(denom > 0, pmi / safe, 1.0)
-    raise ValueError(f"unknown measure {measure!r}")
+    return from_occurrences(measure, c, a, b, n)
 
 
 COOCCURRENCE_SCHEMA = pa.schema([

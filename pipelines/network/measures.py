@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.core.association import from_occurrences
 from pipelines.core.errors import EmptyCorpus, SchemaError
 
 __all__ = ["MEASURES", "WINDOWS", "UNITS", "COUNTINGS", "FULL_MEASURES", "Cooccurrence",
@@ -378,32 +379,11 @@ def association(measure: str, count: np.ndarray, df_i: np.ndarray, df_j: np.ndar
     Returns:
         float64 values.
     """
-    c = count.astype(np.float64)
-    a = df_i.astype(np.float64)
-    b = df_j.astype(np.float64)
     if measure == "count":
-        return c
+        return count.astype(np.float64)
     if measure == "association":
         if strength_i is None or strength_j is None or total_strength is None:
             raise ValueError("association needs the total link strengths")
-        return c / (strength_i.astype(np.float64) * strength_j.astype(np.float64)
-                    / float(total_strength))
-    if measure == "jaccard":
-        return c / (a + b - c)
-    if measure == "dice":
-        return 2.0 * c / (a + b)
-    if measure == "cosine":
-        return c / np.sqrt(a * b)
-    if measure in ("inclusion", "simpson"):
-        return c / np.minimum(a, b)
-    ratio = n_windows * c / (a * b)
-    if measure == "lift":
-        return ratio
-    pmi = np.log2(ratio)
-    if measure == "pmi":
-        return pmi
-    if measure == "npmi":
-        denom = -np.log2(c / n_windows)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(denom > 0, pmi / np.where(denom > 0, denom, 1.0), 1.0)
-    raise ValueError(f"unknown measure {measure!r}")
+        return count.astype(np.float64) / (strength_i.astype(np.float64)
+                                           * strength_j.astype(np.float64) / float(total_strength))
+    return from_occurrences(measure, count, df_i, df_j, n_windows)
