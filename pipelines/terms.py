@@ -60,8 +60,8 @@ TERMS_SCHEMA = pa.schema([
     ("df", pa.int64()),
     ("idf", pa.float64()),
 ])
-KEYWORDS_SCHEMA = pa.schema([
-    ("doc_id", pa.string()),
+#: The columns a keyword has wherever it is listed (per document or per group).
+_KEYWORD_FIELDS = [
     ("term", pa.string()),
     ("score", pa.float64()),
     ("rank", pa.int32()),
@@ -70,19 +70,13 @@ KEYWORDS_SCHEMA = pa.schema([
     ("ref_freq", pa.int64()),
     ("g2", pa.float64()),
     ("log_ratio", pa.float64()),
-])
+]
+KEYWORDS_SCHEMA = pa.schema([("doc_id", pa.string()), *_KEYWORD_FIELDS])
 GROUP_KEYWORDS_SCHEMA = pa.schema([
     ("by", pa.string()),
     ("group", pa.string()),
     ("n_docs", pa.int64()),
-    ("term", pa.string()),
-    ("score", pa.float64()),
-    ("rank", pa.int32()),
-    ("method", pa.string()),
-    ("freq", pa.int64()),
-    ("ref_freq", pa.int64()),
-    ("g2", pa.float64()),
-    ("log_ratio", pa.float64()),
+    *_KEYWORD_FIELDS,
 ])
 SCHEMAS = {"terms": TERMS_SCHEMA, "keywords": KEYWORDS_SCHEMA,
            "group_keywords": GROUP_KEYWORDS_SCHEMA}

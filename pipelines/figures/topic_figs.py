@@ -39,6 +39,17 @@ def _by_k(rows: list[dict[str, Any]], column: str) -> dict[int, list[float]]:
     return out
 
 
+def _series(rows: list[dict[str, Any]], method: str, column: str
+            ) -> tuple[list[int], list[float], list[float]] | None:
+    """``(ks, means, sds over seeds)`` of one metric of one method, or None without values."""
+    by_k = _by_k([r for r in rows if r["method"] == method], column)
+    if not by_k:
+        return None
+    ks = sorted(by_k)
+    stats = [_mean_sd(by_k[k]) for k in ks]
+    return ks, [m for m, _ in stats], [s for _, s in stats]
+
+
 def _mean_sd(values: list[float]) -> tuple[float, float]:
     m = sum(values) / len(values)
     sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 \
@@ -69,13 +80,11 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
     markers = {"lda": "o", "nmf": "s"}
     for ax, (column, title, higher) in zip(axes, panels, strict=False):
         for method in methods:
-            by_k = _by_k([r for r in rows if r["method"] == method], column)
-            if not by_k:
+            series = _series(rows, method, column)
+            if series is None:
                 continue
-            ks = sorted(by_k)
-            stats = [_mean_sd(by_k[k]) for k in ks]
-            means = [m for m, _ in stats]
-            ax.errorbar(ks, means, yerr=[s for _, s in stats], marker=markers.get(method, "^"),
+            ks, means, sds = series
+            ax.errorbar(ks, means, yerr=sds, marker=markers.get(method, "^"),
                         markersize=3.5, linewidth=1.2, capsize=2, label=method.upper())
             best = (max if higher else min)(range(len(ks)), key=lambda i: means[i])
             ax.plot([ks[best]], [means[best]], marker="o", markersize=9, markerfacecolor="none",
@@ -86,15 +95,14 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
     for ax, (name, metrics) in zip(axes[len(panels):], tuning, strict=False):
         for column, title in metrics:
             for method in methods:
-                by_k = _by_k([r for r in rows if r["method"] == method], column)
-                if not by_k:
+                series = _series(rows, method, column)
+                if series is None:
                     continue
-                ks = sorted(by_k)
-                stats = [_mean_sd(by_k[k]) for k in ks]
-                lo, hi = min(m for m, _ in stats), max(m for m, _ in stats)
+                ks, raw, sds = series
+                lo, hi = min(raw), max(raw)
                 span = hi - lo or 1.0
-                means = [(m - lo) / span for m, _ in stats]
-                line = ax.errorbar(ks, means, yerr=[s / span for _, s in stats], marker="o",
+                means = [(m - lo) / span for m in raw]
+                line = ax.errorbar(ks, means, yerr=[s / span for s in sds], marker="o",
                                    markersize=3.5, linewidth=1.2, capsize=2, label=title)
                 best = (max if name == "maximize" else min)(range(len(ks)),
                                                            key=lambda i: means[i])
