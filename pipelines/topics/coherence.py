@@ -30,14 +30,18 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["WINDOWS", "EPSILON", "window_counts", "coherence_scores"]
+from pipelines.topics.corpus import Bags
+
+__all__ = ["WINDOWS", "EPSILON", "window_counts", "bag_window_counts", "coherence_scores",
+           "bag_coherence"]
 
 WINDOWS = {"c_v": 110, "c_npmi": 10, "u_mass": None}
 EPSILON = 1e-12
 
 
-def _short_rows(ids: np.ndarray) -> np.ndarray:
-    return np.unique(ids[ids >= 0])
+#: relevant-word occurrences counted at once; the units are cut into chunks of about this many
+#: (counts add over units, as no window crosses a unit), which bounds the memory of a count
+CHUNK = 1 << 19
 
 
 def window_counts(texts: Sequence[Sequence[str]], words: Sequence[str], window: int | None
@@ -57,52 +61,97 @@ def window_counts(texts: Sequence[Sequence[str]], words: Sequence[str], window: 
     >>> occ.tolist(), int(co[0, 1]), n
     ([3.0, 1.0], 1, 3)
     """
+    bags, index = _encode(texts, words)
+    return bag_window_counts(bags, index, window)
+
+
+def _encode(texts: Sequence[Sequence[str]], words: Sequence[str]) -> tuple[Bags, np.ndarray]:
+    """Texts as bags over ``words`` (every other token one id past them) and the word ids."""
+    index = {w: i for i, w in enumerate(words)}
+    other = len(words)
+    bags = Bags.from_lists([[index.get(t, other) for t in text] for text in texts])
+    return bags, np.arange(len(words), dtype=np.int64)
+
+
+def bag_window_counts(texts: Bags, cols: np.ndarray, window: int | None
+                      ) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`window_counts` on texts given as token ids, for the word ids ``cols`` (distinct).
+
+    Each occurrence of a counted word at position p of a text of n tokens lies in the windows
+    starting at max(0, p - w + 1) .. min(p, n - w) (in the one window of a text with n <= w,
+    or of every text when ``window`` is None). Numbering all windows of all texts one after
+    the other, a word's windows are the union of its occurrences' intervals, and the windows
+    containing two words are the intersection of their unions; both are counted exactly
+    (integers) from the elementary segments between interval ends.
+    """
+    cols = np.asarray(cols, dtype=np.int64)
+    r = len(cols)
+    lengths = texts.lengths()
+    if window is None:
+        per_text = np.ones(len(lengths), dtype=np.int64)
+    else:
+        per_text = np.where(lengths <= window, 1, lengths - window + 1)
+    n_windows = int(per_text.sum())
+    occurrences, co = np.zeros(r), np.zeros((r, r))
+    if not r or not len(texts.ids):
+        return occurrences, co, n_windows
+    first_window = np.cumsum(per_text) - per_text
+    lookup = np.full(max(int(texts.ids.max()), int(cols.max())) + 2, -1, dtype=np.int64)
+    lookup[cols] = np.arange(r)
+    word_at = lookup[texts.ids]  # ids are >= 0, so -1 never indexes from the end here
+    pos = np.flatnonzero(word_at >= 0)
+    if not len(pos):
+        return occurrences, co, n_windows
+    text = np.searchsorted(texts.offsets, pos, side="right") - 1
+    for lo, hi in _chunks(text):
+        occ_c, co_c = _count(word_at[pos[lo:hi]], text[lo:hi],
+                             pos[lo:hi] - texts.offsets[text[lo:hi]], lengths, first_window,
+                             per_text, window, r)
+        occurrences += occ_c
+        co += co_c
+    return occurrences, co, n_windows
+
+
+def _chunks(text: np.ndarray) -> list[tuple[int, int]]:
+    """Cut sorted text numbers into runs of about ``CHUNK`` entries at text boundaries."""
+    n = len(text)
+    cuts = np.searchsorted(text, text[np.arange(CHUNK, n, CHUNK)], side="left")
+    bounds = np.unique(np.concatenate([[0], cuts, [n]]))
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+def _count(word: np.ndarray, text: np.ndarray, p: np.ndarray, lengths: np.ndarray,
+           first_window: np.ndarray, per_text: np.ndarray, window: int | None, r: int
+           ) -> tuple[np.ndarray, np.ndarray]:
     from scipy import sparse
 
-    index = {w: i for i, w in enumerate(words)}
-    r = len(words)
-    rows: list[np.ndarray] = []  # relevant word ids of each window group
-    weights: list[float] = []  # how many windows share that set of words
-    n_windows = 0
-    for text in texts:
-        ids = np.fromiter((index.get(t, -1) for t in text), dtype=np.int64, count=len(text))
-        n = len(ids)
-        if window is None or n <= window:
-            n_windows += 1
-            present = _short_rows(ids)
-            if len(present):
-                rows.append(present)
-                weights.append(1.0)
-            continue
-        n_win = n - window + 1
-        n_windows += n_win
-        pos = np.flatnonzero(ids >= 0)
-        if not len(pos):
-            continue
-        # an occurrence at p lies in the windows starting at max(0, p-w+1) .. min(p, n_win-1)
-        starts = np.maximum(0, pos - window + 1)
-        ends = np.minimum(pos, n_win - 1) + 1
-        cuts = np.unique(np.concatenate([[0, n_win], starts, ends]))
-        lengths = np.diff(cuts)
-        a = np.searchsorted(cuts, starts)
-        b = np.searchsorted(cuts, ends)
-        local, word = np.unique(ids[pos], return_inverse=True)
-        cover = np.zeros((len(local), len(cuts)), dtype=np.int64)
-        np.add.at(cover, (word, a), 1)
-        np.add.at(cover, (word, b), -1)
-        inside = np.cumsum(cover, axis=1)[:, :-1] > 0  # words x segments
-        for s in np.flatnonzero(inside.any(axis=0)):
-            rows.append(local[inside[:, s]])
-            weights.append(float(lengths[s]))
-    if not rows:
-        return np.zeros(r), np.zeros((r, r)), n_windows
-    indptr = np.cumsum([0] + [len(x) for x in rows])
-    matrix = sparse.csr_matrix((np.ones(indptr[-1]), np.concatenate(rows), indptr),
-                               shape=(len(rows), r))
-    w = np.asarray(weights)
-    occurrences = np.asarray(matrix.T @ w).ravel()
-    co = (matrix.T @ sparse.diags(w) @ matrix).toarray()
-    return occurrences, co, n_windows
+    base = first_window[text]
+    whole = np.ones(len(p), dtype=bool) if window is None else lengths[text] <= window
+    start = np.where(whole, base, base + np.maximum(0, p - (window or 0) + 1))
+    end = np.where(whole, base + 1, base + np.minimum(p, per_text[text] - 1) + 1)
+    # merge each word's intervals: sort by (word, start); a new run starts past the reach
+    order = np.lexsort((start, word))
+    word, start, end = word[order], start[order], end[order]
+    span = int(end.max()) + 1
+    reach = np.maximum.accumulate(word * span + end) - word * span
+    new = np.ones(len(word), dtype=bool)
+    new[1:] = (word[1:] != word[:-1]) | (start[1:] > reach[:-1])
+    heads = np.flatnonzero(new)
+    w_run, a_run = word[heads], start[heads]
+    b_run = np.maximum.reduceat(end, heads)
+    occurrences = np.bincount(w_run, weights=(b_run - a_run).astype(np.float64), minlength=r)
+    # elementary segments between all run ends; a run covers segments sa .. sb - 1
+    cuts = np.unique(np.concatenate([a_run, b_run]))
+    sa, sb = np.searchsorted(cuts, a_run), np.searchsorted(cuts, b_run)
+    count = sb - sa
+    total = int(count.sum())
+    seg = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(count) - count - sa, count)
+    cover = sparse.csr_matrix((np.ones(total), (seg, np.repeat(w_run, count))),
+                              shape=(len(cuts) - 1, r))
+    cover.data[:] = 1.0  # (a run never covers a segment twice; guard all the same)
+    seg_len = np.diff(cuts).astype(np.float64)
+    co = (cover.T @ sparse.diags(seg_len) @ cover).toarray()
+    return occurrences, co
 
 
 def _npmi(co: np.ndarray, occ: np.ndarray, n: int) -> np.ndarray:
@@ -158,10 +207,18 @@ def coherence_scores(texts: Sequence[Sequence[str]], topics: Sequence[Sequence[s
     """
     words = sorted({w for t in topics for w in t})
     ids = {w: i for i, w in enumerate(words)}
-    topic_ids = [np.array([ids[w] for w in t], dtype=np.int64) for t in topics]
+    bags, _ = _encode(texts, words)
+    return bag_coherence(bags, [np.array([ids[w] for w in t], dtype=np.int64) for t in topics])
+
+
+def bag_coherence(texts: Bags, topics: Sequence[np.ndarray]
+                  ) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """:func:`coherence_scores` on texts given as token ids, each topic as its top word ids."""
+    cols = np.unique(np.concatenate(topics)) if len(topics) else np.zeros(0, dtype=np.int64)
+    topic_ids = [np.searchsorted(cols, t) for t in topics]
     per_topic: dict[str, list[float]] = {}
     for measure, window in WINDOWS.items():
-        occ, co, n = window_counts(texts, words, window)
+        occ, co, n = bag_window_counts(texts, cols, window)
         if measure == "u_mass":
             per_topic[measure] = _u_mass(topic_ids, co, occ, n)
         else:

@@ -7,11 +7,71 @@ library's objects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Corpus", "Fit", "holdout_mask", "normalise_rows"]
+__all__ = ["Bags", "Corpus", "Fit", "holdout_mask", "normalise_rows"]
+
+
+class Bags:
+    """Token id lists of many units in one flat array (unit i: ``ids[offsets[i]:offsets[i+1]]``).
+
+    One ``int32`` per token instead of a Python list of strings per unit: the topics stage
+    keeps its corpus in this form, built batch by batch (see :mod:`pipelines.topics.build`).
+    """
+
+    __slots__ = ("ids", "offsets")
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray) -> None:
+        self.ids = np.ascontiguousarray(ids, dtype=np.int32)
+        self.offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+
+    @classmethod
+    def from_lists(cls, lists: Sequence[Sequence[int]]) -> Bags:
+        """Bags of the given id lists.
+
+        >>> Bags.from_lists([[1, 2], [], [0]]).lengths().tolist()
+        [2, 0, 1]
+        """
+        lengths = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+        ids = (np.concatenate([np.asarray(x, dtype=np.int32) for x in lists])
+               if lengths.sum() else np.zeros(0, dtype=np.int32))
+        return cls(ids, np.concatenate([[0], np.cumsum(lengths)]))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.ids[self.offsets[i]:self.offsets[i + 1]]
+
+    def lengths(self) -> np.ndarray:
+        """Tokens per unit."""
+        return np.diff(self.offsets)
+
+    def take(self, idx: np.ndarray) -> Bags:
+        """The units ``idx`` (in that order) as new bags."""
+        idx = np.asarray(idx, dtype=np.int64)
+        lengths = self.lengths()[idx]
+        starts = self.offsets[idx]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        # position j of the result lies in unit u: source index starts[u] + (j - offsets[u])
+        shift = np.repeat(starts - offsets[:-1], lengths)
+        return Bags(self.ids[np.arange(offsets[-1], dtype=np.int64) + shift], offsets)
+
+
+class _Words(Sequence):
+    """Read-only view of bags as tuples of vocabulary words (for code that wants strings)."""
+
+    def __init__(self, bags: Bags, vocab: Sequence[str]) -> None:
+        self._bags, self._vocab = bags, np.asarray(vocab, dtype=object)
+
+    def __len__(self) -> int:
+        return len(self._bags)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return tuple(self._vocab[self._bags[i]].tolist())
 
 
 @dataclass(frozen=True)
@@ -20,7 +80,8 @@ class Corpus:
 
     Attributes:
         vocab: The kept terms, sorted; a term's index is its column everywhere.
-        units: Each unit's tokens, already filtered to ``vocab``, in document order.
+        bags: Each unit's tokens, already filtered to ``vocab``, as ``vocab`` columns, in
+            document order.
         method: ``"lda"`` or ``"nmf"``.
         backend: ``"tomotopy"`` or ``"gensim"`` (LDA only).
         iterations: Gibbs sweeps (tomotopy), per-document inference iterations (gensim) or
@@ -28,17 +89,46 @@ class Corpus:
         passes: Passes over the corpus (gensim only).
         holdout: Share of units held out for perplexity (0 = in-sample perplexity).
         texts: Each unit's whole token list (every segmented token, not only ``vocab``): the
-            reference corpus of coherence.
+            reference corpus of coherence, as ``vocab`` columns with ``len(vocab)`` standing
+            for every token outside the vocabulary (only positions matter there). None: the
+            bags are the reference corpus.
     """
 
     vocab: tuple[str, ...]
-    units: tuple[tuple[str, ...], ...]
+    bags: Bags
     method: str
     backend: str
     iterations: int
     passes: int
     holdout: float
-    texts: tuple[tuple[str, ...], ...] = ()
+    texts: Bags | None = None
+
+    @classmethod
+    def of_words(cls, vocab: Sequence[str], units: Sequence[Sequence[str]], method: str,
+                 backend: str, iterations: int, passes: int, holdout: float,
+                 texts: Sequence[Sequence[str]] = ()) -> Corpus:
+        """A corpus from token lists (``units`` hold only ``vocab`` words; ``texts`` any)."""
+        vocab = tuple(vocab)
+        col = {w: j for j, w in enumerate(vocab)}
+        bags = Bags.from_lists([[col[w] for w in u] for u in units])
+        text_bags = (Bags.from_lists([[col.get(w, len(vocab)) for w in t] for t in texts])
+                     if texts else None)
+        return cls(vocab, bags, method, backend, iterations, passes, holdout, text_bags)
+
+    @property
+    def units(self) -> Sequence[tuple[str, ...]]:
+        """Each unit's kept tokens as words (a view; built on access)."""
+        return _Words(self.bags, self.vocab)
+
+    def reference(self) -> Bags:
+        """The reference texts of coherence (``texts``, or the bags when there are none)."""
+        return self.texts if self.texts is not None else self.bags
+
+    def subset(self, idx: np.ndarray) -> Corpus:
+        """The corpus of the units ``idx`` (same vocabulary and settings)."""
+        return Corpus(self.vocab, self.bags.take(idx), self.method, self.backend,
+                      self.iterations, self.passes, self.holdout,
+                      None if self.texts is None else self.texts.take(idx))
 
 
 @dataclass

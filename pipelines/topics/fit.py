@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from pipelines.topics.coherence import coherence_scores
+import numpy as np
+
+from pipelines.topics.coherence import bag_coherence
 from pipelines.topics.corpus import Corpus, Fit
 from pipelines.topics.lda import fit_gensim, fit_tomotopy
-from pipelines.topics.metrics import top_words
 from pipelines.topics.nmf import fit_nmf
 
 __all__ = ["fit_task"]
@@ -27,13 +28,13 @@ def fit_task(task: tuple[int, int, bool], corpus: Corpus) -> Fit:
     started = time.perf_counter()
     if corpus.method == "nmf":
         fit = fit_nmf(corpus, k, seed)
+        if not keep:
+            fit.model = b""
     elif corpus.backend == "gensim":
-        fit = fit_gensim(corpus, k, seed)
+        fit = fit_gensim(corpus, k, seed, keep)
     else:
-        fit = fit_tomotopy(corpus, k, seed)
-    fit.scores, _ = coherence_scores(corpus.texts or corpus.units,
-                                     top_words(fit.topic_term, corpus.vocab, 10))
+        fit = fit_tomotopy(corpus, k, seed, keep)
+    top = np.argsort(-fit.topic_term, axis=1, kind="stable")[:, :10]
+    fit.scores, _ = bag_coherence(corpus.reference(), list(top))
     fit.seconds = time.perf_counter() - started
-    if not keep:
-        fit.model = b""
     return fit

@@ -35,46 +35,55 @@ GRIFFITHS_SAMPLES = 10
 
 
 def completion_split(corpus: Corpus, held_idx: np.ndarray, train_idx: np.ndarray
-                     ) -> tuple[list[list[str]], list[np.ndarray]]:
-    """For each held-out unit: the observed half (even positions) and the scored word ids (odd).
+                     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """For each held-out unit: the observed half (even positions) and the scored half (odd),
+    as vocabulary columns.
 
     Terms that no training unit contains are dropped first; units left with fewer than two
     words (nothing to score) are skipped.
     """
-    seen = {w for i in train_idx for w in corpus.units[i]}
-    col = {w: j for j, w in enumerate(corpus.vocab)}
+    bags = corpus.bags
+    seen = np.zeros(len(corpus.vocab), dtype=bool)
+    if len(train_idx):
+        seen[bags.take(train_idx).ids] = True
     shown, scored = [], []
     for i in held_idx:
-        words = [w for w in corpus.units[i] if w in seen]
+        unit = bags[i]
+        words = unit[seen[unit]].astype(np.int64)
         if len(words) < 2:
             continue
         shown.append(words[0::2])
-        scored.append(np.array([col[w] for w in words[1::2]], dtype=np.int64))
+        scored.append(words[1::2])
     return shown, scored
 
 
 def _in_sample(corpus: Corpus, train_idx: np.ndarray) -> list[np.ndarray]:
-    col = {w: j for j, w in enumerate(corpus.vocab)}
-    return [np.array([col[w] for w in corpus.units[i]], dtype=np.int64) for i in train_idx]
+    return [corpus.bags[i].astype(np.int64) for i in train_idx]
 
 
 def _tomotopy_counts(model: object, k: int) -> np.ndarray:
     """The sampler's current topic-word counts n_kw (k x used vocabulary)."""
-    counts = np.zeros((k, len(model.used_vocabs)))
-    for doc in model.docs:
-        np.add.at(counts, (np.asarray(doc.topics), np.asarray(doc.words)), 1)
-    return counts
+    v = len(model.used_vocabs)
+    docs = list(model.docs)
+    topics = np.concatenate([np.asarray(d.topics, dtype=np.int64) for d in docs])
+    words = np.concatenate([np.asarray(d.words, dtype=np.int64) for d in docs])
+    return np.bincount(topics * v + words, minlength=k * v).reshape(k, v).astype(np.float64)
 
 
-def fit_tomotopy(corpus: Corpus, k: int, seed: int) -> Fit:
-    """LDA by collapsed Gibbs sampling in tomotopy (alpha 0.1 optimised, eta 0.01)."""
+def fit_tomotopy(corpus: Corpus, k: int, seed: int, keep: bool = True) -> Fit:
+    """LDA by collapsed Gibbs sampling in tomotopy (alpha 0.1 optimised, eta 0.01).
+
+    ``keep`` serialises the model into ``Fit.model`` (else it is empty).
+    """
     import tomotopy as tp
 
-    held = holdout_mask(len(corpus.units), corpus.holdout, seed)
+    bags = corpus.bags
+    words = np.asarray(corpus.vocab, dtype=object)
+    held = holdout_mask(len(bags), corpus.holdout, seed)
     model = tp.LDAModel(k=k, seed=seed)
     train_idx = np.flatnonzero(~held)
     for i in train_idx:
-        model.add_doc(list(corpus.units[i]))
+        model.add_doc(words[bags[i]].tolist())
     once = {"workers": 1, "parallel": tp.ParallelScheme.NONE}
     burn = corpus.iterations // 2
     rest = corpus.iterations - burn
@@ -95,18 +104,18 @@ def fit_tomotopy(corpus: Corpus, k: int, seed: int) -> Fit:
     for t in range(k):
         topic_term[t, order] = model.get_topic_word_dist(t)
     topic_term = normalise_rows(topic_term)
-    doc_topic = np.zeros((len(corpus.units), k))
+    doc_topic = np.zeros((len(bags), k))
     # iterate: indexing model.docs[i] raises IndexError for i > 0 in tomotopy 0.14
     for i, doc in zip(train_idx, model.docs, strict=True):
         doc_topic[i] = doc.get_topic_dist()
     held_idx = np.flatnonzero(held)
     if len(held_idx):
-        docs = [model.make_doc(list(corpus.units[i])) for i in held_idx]
+        docs = [model.make_doc(words[bags[i]].tolist()) for i in held_idx]
         dists, _ = model.infer(docs, iterations=corpus.iterations, **once)
         for i, dist in zip(held_idx, dists, strict=True):
             doc_topic[i] = dist
         shown, scored = completion_split(corpus, held_idx, train_idx)
-        halves = [model.make_doc(words) for words in shown]
+        halves = [model.make_doc(words[half].tolist()) for half in shown]
         theta, _ = model.infer(halves, iterations=corpus.iterations, **once)
         theta = normalise_rows(np.array([np.asarray(t) for t in theta]))
         perplexity = completion_perplexity(theta, topic_term, scored)
@@ -114,29 +123,27 @@ def fit_tomotopy(corpus: Corpus, k: int, seed: int) -> Fit:
         perplexity = completion_perplexity(doc_topic[train_idx], topic_term,
                                            _in_sample(corpus, train_idx))
     return Fit(k, seed, topic_term, normalise_rows(doc_topic), perplexity,
-               float(model.ll_per_word), 0.0, bytes(model.saves(full=True)),
+               float(model.ll_per_word), 0.0, bytes(model.saves(full=True)) if keep else b"",
                griffiths2004=griffiths_2004(logliks) if logliks else None,
                heldout=len(held_idx))
 
 
 def _bows(corpus: Corpus, idx: np.ndarray) -> list[list[tuple[int, int]]]:
     """gensim bags of words (a list, so gensim can pass over it several times)."""
-    col = {w: j for j, w in enumerate(corpus.vocab)}
-    return [_bow([col[w] for w in corpus.units[i]]) for i in idx]
+    return [_bow(corpus.bags[i]) for i in idx]
 
 
-def _bow(ids: list[int]) -> list[tuple[int, int]]:
-    counts: dict[int, int] = {}
-    for j in ids:
-        counts[j] = counts.get(j, 0) + 1
-    return sorted(counts.items())
+def _bow(ids: np.ndarray) -> list[tuple[int, int]]:
+    """(term, count) pairs by term."""
+    terms, counts = np.unique(ids, return_counts=True)
+    return list(zip(terms.tolist(), counts.tolist(), strict=True))
 
 
-def fit_gensim(corpus: Corpus, k: int, seed: int) -> Fit:
+def fit_gensim(corpus: Corpus, k: int, seed: int, keep: bool = True) -> Fit:
     """LDA by online variational Bayes in gensim ``LdaModel`` (the reference backend)."""
     from gensim.models import LdaModel
 
-    held = holdout_mask(len(corpus.units), corpus.holdout, seed)
+    held = holdout_mask(len(corpus.bags), corpus.holdout, seed)
     train_idx = np.flatnonzero(~held)
     held_idx = np.flatnonzero(held)
     train = _bows(corpus, train_idx)
@@ -144,23 +151,23 @@ def fit_gensim(corpus: Corpus, k: int, seed: int) -> Fit:
     model = LdaModel(train, id2word=id2word, num_topics=k, random_state=seed,
                      passes=corpus.passes, iterations=corpus.iterations, eval_every=None)
     topic_term = normalise_rows(model.get_topics())
-    doc_topic = np.zeros((len(corpus.units), k))
+    doc_topic = np.zeros((len(corpus.bags), k))
     gamma, _ = model.inference(train)
     doc_topic[train_idx] = gamma
-    n_train = sum(len(corpus.units[i]) for i in train_idx)
+    n_train = int(corpus.bags.lengths()[train_idx].sum())
     loglik = float(model.bound(train) / n_train)
     if len(held_idx):
         gamma_h, _ = model.inference(_bows(corpus, held_idx))
         doc_topic[held_idx] = gamma_h
         shown, scored = completion_split(corpus, held_idx, train_idx)
-        col = {w: j for j, w in enumerate(corpus.vocab)}
-        gamma_c, _ = model.inference([_bow([col[w] for w in words]) for words in shown])
+        gamma_c, _ = model.inference([_bow(half) for half in shown])
         perplexity = completion_perplexity(normalise_rows(gamma_c), topic_term, scored)
     else:
         perplexity = completion_perplexity(normalise_rows(doc_topic[train_idx]), topic_term,
                                            _in_sample(corpus, train_idx))
     return Fit(k, seed, topic_term, normalise_rows(doc_topic), perplexity, loglik, 0.0,
-               _gensim_bytes(model), griffiths2004=None, heldout=len(held_idx))
+               _gensim_bytes(model) if keep else b"", griffiths2004=None,
+               heldout=len(held_idx))
 
 
 def _gensim_bytes(model: object) -> bytes:

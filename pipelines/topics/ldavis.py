@@ -84,10 +84,7 @@ def ldavis_html(fit: Fit, corpus: Corpus, lengths: np.ndarray,
     phi = np.maximum(fit.topic_term, 1e-12)
     k, _ = phi.shape
     col = {w: j for j, w in enumerate(corpus.vocab)}
-    freq = np.zeros(len(corpus.vocab))
-    for unit in corpus.units:
-        for w in unit:
-            freq[col[w]] += 1
+    freq = np.bincount(corpus.bags.ids, minlength=len(corpus.vocab)).astype(np.float64)
     tokens = freq.sum()
     p_w = freq / tokens
     prevalence = (lengths @ fit.doc_topic) / lengths.sum()

@@ -15,13 +15,11 @@ def count_matrix(corpus: Corpus):  # -> scipy.sparse.csr_matrix
     """Units x vocabulary term counts as a sparse matrix (columns in ``corpus.vocab`` order)."""
     from scipy import sparse
 
-    col = {w: j for j, w in enumerate(corpus.vocab)}
-    rows, cols = [], []
-    for i, unit in enumerate(corpus.units):
-        rows.extend([i] * len(unit))
-        cols.extend(col[w] for w in unit)
+    bags = corpus.bags
+    rows = np.repeat(np.arange(len(bags), dtype=np.int64), bags.lengths())
     data = np.ones(len(rows), dtype=np.float64)
-    matrix = sparse.csr_matrix((data, (rows, cols)), shape=(len(corpus.units), len(col)))
+    matrix = sparse.csr_matrix((data, (rows, bags.ids.astype(np.int64))),
+                               shape=(len(bags), len(corpus.vocab)))
     matrix.sum_duplicates()
     return matrix
 

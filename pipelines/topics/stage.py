@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from pipelines.core.engine import can_fork, map_forked, map_partitions, resolve_workers
@@ -43,9 +45,10 @@ from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
 from pipelines.core.script import has_han
 from pipelines.core.store import check_schema
-from pipelines.topics.corpus import Corpus
+from pipelines.topics.build import encode_batches, vocabulary
+from pipelines.topics.corpus import Bags, Corpus, Fit
 from pipelines.topics.fit import fit_task
-from pipelines.topics.tables import SCHEMAS, Units, build_tables, relabel
+from pipelines.topics.tables import SCHEMAS, Sampled, Units, build_tables, relabel
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "RELABEL", "Params", "parse_k", "compute",
            "external_inputs", "relabel"]
@@ -66,6 +69,7 @@ _TOKENS_SCHEMA = pa.schema([("doc_id", pa.string()), ("para_id", pa.int32()),
 _DOCS_SCHEMA = pa.schema([("doc_id", pa.string()), ("title", pa.string()),
                           ("year", pa.int32())])
 _K_RANGE = re.compile(r"^(\d+)\.\.(\d+)(?::(\d+))?$")
+BATCH = 65_536  # token rows read at a time
 _K_HINT = "write it like 2..8, 2..30:2 (with a step) or 3,5,8"
 
 
@@ -133,6 +137,9 @@ class Params:
                       "the others (en), or all.", choices=("all", "zh", "en"))
     effects_df: int = param(5, "Spline basis functions of topic share by year in topic_effects.",
                             min=1, max=20)
+    sample: int = param(0, "Choose k on a seeded random sample of this many units (documents "
+                        "or paragraphs, per --unit); the final model of the chosen k is then "
+                        "fitted on every unit (0 = choose on every unit).", min=0)
     workers: int = param(0, "Processes fitting models in parallel (0 = every core).", min=0,
                          key=False)
 
@@ -152,51 +159,6 @@ def _keeps(lang: str):
     if lang == "en":
         return lambda w: not has_han(w)
     return lambda w: True
-
-
-def _units(tokens: pa.Table, unit: str, lang: str = "all") -> Units:
-    """Group sentence token lists into units in first-seen order of (doc_id[, para_id]).
-
-    ``lang`` keeps only Chinese (``zh``) or only non-Chinese (``en``) tokens.
-    """
-    keep = _keeps(lang)
-    doc_ids = tokens.column("doc_id").to_pylist()
-    paras = tokens.column("para_id").to_pylist()
-    toks = tokens.column("tokens").to_pylist()
-    index: dict[tuple[str, int | None], int] = {}
-    units = Units([], [], [])
-    for doc, para, words in zip(doc_ids, paras, toks, strict=True):
-        key = (doc, para if unit == "paragraph" else None)
-        if key not in index:
-            index[key] = len(units.doc_ids)
-            units.doc_ids.append(doc)
-            units.para_ids.append(key[1])
-            units.tokens.append([])
-        units.tokens[index[key]].extend(w for w in (words or []) if w and keep(w))
-    return units
-
-
-def _vocabulary(units: Units, params: Params) -> tuple[str, ...]:
-    """Terms within the df bounds, capped to the ``top_n_terms`` most frequent, sorted.
-
-    Raises:
-        BadParams: no term passes the bounds.
-    """
-    df: dict[str, int] = {}
-    tf: dict[str, int] = {}
-    for words in units.tokens:
-        for w in set(words):
-            df[w] = df.get(w, 0) + 1
-        for w in words:
-            tf[w] = tf.get(w, 0) + 1
-    n = len(units.tokens)
-    kept = [w for w, d in df.items() if d >= params.min_df and d <= params.max_df * n]
-    if not kept:
-        raise BadParams(f"topics: 0 of {len(df)} terms pass min_df={params.min_df}, "
-                        f"max_df={params.max_df:g}; relax one bound")
-    if params.top_n_terms and len(kept) > params.top_n_terms:
-        kept = sorted(kept, key=lambda w: (-tf[w], w))[: params.top_n_terms]
-    return tuple(sorted(kept))
 
 
 def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table | bytes | str]:
@@ -221,34 +183,82 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
         raise BadParams(f"topics: by={params.by!r} is not a column of ingest/documents; choose "
                         "from " + ", ".join(documents.column_names))
     ks = parse_k(params.k)
-    units = _units(tokens, params.unit, params.lang)
-    if not any(units.tokens):
+    corpus, units = _corpus(tokens, params)
+    noun = "documents" if params.unit == "document" else "paragraphs"
+    total = len(units.doc_ids)
+    sample = _sample(total, params)
+    chosen_n = total if sample is None else len(sample)
+    if ks[-1] >= chosen_n:
+        what = f"the {total} {noun}" if sample is None else f"a sample of {chosen_n} {noun}"
+        raise BadParams(f"topics: k={ks[-1]} is larger than {what} allow; use --k "
+                        f"2..{chosen_n - 1}" + ("" if sample is None else " or a larger --sample"))
+    log.info("topics: %d %s, %d terms, k=%s, %d seed(s)%s", total, noun, len(corpus.vocab),
+             ",".join(map(str, ks)), params.seeds,
+             "" if sample is None else f"; k chosen on a seeded sample of {chosen_n}")
+    selection = corpus if sample is None else corpus.subset(sample)
+    seeds = [params.seed + i for i in range(params.seeds)]
+    # with a sample, the final model is fitted on every unit after the choice: keep none here
+    tasks = [(k, s, s == seeds[0] and sample is None) for k in ks for s in seeds]
+    fits = _fit_all(tasks, selection, params.workers)
+    if sample is None:
+        return build_tables(fits, corpus, units, documents, params)
+    return build_tables(fits, corpus, units, documents, params,
+                        sampled=Sampled(selection, chosen_n, lambda k: fit_task(
+                            (k, seeds[0], True), corpus)))
+
+
+def _fit_all(tasks: list[tuple[int, int, bool]], corpus: Corpus, workers: int) -> list[Fit]:
+    n = min(resolve_workers(workers), len(tasks))
+    if n > 1 and can_fork():
+        # forked workers inherit the corpus built once here; nothing is pickled per fit
+        return map_forked(lambda i, _in_worker: fit_task(tasks[i], corpus), len(tasks), n,
+                          label="topics", unit="model")
+    return map_partitions(fit_task, tasks, corpus, workers=n, label="topics", unit="model")
+
+
+def _batches(tokens: pa.Table) -> Iterator[pa.RecordBatch]:
+    """The token table a batch at a time (only the columns the corpus needs)."""
+    yield from tokens.select(["doc_id", "para_id", "tokens"]).to_batches(max_chunksize=BATCH)
+
+
+def _corpus(tokens: pa.Table, params: Params) -> tuple[Corpus, Units]:
+    """The topic corpus and its units, built batch by batch (see ``build.py``).
+
+    Raises:
+        EmptyCorpus: no token passes the language filter, or fewer than 3 units keep a term.
+        BadParams: no term passes the df bounds.
+    """
+    encoded = encode_batches(_batches(tokens), params.unit, _keeps(params.lang))
+    if not len(encoded.bags.ids):
         extra = "" if params.lang == "all" else f" in language {params.lang}"
         raise EmptyCorpus(f"topics: segment/tokens has no tokens{extra}; check `wenmai segment` "
                           "output" + ("" if params.lang == "all" else " or use --lang all"))
-    vocab = _vocabulary(units, params)
-    known = set(vocab)
-    units = units.filtered(known)
+    vocab, column = vocabulary(encoded, params.min_df, params.max_df, params.top_n_terms)
+    texts = Bags(column[encoded.bags.ids], encoded.bags.offsets)
+    del encoded.bags
+    unit_of = np.repeat(np.arange(len(texts), dtype=np.int64), texts.lengths())
+    inside = texts.ids < len(vocab)
+    per_unit = np.bincount(unit_of[inside], minlength=len(texts))
+    keep = np.flatnonzero(per_unit > 0)
     noun = "documents" if params.unit == "document" else "paragraphs"
-    if len(units.doc_ids) < 3:
-        raise EmptyCorpus(f"topics: only {len(units.doc_ids)} {noun} keep a term after the "
-                          "vocabulary filters; a topic model needs at least 3")
-    if ks[-1] >= len(units.doc_ids):
-        raise BadParams(f"topics: k={ks[-1]} is larger than the {len(units.doc_ids)} {noun} "
-                        f"allow; use --k 2..{len(units.doc_ids) - 1}")
-    log.info("topics: %d %s, %d terms, k=%s, %d seed(s)", len(units.doc_ids), noun, len(vocab),
-             ",".join(map(str, ks)), params.seeds)
-    corpus = Corpus(vocab, tuple(tuple(w for w in u if w in known) for u in units.tokens),
-                    params.method, params.backend, params.iterations, params.passes,
-                    params.holdout, tuple(tuple(u) for u in units.tokens))
-    seeds = [params.seed + i for i in range(params.seeds)]
-    tasks = [(k, s, s == seeds[0]) for k in ks for s in seeds]
-    n = min(resolve_workers(params.workers), len(tasks))
-    if n > 1 and can_fork():
-        # forked workers inherit the corpus built once here; nothing is pickled per fit
-        fits = map_forked(lambda i, _in_worker: fit_task(tasks[i], corpus), len(tasks), n,
-                          label="topics", unit="model")
-    else:
-        fits = map_partitions(fit_task, tasks, corpus, workers=n, label="topics",
-                              unit="model")
-    return build_tables(fits, corpus, units, documents, params)
+    if len(keep) < 3:
+        raise EmptyCorpus(f"topics: only {len(keep)} {noun} keep a term after the vocabulary "
+                          "filters; a topic model needs at least 3")
+    bags = Bags(texts.ids[inside], np.concatenate([[0], np.cumsum(per_unit[keep])]))
+    if len(keep) < len(texts):
+        texts = texts.take(keep)
+    units = Units([encoded.doc_ids[i] for i in keep], [encoded.para_ids[i] for i in keep])
+    return (Corpus(vocab, bags, params.method, params.backend, params.iterations, params.passes,
+                   params.holdout, texts), units)
+
+
+def _sample(total: int, params: Params) -> np.ndarray | None:
+    """The units model selection runs on: ``sample`` of them drawn by ``seed``, in corpus
+    order; None (every unit) without ``--sample`` or when the sample would hold every unit."""
+    if not params.sample or params.sample >= total:
+        if params.sample:
+            log.info("topics: --sample %d >= the %d units; k is chosen on every unit",
+                     params.sample, total)
+        return None
+    rng = np.random.default_rng(params.seed)
+    return np.sort(rng.choice(total, size=params.sample, replace=False))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from pipelines.topics.metrics import (
 )
 from pipelines.topics.select import choose_k
 
-__all__ = ["SCHEMAS", "Units", "build_tables", "read_labels", "relabel", "LABELLED"]
+__all__ = ["SCHEMAS", "Units", "Sampled", "build_tables", "read_labels", "relabel", "LABELLED"]
 
 log = logging.getLogger("wenmai")
 
@@ -40,7 +40,7 @@ SCHEMAS = {
         ("backend", pa.string()), ("unit", pa.string()), ("stability", pa.float64()),
         ("griffiths2004", pa.float64()), ("caojuan2009", pa.float64()),
         ("arun2010", pa.float64()), ("deveaud2014", pa.float64()), ("loglik", pa.float64()),
-        ("heldout_units", pa.int64())]),
+        ("heldout_units", pa.int64()), ("fit_units", pa.int64()), ("corpus_units", pa.int64())]),
     "recommendation": pa.schema(_MK + [("reason", pa.string()), ("closest_k", pa.int32()),
                                        ("edge", pa.bool_()), ("language_split", pa.string())]),
     "topic_terms": pa.schema(_MK + [
@@ -76,17 +76,25 @@ REPRESENTATIVE = 5
 
 @dataclass
 class Units:
-    """The bags of words: parallel lists of doc_id, para_id (None per document) and tokens."""
+    """The units of the corpus: parallel lists of doc_id and para_id (None per document)."""
 
     doc_ids: list[str] = field(default_factory=list)
     para_ids: list[int | None] = field(default_factory=list)
-    tokens: list[list[str]] = field(default_factory=list)
 
-    def filtered(self, known: set[str]) -> Units:
-        """The units that keep at least one term of ``known`` (their tokens stay whole)."""
-        keep = [i for i, words in enumerate(self.tokens) if any(w in known for w in words)]
-        return Units([self.doc_ids[i] for i in keep], [self.para_ids[i] for i in keep],
-                     [self.tokens[i] for i in keep])
+
+@dataclass
+class Sampled:
+    """Model selection ran on a sample: its corpus, and how to fit the final model.
+
+    Attributes:
+        selection: The sampled units' corpus (every fit of the k sweep saw only these).
+        size: Number of sampled units.
+        final: ``final(k)`` fits the first seed's model of ``k`` on every unit.
+    """
+
+    selection: Corpus
+    size: int
+    final: Callable[[int], Fit]
 
 
 def read_labels(path: str | Path, k: int) -> dict[int, str]:
@@ -143,17 +151,22 @@ def topic_language(topic_term: np.ndarray, vocab: Sequence[str]) -> list[str]:
     return out
 
 
-def language_split(langs: list[str], units: Sequence[Sequence[str]]) -> str | None:
+def language_split(langs: list[str], corpus: Corpus) -> str | None:
     """A sentence when the model's topics split by language rather than by content.
 
     That is the case when at least one topic is Chinese-only and one English-only, and at
-    least 5 % of the units are mostly Chinese and 5 % mostly English.
+    least 5 % of the units are mostly Chinese (more than half of their kept tokens have a Han
+    character) and 5 % mostly English.
     """
     if "zh" not in langs or "en" not in langs:
         return None
-    zh_units = sum(1 for u in units if u and sum(map(has_han, u)) > len(u) / 2)
-    en_units = len(units) - zh_units
-    if min(zh_units, en_units) < 0.05 * len(units):
+    han = np.array([has_han(w) for w in corpus.vocab], dtype=bool)
+    lengths = corpus.bags.lengths()
+    unit_of = np.repeat(np.arange(len(lengths)), lengths)
+    han_tokens = np.bincount(unit_of[han[corpus.bags.ids]], minlength=len(lengths))
+    zh_units = int(np.count_nonzero((lengths > 0) & (han_tokens > lengths / 2)))
+    en_units = len(lengths) - zh_units
+    if min(zh_units, en_units) < 0.05 * len(lengths):
         return None
     zh = [str(t) for t, g in enumerate(langs) if g == "zh"]
     en = [str(t) for t, g in enumerate(langs) if g == "en"]
@@ -165,31 +178,51 @@ def language_split(langs: list[str], units: Sequence[Sequence[str]]) -> str | No
 
 
 def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: pa.Table,
-                 params: Any) -> dict[str, pa.Table | bytes | str]:
-    """Score the fits, recommend k and build every output of the stage."""
+                 params: Any, sampled: Sampled | None = None
+                 ) -> dict[str, pa.Table | bytes | str]:
+    """Score the fits, recommend k and build every output of the stage.
+
+    With ``sampled`` the fits are the sample's: they give ``model_selection`` and the choice;
+    the final model of the chosen (or closest) k is then fitted on every unit, and it alone
+    describes the units (``doc_topics``, trends, effects, representative units, the model file
+    and LDAvis page); ``topic_terms`` and ``topic_alignment`` show the sample's first-seed
+    model for every other k.
+    """
     method = corpus.method
+    selection = corpus if sampled is None else sampled.selection
     tops = [top_words(f.topic_term, corpus.vocab, 25) for f in fits]
     first = {f.k: i for i, f in reversed(list(enumerate(fits)))}
-    lengths = np.array([len(u) for u in corpus.units], dtype=np.float64)
+    lengths = corpus.bags.lengths().astype(np.float64)
+    fit_lengths = selection.bags.lengths().astype(np.float64)
     stability, pairs = _stability(fits, tops)
     npmi_by_k: dict[int, list[float]] = {}
     for f in fits:
         npmi_by_k.setdefault(f.k, []).append(f.scores["c_npmi"])
     choice = choose_k(npmi_by_k, pairs)
     chosen = choice.closest
-    langs = {fits[i].k: topic_language(fits[i].topic_term, corpus.vocab)
-             for i in first.values()}
-    split = language_split(langs[chosen], corpus.units)
+    reason = choice.reason
+    # the first seed's model of each k is the one the tables describe
+    firsts = [fits[i] for i in sorted(first.values())]
+    if sampled is not None:
+        noun = "documents" if params.unit == "document" else "paragraphs"
+        reason = (f"model selection ran on a seeded random sample of {sampled.size} of the "
+                  f"{len(units.doc_ids)} {noun} (--sample {params.sample}, seed "
+                  f"{params.seed}); the k={chosen} model is fitted on all "
+                  f"{len(units.doc_ids)}. {reason}")
+        log.info("topics: fitting k=%d on all %d %s", chosen, len(units.doc_ids), noun)
+        final = sampled.final(chosen)
+        firsts = [final if f.k == chosen else f for f in firsts]
+    best = next(f for f in firsts if f.k == chosen)
+    langs = {f.k: topic_language(f.topic_term, corpus.vocab) for f in firsts}
+    split = language_split(langs[chosen], corpus)
     if choice.k is None:
-        log.warning("topics: %s", choice.reason)
+        log.warning("topics: %s", reason)
     else:
-        log.info("topics: recommended %s", choice.reason)
+        log.info("topics: recommended %s", reason)
     if split:
         log.warning("topics: k=%d: %s", chosen, split)
     p_w = _term_shares(corpus)
-    # the first seed's model of each k is the one the tables describe
-    auto = {fits[i].k: relevance_labels(fits[i].topic_term, p_w, corpus.vocab)
-            for i in first.values()}
+    auto = {f.k: relevance_labels(f.topic_term, p_w, corpus.vocab) for f in firsts}
     given = read_labels(params.labels, chosen) if params.labels else {}
 
     def label(k: int, t: int) -> str:
@@ -206,29 +239,32 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
                      "unit": params.unit, "stability": stability.get(i),
                      "griffiths2004": f.griffiths2004,
                      "caojuan2009": cao_juan_2009(f.topic_term),
-                     "arun2010": arun_2010(f.topic_term, f.doc_topic, lengths),
+                     "arun2010": arun_2010(f.topic_term, f.doc_topic, fit_lengths),
                      "deveaud2014": deveaud_2014(f.topic_term), "loglik": f.loglik,
-                     "heldout_units": f.heldout})
+                     "heldout_units": f.heldout, "fit_units": len(selection.bags),
+                     "corpus_units": len(corpus.bags)})
     out: dict[str, pa.Table | bytes | str] = {
         "model_selection": _table(rows, "model_selection"),
-        "recommendation": _table([{"method": method, "k": choice.k, "reason": choice.reason,
+        "recommendation": _table([{"method": method, "k": choice.k, "reason": reason,
                                    "closest_k": chosen, "edge": choice.edge,
                                    "language_split": split}], "recommendation"),
     }
-    firsts = [fits[i] for i in sorted(first.values())]
-    doc_weights = [_doc_weights(f, units, lengths) for f in firsts]
+    # only a model fitted on every unit describes the units
+    described = firsts if sampled is None else [best]
+    doc_weights = [_doc_weights(f, units, lengths) for f in described]
     out["topic_terms"] = _table([r for f in firsts
                                  for r in _terms(f, corpus, params, label, langs[f.k],
                                                  auto[f.k])],
                                 "topic_terms")
-    out["doc_topics"] = pa.concat_tables([_doc_topics(f, units, method, label) for f in firsts])
+    out["doc_topics"] = pa.concat_tables([_doc_topics(f, units, method, label)
+                                          for f in described])
     out["representative_docs"] = _table(
-        [r for f in firsts for r in _representative(f, units, documents, method, label)],
+        [r for f in described for r in _representative(f, units, documents, method, label)],
         "representative_docs")
     years = dict(zip(documents.column("doc_id").to_pylist(),
                      documents.column("year").to_pylist(), strict=True))
     out["topic_trends"] = _table(
-        [r for f, w in zip(firsts, doc_weights, strict=True)
+        [r for f, w in zip(described, doc_weights, strict=True)
          for r in _shares(f.k, w, years, method, label, "year")], "topic_trends")
     groups: list[dict] = []
     values: dict[str, Any] = {}
@@ -236,20 +272,20 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
         values = dict(zip(documents.column("doc_id").to_pylist(),
                           documents.column(params.by).to_pylist(), strict=True))
         values = {d: None if v is None else str(v) for d, v in values.items()}
-        for f, w in zip(firsts, doc_weights, strict=True):
+        for f, w in zip(described, doc_weights, strict=True):
             for r in _shares(f.k, w, values, method, label, "group"):
                 groups.append({**r, "by": params.by})
     out["topic_by_group"] = _table(groups, "topic_by_group")
     effects = []
-    for f, w in zip(firsts, doc_weights, strict=True):
+    for f, w in zip(described, doc_weights, strict=True):
         effects.extend(_effects(f.k, w, years, values, params, method, label))
     out["topic_effects"] = _table(effects, "topic_effects")
-    prevalence = {f.k: (lengths @ f.doc_topic) / lengths.sum() for f in firsts}
+    prevalence = {f.k: (w @ f.doc_topic) / w.sum() for f in firsts
+                  for w in [lengths if sampled is None or f is best else fit_lengths]}
     aligned = alignment_rows([(f.k, f.topic_term, prevalence[f.k]) for f in firsts])
     out["topic_alignment"] = _table(
         [{**r, "method": method, "label_from": label(r["k_from"], r["topic_from"]),
           "label_to": label(r["k_to"], r["topic_to"])} for r in aligned], "topic_alignment")
-    best = fits[first[chosen]]
     ext = "bin" if method == "lda" else "pkl"
     out[f"{method}_k{chosen}.{ext}"] = best.model
     from pipelines.topics.ldavis import ldavis_html
@@ -259,11 +295,7 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
 
 
 def _term_shares(corpus: Corpus) -> np.ndarray:
-    col = {w: j for j, w in enumerate(corpus.vocab)}
-    freq = np.zeros(len(corpus.vocab))
-    for unit in corpus.units:
-        for w in unit:
-            freq[col[w]] += 1
+    freq = np.bincount(corpus.bags.ids, minlength=len(corpus.vocab)).astype(np.float64)
     return freq / max(freq.sum(), 1.0)
 
 

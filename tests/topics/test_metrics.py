@@ -182,7 +182,7 @@ def test_gensim_has_no_griffiths2004_and_the_same_perplexity_estimator():
 
     units = tuple(("a", "b", "c", "a") if i % 2 else ("x", "y", "z", "y") for i in range(24))
     vocab = ("a", "b", "c", "x", "y", "z")
-    fits = {b: fit_task((2, 1, False), Corpus(vocab, units, "lda", b, 50, 5, 0.1, units))
+    fits = {b: fit_task((2, 1, False), Corpus.of_words(vocab, units, "lda", b, 50, 5, 0.1, units))
             for b in ("gensim", "tomotopy")}
     assert fits["gensim"].griffiths2004 is None
     assert fits["tomotopy"].griffiths2004 is not None and fits["tomotopy"].griffiths2004 < 0

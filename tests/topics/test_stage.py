@@ -267,8 +267,10 @@ def test_held_out_perplexity_skips_words_unseen_in_training():
     extra = list(units)
     extra[held[0]] = units[held[0]] + ("未见词",)
     vocab = tuple(sorted(set(EDU) | set(POV)))
-    plain = fit_task((2, 7, False), Corpus(vocab, tuple(units), "lda", "tomotopy", 50, 1, 0.1))
-    with_unseen = fit_task((2, 7, False), Corpus(tuple(sorted(vocab + ("未见词",))), tuple(extra),
-                                                 "lda", "tomotopy", 50, 1, 0.1))
+    plain = fit_task((2, 7, False),
+                     Corpus.of_words(vocab, tuple(units), "lda", "tomotopy", 50, 1, 0.1))
+    with_unseen = fit_task((2, 7, False),
+                           Corpus.of_words(tuple(sorted(vocab + ("未见词",))), tuple(extra),
+                                           "lda", "tomotopy", 50, 1, 0.1))
     assert math.isfinite(plain.perplexity) and plain.perplexity > 1
     assert with_unseen.perplexity == plain.perplexity
