@@ -79,8 +79,7 @@ def encode_batches(batches: Iterable[pa.RecordBatch], unit: str,
             continue
         parents = pc.list_parent_indices(lists).to_numpy()
         encoded = values.dictionary_encode()
-        local = encoded.indices.to_numpy(zero_copy_only=False)
-        mapping = np.empty(len(encoded.dictionary), dtype=np.int64)
+        mapping = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int64)
         for j, w in enumerate(encoded.dictionary.to_pylist()):
             if not w or not keep(w):
                 mapping[j] = -1
@@ -90,9 +89,9 @@ def encode_batches(batches: Iterable[pa.RecordBatch], unit: str,
                 n = number[w] = len(words)
                 words.append(w)
             mapping[j] = n
-        # null tokens have a null index: map them to -1 as well
-        valid = encoded.indices.is_valid().to_numpy(zero_copy_only=False)
-        ids = np.where(valid, mapping[np.where(valid, local, 0)], -1)
+        # a null token has a null index: it takes the last entry of mapping, -1
+        local = pc.fill_null(encoded.indices, len(encoded.dictionary)).to_numpy()
+        ids = mapping[local]
         kept = ids >= 0
         token_ids.append(ids[kept].astype(np.int32))
         token_units.append(row_unit[parents[kept]])

@@ -90,3 +90,40 @@ def test_c_v_by_hand():
     cos = [np.dot(vec[w], total) / (np.linalg.norm(vec[w]) * np.linalg.norm(total))
            for w in words]
     assert means["c_v"] == pytest.approx(float(np.mean(cos)))
+
+
+def _brute_counts(texts, words, window):
+    """Enumerate every window of every text and test membership directly."""
+    r = len(words)
+    occ, co, n = np.zeros(r), np.zeros((r, r)), 0
+    for text in texts:
+        if window is None or len(text) <= window:
+            spans = [text]
+        else:
+            spans = [text[s:s + window] for s in range(len(text) - window + 1)]
+        for span in spans:
+            n += 1
+            inside = [i for i, w in enumerate(words) if w in span]
+            for i in inside:
+                occ[i] += 1
+                for j in inside:
+                    co[i, j] += 1
+    return occ, co, n
+
+
+@pytest.mark.parametrize("window", [None, 1, 3, 10])
+@pytest.mark.parametrize("chunk", [None, 7])
+def test_window_counts_equal_every_window_enumerated(window, chunk, monkeypatch):
+    # repeated words, empty and short texts; chunk=7 cuts the units into many count chunks
+    from pipelines.topics import coherence
+
+    if chunk:
+        monkeypatch.setattr(coherence, "CHUNK", chunk)
+    rng = random.Random(window or 0)
+    texts = [[rng.choice("abcdefgh") for _ in range(rng.randint(0, 25))] for _ in range(30)]
+    words = ["a", "c", "d", "h"]
+    occ, co, n = window_counts(texts, words, window)
+    b_occ, b_co, b_n = _brute_counts(texts, words, window)
+    assert n == b_n
+    assert occ.tolist() == b_occ.tolist()
+    assert co.tolist() == b_co.tolist()
