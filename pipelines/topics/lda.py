@@ -62,12 +62,17 @@ def _in_sample(corpus: Corpus, train_idx: np.ndarray) -> list[np.ndarray]:
 
 
 def _tomotopy_counts(model: object, k: int) -> np.ndarray:
-    """The sampler's current topic-word counts n_kw (k x used vocabulary)."""
-    v = len(model.used_vocabs)
-    docs = list(model.docs)
-    topics = np.concatenate([np.asarray(d.topics, dtype=np.int64) for d in docs])
-    words = np.concatenate([np.asarray(d.words, dtype=np.int64) for d in docs])
-    return np.bincount(topics * v + words, minlength=k * v).reshape(k, v).astype(np.float64)
+    """The sampler's current topic-word counts n_kw (k x used vocabulary).
+
+    tomotopy gives n_kw + η as float32 (``normalize=False``); rounding after taking η off
+    gives n_kw exactly while a count is below 2**23 (the float32 spacing there is 1).
+    """
+    eta = np.float32(model.eta)
+    counts = np.empty((k, len(model.used_vocabs)))
+    for t in range(k):
+        counts[t] = np.rint(np.asarray(model.get_topic_word_dist(t, normalize=False),
+                                       dtype=np.float32) - eta)
+    return counts
 
 
 def fit_tomotopy(corpus: Corpus, k: int, seed: int, keep: bool = True) -> Fit:

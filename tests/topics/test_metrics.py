@@ -189,3 +189,25 @@ def test_gensim_has_no_griffiths2004_and_the_same_perplexity_estimator():
     # two clean themes: both backends' held-out perplexity is near the 3 equally likely words
     for fit in fits.values():
         assert fit.heldout == 2 and 2.0 < fit.perplexity < 4.5
+
+
+def test_tomotopy_counts_equal_the_topic_of_every_token():
+    """n_kw read from tomotopy's unnormalised φ equals counting each token's sampled topic."""
+    import random
+
+    import tomotopy as tp
+
+    from pipelines.topics.lda import _tomotopy_counts
+
+    rng = random.Random(4)
+    model = tp.LDAModel(k=5, seed=3)
+    words = [f"w{i}" for i in range(300)]
+    for _ in range(200):  # some words occur thousands of times
+        model.add_doc([rng.choice(words[: rng.choice([5, 300])]) for _ in range(120)])
+    model.train(30, workers=1, parallel=tp.ParallelScheme.NONE)
+    v = len(model.used_vocabs)
+    expected = np.zeros((5, v))
+    for doc in model.docs:
+        np.add.at(expected, (np.asarray(doc.topics), np.asarray(doc.words)), 1)
+    assert expected.max() > 500
+    assert np.array_equal(_tomotopy_counts(model, 5), expected)
