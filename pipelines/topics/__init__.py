@@ -9,6 +9,7 @@ from pipelines.topics.stage import (
     OUTPUTS,
     RELABEL,
     SCHEMAS,
+    STREAMED,
     Params,
     compute,
     external_inputs,
@@ -26,5 +27,6 @@ __all__ = [
     "compute",
     "external_inputs",
     "RELABEL",
+    "STREAMED",
     "relabel",
 ]

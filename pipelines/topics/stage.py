@@ -1,6 +1,7 @@
 """Topic models over a range of k: model selection, topic terms, document topics, trends.
 
-Reads ``segment/tokens`` (one row per sentence) and ``ingest/documents`` (titles, years,
+Reads ``segment/tokens`` (one row per sentence, streamed a batch at a time: the corpus is one
+``int32`` per token, see ``build.py``) and ``ingest/documents`` (titles, years,
 metadata). Builds one bag of words per unit (a document, or a paragraph with ``unit=paragraph``),
 keeps the terms that pass ``min_df``/``max_df`` (and the ``top_n_terms`` most frequent), then fits
 LDA (tomotopy by default, gensim as reference) or NMF (scikit-learn, TF-IDF) for every k and seed.
@@ -40,21 +41,24 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from pipelines.core import store
 from pipelines.core.engine import can_fork, map_forked, map_partitions, resolve_workers
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
 from pipelines.core.script import has_han
-from pipelines.core.store import check_schema
+from pipelines.core.store import StoredTable, check_schema
 from pipelines.topics.build import encode_batches, vocabulary
 from pipelines.topics.corpus import Bags, Corpus, Fit
 from pipelines.topics.fit import fit_task
 from pipelines.topics.tables import SCHEMAS, Sampled, Units, build_tables, relabel
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "RELABEL", "Params", "parse_k", "compute",
-           "external_inputs", "relabel"]
+__all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "RELABEL", "Params", "parse_k",
+           "compute", "external_inputs", "relabel"]
 
 NAME = "topics"
 INPUTS = ("segment/tokens", "ingest/documents")
+#: read a batch at a time (a :class:`~pipelines.core.store.StoredTable` from the runner)
+STREAMED = ("segment/tokens",)
 OUTPUTS = ("model_selection", "recommendation", "topic_terms", "doc_topics", "topic_trends",
            "representative_docs", "topic_by_group", "topic_effects", "topic_alignment")
 
@@ -161,11 +165,13 @@ def _keeps(lang: str):
     return lambda w: True
 
 
-def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table | bytes | str]:
+def compute(tables: dict[str, pa.Table | StoredTable], params: Params
+            ) -> dict[str, pa.Table | bytes | str]:
     """Fit every (k, seed), score the models, recommend a k and build the output tables.
 
     Args:
-        tables: ``segment/tokens`` and ``ingest/documents``.
+        tables: ``segment/tokens`` (a table or a :class:`StoredTable`, read a batch at a
+            time) and ``ingest/documents``.
         params: The resolved parameters.
 
     Returns:
@@ -216,12 +222,12 @@ def _fit_all(tasks: list[tuple[int, int, bool]], corpus: Corpus, workers: int) -
     return map_partitions(fit_task, tasks, corpus, workers=n, label="topics", unit="model")
 
 
-def _batches(tokens: pa.Table) -> Iterator[pa.RecordBatch]:
+def _batches(tokens: pa.Table | StoredTable) -> Iterator[pa.RecordBatch]:
     """The token table a batch at a time (only the columns the corpus needs)."""
-    yield from tokens.select(["doc_id", "para_id", "tokens"]).to_batches(max_chunksize=BATCH)
+    yield from store.iter_batches(tokens, columns=["doc_id", "para_id", "tokens"], rows=BATCH)
 
 
-def _corpus(tokens: pa.Table, params: Params) -> tuple[Corpus, Units]:
+def _corpus(tokens: pa.Table | StoredTable, params: Params) -> tuple[Corpus, Units]:
     """The topic corpus and its units, built batch by batch (see ``build.py``).
 
     Raises:

@@ -90,3 +90,33 @@ def test_batch_size_does_not_change_the_tables(monkeypatch):
             a, b = a.drop_columns(["seconds"]), b.drop_columns(["seconds"])
         assert a.equals(b), name
     assert np.isfinite(whole["model_selection"].column("coherence_npmi").to_numpy()).all()
+
+
+@pytest.mark.parametrize("parts", [1, 3])
+def test_a_stored_table_gives_the_same_tables_as_a_table_in_memory(tmp_path, parts):
+    """The runner hands topics a StoredTable (STREAMED); one file or several part files."""
+    import pyarrow.parquet as pq
+
+    from pipelines.core.store import StoredTable
+    from tests.topics.test_stage import _corpus, _params
+
+    tables = _corpus()
+    tokens = tables["segment/tokens"]
+    cut = [round(i * tokens.num_rows / parts) for i in range(parts + 1)]
+    files = []
+    for i in range(parts):
+        path = tmp_path / f"part-{i:05d}.parquet"
+        pq.write_table(tokens.slice(cut[i], cut[i + 1] - cut[i]), path, row_group_size=5)
+        files.append(path)
+    assert "segment/tokens" in topics.STREAMED
+    params = _params(seeds=2, unit="paragraph")
+    plain = topics.compute(tables, params)
+    stored = topics.compute({**tables, "segment/tokens": StoredTable(files, "segment/tokens")},
+                            params)
+    for name in topics.OUTPUTS:
+        a, b = plain[name], stored[name]
+        if name == "model_selection":
+            a, b = a.drop_columns(["seconds"]), b.drop_columns(["seconds"])
+        assert a.equals(b), name
+    k = plain["recommendation"].column("closest_k")[0].as_py()
+    assert plain[f"ldavis_k{k}.html"] == stored[f"ldavis_k{k}.html"]
