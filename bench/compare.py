@@ -15,8 +15,8 @@ side goes first, so that a busy machine slows both alike:
   another checkout of wenmai (e.g. the commit before a speed change), for an old/new ratio
   measured in the same rounds (``--mb 10`` takes all 9.4 MB);
 * ``topics``: wenmai's topics stage on paragraphs, k from ``--k`` and ``--seeds`` seeds (all
-  its metrics and tables), against ``baselines/topics_gensim.py`` (gensim LdaModel loop with
-  CoherenceModel c_npmi and c_v);
+  its metrics and tables; with ``--old`` also the other checkout's), against
+  ``baselines/topics_gensim.py`` (gensim LdaModel loop with CoherenceModel c_npmi and c_v);
 * ``network``: wenmai's network stage with ``top_n`` nodes (exact betweenness), against
   ``baselines/network_networkx.py`` (Counter over sentence pairs, networkx centralities and
   Louvain).
@@ -134,9 +134,12 @@ def sides(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[str, lis
                                             str(ROOT / "data" / "dicts" / "education_policy.txt"),
                                             *stops]))
     out["segment"] = seg
-    out["topics"] = [
-        ("wenmai", wenmai(ROOT, "topics", docs + tokens,
-                          {"unit": "paragraph", "k": args.k, "seeds": args.seeds})),
+    topic_params = {"unit": "paragraph", "k": args.k, "seeds": args.seeds}
+    out["topics"] = [("wenmai", wenmai(ROOT, "topics", docs + tokens, topic_params))]
+    if args.old:
+        out["topics"].append(("wenmai-old", wenmai(args.old, "topics", docs + tokens,
+                                                   topic_params)))
+    out["topics"] += [
         ("gensim loop script", [py, str(BASELINES / "topics_gensim.py"), str(work / tokens[0]),
                                 str(k_min), str(k_max), str(args.seeds)])]
     out["network"] = [
@@ -159,8 +162,8 @@ def main() -> None:
     parser.add_argument("--k", default="2..5", help="topics: k range, e.g. 2..5")
     parser.add_argument("--seeds", type=int, default=1, help="topics: seeds per k")
     parser.add_argument("--top-n", type=int, default=300, help="network: nodes")
-    parser.add_argument("--old", type=Path, help="another wenmai checkout: its segment stage "
-                        "runs in the same rounds (old/new ratio)")
+    parser.add_argument("--old", type=Path, help="another wenmai checkout: its segment and "
+                        "topics stages run in the same rounds (old/new ratio)")
     parser.add_argument("--no-scripts", dest="scripts", action="store_false",
                         help="segment: wenmai's sides only (e.g. old/new on all 9.4 MB, where "
                         "the jieba.posseg script takes minutes)")

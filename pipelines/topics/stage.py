@@ -57,8 +57,9 @@ __all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "RELABEL", "Param
 
 NAME = "topics"
 INPUTS = ("segment/tokens", "ingest/documents")
-#: read a batch at a time (a :class:`~pipelines.core.store.StoredTable` from the runner)
-STREAMED = ("segment/tokens",)
+#: given as :class:`~pipelines.core.store.StoredTable` by the runner: the tokens are read a
+#: batch at a time, the documents only in the columns the tables use
+STREAMED = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("model_selection", "recommendation", "topic_terms", "doc_topics", "topic_trends",
            "representative_docs", "topic_by_group", "topic_effects", "topic_alignment")
 
@@ -171,7 +172,7 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
 
     Args:
         tables: ``segment/tokens`` (a table or a :class:`StoredTable`, read a batch at a
-            time) and ``ingest/documents``.
+            time) and ``ingest/documents`` (a table or a :class:`StoredTable`).
         params: The resolved parameters.
 
     Returns:
@@ -188,6 +189,9 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     if params.by and params.by not in documents.column_names:
         raise BadParams(f"topics: by={params.by!r} is not a column of ingest/documents; choose "
                         "from " + ", ".join(documents.column_names))
+    # only the columns the tables use (never the documents' text)
+    documents = store.read_all(documents, columns=list(dict.fromkeys(
+        ["doc_id", "title", "year"] + ([params.by] if params.by else []))))
     ks = parse_k(params.k)
     corpus, units = _corpus(tokens, params)
     noun = "documents" if params.unit == "document" else "paragraphs"

@@ -108,10 +108,13 @@ def test_a_stored_table_gives_the_same_tables_as_a_table_in_memory(tmp_path, par
         path = tmp_path / f"part-{i:05d}.parquet"
         pq.write_table(tokens.slice(cut[i], cut[i + 1] - cut[i]), path, row_group_size=5)
         files.append(path)
-    assert "segment/tokens" in topics.STREAMED
-    params = _params(seeds=2, unit="paragraph")
+    docs = tmp_path / "documents.parquet"
+    pq.write_table(tables["ingest/documents"], docs)
+    assert set(topics.STREAMED) == {"segment/tokens", "ingest/documents"}
+    params = _params(seeds=2, unit="paragraph", by="region")
     plain = topics.compute(tables, params)
-    stored = topics.compute({**tables, "segment/tokens": StoredTable(files, "segment/tokens")},
+    stored = topics.compute({"segment/tokens": StoredTable(files, "segment/tokens"),
+                             "ingest/documents": StoredTable([docs], "ingest/documents")},
                             params)
     for name in topics.OUTPUTS:
         a, b = plain[name], stored[name]
