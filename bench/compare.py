@@ -25,7 +25,9 @@ Times: ``stage s`` is measured inside the child (from reading the input to writi
 output, imports excluded), ``process s`` is the child's wall time from outside (Python start
 and imports included), ``CPU s`` the user+system time of the child and its workers. The
 summary gives per task and side the medians over the rounds, the ratio of the medians
-(script / wenmai) and the 1-minute load average before each run (the machine may be shared).
+(script / wenmai) and the 1-minute load average before each run (the machine may be shared);
+for ``topics`` also the median c_npmi over every fit of a side (wenmai's ``model_selection``,
+the script's printed scores: both gensim's c_npmi definition, see docs/topics.md).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -87,7 +90,14 @@ def _child(spec: dict) -> dict:
         params = stage.Params(**spec["params"])
         start = time.perf_counter()
         runner.run_stage(stage, work, params, force=True)
-        return {"seconds": time.perf_counter() - start}
+        out: dict = {"seconds": time.perf_counter() - start}
+        if spec["stage"] == "topics":  # the quality side of the ratio
+            import pyarrow.parquet as pq
+
+            npmi = pq.read_table(work / "topics" / "model_selection.parquet",
+                                 columns=["coherence_npmi"]).column(0).to_pylist()
+            out["c_npmi"] = statistics.median(npmi)
+        return out
 
 
 def _children_cpu() -> float:
@@ -106,7 +116,12 @@ def run(command: list[str]) -> dict:
         raise SystemExit(f"{' '.join(command)} failed:\n{proc.stderr[-3000:]}")
     last = proc.stdout.strip().splitlines()[-1]
     seconds = json.loads(last)["seconds"] if last.startswith("{") else float(last)
-    return {"stage": seconds, "process": wall, "cpu": _children_cpu() - cpu, "load": load}
+    res = {"stage": seconds, "process": wall, "cpu": _children_cpu() - cpu, "load": load}
+    npmi = (json.loads(last).get("c_npmi") if last.startswith("{") else
+            [float(m) for m in re.findall(r"c_npmi=(-?[0-9.]+)", proc.stderr)])
+    if npmi:  # topics: wenmai's median over its fits, or the script's per-fit lines
+        res["c_npmi"] = npmi if isinstance(npmi, float) else statistics.median(npmi)
+    return res
 
 
 def sides(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[str, list[str]]]]:
@@ -224,9 +239,11 @@ def summary(plan: dict, runs: dict, tasks: list[str], mb: float) -> None:
             med = {k: statistics.median(r[k] for r in rs) for k in ("stage", "process", "cpu")}
             loads = [r["load"] for r in rs]
             rate = f"{mb / med['stage']:6.2f}" if task == "segment" else f"{'':6}"
+            npmi = [r["c_npmi"] for r in rs if "c_npmi" in r]
+            quality = f"  median c_npmi {statistics.median(npmi):.4f}" if npmi else ""
             print(f"{task:8} {name:22} {med['stage']:8.2f} {med['process']:9.2f} "
                   f"{med['cpu']:7.2f} {med['stage'] / ref:7.2f} {rate}  "
-                  f"{min(loads):.2f}-{max(loads):.2f}")
+                  f"{min(loads):.2f}-{max(loads):.2f}{quality}")
 
 
 if __name__ == "__main__":
