@@ -18,9 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.core.errors import BadParams
-from pipelines.topics.corpus import Bags
+from pipelines.topics.corpus import Bags, sorted_unique
 
-__all__ = ["Encoded", "encode_batches", "vocabulary"]
+__all__ = ["Encoded", "encode_batches", "document_frequencies", "vocabulary"]
+
+#: tokens of the units whose distinct words are sorted at once
+CHUNK = 1 << 21
 
 
 @dataclass
@@ -105,6 +108,20 @@ def encode_batches(batches: Iterable[pa.RecordBatch], unit: str,
     return Encoded(words, Bags(ids, offsets), doc_ids, para_ids)
 
 
+def document_frequencies(bags: Bags, n_words: int) -> np.ndarray:
+    """Units containing each word: distinct (unit, word) pairs counted a chunk of units at a
+    time (about ``CHUNK`` tokens), which bounds the memory of the sort."""
+    df = np.zeros(n_words, dtype=np.int64)
+    lengths = bags.lengths()
+    ends = np.searchsorted(bags.offsets, np.arange(CHUNK, bags.offsets[-1], CHUNK), "right")
+    bounds = sorted_unique(np.concatenate([[0], ends - 1, [len(bags)]]).clip(0, len(bags)))
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        unit = np.repeat(np.arange(hi - lo, dtype=np.int64), lengths[lo:hi])
+        pairs = sorted_unique(unit * n_words + bags.ids[bags.offsets[lo]:bags.offsets[hi]])
+        df += np.bincount(pairs % n_words, minlength=n_words)
+    return df
+
+
 def vocabulary(encoded: Encoded, min_df: int, max_df: float, top_n: int
                ) -> tuple[tuple[str, ...], np.ndarray]:
     """Terms within the df bounds, capped to the ``top_n`` most frequent, sorted.
@@ -117,9 +134,7 @@ def vocabulary(encoded: Encoded, min_df: int, max_df: float, top_n: int
         BadParams: no term passes the bounds.
     """
     bags, n_words = encoded.bags, len(encoded.words)
-    unit_of = np.repeat(np.arange(len(bags), dtype=np.int64), bags.lengths())
-    pairs = np.unique(unit_of * max(n_words, 1) + bags.ids)
-    df = np.bincount(pairs % max(n_words, 1), minlength=n_words)
+    df = document_frequencies(bags, n_words)
     tf = np.bincount(bags.ids, minlength=n_words)
     n = len(bags)
     kept = np.flatnonzero((df >= min_df) & (df <= max_df * n))

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipelines.topics.corpus import Bags
+from pipelines.topics.corpus import Bags, sorted_unique
 
 __all__ = ["WINDOWS", "EPSILON", "window_counts", "bag_window_counts", "coherence_scores",
            "bag_coherence"]
@@ -116,7 +116,7 @@ def _chunks(text: np.ndarray) -> list[tuple[int, int]]:
     """Cut sorted text numbers into runs of about ``CHUNK`` entries at text boundaries."""
     n = len(text)
     cuts = np.searchsorted(text, text[np.arange(CHUNK, n, CHUNK)], side="left")
-    bounds = np.unique(np.concatenate([[0], cuts, [n]]))
+    bounds = sorted_unique(np.concatenate([[0], cuts, [n]]))
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
 
 
@@ -141,7 +141,7 @@ def _count(word: np.ndarray, text: np.ndarray, p: np.ndarray, lengths: np.ndarra
     b_run = np.maximum.reduceat(end, heads)
     occurrences = np.bincount(w_run, weights=(b_run - a_run).astype(np.float64), minlength=r)
     # elementary segments between all run ends; a run covers segments sa .. sb - 1
-    cuts = np.unique(np.concatenate([a_run, b_run]))
+    cuts = sorted_unique(np.concatenate([a_run, b_run]))
     sa, sb = np.searchsorted(cuts, a_run), np.searchsorted(cuts, b_run)
     count = sb - sa
     total = int(count.sum())
@@ -214,7 +214,8 @@ def coherence_scores(texts: Sequence[Sequence[str]], topics: Sequence[Sequence[s
 def bag_coherence(texts: Bags, topics: Sequence[np.ndarray]
                   ) -> tuple[dict[str, float], dict[str, list[float]]]:
     """:func:`coherence_scores` on texts given as token ids, each topic as its top word ids."""
-    cols = np.unique(np.concatenate(topics)) if len(topics) else np.zeros(0, dtype=np.int64)
+    cols = (sorted_unique(np.concatenate(topics)) if len(topics)
+            else np.zeros(0, dtype=np.int64))
     topic_ids = [np.searchsorted(cols, t) for t in topics]
     per_topic: dict[str, list[float]] = {}
     for measure, window in WINDOWS.items():

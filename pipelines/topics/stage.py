@@ -246,9 +246,11 @@ def _corpus(tokens: pa.Table | StoredTable, params: Params) -> tuple[Corpus, Uni
     vocab, column = vocabulary(encoded, params.min_df, params.max_df, params.top_n_terms)
     texts = Bags(column[encoded.bags.ids], encoded.bags.offsets)
     del encoded.bags
-    unit_of = np.repeat(np.arange(len(texts), dtype=np.int64), texts.lengths())
     inside = texts.ids < len(vocab)
-    per_unit = np.bincount(unit_of[inside], minlength=len(texts))
+    running = np.zeros(len(inside) + 1, dtype=np.int64)
+    np.cumsum(inside, out=running[1:])
+    per_unit = running[texts.offsets[1:]] - running[texts.offsets[:-1]]  # kept tokens
+    del running
     keep = np.flatnonzero(per_unit > 0)
     noun = "documents" if params.unit == "document" else "paragraphs"
     if len(keep) < 3:
