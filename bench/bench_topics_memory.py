@@ -7,9 +7,10 @@ Each ``WORK`` is a work folder with ``segment/tokens`` and ``ingest/documents`` 
 ``work`` folders ``bench/scale.py --keep DIR`` leaves for 10 MB and 100 MB). For each folder,
 round after round, this checkout (``new``) and, with ``--old``, another one run ``wenmai
 topics --force`` in a fresh process on a copy of the two tables, alternating which goes first.
-Printed per run: wall time of the process, its peak RSS (``os.wait4``: the largest resident
-set of the process or of any worker it started, not their sum; topics here uses one worker,
-``--workers 1``, so the fit runs in the stage process) and the 1-minute load average before it.
+Printed per run: wall time of the process, its CPU time (user + system, with its workers),
+its peak RSS (``os.wait4``: the largest resident set of the process or of any worker it
+started, not their sum; topics here uses one worker, ``--workers 1``, so the fit runs in the
+stage process) and the 1-minute load average before it.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def copy_tables(src: Path, dst: Path) -> None:
                 shutil.copytree(path, dst / stage / table)
 
 
-def run(root: Path, work: Path, args: argparse.Namespace) -> tuple[float, float]:
-    """``wenmai topics`` of checkout ``root`` on ``work``: (wall seconds, peak RSS MB)."""
+def run(root: Path, work: Path, args: argparse.Namespace) -> tuple[float, float, float]:
+    """``wenmai topics`` of checkout ``root`` on ``work``: (wall s, CPU s, peak RSS MB)."""
     command = [sys.executable, "-c", "import cli; cli.main()", "--workdir", str(work), "topics",
                "--force", "--k", args.k, "--seeds", str(args.seeds), "--unit", args.unit,
                "--workers", "1"]
@@ -57,7 +58,7 @@ def run(root: Path, work: Path, args: argparse.Namespace) -> tuple[float, float]
     seconds = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status):
         raise SystemExit(f"{' '.join(command)} failed:\n{err.decode('utf-8', 'replace')[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -73,23 +74,24 @@ def main() -> None:
     sides = [("new", ROOT)] + ([("old", args.old.resolve())] if args.old else [])
     print(f"# topics k={args.k} seeds={args.seeds} unit={args.unit} sample={args.sample}, "
           f"{os.cpu_count()} cores")
-    print("| work | side | round | seconds | peak RSS MB | load |")
-    print("|---|---|---|---|---|---|")
-    results: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    print("| work | side | round | seconds | CPU s | peak RSS MB | load |")
+    print("|---|---|---|---|---|---|---|")
+    results: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for work in args.work:
         for r in range(args.repeat):
             for name, root in (sides if r % 2 == 0 else sides[::-1]):
                 with tempfile.TemporaryDirectory(dir=work.parent) as tmp:
                     copy_tables(work, Path(tmp))
                     load = os.getloadavg()[0]
-                    seconds, rss = run(root, Path(tmp), args)
-                results.setdefault((str(work), name), []).append((seconds, rss))
-                print(f"| {work} | {name} | {r + 1} | {seconds:.1f} | {rss:.0f} | {load:.1f} |",
-                      flush=True)
-    print("\n| work | side | median s | median peak RSS MB |\n|---|---|---|---|")
+                    seconds, cpu, rss = run(root, Path(tmp), args)
+                results.setdefault((str(work), name), []).append((seconds, cpu, rss))
+                print(f"| {work} | {name} | {r + 1} | {seconds:.1f} | {cpu:.1f} | {rss:.0f} | "
+                      f"{load:.1f} |", flush=True)
+    print("\n| work | side | median s | median CPU s | median peak RSS MB |")
+    print("|---|---|---|---|---|")
     for (work, name), runs in results.items():
-        print(f"| {work} | {name} | {statistics.median(s for s, _ in runs):.1f} | "
-              f"{statistics.median(m for _, m in runs):.0f} |")
+        med = [statistics.median(run[i] for run in runs) for i in range(3)]
+        print(f"| {work} | {name} | {med[0]:.1f} | {med[1]:.1f} | {med[2]:.0f} |")
 
 
 if __name__ == "__main__":
