@@ -245,7 +245,7 @@ def _corpus(tokens: pa.Table | StoredTable, params: Params) -> tuple[Corpus, Uni
                           "output" + ("" if params.lang == "all" else " or use --lang all"))
     vocab, column = vocabulary(encoded, params.min_df, params.max_df, params.top_n_terms)
     texts = Bags(column[encoded.bags.ids], encoded.bags.offsets)
-    del encoded.bags
+    del encoded.bags  # the word numbers (one int32 per token) are not needed any more
     inside = texts.ids < len(vocab)
     running = np.zeros(len(inside) + 1, dtype=np.int64)
     np.cumsum(inside, out=running[1:])
