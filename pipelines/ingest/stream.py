@@ -43,8 +43,11 @@ SPOOL_CHARS = 8_000_000
 PART_DOCS = 100_000
 #: ... and is cut once its texts reach this many UTF-8 bytes.
 PART_BYTES = 32 << 20
-#: Documents whose signatures are computed (and which are spooled) together.
+#: Documents spooled together after cleaning ...
 BATCH_DOCS = 4096
+#: ... whose signatures are computed this many characters at a time (numpy holds about 60
+#: bytes per character of a batch while hashing its shingles).
+SIGNATURE_CHARS = 1_000_000
 
 
 def line_key(line: str) -> int:
@@ -296,9 +299,17 @@ class Deduplicator:
         if self.near > 0:
             from pipelines.ingest.dedup import band_keys
 
-            keys, empty = band_keys([d["text"] for d in self.batch], *self.bands)
-            self.keys.append(keys)
-            self.empty.append(empty)
+            start = 0
+            while start < len(self.batch):
+                end, chars = start, 0
+                while end < len(self.batch) and (end == start or chars < SIGNATURE_CHARS):
+                    chars += len(self.batch[end]["text"])
+                    end += 1
+                keys, empty = band_keys([d["text"] for d in self.batch[start:end]],
+                                        *self.bands)
+                self.keys.append(keys)
+                self.empty.append(empty)
+                start = end
         path = self.folder / f"clean-{len(self.chunks):05d}.pkl"
         _dump(path, self.batch)
         self.chunks.append((path, len(self.batch)))

@@ -48,6 +48,7 @@ def test_the_tables_do_not_depend_on_how_the_stream_is_cut(tmp_path, monkeypatch
     # a spool chunk per document, signatures three at a time, parts of four documents
     monkeypatch.setattr(stream, "SPOOL_CHARS", 1)
     monkeypatch.setattr(stream, "BATCH_DOCS", 3)
+    monkeypatch.setattr(stream, "SIGNATURE_CHARS", 200)
     monkeypatch.setattr(stream, "PART_DOCS", 4)
     cut = run(*inputs, min_chars=10, boilerplate_min_docs=2, near_duplicates=0.8)
     assert cut == whole
