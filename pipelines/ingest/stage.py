@@ -29,6 +29,7 @@ from pipelines.core.params import param
 from pipelines.ingest.clean import KEEP_LINES
 
 if TYPE_CHECKING:
+    from pipelines.core.store import StoredTable
     from pipelines.ingest.stream import Deduplicator, ParsedPart
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "external_inputs",
@@ -192,7 +193,9 @@ def _spool() -> Iterator[Path]:
     """A folder for the parsed and cleaned documents of this run, removed afterwards."""
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="wenmai-ingest-"))
+    from pipelines.core.store import spool_dir
+
+    folder = Path(tempfile.mkdtemp(prefix="ingest-", dir=spool_dir()))
     try:
         yield folder
     finally:  # flat: the spool holds only files
@@ -242,7 +245,8 @@ def _boilerplate_rows(dedup: Deduplicator, chrome: dict[int, Counter[str]],
     return rows
 
 
-def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
+def compute(tables: dict[str, pa.Table], params: Params
+            ) -> dict[str, pa.Table | StoredTable]:
     """Read, clean and deduplicate the raw files named by ``params.inputs``.
 
     Documents stream through: parse tasks write them to a spool on disk, and the documents
@@ -254,7 +258,8 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
         params: The stage parameters.
 
     Returns:
-        ``documents``, ``rejected``, ``duplicates`` and ``boilerplate`` tables.
+        ``documents`` (a dataset of parts, :class:`~pipelines.core.store.StoredTable`),
+        ``rejected``, ``duplicates`` and ``boilerplate`` tables.
 
     Raises:
         BadParams: no inputs were given.
@@ -318,19 +323,24 @@ def _meta_column(key: str) -> str:
     return f"meta_{key}" if key in DOCUMENTS_SCHEMA.names else key
 
 
-def _write_documents(dedup: Deduplicator, near: set[int]) -> pa.Table:
-    """The kept documents, read back from the spool part by part."""
+def _write_documents(dedup: Deduplicator, near: set[int]) -> StoredTable:
+    """The kept documents, read back from the spool and written part by part."""
+    from pipelines.core.store import PartWriter
     from pipelines.ingest.stream import parts_of
 
     extra = sorted({_meta_column(k) for k in dedup.meta_keys(near)})
-    tables = [_documents_table(part, extra) for part in parts_of(dedup.kept(near))]
-    return pa.concat_tables(tables)
-
-
-def _documents_table(docs: list[dict[str, Any]], extra: list[str]) -> pa.Table:
-    """One part of the documents table; metadata keys are the ``extra`` string columns."""
-    core = set(DOCUMENTS_SCHEMA.names)
     schema = pa.schema(list(DOCUMENTS_SCHEMA) + [(k, pa.string()) for k in extra])
+    writer = PartWriter(schema, name="documents")
+    for part in parts_of(dedup.kept(near)):
+        writer.write(_documents_table(part, schema))
+    return writer.finish()
+
+
+def _documents_table(docs: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """One part of the documents table; metadata keys are the string columns after
+    :data:`DOCUMENTS_SCHEMA`'s."""
+    core = set(DOCUMENTS_SCHEMA.names)
+    extra = schema.names[len(DOCUMENTS_SCHEMA):]
     columns: dict[str, list[Any]] = {
         "doc_id": [d["doc_id"] for d in docs], "source": [d["source"] for d in docs],
         "part": [d["part"] for d in docs], "title": [d["title"] for d in docs],
