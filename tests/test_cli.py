@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ def test_ingest_then_show_formats(runner: CliRunner, tmp_path: Path) -> None:
     work = str(tmp_path / "w")
     result = runner.invoke(wenmai, ["--workdir", work, "ingest", str(SAMPLE / "docs")])
     assert result.exit_code == 0, result.stderr
-    assert "documents.parquet" in result.output
+    assert re.search(r"ingest/documents/  13 rows in 1 part$", result.output, re.M)
     shown = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--columns",
                                    "title,year,lang", "-n", "3"])
     assert shown.exit_code == 0 and "[3 of 13 rows shown; 3 columns]" in shown.output
