@@ -184,7 +184,7 @@ class _Texts:
             self.cache = {k: t for k, t in self.cache.items() if self.last_use[k] >= self.front}
             for k, doc in enumerate(load(path), self.loaded):
                 if k in self.last_use:
-                    self.cache[k] = doc["text"]
+                    self.cache[k] = doc["text"].decode("utf-8")
             self.loaded += n
         return self.cache[i]
 
@@ -310,6 +310,8 @@ class Deduplicator:
                 self.keys.append(keys)
                 self.empty.append(empty)
                 start = end
+        for doc in self.batch:  # spooled as UTF-8, as the documents table will hold it
+            doc["text"] = doc["text"].encode("utf-8")
         path = self.folder / f"clean-{len(self.chunks):05d}.pkl"
         _dump(path, self.batch)
         self.chunks.append((path, len(self.batch)))
@@ -349,7 +351,7 @@ class Deduplicator:
 
     def kept(self, dropped: set[int]) -> Iterator[dict[str, Any]]:
         """The kept documents in input order, read back from the spool (which is then
-        removed)."""
+        removed); their texts are UTF-8 ``bytes``."""
         index = 0
         for path, _ in self.chunks:
             for doc in load(path):
@@ -365,13 +367,13 @@ class Deduplicator:
 
 
 def parts_of(docs: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """Cut documents into parts of at most :data:`PART_DOCS` documents or
-    :data:`PART_BYTES` bytes of text (cut after the document that reaches it)."""
+    """Cut documents (texts as UTF-8 bytes) into parts of at most :data:`PART_DOCS` documents
+    or :data:`PART_BYTES` bytes of text (cut after the document that reaches it)."""
     part: list[dict[str, Any]] = []
     size = 0
     for doc in docs:
         part.append(doc)
-        size += len(doc["text"].encode("utf-8", "surrogatepass"))
+        size += len(doc["text"])
         if len(part) >= PART_DOCS or size >= PART_BYTES:
             yield part
             part, size = [], 0

@@ -55,11 +55,11 @@ def test_the_tables_do_not_depend_on_how_the_stream_is_cut(tmp_path, monkeypatch
 
 
 def test_parts_are_cut_by_documents_and_bytes(monkeypatch):
-    docs = [{"text": "甲" * n} for n in (10, 10, 10, 30, 1, 1)]
+    docs = [{"text": ("甲" * n).encode()} for n in (10, 10, 10, 30, 1, 1)]
     monkeypatch.setattr(stream, "PART_DOCS", 3)
     monkeypatch.setattr(stream, "PART_BYTES", 60)  # 20 characters of 3 bytes
     sizes = [[len(d["text"]) for d in part] for part in stream.parts_of(iter(docs))]
-    assert sizes == [[10, 10], [10, 30], [1, 1]]
+    assert sizes == [[30, 30], [30, 90], [3, 3]]  # bytes
 
 
 def test_streamed_near_duplicates_equal_the_in_memory_ones(tmp_path):
@@ -75,7 +75,7 @@ def test_streamed_near_duplicates_equal_the_in_memory_ones(tmp_path):
     chunks = []
     for start in range(0, len(texts), 17):  # spooled in chunks of 17 documents
         path = tmp_path / f"c{start}.pkl"
-        stream._dump(path, [{"text": t} for t in texts[start:start + 17]])
+        stream._dump(path, [{"text": t.encode()} for t in texts[start:start + 17]])
         chunks.append((path, len(texts[start:start + 17])))
     bands, rows = dedup.lsh_params(0.7)
     keys, empty = zip(*(dedup.band_keys(texts[s:s + 9], bands, rows)
@@ -114,4 +114,4 @@ def test_the_parent_keeps_no_texts(tmp_path, near):
     assert not any(isinstance(x, dict) and "text" in x for v in held for x in
                    (v if isinstance(v, list) else v.values()))
     kept = list(dd.kept(set()))
-    assert len(kept) == len(dd.ids) and all(d["text"] for d in kept)
+    assert len(kept) == len(dd.ids) and all(isinstance(d["text"], bytes) for d in kept)
