@@ -277,13 +277,13 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
     }
     variables = tuple(c for c in documents.column_names
                       if c not in ("doc_id", "text", "n_chars", "part"))
-    # the archive and the comparison with a human coding need every text (an archive in memory)
-    whole = read_all(documents)
-    out["project.qdpx"] = refi.project_qdpx(book, whole, out["codings"], name=book.name,
+    # the archive holds every text (built in memory); the texts are read a batch at a time
+    out["project.qdpx"] = refi.project_qdpx(book, documents, out["codings"], name=book.name,
                                             variables=variables)
-    if params.reference:
+    if params.reference:  # matching a human coding's sources needs every text at once
         out["reference_codings"], out["code_agreement"] = compare_reference(
-            params.reference, book, whole, codings, units, second=params.reference_b)
+            params.reference, book, read_all(documents), codings, units,
+            second=params.reference_b)
     return out
 
 
