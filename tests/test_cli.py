@@ -72,6 +72,7 @@ def test_ingest_nothing_usable_exits_1(runner: CliRunner, tmp_path: Path) -> Non
     assert result.stderr.splitlines()[-1].startswith("Error: ingest: no usable document")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "w" / "ingest" / "documents.parquet").exists()
+    assert not (tmp_path / "w" / "ingest" / "documents").exists()
 
 
 def test_init_writes_a_config_that_loads(runner: CliRunner, tmp_path: Path) -> None:
