@@ -45,8 +45,9 @@ NAME = "code"
 INPUTS = ("segment/tokens", "ingest/documents")
 #: Read a batch at a time (the runner hands over :class:`store.StoredTable`\ s).
 STREAMED = ("segment/tokens", "ingest/documents")
-#: Documents coded together: their texts and tokens are in memory at once.
-BATCH_DOCS = 8192
+#: Documents coded together: their texts, tokens, units and rule masks are in memory at once
+#: (about 300 MB for 2,048 policy documents of 6,000 characters).
+BATCH_DOCS = 2048
 OUTPUTS = ("codings", "code_frequencies", "code_matrix", "code_cooccurrence",
            "code_saturation", "code_reserve")
 
