@@ -34,7 +34,13 @@ from pipelines.segment.lexicon import (
     load_synonyms,
     load_user_dict,
 )
-from pipelines.segment.types import FILTERS, TOKENS_SCHEMA, PartitionResult, Settings
+from pipelines.segment.types import (
+    FILTERS,
+    TOKENS_SCHEMA,
+    PartitionResult,
+    Settings,
+    document_counts,
+)
 from pipelines.segment.worker import Segmenter, dictionary_counts, segment_partition
 
 __all__ = [
@@ -235,9 +241,10 @@ def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, worker
                                  unit="doc", weights=[len(p) for p in parts])
     merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
     for res in results:
-        for name in ("removed", "oov", "words", "occurrences"):
+        for name in ("removed", "oov", "words", "occurrences", "documents"):
             getattr(merged, name).update(getattr(res, name))
         merged.traditional += res.traditional
+        merged.docs_kept += res.docs_kept
     dictionary_counts(merged, checked)
     return merged
 
@@ -267,33 +274,21 @@ def _report(result: PartitionResult, domain_words: list[str], *,
     if phrases:
         rows += [("phrase", w, c) for w, c in _by_count(phrases)[:REPORT_PHRASES]]
     if domain_words:
-        import pyarrow.compute as pc
-
-        words = pc.list_flatten(result.table.column("tokens"))
-        seen = set(pc.unique(words).to_pylist()) if len(words) else set()
+        seen = result.documents
         rows += [("domain_unseen", w, 0) for w in sorted(set(domain_words)) if w not in seen]
     rows += [("traditional", doc_id, n) for doc_id, n in traditional]
-    rows += [("common", w, n) for w, n in _common_terms(result.table)]
+    rows += [("common", w, n) for w, n in _common_terms(result.documents, result.docs_kept)]
     kinds, terms, counts = zip(*rows, strict=True)
     return pa.table({"kind": list(kinds), "term": list(terms), "count": list(counts)},
                     schema=REPORT_SCHEMA)
 
 
-def _common_terms(tokens: pa.Table) -> list[tuple[str, int]]:
-    """Terms kept in at least COMMON_SHARE of the documents, with their document counts."""
-    import pyarrow.compute as pc
-
-    n_docs = len(pc.unique(tokens.column("doc_id")))
-    if n_docs < COMMON_MIN_DOCS or not tokens.num_rows:
+def _common_terms(documents: Counter, n_docs: int) -> list[tuple[str, int]]:
+    """Terms kept in at least COMMON_SHARE of the ``n_docs`` documents that keep a token,
+    with their document counts (``documents``: term -> documents keeping it)."""
+    if n_docs < COMMON_MIN_DOCS:
         return []
-    words = tokens.column("tokens").combine_chunks()
-    pairs = pa.table({"doc_id": pc.take(tokens.column("doc_id"), pc.list_parent_indices(words)),
-                      "term": pc.list_flatten(words)})
-    df = pairs.group_by(["term", "doc_id"]).aggregate([]).group_by("term").aggregate(
-        [("doc_id", "count")])
-    keep = df.filter(pc.greater_equal(df.column("doc_id_count"), COMMON_SHARE * n_docs))
-    return _by_count(dict(zip(keep.column("term").to_pylist(),
-                              keep.column("doc_id_count").to_pylist(), strict=True)))
+    return _by_count({w: n for w, n in documents.items() if n >= COMMON_SHARE * n_docs})
 
 
 def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
@@ -339,6 +334,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
                                        threshold=params.phrase_threshold)
         log.info("segment: %d English phrases joined", len(phrases))
         result.table = tokens
+        result.documents, result.docs_kept = document_counts(tokens)
     occurrences = result.occurrences
     shipped = str(data_path(*DOMAIN_DICT))
     domain = [e.word for e in settings.entries if e.source == shipped]
