@@ -271,3 +271,56 @@ def test_vectorised_pass_equals_the_per_token_loop_on_random_mixed_text() -> Non
         assert set(vector.table.column("lang").to_pylist()) == {"zh", "en"}
         for name in ("removed", "oov", "words", "occurrences", "as_token", "inside"):
             assert getattr(vector, name) == getattr(loop, name), name
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("extra", [
+    {},
+    {"keep_pos": ("n", "v", "eng")},
+    {"keep_numbers": True, "lowercase": False, "lemmatize": False, "min_length": 1},
+    {"use_domain_dict": False, "policy_stopwords": True, "min_length": 3},
+])
+def test_decisions_in_one_batch_equal_the_decisions_one_by_one(backend: str, extra: dict
+                                                                ) -> None:
+    from pipelines.segment.types import FILTERS, _Drop
+    from pipelines.segment.worker import KEPT, WHITE
+
+    seg = Segmenter(settings(backend=backend, **extra))
+    texts = TRICKY + [HMM_TEXT] + sample_texts()
+    keys = sorted({k for t in texts for k in seg._text_keys(t)})
+    odd = ["〇", "二十", "一九五四年", "第三", "年", "十三五", "两", "的", "职业教育", "农村教师",
+           "\ufa6e\ufa6f", "𠀀", "職業教育", "教育ⅱ", "二〇二〇年", "，", "\u3000"]
+    keys += [(w, t) for w in odd for t in ("m", "n", "x", "nz", "un", "")]
+    assert len(keys) > 2000
+    batch = seg.decide_many(keys)
+    for i, key in enumerate(keys):
+        d = seg.decide_type(key)
+        if d is None:
+            expect = (WHITE, "", "", False, None)
+        elif d.__class__ is str or d.__class__ is _Drop:
+            name = d if d.__class__ is str else d.reason
+            word = d.word if d.__class__ is _Drop and seg.checked else None
+            if word is not None and not any(c in word for c in seg.checked):
+                word = None
+            expect = (1 + FILTERS.index(name), "", "", False, word)
+        else:
+            word = d[0] if seg.checked and any(c in d[0] for c in seg.checked) else None
+            expect = (KEPT, d[0], d[1], seg._is_oov(*d), word)
+        got = (int(batch.reason[i]), batch.tokens[i], batch.tags[i], bool(batch.oov[i]),
+               batch.split[i])
+        assert got == expect, key
+
+
+def test_piece_ends_of_the_joined_paragraphs_equal_those_of_each_paragraph() -> None:
+    from pipelines.segment.vector import _Paragraphs
+
+    rng = random.Random(5)
+    alphabet = list("。！？!?；;….. aZbY”’\"'」』）)》\tx19-好\n")
+    for _ in range(3000):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+                 for _ in range(rng.randint(1, 4))]
+        paras = _Paragraphs([(str(i), t) for i, t in enumerate(texts)])
+        counts, ends = paras.pieces()
+        expect = [sentence_ends(p) for p in paras.text]
+        assert counts.tolist() == [len(e) for e in expect]
+        assert ends.tolist() == [e for each in expect for e in each]
