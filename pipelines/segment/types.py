@@ -80,6 +80,8 @@ class PartitionResult:
     documents: Counter = field(default_factory=Counter)
     #: documents that keep at least one token
     docs_kept: int = 0
+    #: rows written to the partition's part file (its ``table`` is then empty)
+    written: int = 0
 
     @property
     def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:

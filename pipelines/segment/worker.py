@@ -1,7 +1,8 @@
 """Turn documents into rows of filtered tokens: the per-partition work of the segment stage.
 
-:func:`segment_partition` is module-level so ``engine.map_partitions`` can run it in worker
-processes; each call builds its own :class:`Segmenter` (its own jieba/rjieba instance).
+:func:`write_partition` segments one partition of documents and writes its rows as a part
+file of the tokens dataset; :func:`segment_part` is its module-level form for fresh worker
+processes and Dask workers (one :class:`Segmenter`, its own jieba/rjieba instance, per process).
 
 Per sentence: English words are cut out by script and lemmatised with simplemma; the runs
 between go to the Chinese backend; synonym variants are merged into their canonical word;
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from pipelines.core.store import write_part
 from pipelines.segment.backends import build_backend
 from pipelines.segment.lexicon import (
     DEFAULT_USER_TAG,
@@ -53,6 +55,7 @@ from pipelines.segment.types import (
     _PRESEG,
     _UNKNOWN,
     FILTERS,
+    TOKENS_SCHEMA,
     Pair,
     PartitionResult,
     Settings,
@@ -64,7 +67,8 @@ from pipelines.segment.types import (
 )
 from pipelines.segment.vector import run_vectorised
 
-__all__ = ["Segmenter", "Decisions", "dictionary_counts", "segment_partition"]
+__all__ = ["Segmenter", "Decisions", "Part", "dictionary_counts", "segment_part",
+           "write_partition"]
 
 #: Codes of :attr:`Decisions.reason`: 0 kept, ``1 + FILTERS.index(name)`` dropped by that
 #: filter, ``WHITE`` white space (the decision None).
@@ -395,14 +399,34 @@ def dictionary_counts(result: PartitionResult, checked: frozenset[str]) -> None:
     result.inside.update(count_inside(words, checked))
 
 
-def segment_partition(docs: list[tuple[str, str]], settings: Settings) -> PartitionResult:
-    """Segment one partition of documents with a fresh :class:`Segmenter`.
+#: One partition: its index (its place in the tokens table), its ``(doc_id, text)`` pairs, and
+#: the path of the part file it is written to.
+Part = tuple[int, list[tuple[str, str]], str]
 
-    Args:
-        docs: ``(doc_id, text)`` pairs.
-        settings: The loaded settings.
+
+def write_partition(segmenter: Segmenter, docs: list[tuple[str, str]], path: str,
+                    pool: pa.MemoryPool | None = None) -> PartitionResult:
+    """Segment one partition and write its token rows as a part file at ``path``.
 
     Returns:
-        The token table (doc_id, para_id, sent_id, tokens, pos, lang) and report counts.
+        The report counts (the table itself stays on disk: ``table`` is empty, ``written`` says
+        how many rows the part holds).
     """
-    return Segmenter(settings).run(docs)
+    result = segmenter.run(docs, pool)
+    result.written = write_part(path, result.table)
+    result.table = TOKENS_SCHEMA.empty_table()
+    return result
+
+
+_SEGMENTERS: dict[Settings, Segmenter] = {}
+
+
+def segment_part(part: Part, settings: Settings) -> PartitionResult:
+    """:func:`write_partition` in a fresh worker process or a Dask worker, with one
+    :class:`Segmenter` per process and settings (the dictionary loads once per worker)."""
+    segmenter = _SEGMENTERS.get(settings)
+    if segmenter is None:
+        _SEGMENTERS.clear()
+        segmenter = _SEGMENTERS[settings] = Segmenter(settings)
+    _, docs, path = part
+    return write_partition(segmenter, docs, path)

@@ -101,12 +101,16 @@ def test_sentence_ends_and_split_sentences_agree() -> None:
                                                       "。"]
 
 
-def test_partition_by_size_balances_text_and_keeps_order() -> None:
-    docs = [("a", "x" * 9), ("b", "x"), ("c", "x" * 8), ("d", None), ("e", "x" * 10)]
-    assert S.partition_by_size(docs, 2) == [docs[:2], docs[2:]]
-    assert S.partition_by_size(docs, 3) == [docs[:1], docs[1:4], docs[4:]]
-    assert S.partition_by_size(docs[:2], 5) == [docs[:1], docs[1:2]]
-    assert S.partition_by_size([], 2) == []
+def test_partitions_are_cut_by_text_alone_and_keep_order() -> None:
+    import pyarrow as pa
+
+    texts = ["x" * 9, "x", "x" * 8, None, "x" * 10, ""]
+    table = pa.table({"doc_id": list("abcdef"), "text": texts})
+    cut = [[d for d, _ in p] for p in S.partitions(table, 10)]
+    assert cut == [["a", "b"], ["c", "d", "e"], ["f"]]
+    assert [[d for d, _ in p] for p in S.partitions(table, 1)] == [
+        ["a"], ["b"], ["c"], ["d", "e"], ["f"]]
+    assert list(S.partitions(table.slice(0, 0), 10)) == []
 
 
 def test_forked_and_spawned_workers_give_identical_results(
@@ -114,23 +118,26 @@ def test_forked_and_spawned_workers_give_identical_results(
     texts = TRICKY * 3
     docs = [(f"d{i}", t) for i, t in enumerate(texts)]
     st = settings()
-    one = S.segment_documents(docs, st, workers=1)
-    forked = S.segment_documents(docs, st, workers=2, min_chars_parallel=1)
+    one = S.segment_documents(docs, st, workers=1, part_chars=200)
+    forked = S.segment_documents(docs, st, workers=2, part_chars=200, min_chars_parallel=1)
     assert forked.table.equals(one.table)
-    for name in ("removed", "oov", "words", "occurrences", "as_token", "inside"):
+    for name in ("removed", "oov", "words", "occurrences", "as_token", "inside", "documents",
+                 "traditional", "docs_kept", "written"):
         assert getattr(forked, name) == getattr(one, name), name
     monkeypatch.setattr(S, "can_fork", lambda: False)
-    spawned = S.segment_documents(docs, st, workers=2, min_chars_parallel=1)
+    spawned = S.segment_documents(docs, st, workers=2, part_chars=200, min_chars_parallel=1)
     assert spawned.table.equals(one.table)
     assert (spawned.removed, spawned.oov) == (one.removed, one.oov)
 
 
 def test_small_corpus_stays_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_fork(*_args: object) -> None:
+    from pipelines.core import engine
+
+    def no_workers(*_args: object) -> None:
         raise AssertionError("a small corpus must not start workers")
 
-    monkeypatch.setattr(S, "map_forked", no_fork)
-    monkeypatch.setattr(S, "map_partitions", no_fork)
+    monkeypatch.setattr(engine, "_stream_forked", no_workers)
+    monkeypatch.setattr(engine, "_stream_spawned", no_workers)
     docs = [("d0", "我们推进职业教育。"), ("d1", "乡村振兴。")]
     assert S.segment_documents(docs, settings(), workers=2).rows == [
         ("d0", 0, 0, ["推进", "职业教育"], ["v", "nz"], "zh"),
