@@ -331,3 +331,60 @@ def test_piece_ends_of_the_joined_paragraphs_equal_those_of_each_paragraph() -> 
         expect = [sentence_ends(p) for p in paras.text]
         assert counts.tolist() == [len(e) for e in expect]
         assert ends.tolist() == [e for each in expect for e in each]
+
+
+def _docs_table(texts: list[str]):
+    import pyarrow as pa
+
+    return pa.table({"doc_id": [f"d{i:03d}" for i in range(len(texts))], "text": texts})
+
+
+def _parts(out: dict) -> list[bytes]:
+    return [f.read_bytes() for f in out["tokens"].files]
+
+
+def test_stored_documents_in_parts_give_the_parts_of_a_table_in_memory(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow.parquet as pq
+
+    from pipelines.core import store
+
+    texts = (TRICKY + sample_texts()) * 2
+    table = _docs_table(texts)
+    monkeypatch.setattr(S, "PART_CHARS", {"rjieba": 3000, "jieba": 3000})
+    monkeypatch.setattr(S, "READ_ROWS", 3)  # partitions cut across the input's batches
+    files = []
+    for i, start in enumerate(range(0, len(texts), 7)):  # the documents as a dataset of parts
+        files.append(tmp_path / f"part-{i:05d}.parquet")
+        pq.write_table(table.slice(start, 7), files[-1])
+    stored = store.StoredTable(files, "ingest/documents")
+    one = S.compute({"ingest/documents": table}, S.Params(workers=1))
+    assert len(one["tokens"].files) > 5
+    for source, workers in ((stored, 1), (stored, 2), (table, 2)):
+        out = S.compute({"ingest/documents": source},
+                        S.Params(workers=workers))
+        assert _parts(out) == _parts(one)
+        assert out["report"].equals(one["report"])
+    whole = Segmenter(settings()).run(list(zip(table.column("doc_id").to_pylist(), texts,
+                                               strict=True)))
+    assert store.read_all(one["tokens"]).equals(whole.table)
+
+
+def test_phrases_joined_part_by_part_equal_phrases_on_the_whole_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.core import store
+    from pipelines.segment.phrases import join_phrases
+
+    texts = ["Vocational education matters. We fund vocational education.",
+             "Vocational education grows. 我们发展Vocational Education和职业教育。"] * 6
+    params = {"phrases": True, "phrase_min_count": 1, "phrase_threshold": 0.1}
+    monkeypatch.setattr(S, "PART_CHARS", {"rjieba": 100, "jieba": 100})
+    out = S.compute({"ingest/documents": _docs_table(texts)}, S.Params(workers=1, **params))
+    assert len(out["tokens"].files) > 3
+    plain = S.segment_documents(list(zip([f"d{i:03d}" for i in range(12)], texts, strict=True)),
+                                settings(), part_chars=10**9)
+    joined, made = join_phrases(plain.table, min_count=1, threshold=0.1)
+    assert store.read_all(out["tokens"]).equals(joined)
+    assert made["vocational_education"] > 10
+    phrase_rows = [r for r in out["report"].to_pylist() if r["kind"] == "phrase"]
+    assert {r["term"]: r["count"] for r in phrase_rows} == dict(made)
