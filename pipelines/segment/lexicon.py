@@ -18,6 +18,7 @@ report: how often each dictionary word occurs in the raw text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -197,6 +198,27 @@ def checked_words(entries: Iterable[DictEntry]) -> frozenset[str]:
     return frozenset(w for w, e in final.items() if e.freq != 0 and _HAN_WORD.fullmatch(w))
 
 
+@functools.lru_cache(maxsize=4)
+def _search_tables(words: tuple[str, ...]) -> tuple[Any, int, list[Any], Any, Any]:
+    """What :func:`_find` needs of the words, made once per word list (every partition of a
+    run looks for the same words): the character ids (a lookup table over all code points),
+    their count plus one, each word's ids, the first two ids of each word as one code, and a
+    table of those codes (None if too large)."""
+    import numpy as np
+
+    chars = sorted({c for w in words for c in w})
+    size = len(chars) + 1  # character ids 1..len(chars); 0 for every other character
+    lut = np.zeros(0x110000, dtype=np.int32)
+    lut[[ord(c) for c in chars]] = np.arange(1, size, dtype=np.int32)
+    word_ids = [lut[[ord(c) for c in w]] for w in words]
+    starts = np.array([int(i[0]) * size + int(i[1]) for i in word_ids], dtype=np.int64)
+    table = None
+    if size * size <= 1 << 22:
+        table = np.zeros(size * size, dtype=bool)
+        table[starts] = True
+    return lut, size, word_ids, starts, table
+
+
 def _find(text: str | Any, words: list[str]) -> tuple[Any, Any]:
     """Every occurrence of the words in ``text``, overlapping ones included.
 
@@ -218,19 +240,12 @@ def _find(text: str | Any, words: list[str]) -> tuple[Any, Any]:
         return none, none
     points = (np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
               if isinstance(text, str) else text)
-    chars = sorted({c for w in words for c in w})
-    size = len(chars) + 1  # character ids 1..len(chars); 0 for every other character
-    lut = np.zeros(0x110000, dtype=np.int32)
-    lut[[ord(c) for c in chars]] = np.arange(1, size, dtype=np.int32)
+    lut, size, word_ids, starts, table = _search_tables(tuple(words))
     # character ids of the text, padded so that a word may be checked from any position
     ids = np.zeros(len(text) + max(map(len, words)), dtype=np.int32)
     ids[:len(text)] = lut[points]
     first = ids[:len(text) - 1].astype(np.int64) * size + ids[1:len(text)]
-    word_ids = [lut[[ord(c) for c in w]] for w in words]
-    starts = np.array([int(i[0]) * size + int(i[1]) for i in word_ids], dtype=np.int64)
-    if size * size <= 1 << 22:
-        table = np.zeros(size * size, dtype=bool)
-        table[starts] = True
+    if table is not None:
         candidates = np.flatnonzero(table[first])
     else:
         candidates = np.flatnonzero(np.isin(first, starts))

@@ -80,6 +80,7 @@ class _Types(dict):
         self.tags: list[str] = []  # its tag ("" if dropped)
         self.oov = bytearray()
         self.split: list[str | None] = []
+        self.arrays: tuple[pa.Array, pa.Array] | None = None  # tokens and tags, in Arrow
         self.term = array("i")  # index of the kept token in ``terms`` (-1 if dropped)
         self.terms: list[str] = []  # the distinct kept tokens
         self._term_of: dict[str, int] = {}
@@ -90,6 +91,14 @@ class _Types(dict):
         if not new:
             return
         d = segmenter.decide_many(new)  # type: ignore[arg-type]
+        # the system allocator: these arrays outlive partitions, forked workers included
+        pool = pa.system_memory_pool()
+        tokens, tags = pa.array(d.tokens, pa.string(), memory_pool=pool), pa.array(
+            d.tags, pa.string(), memory_pool=pool)
+        if self.arrays is not None:
+            tokens = pa.concat_arrays([self.arrays[0], tokens], memory_pool=pool)
+            tags = pa.concat_arrays([self.arrays[1], tags], memory_pool=pool)
+        self.arrays = tokens, tags
         self.reason += d.reason.tobytes()
         self.tokens += d.tokens
         self.tags += d.tags
@@ -451,8 +460,7 @@ def _result(types: _Types, codes: np.ndarray, pieces: _Pieces, paras: _Paragraph
     doc_ids = pc.take(pa.array([d for d, _ in docs], pa.string(), memory_pool=pool),
                       pa.array(doc[chosen]), memory_pool=pool)
     kept_codes = codes[kept]
-    tokens = pa.array(types.tokens, pa.string(), memory_pool=pool)
-    tags = pa.array(types.tags, pa.string(), memory_pool=pool)
+    tokens, tags = types.arrays or (pa.array([], pa.string()),) * 2
     take = pa.array(kept_codes, memory_pool=pool)
     table = token_table(
         doc_ids, paras.para_id[pieces.para[chosen]], sent_id[chosen].astype(np.int32),
@@ -496,8 +504,15 @@ def _document_counts(result: PartitionResult, types: _Types, token_doc: np.ndarr
         return
     term = np.frombuffer(types.term, dtype=np.int32)[kept_codes].astype(np.int64)
     width = len(types.terms)
-    pairs = pc.unique(pa.array(token_doc * width + term)).to_numpy()
-    df = np.bincount(pairs % width, minlength=width)
+    first_doc = int(token_doc[0])
+    docs = int(token_doc[-1]) - first_doc + 1  # token_doc is in document order
+    if docs * width <= max(1 << 22, 8 * len(term)):  # a cell per (document, term)
+        cells = np.zeros(docs * width, dtype=bool)
+        cells[(token_doc - first_doc) * width + term] = True
+        df = cells.reshape(docs, width).sum(axis=0)
+    else:  # the distinct (document, term) pairs, hashed
+        pairs = pc.unique(pa.array(token_doc * width + term)).to_numpy()
+        df = np.bincount(pairs % width, minlength=width)
     seen = np.flatnonzero(df)
     terms = types.terms
     result.documents.update(dict(zip([terms[i] for i in seen.tolist()], df[seen].tolist(),
