@@ -32,7 +32,8 @@ def run(root: Path, project: Path, stage: str, extra: list[str]) -> dict[str, fl
             str(project / "wenmai.toml"), "--workdir", str(project / "work"), stage, "--force",
             *extra]
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": str(root)},
+    # run from the checkout: ``python -c`` puts the current folder first on the path
+    proc = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": str(root)}, cwd=root,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = proc.stderr.read() if proc.stderr else b""
     _, status, usage = os.wait4(proc.pid, 0)
