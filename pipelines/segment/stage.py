@@ -12,7 +12,6 @@ simplemma. See ``docs/segmentation.md`` for the details and where the two backen
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -245,8 +244,12 @@ def segment_stream(source: pa.Table | store.StoredTable, settings: Settings,
             if len(ahead) > 1 and chars >= min_chars:
                 break
     parallel = n > 1 and len(ahead) > 1 and chars >= min_chars
-    items = ((i, docs, str(writer.path_for(i)))
-             for i, docs in enumerate(itertools.chain(ahead, stream)))
+    def read() -> Iterator[list[tuple[str, str]]]:
+        while ahead:  # handed on, not kept
+            yield ahead.pop(0)
+        yield from stream
+
+    items = ((i, docs, str(writer.path_for(i))) for i, docs in enumerate(read()))
     segmenter = Segmenter(settings) if not parallel or fork else None
 
     def forked(item: Part, in_worker: bool) -> PartitionResult:
