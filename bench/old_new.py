@@ -1,7 +1,7 @@
 """One stage of two checkouts of wenmai, run in turns on the same work folders: time and memory.
 
 Usage: ``python bench/old_new.py STAGE OLD_CHECKOUT NEW_CHECKOUT PROJECT [PROJECT ...]
-[--repeat 3] [--args "--workers 2"]``
+[--repeat 3] [--args "--workers 2"]`` (OLD_CHECKOUT ``-``: the new one alone)
 
 Each PROJECT is a folder with ``wenmai.toml`` and a ``work`` folder whose inputs of STAGE are
 there (e.g. the ``10MB`` and ``100MB`` folders ``bench/scale.py --keep DIR`` leaves). Round
@@ -56,6 +56,8 @@ def main() -> None:
     args = parser.parse_args()
     extra = shlex.split(args.args)
     sides = [("old", args.old.resolve()), ("new", args.new.resolve())]
+    if str(args.old) == "-":  # the new checkout alone (e.g. where the old one needs too much)
+        sides = sides[1:]
     runs: dict[tuple[str, str], list[dict[str, float]]] = {}
     print("| project | checkout | round | seconds | peak RSS MB | CPU s | load |")
     print("|---|---|---|---|---|---|---|", flush=True)
