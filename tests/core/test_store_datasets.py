@@ -190,3 +190,11 @@ def test_reading_batches_does_not_keep_what_was_read(tmp_path: Path) -> None:
         held = max(held, pa.total_allocated_bytes() - before)
         del batch
     assert held < 40_000_000  # a few batches, not the 123 MB of the file
+
+
+def test_a_single_file_table_of_an_older_work_folder_streams_too(workdir: Path,
+                                                                 reader_stage) -> None:
+    store.write_outputs(workdir, "toy", {"numbers": pa.table({"value": [1, 2, 3]})})
+    assert store.open_table(workdir, "toy/numbers").files == [workdir / "toy" / "numbers.parquet"]
+    run_stage(reader_stage, workdir, ToyParams())
+    assert store.read_table(workdir, "reader/sums")["total"].to_pylist() == [6]
