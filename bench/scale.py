@@ -1,7 +1,7 @@
 """How each stage's time and memory grow with the corpus: N MB of realistic, unique Chinese text.
 
 Usage: ``python bench/scale.py [--sizes 10,100] [--stages ingest,segment,terms,topics,network]
-[--k 10] [--workers 0] [--engine local] [--keep DIR] [--seed 7] [--reuse] [--code CHECKOUT]``
+[--k 10] [--workers 0] [--engine local] [--keep DIR] [--seed 7]``
 
 1. A corpus of N MB (UTF-8 bytes of text) is built from all the Chinese policy text of the
    shared corpora (government work reports 1954-2017 and their Wikisource edition, the CPC
@@ -118,9 +118,9 @@ def write_config(project: Path, k: int) -> Path:
     return config
 
 
-def run_process(args: list[str], code: Path = ROOT) -> tuple[float, float, int]:
+def run_process(args: list[str]) -> tuple[float, float, int]:
     """Run a command; return (wall seconds, peak RSS in MB of it or any child, exit code)."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = proc.stderr.read() if proc.stderr else b""
@@ -147,11 +147,6 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="Build corpora and work folders here.")
     parser.add_argument("--shared", type=Path, default=SHARED, help="The shared corpora.")
-    parser.add_argument("--reuse", action="store_true", help="Keep the corpus and work folder "
-                        "of an earlier run with the same --keep; rerun only --stages (forced), "
-                        "without the unchanged `run`.")
-    parser.add_argument("--code", type=Path, default=ROOT, help="The wenmai checkout whose "
-                        "stages run (default: this one), e.g. an older commit for before/after.")
     args = parser.parse_args()
     if not args.shared.is_dir():
         sys.exit(f"{args.shared} is not present; this benchmark needs the shared corpora")
@@ -170,38 +165,28 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for size in [float(s) for s in args.sizes.split(",")]:
         project = base / f"{size:g}MB"
-        reuse = args.reuse and (project / "work").is_dir()
-        if project.exists() and not reuse:
+        if project.exists():
             shutil.rmtree(project)
-        if reuse:
-            docs = sum(1 for f in (project / "docs").glob("*.jsonl")
-                       for line in f.open(encoding="utf-8") if line.strip())
-            print(f"<!-- {size:g} MB: {docs} documents, reused from {project} -->", flush=True)
-        else:
-            started = time.perf_counter()
-            docs, nbytes = build_corpus(project / "docs", size, args.seed, pool)
-            print(f"<!-- {size:g} MB: {docs} documents, {nbytes / 1e6:.1f} MB of text from "
-                  f"{len(pool)} distinct sentences, built in "
-                  f"{time.perf_counter() - started:.0f} s -->", flush=True)
+        started = time.perf_counter()
+        docs, nbytes = build_corpus(project / "docs", size, args.seed, pool)
+        print(f"<!-- {size:g} MB: {docs} documents, {nbytes / 1e6:.1f} MB of text from "
+              f"{len(pool)} distinct sentences, built in "
+              f"{time.perf_counter() - started:.0f} s -->", flush=True)
         config = write_config(project, args.k)
         work = project / "work"
         for stage in stages:
             load = os.getloadavg()[0]
             extra = ["--workers", str(args.workers)] if stage in with_workers else []
-            extra += ["--force"] if reuse else []
             seconds, rss, code = run_process(
-                wenmai(config, work, "--engine", args.engine, stage, *extra), args.code)
+                wenmai(config, work, "--engine", args.engine, stage, *extra))
             status = "" if code == 0 else f" (failed, exit {code})"
             print(f"| {size:g} MB | {docs} | {stage}{status} | {seconds:.1f} | {rss:.0f} | "
                   f"{load:.2f} |", flush=True)
             if code:
                 break
         else:
-            if reuse:
-                continue
             load = os.getloadavg()[0]
-            seconds, rss, code = run_process(wenmai(config, work, "run", "--until", stages[-1]),
-                                             args.code)
+            seconds, rss, code = run_process(wenmai(config, work, "run", "--until", stages[-1]))
             print(f"| {size:g} MB | {docs} | unchanged `run` (all fresh) | {seconds:.2f} | "
                   f"{rss:.0f} | {load:.2f} |", flush=True)
         if args.keep is None:
