@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from pipelines.core import store
 from pipelines.core.errors import BadParams
 from pipelines.core.params import param
 from pipelines.network.graph import COMMUNITY_METHODS
@@ -63,18 +64,19 @@ from pipelines.network.stream import (
     Batch,
     doc_batches,
     need_columns,
-    read_columns,
     schema_names,
     top_terms,
     vocabulary,
 )
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "NODES_SCHEMA", "EDGES_SCHEMA",
+__all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "NODES_SCHEMA", "EDGES_SCHEMA",
            "SUMMARY_SCHEMA", "SLICES_SCHEMA", "SLICE_EDGES_SCHEMA", "BURSTS_SCHEMA",
            "TWO_MODE_SCHEMA", "Params", "compute", "edge_table", "Network", "build_network"]
 
 NAME = "network"
 INPUTS = ("segment/tokens", "ingest/documents")
+#: read a batch (tokens) or a few columns (documents) at a time, never whole
+STREAMED = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("nodes", "edges", "summary", "slices", "slice_edges", "bursts", "two_mode")
 
 log = logging.getLogger("wenmai")
@@ -246,7 +248,7 @@ def _documents(documents: Any, params: Params) -> pa.Table | None:
         return None
     wanted = ["doc_id", "year", params.by, params.two_mode]
     have = schema_names(documents)
-    return read_columns(documents, [c for c in dict.fromkeys(wanted) if c and c in have])
+    return store.read_all(documents, [c for c in dict.fromkeys(wanted) if c and c in have])
 
 
 def _summary_row(label: str, stats: dict, params: Params) -> dict:
@@ -260,8 +262,9 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
     """Count co-occurrences, select edges, compute metrics; return the tables and files.
 
     Args:
-        tables: ``{"segment/tokens": table, "ingest/documents": table}`` (documents may be
-            absent when neither ``by``, ``two_mode`` nor bursts need them).
+        tables: ``{"segment/tokens": table, "ingest/documents": table}``, each a
+            ``pa.Table`` or a ``store.StoredTable`` (the runner's, read a batch at a time);
+            documents may be absent when neither ``by``, ``two_mode`` nor bursts need them.
         params: The stage parameters.
 
     Returns:

@@ -23,25 +23,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.core import store
 from pipelines.core.errors import EmptyCorpus, SchemaError
 
 __all__ = ["BATCH_ROWS", "Batch", "TokenStream", "doc_batches", "need_columns", "vocabulary",
-           "row_units", "num_rows", "schema_names"]
+           "top_terms", "row_units", "num_rows", "schema_names"]
 
 #: rows of ``segment/tokens`` read at a time (about 850k tokens of Chinese policy text)
 BATCH_ROWS = 65_536
-
-
-def _iter_batches(source: Any, columns: list[str] | None, rows: int
-                  ) -> Iterator[pa.RecordBatch]:
-    """Shim of ``store.iter_batches`` until the store API lands (a ``pa.Table`` only)."""
-    table = source.select(columns) if columns else source
-    yield from table.to_batches(max_chunksize=rows)
-
-
-def read_columns(source: Any, columns: list[str]) -> pa.Table:
-    """Shim of ``store.read_all``: the table's ``columns``."""
-    return source.select(columns)
 
 
 def num_rows(source: Any) -> int:
@@ -78,7 +67,7 @@ def doc_batches(source: Any, columns: list[str], rows: int | None = None
     """Batches of about ``rows`` rows (default :data:`BATCH_ROWS`) in table order; a
     document's rows are never split."""
     carry: pa.Table | None = None
-    for record in _iter_batches(source, columns, rows or BATCH_ROWS):
+    for record in store.iter_batches(source, columns, rows or BATCH_ROWS):
         batch = pa.Table.from_batches([record])
         if carry is not None:
             batch = pa.concat_tables([carry, batch])

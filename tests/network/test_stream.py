@@ -111,3 +111,50 @@ def test_stage_outputs_do_not_depend_on_batches(params: dict,
                 assert out[name].equals(value), name
             else:
                 assert out[name] == value, name
+
+
+def test_stored_table_input_equals_table_input(tmp_path, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """The runner's lazy tables (one file; part files that cut through a document; row
+    groups of 5 rows) give the outputs of the tables in memory."""
+    import pyarrow.parquet as pq
+
+    from pipelines.core import store
+
+    rows = random_rows(6, docs=20)
+    tokens, documents = tokens_table(rows), years(rows)
+    p = network.Params(top_n=30, min_chars=1, by="year", slice=3, two_mode="source",
+                       burst_terms=20)
+    whole = network.compute({"segment/tokens": tokens, "ingest/documents": documents}, p)
+    pq.write_table(tokens, tmp_path / "tokens.parquet", row_group_size=5)
+    pq.write_table(documents, tmp_path / "documents.parquet")
+    cuts = [0, 7, 8, 30, tokens.num_rows]
+    parts = []
+    for k, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
+        parts.append(tmp_path / f"part-{k:05d}.parquet")
+        pq.write_table(tokens.slice(a, b - a), parts[-1], row_group_size=4)
+    monkeypatch.setattr(stream, "BATCH_ROWS", 9)
+    for source in (store.StoredTable([tmp_path / "tokens.parquet"], "segment/tokens"),
+                   store.StoredTable(parts, "segment/tokens")):
+        out = network.compute({"segment/tokens": source, "ingest/documents": store.StoredTable(
+            [tmp_path / "documents.parquet"], "ingest/documents")}, p)
+        for name, value in whole.items():
+            assert (out[name].equals(value) if isinstance(value, pa.Table)
+                    else out[name] == value), name
+
+
+def test_the_runner_hands_the_stage_lazy_tables(tmp_path) -> None:
+    import pyarrow.parquet as pq
+
+    from pipelines.core import runner
+
+    rows = random_rows(7)
+    tokens, documents = tokens_table(rows), years(rows)
+    for name, table in (("segment/tokens", tokens), ("ingest/documents", documents)):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp_path / f"{name}.parquet")
+    p = network.Params(top_n=20, min_chars=1)
+    runner.run_stage(network, tmp_path, p)
+    expected = network.compute({"segment/tokens": tokens, "ingest/documents": documents}, p)
+    assert pq.read_table(tmp_path / "network" / "edges.parquet").equals(expected["edges"])
+    assert (tmp_path / "network" / "network.gexf").read_bytes() == expected["network.gexf"]
