@@ -186,7 +186,9 @@ def vocabulary(source: Any, columns: list[str], *, min_chars: int,
     """
     vocab = pa.array([], pa.string())
     freq = np.zeros(0, dtype=np.int64)
-    for table in doc_batches(source, columns, rows):
+    read = [c for c in ("tokens", "pos") if c in columns]  # no windows in this pass
+    for record in store.iter_batches(source, read, rows or BATCH_ROWS):
+        table = pa.Table.from_batches([record])
         stream = counted_tokens(table, min_chars=min_chars, pos_prefixes=pos_prefixes)
         counts = np.bincount(stream.codes, minlength=len(stream.vocab)).astype(np.int64)
         where = pc.index_in(stream.vocab, value_set=vocab).fill_null(-1).to_numpy(
