@@ -267,7 +267,7 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, bytes]:
     jobs = plan(tables, params)
     model = _drawn_model(tables, params) if any(n == "topic_terms" for n, _ in jobs) else None
 
-    def render(i: int, in_worker: bool = False) -> dict[str, bytes]:
+    def render(i: int, _in_worker: bool = False) -> dict[str, bytes]:
         name, build = jobs[i]
         with figure_style():
             return _files(name, build(), tables, params, model)
