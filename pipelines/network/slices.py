@@ -131,9 +131,10 @@ def slice_networks(counts: SliceCounts, terms: list[str],
             continue
         net = build(counts.counters[g].result(terms))
         nodes = net.nodes.drop_columns(["windows"])
-        node_parts.append(nodes.add_column(0, "slice", pa.array([label] * nodes.num_rows)))
+        node_parts.append(nodes.add_column(0, "slice",
+                                           pa.array([label] * nodes.num_rows, pa.string())))
         edge_parts.append(net.edges.add_column(0, "slice",
-                                               pa.array([label] * net.edges.num_rows)))
+                                               pa.array([label] * net.edges.num_rows, pa.string())))
         stats.append((label, net.stats))
         log.info("network: slice %s: %d edges of %d candidates, density %.3f", label,
                  net.stats["edges"], net.stats["candidate_edges"], net.stats["density"])
