@@ -305,7 +305,7 @@ class PartWriter:
         self.schema = schema
         self.name = name
         self.folder = Path(folder) if folder is not None else Path(
-            tempfile.mkdtemp(prefix=f"{name}-", dir=spool_dir()))
+            tempfile.mkdtemp(prefix=name.replace("/", "-") + "-", dir=spool_dir()))
         self._parts: dict[int, Path] = {}
 
     def path_for(self, index: int) -> Path:

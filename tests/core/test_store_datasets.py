@@ -198,3 +198,10 @@ def test_a_single_file_table_of_an_older_work_folder_streams_too(workdir: Path,
     assert store.open_table(workdir, "toy/numbers").files == [workdir / "toy" / "numbers.parquet"]
     run_stage(reader_stage, workdir, ToyParams())
     assert store.read_table(workdir, "reader/sums")["total"].to_pylist() == [6]
+
+
+def test_a_writer_may_be_named_like_a_table(tmp_path: Path) -> None:
+    writer = store.PartWriter(SCHEMA, "segment/tokens")
+    writer.write(pa.table({"value": [1]}, schema=SCHEMA))
+    assert writer.folder.parent == store.spool_dir()
+    assert store.read_all(writer.finish())["value"].to_pylist() == [1]
