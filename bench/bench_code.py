@@ -37,14 +37,13 @@ def main() -> None:
         subprocess.run([*wenmai, "ingest", str(CORPUS)], check=True, env=env)
         subprocess.run([*wenmai, "segment"], check=True, env=env)
 
-    import pyarrow.parquet as pq
-
     from pipelines import code
     from pipelines.code.apply import code_partition
     from pipelines.code.codebook import load_codebook
+    from pipelines.core import store
 
-    docs = pq.read_table(args.workdir / "ingest" / "documents.parquet")
-    tokens = pq.read_table(args.workdir / "segment" / "tokens.parquet")
+    docs = store.read_table(args.workdir, "ingest/documents")
+    tokens = store.read_table(args.workdir, "segment/tokens")
     tables = {"ingest/documents": docs, "segment/tokens": tokens}
     book = load_codebook(args.codebook)
     part = (docs.column("doc_id").to_pylist(), docs.column("text").to_pylist(),

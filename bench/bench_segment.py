@@ -112,15 +112,20 @@ def sighan(backend_name: str, corpus: str) -> dict[str, float]:
 
 def ingest(workdir: Path, corpus: str, simplified: bool = False) -> Path:
     """Ingest a corpus of ``CORPORA`` into ``workdir`` (traditional characters converted to
-    simplified if ``simplified``); return the documents table."""
+    simplified if ``simplified``); return the documents table as one parquet file."""
     sys.path.insert(0, str(ROOT))
+    import pyarrow.parquet as pq
+
     from pipelines import ingest as stage
+    from pipelines.core import store
     from pipelines.core.runner import run_stage
 
     inputs = tuple(str(p) for p in CORPORA[corpus])
     run_stage(stage, workdir, stage.Params(inputs=inputs, near_duplicates=0.0,
                                            to_simplified=simplified))
-    return workdir / "ingest" / "documents.parquet"
+    whole = workdir / "documents.parquet"  # the dataset's parts as one file, to copy
+    pq.write_table(store.read_table(workdir, "ingest/documents"), whole)
+    return whole
 
 
 def _one_run(root: Path, documents: Path, backend: str, workers: int) -> dict:

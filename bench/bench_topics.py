@@ -104,13 +104,13 @@ def load_jieba(size: int):
 def load_workdir(workdir: Path, size: int):
     """The CLI's ``segment/tokens`` and ``ingest/documents`` for ``size`` reports (by year)."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    documents = pq.read_table(workdir / "ingest" / "documents.parquet",
-                              columns=["doc_id", "title", "year"])
+    from pipelines.core import store
+
+    documents = store.read_table(workdir, "ingest/documents", columns=["doc_id", "title", "year"])
     documents = documents.sort_by([("year", "ascending"), ("doc_id", "ascending")])
     documents = documents.take(spread(documents.num_rows, size))
-    tokens = pq.read_table(workdir / "segment" / "tokens.parquet")
+    tokens = store.read_table(workdir, "segment/tokens")
     tokens = tokens.filter(pc.is_in(tokens.column("doc_id"), documents.column("doc_id")))
     return tokens, documents
 

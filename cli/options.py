@@ -184,9 +184,17 @@ def echo_result(result: Any, workdir: Path) -> None:
         click.echo(f"{result.stage}: fresh, nothing to do (use --force to rerun)")
         return
     click.echo(f"{result.stage}: done in {result.seconds:.1f} s")
+    datasets: dict[str, list[int]] = {}  # a dataset's part files: one line
     for filename, record in sorted(result.outputs.items()):
+        folder, _, name = filename.rpartition("/")
+        if folder and name.startswith("part-") and "rows" in record:
+            datasets.setdefault(folder, []).append(int(record["rows"]))
+            continue
         rows = f"  {record['rows']} rows" if "rows" in record else ""
         click.echo(f"  {workdir / result.stage / filename}{rows}")
+    for folder, rows in sorted(datasets.items()):
+        parts = f"{len(rows)} part{'s' if len(rows) > 1 else ''}"
+        click.echo(f"  {workdir / result.stage / folder}/  {sum(rows)} rows in {parts}")
 
 
 def run_one(app: App, stage: Any, overrides: dict[str, Any], *, force: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,7 @@ def test_ingest_nothing_usable_exits_1(runner: CliRunner, tmp_path: Path) -> Non
     assert result.stderr.splitlines()[-1].startswith("Error: ingest: no usable document")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "w" / "ingest" / "documents.parquet").exists()
+    assert not (tmp_path / "w" / "ingest" / "documents").exists()
 
 
 def test_init_writes_a_config_that_loads(runner: CliRunner, tmp_path: Path) -> None:
@@ -91,7 +93,7 @@ def test_ingest_then_show_formats(runner: CliRunner, tmp_path: Path) -> None:
     work = str(tmp_path / "w")
     result = runner.invoke(wenmai, ["--workdir", work, "ingest", str(SAMPLE / "docs")])
     assert result.exit_code == 0, result.stderr
-    assert "documents.parquet" in result.output
+    assert re.search(r"ingest/documents/  13 rows in 1 part$", result.output, re.M)
     shown = runner.invoke(wenmai, ["--workdir", work, "show", "documents", "--columns",
                                    "title,year,lang", "-n", "3"])
     assert shown.exit_code == 0 and "[3 of 13 rows shown; 3 columns]" in shown.output

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from pipelines.code.codebook import Codebook
 from pipelines.core.errors import BadInputFile
+from pipelines.core.store import StoredTable, iter_batches, read_all
 from pipelines.core.zipread import MemberError, read_member
 
 __all__ = ["PROJECT_NS", "CODEBOOK_NS", "codebook_qdc", "project_qdpx", "Imported",
@@ -81,13 +82,14 @@ def _variable_kind(values: list) -> str:
     return "Text"
 
 
-def project_qdpx(book: Codebook, documents: pa.Table, codings: pa.Table, *,
+def project_qdpx(book: Codebook, documents: pa.Table | StoredTable, codings: pa.Table, *,
                  name: str = "wenmai coding", variables: tuple[str, ...] = ()) -> bytes:
     """The documents, codebook and coded selections as a REFI-QDA ``.qdpx`` archive.
 
     Args:
         book: The codebook.
-        documents: ``ingest/documents`` (``doc_id``, ``title``, ``text`` and ``variables``).
+        documents: ``ingest/documents`` (``doc_id``, ``title``, ``text`` and ``variables``),
+            in memory or on disk; the texts are read a batch at a time.
         codings: The coded segments (``doc_id``, ``code``, ``start``, ``end``).
         name: Project name.
         variables: Document columns exported as case variables.
@@ -101,8 +103,9 @@ def project_qdpx(book: Codebook, documents: pa.Table, codings: pa.Table, *,
     users = ET.SubElement(root, q("Users"))
     ET.SubElement(users, q("User"), {"guid": user, "name": "wenmai"})
     _codes_xml(ET.SubElement(root, q("CodeBook")), book, ns)
-    docs = documents.to_pylist()
     columns = [v for v in variables if v in documents.column_names]
+    wanted = ["doc_id", *(c for c in ("title", "source") if c in documents.column_names)]
+    docs = read_all(documents, list(dict.fromkeys([*wanted, *columns]))).to_pylist()
     if columns and docs:
         var_el = ET.SubElement(root, q("Variables"))
         kinds = {}
@@ -129,16 +132,19 @@ def project_qdpx(book: Codebook, documents: pa.Table, codings: pa.Table, *,
     files: dict[str, bytes] = {}
     if docs:
         sources = ET.SubElement(root, q("Sources"))
-        for d in docs:
+        texts = (t for batch in iter_batches(documents, ["text"])  # a batch of texts at a time
+                 for t in batch.column("text").to_pylist())
+        for d, text in zip(docs, texts, strict=True):
+            text = text or ""
             guid = _guid("source", d["doc_id"])
             src = ET.SubElement(sources, q("TextSource"), {
                 "guid": guid, "name": _source_name(d),
                 "plainTextPath": f"internal://{guid}.txt"})
-            files[f"sources/{guid}.txt"] = (d["text"] or "").encode("utf-8")
+            files[f"sources/{guid}.txt"] = text.encode("utf-8")
             for (start, end), codes in sorted(by_doc.get(d["doc_id"], {}).items()):
                 sel = ET.SubElement(src, q("PlainTextSelection"), {
                     "guid": _guid("selection", d["doc_id"], start, end),
-                    "name": (d["text"] or "")[start:end][:40],
+                    "name": text[start:end][:40],
                     "startPosition": str(start), "endPosition": str(end)})
                 for code in dict.fromkeys(codes):
                     coding = ET.SubElement(sel, q("Coding"), {

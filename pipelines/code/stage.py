@@ -13,6 +13,7 @@ Without a codebook (``[code] codebook`` unset) the stage writes empty tables and
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,12 +36,18 @@ from pipelines.code.tables import (
 from pipelines.core.errors import BadParams, EmptyCorpus, SchemaError
 from pipelines.core.params import param
 from pipelines.core.resources import data_path
+from pipelines.core.store import StoredTable, iter_batches, read_all
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "CODINGS_SCHEMA", "Params", "compute",
            "external_inputs", "codebook_path"]
 
 NAME = "code"
 INPUTS = ("segment/tokens", "ingest/documents")
+#: Read a batch at a time (the runner hands over :class:`store.StoredTable`\ s).
+STREAMED = ("segment/tokens", "ingest/documents")
+#: Documents coded together: their texts, tokens, units and rule masks are in memory at once
+#: (about 300 MB for 2,048 policy documents of 6,000 characters).
+BATCH_DOCS = 2048
 OUTPUTS = ("codings", "code_frequencies", "code_matrix", "code_cooccurrence",
            "code_saturation", "code_reserve")
 
@@ -113,7 +120,8 @@ def _empty(schema: pa.Schema) -> pa.Table:
     return schema.empty_table()
 
 
-def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table | bytes | str]:
+def compute(tables: dict[str, pa.Table | StoredTable], params: Params
+            ) -> dict[str, pa.Table | bytes | str]:
     """Code the documents and build the tables and exchange files.
 
     Raises:
@@ -145,28 +153,96 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
     return _code(book, documents, tokens, params)
 
 
-def _code(book, documents: pa.Table, tokens: pa.Table, params: Params) -> dict:
+class _OutOfOrder(Exception):
+    """The tokens do not come in the documents' order (walking them in step is not possible)."""
+
+
+def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
+                   rows: int) -> Iterator[tuple[list[str], list[str], pa.Table]]:
+    """(doc_ids, texts, their tokens) for the documents, ``rows`` documents at a time.
+
+    The tokens are walked in step with the documents (segment writes them in document
+    order); rows of documents not in ``documents`` are skipped. Raises :class:`_OutOfOrder`
+    when a token row belongs to a batch already given.
+    """
+    all_ids = read_all(documents, ["doc_id"]).column("doc_id").combine_chunks()
+    token_iter = iter_batches(tokens, ["doc_id", "sent_id", "tokens"])
+    pending: pa.Table | None = None
+    pending_pos = np.zeros(0, dtype=np.int64)
+    start = 0
+    for batch in iter_batches(documents, ["doc_id", "text"], rows):
+        end = start + batch.num_rows
+        taken = []
+        while True:
+            if pending is None:
+                nxt = next(token_iter, None)
+                if nxt is None:
+                    break
+                pos = pc.index_in(nxt.column("doc_id"), value_set=all_ids)
+                known = pc.is_valid(pos)
+                pending = pa.Table.from_batches([nxt]).filter(known)
+                pending_pos = pos.filter(known).to_numpy(zero_copy_only=False)
+            if (pending_pos < start).any():
+                raise _OutOfOrder
+            here = pending_pos < end
+            taken.append(pending.filter(pa.array(here)))
+            if not here.all():
+                pending, pending_pos = pending.filter(pa.array(~here)), pending_pos[~here]
+                break
+            pending = None
+        ids = batch.column("doc_id").to_pylist()
+        texts = [t or "" for t in batch.column("text").to_pylist()]
+        columns = ["doc_id", "sent_id", "tokens"]
+        part = (pa.concat_tables(taken) if taken
+                else pa.schema([tokens.schema.field(c) for c in columns]).empty_table())
+        yield ids, texts, part
+        start = end
+
+
+def _filtered_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
+                      rows: int) -> Iterator[tuple[list[str], list[str], pa.Table]]:
+    """As :func:`_token_batches` for tokens in any order: the tokens are read whole."""
+    whole = read_all(tokens, ["doc_id", "sent_id", "tokens"])
+    for batch in iter_batches(documents, ["doc_id", "text"], rows):
+        ids = batch.column("doc_id").to_pylist()
+        mask = pc.is_in(whole.column("doc_id"), value_set=pa.array(ids, pa.string()))
+        yield ids, [t or "" for t in batch.column("text").to_pylist()], whole.filter(mask)
+
+
+def _code_batches(batches: Iterator[tuple[list[str], list[str], pa.Table]], book,
+                  params: Params) -> list[dict]:
+    """Code each batch of documents in partitions; the partitions' results in order."""
+    from pipelines.code.apply import code_partition
+    from pipelines.core.engine import map_partitions, partition, resolve_workers
+
+    workers = resolve_workers(params.workers)
+    results: list[dict] = []
+    for doc_ids, texts, tokens in batches:
+        parts = []
+        for idx in partition(range(len(doc_ids)), workers * 4 if workers > 1 else 1):
+            ids = [doc_ids[i] for i in idx]
+            mask = pc.is_in(tokens.column("doc_id"), value_set=pa.array(ids, pa.string()))
+            parts.append((ids, [texts[i] for i in idx],
+                          tokens.filter(mask).select(["doc_id", "sent_id", "tokens"])))
+        results += map_partitions(code_partition, parts, book, params.unit, workers=workers,
+                                  label="code")
+    return results
+
+
+def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
+          params: Params) -> dict:
     import time
 
     from pipelines.code import refi
-    from pipelines.code.apply import code_partition
     from pipelines.code.saturation import saturation
     from pipelines.code.tables import code_gexf, cooccurrence, frequencies, matrix
-    from pipelines.core.engine import map_partitions, partition, resolve_workers
 
     started = time.perf_counter()
-    doc_ids = documents.column("doc_id").to_pylist()
-    texts = [t or "" for t in documents.column("text").to_pylist()]
-    workers = resolve_workers(params.workers)
-    parts_idx = partition(range(len(doc_ids)), workers * 4 if workers > 1 else 1)
-    parts = []
-    for idx in parts_idx:
-        ids = [doc_ids[i] for i in idx]
-        mask = pc.is_in(tokens.column("doc_id"), value_set=pa.array(ids, pa.string()))
-        parts.append((ids, [texts[i] for i in idx],
-                      tokens.filter(mask).select(["doc_id", "sent_id", "tokens"])))
-    results = map_partitions(code_partition, parts, book, params.unit, workers=workers,
-                             label="code")
+    try:  # documents and tokens a batch at a time, the tokens walked in step
+        results = _code_batches(_token_batches(documents, tokens, BATCH_DOCS), book, params)
+    except _OutOfOrder:
+        log.info("code: segment/tokens is not in document order; reading it whole")
+        results = _code_batches(_filtered_batches(documents, tokens, BATCH_DOCS), book, params)
     codings, units = _collect(results)
     unseen = set.intersection(*(set(r["unseen"]) for r in results))
     split = unseen & set().union(*(r["split"] for r in results))
@@ -178,7 +254,9 @@ def _code(book, documents: pa.Table, tokens: pa.Table, params: Params) -> dict:
     log.info("code: %d %s units, %d coded segments, %d of %d codes used (%.2f s)", len(units),
              params.unit, len(codings), codings["code"].nunique() if len(codings) else 0,
              len(book.codes), time.perf_counter() - started)
-    docs_df = documents.drop_columns(["text"]).to_pandas()
+    meta = read_all(documents, [c for c in documents.column_names if c != "text"])
+    doc_ids = meta.column("doc_id").to_pylist()
+    docs_df = meta.to_pandas()
     unit_chars = (units["end"] - units["start"]).to_numpy()
     freq = frequencies(codings, book, n_units=len(units), n_docs=len(doc_ids),
                        unit_chars=unit_chars)
@@ -200,11 +278,13 @@ def _code(book, documents: pa.Table, tokens: pa.Table, params: Params) -> dict:
     }
     variables = tuple(c for c in documents.column_names
                       if c not in ("doc_id", "text", "n_chars", "part"))
+    # the archive holds every text (built in memory); the texts are read a batch at a time
     out["project.qdpx"] = refi.project_qdpx(book, documents, out["codings"], name=book.name,
                                             variables=variables)
-    if params.reference:
+    if params.reference:  # matching a human coding's sources needs every text at once
         out["reference_codings"], out["code_agreement"] = compare_reference(
-            params.reference, book, documents, codings, units, second=params.reference_b)
+            params.reference, book, read_all(documents), codings, units,
+            second=params.reference_b)
     return out
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "strip_chrome",
     "strip_chrome_lines",
     "KEEP_LINES",
+    "MAX_LINE",
     "repeated_lines",
     "drop_lines",
     "detect_lang",
@@ -88,6 +89,8 @@ _EDGE_LINES = re.compile(
     r")$"
 )
 _EDGE = 12
+#: Lines longer than this are content, never a repeated template line.
+MAX_LINE = 60
 # Salutations and headings stay even when they repeat across a collection.
 KEEP_LINES = (  # no commas: a list option is comma-separated on the command line
     r"^(?:各位代表|各位委员|同志们|女士们|先生们|朋友们|尊敬的[^。！!]+?)[，\x2c：:！!]?$",
@@ -162,7 +165,7 @@ def strip_chrome(text: str) -> tuple[str, int]:
 
 
 def repeated_lines(texts: Sequence[str], *, min_docs: int = 5, share: float = 0.6,
-                   max_len: int = 60, keep: Sequence[str] = KEEP_LINES) -> dict[str, int]:
+                   max_len: int = MAX_LINE, keep: Sequence[str] = KEEP_LINES) -> dict[str, int]:
     """Short lines found in at least ``share`` of a collection's documents (page templates).
 
     Args:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["near_duplicates", "signature", "signatures", "jaccard"]
+__all__ = ["near_duplicates", "signature", "signatures", "jaccard", "band_keys", "candidates",
+           "resolve", "lsh_params"]
 
 _NUM_PERM = 128  # bins of one-permutation hashing: the top 7 bits of a 32-bit hash
 _SHIFT = 25
@@ -220,7 +221,7 @@ def _candidates(keys: np.ndarray, per_bucket: int) -> tuple[np.ndarray, np.ndarr
     return pairs // n, pairs % n, shared
 
 
-def _lsh_params(threshold: float, fp_weight: float = 0.2, fn_weight: float = 0.8
+def lsh_params(threshold: float, fp_weight: float = 0.2, fn_weight: float = 0.8
                 ) -> tuple[int, int]:
     """Bands and rows for :data:`_NUM_PERM` values, tuned for recall.
 
@@ -229,7 +230,7 @@ def _lsh_params(threshold: float, fp_weight: float = 0.2, fn_weight: float = 0.8
     0.1 below ``threshold`` -- the rule of datasketch's ``MinHashLSH`` (``_optimal_param``),
     integrated with the trapezoid rule instead of scipy.
 
-    >>> _lsh_params(0.9), _lsh_params(0.5)
+    >>> lsh_params(0.9), lsh_params(0.5)
     ((12, 10), (31, 3))
     """
     import numpy as np
@@ -247,6 +248,60 @@ def _lsh_params(threshold: float, fp_weight: float = 0.2, fn_weight: float = 0.8
     return params
 
 
+def band_keys(texts: Sequence[str], bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """LSH band keys of a batch of texts (``len(texts)`` x ``bands``) and which texts are empty.
+
+    Each row depends only on its own text, so keys computed batch by batch, in any batches,
+    are those of the whole corpus.
+    """
+    import numpy as np
+
+    block = batch_signatures(texts)
+    return _band_keys(block, bands, rows), block[:, 0] == np.iinfo(np.uint64).max
+
+
+def candidates(keys: np.ndarray, empty: np.ndarray, per_bucket: int = 8
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate pairs (later, earlier, shared bands) from the band keys of all documents.
+
+    ``keys`` is changed in place: an empty text is nobody's duplicate (a bucket of its own in
+    every band).
+    """
+    import numpy as np
+
+    keys[empty] = np.flatnonzero(empty)[:, None].astype(np.uint64) | np.uint64(1 << 63)
+    return _candidates(keys, per_bucket)
+
+
+def resolve(later: np.ndarray, earlier: np.ndarray, shared: np.ndarray, threshold: float,
+            text: Callable[[int], str]) -> dict[int, tuple[int, float]]:
+    """Decide the candidate pairs in document order (see :func:`near_duplicates`).
+
+    ``text(i)`` gives document ``i``'s text; it is asked for documents in increasing order of
+    the later document of each pair (the earlier one was asked for before, or is cached), so
+    a caller may stream the texts from disk.
+    """
+    import numpy as np
+
+    found: dict[int, tuple[int, float]] = {}
+    bounds = (np.flatnonzero(np.diff(later)) + 1).tolist()
+    for lo, hi in zip([0, *bounds], [*bounds, len(later)], strict=True):
+        if lo == hi:
+            continue
+        i = int(later[lo])
+        ranked = sorted((-c, j) for c, j in zip(shared[lo:hi].tolist(),
+                                                earlier[lo:hi].tolist(), strict=True)
+                        if j not in found)
+        best: tuple[float, int] | None = None
+        for _, j in ranked[:5]:
+            sim = jaccard(text(i), text(j))
+            if sim >= threshold and (best is None or (sim, -j) > (best[0], -best[1])):
+                best = (sim, j)
+        if best is not None:
+            found[i] = (best[1], best[0])
+    return found
+
+
 def near_duplicates(texts: Sequence[str], threshold: float, *, chunk: int = 4096,
                     per_bucket: int = 8) -> dict[int, tuple[int, float]]:
     """Find documents that nearly repeat an earlier one.
@@ -257,7 +312,8 @@ def near_duplicates(texts: Sequence[str], threshold: float, *, chunk: int = 4096
     checked with the exact shingle Jaccard, and the document is a duplicate of the most similar
     one reaching ``threshold`` (ties: the earliest). Only bucket keys are kept for all
     documents (``bands`` 64-bit numbers each), and candidate pairs come from buckets only,
-    never all pairs, so a million tiny texts fit in memory.
+    never all pairs, so a million tiny texts fit in memory. The ingest stage runs the same
+    steps (:func:`band_keys`, :func:`candidates`, :func:`resolve`) on texts streamed from disk.
 
     Args:
         texts: Document texts in their deterministic order.
@@ -270,32 +326,14 @@ def near_duplicates(texts: Sequence[str], threshold: float, *, chunk: int = 4096
     """
     import numpy as np
 
-    bands, rows = _lsh_params(threshold)
+    bands, rows = lsh_params(threshold)
     n = len(texts)
     keys = np.zeros((n, bands), dtype=np.uint64)
     empty = np.zeros(n, dtype=bool)
     for start in range(0, n, chunk):
-        block = batch_signatures(texts[start:start + chunk])
-        empty[start:start + len(block)] = block[:, 0] == np.iinfo(np.uint64).max
-        keys[start:start + len(block)] = _band_keys(block, bands, rows)
-    # an empty text is nobody's duplicate: a bucket of its own in every band
-    keys[empty] = np.flatnonzero(empty)[:, None].astype(np.uint64) | np.uint64(1 << 63)
-    later, earlier, shared = _candidates(keys, per_bucket)
+        block_keys, block_empty = band_keys(texts[start:start + chunk], bands, rows)
+        keys[start:start + len(block_keys)] = block_keys
+        empty[start:start + len(block_keys)] = block_empty
+    later, earlier, shared = candidates(keys, empty, per_bucket)
     del keys
-    found: dict[int, tuple[int, float]] = {}
-    bounds = (np.flatnonzero(np.diff(later)) + 1).tolist()
-    for lo, hi in zip([0, *bounds], [*bounds, len(later)], strict=True):
-        if lo == hi:
-            continue
-        i = int(later[lo])
-        ranked = sorted((-c, j) for c, j in zip(shared[lo:hi].tolist(),
-                                                earlier[lo:hi].tolist(), strict=True)
-                        if j not in found)
-        best: tuple[float, int] | None = None
-        for _, j in ranked[:5]:
-            sim = jaccard(texts[i], texts[j])
-            if sim >= threshold and (best is None or (sim, -j) > (best[0], -best[1])):
-                best = (sim, j)
-        if best is not None:
-            found[i] = (best[1], best[0])
-    return found
+    return resolve(later, earlier, shared, threshold, texts.__getitem__)

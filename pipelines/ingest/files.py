@@ -13,7 +13,7 @@ import fnmatch
 import glob
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -296,12 +296,20 @@ def _open_regular(path: str, source: str, max_bytes: float, max_file_mb: float
 def parse_files(items: Sequence[FileItem], split_pattern: str | None, opts: ReadOptions,
                 max_file_mb: float, max_archive_mb: float, to_simplified: bool
                 ) -> list[dict[str, Any]]:
-    """Parse and clean one partition of files.
+    """Parse and clean one partition of files (:func:`iter_parsed` as a list)."""
+    return list(iter_parsed(items, split_pattern, opts, max_file_mb, max_archive_mb,
+                            to_simplified))
 
-    Returns:
+
+def iter_parsed(items: Sequence[FileItem], split_pattern: str | None, opts: ReadOptions,
+                max_file_mb: float, max_archive_mb: float, to_simplified: bool
+                ) -> Iterator[dict[str, Any]]:
+    """Parse and clean files one at a time.
+
+    Yields:
         Dicts with ``kind`` ``"doc"`` (source, part, title, date, date_source, text, meta,
         collection, boilerplate, chrome) or ``"reject"`` (source, part, reason, detail), in
-        file order.
+        file order; one file's rows are held at a time.
     """
     converter = None
     if to_simplified:
@@ -310,12 +318,11 @@ def parse_files(items: Sequence[FileItem], split_pattern: str | None, opts: Read
         converter = opencc.OpenCC("t2s")
     max_bytes = max_file_mb * 1e6
     max_total = max_archive_mb * 1e6
-    out: list[dict[str, Any]] = []
     for path, raw_source, collection in items:
         source = safe_name(raw_source)
         data = _open_regular(path, source, max_bytes, max_file_mb)
         if isinstance(data, dict):
-            out.append(data)
+            yield data
             continue
         rows: list[dict[str, Any]] = []
         try:
@@ -338,5 +345,4 @@ def parse_files(items: Sequence[FileItem], split_pattern: str | None, opts: Read
         except Exception as err:  # noqa: BLE001 - clean-up of one file must not end the run
             rows = [_skip(source, "reader_error", f"{source} could not be processed: "
                           f"{type(err).__name__}: {str(err)[:200]}")]
-        out.extend(rows)
-    return out
+        yield from rows

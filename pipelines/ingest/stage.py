@@ -12,13 +12,14 @@ row with its reason.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -26,6 +27,10 @@ from pipelines.core.engine import map_partitions, partition, resolve_workers
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
 from pipelines.ingest.clean import KEEP_LINES
+
+if TYPE_CHECKING:
+    from pipelines.core.store import StoredTable
+    from pipelines.ingest.stream import Deduplicator, ParsedPart
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "external_inputs",
            "DOCUMENTS_SCHEMA", "REJECTED_SCHEMA", "DUPLICATES_SCHEMA", "BOILERPLATE_SCHEMA"]
@@ -183,9 +188,28 @@ def _apply_metadata(doc: dict[str, Any], row: dict[str, str]) -> None:
             doc["meta"] = {**doc["meta"], key: value}
 
 
-def _parse(params: Params) -> list[dict[str, Any]]:
-    from pipelines.ingest.files import discover_all, parse_files
+@contextmanager
+def _spool() -> Iterator[Path]:
+    """A folder for the parsed and cleaned documents of this run, removed afterwards."""
+    import tempfile
+
+    from pipelines.core.store import spool_dir
+
+    folder = Path(tempfile.mkdtemp(prefix="ingest-", dir=spool_dir()))
+    try:
+        yield folder
+    finally:  # flat: the spool holds only files
+        for path in folder.iterdir():
+            path.unlink(missing_ok=True)
+        folder.rmdir()
+
+
+def _parse(params: Params, folder: Path) -> tuple[list[ParsedPart], list[dict[str, Any]]]:
+    """Parse the files in partitions, each writing its documents to spool chunks in
+    ``folder``; return the partitions' summaries and the paths discovery did not read."""
+    from pipelines.ingest.files import discover_all
     from pipelines.ingest.readers import ReadOptions
+    from pipelines.ingest.stream import parse_part
 
     items, skipped = discover_all(params.inputs, params.exclude)
     workers = resolve_workers(params.workers)
@@ -194,54 +218,48 @@ def _parse(params: Params) -> list[dict[str, Any]]:
     parts = partition(items, workers * 4 if workers > 1 else 1)
     log.info("ingest: parsing %d files with %d worker(s)", len(items), workers)
     opts = ReadOptions(params.text_column, params.records_path)
-    results = map_partitions(parse_files, parts, params.split_pattern, opts,
-                             params.max_file_mb, params.max_archive_mb, params.to_simplified,
+    results = map_partitions(parse_part, list(enumerate(parts)), str(folder),
+                             params.split_pattern, opts, params.max_file_mb,
+                             params.max_archive_mb, params.to_simplified,
                              workers=workers, label="ingest", unit="file",
                              weights=[len(p) for p in parts])
-    return skipped + [row for chunk in results for row in chunk]
+    return results, skipped
 
 
-def _remove_repeated(docs: list[dict[str, Any]], params: Params) -> list[dict[str, Any]]:
-    """Drop lines repeated across many documents of the same collection (input entry).
-
-    Returns:
-        Rows of ``ingest/boilerplate``: every removed line (repeated or page chrome) with the
-        number of documents it was removed from and its collection.
-    """
-    from pipelines.ingest.clean import drop_lines, repeated_lines
-
-    groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for doc in docs:
-        groups[doc["collection"]].append(doc)
+def _boilerplate_rows(dedup: Deduplicator, chrome: dict[int, Counter[str]],
+                      docs: Counter[int], params: Params) -> list[dict[str, Any]]:
+    """Rows of ``ingest/boilerplate``: every removed line (repeated or page chrome) with the
+    number of documents of its collection it was removed from."""
     rows = []
-    for collection, group in sorted(groups.items()):
+    for collection in sorted(docs):
         name = params.inputs[collection] if collection < len(params.inputs) else str(collection)
-        lines = repeated_lines([d["text"] for d in group], min_docs=params.boilerplate_min_docs,
-                               share=params.boilerplate_share, keep=params.keep_lines)
+        lines = dedup.boilerplate_names(collection)
         if lines:
             log.info("ingest: %d repeated template lines removed from a collection of %d",
-                     len(lines), len(group))
+                     len(lines), docs[collection])
         rows.extend({"line": line, "documents": n, "collection": name, "kind": "repeated"}
                     for line, n in sorted(lines.items(), key=lambda kv: (-kv[1], kv[0])))
-        chrome: Counter[str] = Counter()
-        for doc in group:
-            chrome.update(set(doc.pop("chrome", ())))
-            doc["text"], n = drop_lines(doc["text"], lines)
-            doc["boilerplate"] += n
+        removed = chrome.get(collection, Counter())
         rows.extend({"line": line, "documents": n, "collection": name, "kind": "chrome"}
-                    for line, n in sorted(chrome.items(), key=lambda kv: (-kv[1], kv[0])))
+                    for line, n in sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
     return rows
 
 
-def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
+def compute(tables: dict[str, pa.Table], params: Params
+            ) -> dict[str, pa.Table | StoredTable]:
     """Read, clean and deduplicate the raw files named by ``params.inputs``.
+
+    Documents stream through: parse tasks write them to a spool on disk, and the documents
+    table is built part by part (:mod:`pipelines.ingest.stream`); the process holds a few
+    numbers per document, not the texts.
 
     Args:
         tables: Unused (ingest has no upstream tables).
         params: The stage parameters.
 
     Returns:
-        ``documents``, ``rejected`` and ``duplicates`` tables.
+        ``documents`` (a dataset of parts, :class:`~pipelines.core.store.StoredTable`),
+        ``rejected``, ``duplicates`` and ``boilerplate`` tables.
 
     Raises:
         BadParams: no inputs were given.
@@ -250,63 +268,49 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
     """
     from pipelines.ingest.clean import detect_lang
     from pipelines.ingest.meta import year_of
+    from pipelines.ingest.stream import Deduplicator, load, merge_lines
 
-    rows = _parse(params)
-    rejected = [r for r in rows if r["kind"] == "reject"]
-    docs = [r for r in rows if r["kind"] == "doc"]
-    del rows
-    boilerplate = _remove_repeated(docs, params)
     meta_table = _load_metadata(params.metadata) if params.metadata else {}
-    kept: list[dict[str, Any]] = []
-    duplicates: list[dict[str, Any]] = []
-    seen: dict[str, dict[str, Any]] = {}
-    for doc in docs:
-        n_chars = len(doc["text"])
-        if n_chars < max(params.min_chars, 1):
-            reason = "too_short" if n_chars else "empty"
-            rejected.append({"source": doc["source"], "part": doc["part"], "reason": reason,
-                             "detail": f"{doc['source']} part {doc['part']} has {n_chars} "
-                             f"characters after clean-up, fewer than min_chars="
-                             f"{params.min_chars}."})
-            continue
-        doc_id = hashlib.sha1(doc["text"].encode("utf-8")).hexdigest()[:16]
-        if doc_id in seen:
-            first = seen[doc_id]
-            duplicates.append({"doc_id": doc_id, "duplicate_of": doc_id, "similarity": 1.0,
-                               "kind": "exact", "source": doc["source"], "part": doc["part"],
-                               "kept_source": first["source"], "kept_part": first["part"]})
-            continue
-        seen[doc_id] = doc
-        doc.update(doc_id=doc_id, n_chars=n_chars, lang=detect_lang(doc["text"]))
+
+    def finish(doc: dict[str, Any]) -> None:
+        doc["lang"] = detect_lang(doc["text"])
         if meta_table:
             _apply_metadata(doc, _metadata_for(doc["source"], meta_table))
         doc["year"] = year_of(doc["date"])
-        kept.append(doc)
-    if params.near_duplicates > 0 and len(kept) > 1:
-        from pipelines.ingest.dedup import near_duplicates
 
-        near = near_duplicates([d["text"] for d in kept], params.near_duplicates)
-        for i, (j, sim) in sorted(near.items()):
-            duplicates.append({"doc_id": kept[i]["doc_id"], "duplicate_of": kept[j]["doc_id"],
-                               "similarity": sim, "kind": "near", "source": kept[i]["source"],
-                               "part": kept[i]["part"], "kept_source": kept[j]["source"],
-                               "kept_part": kept[j]["part"]})
-        kept = [d for i, d in enumerate(kept) if i not in near]
-    if not kept:
-        reasons = Counter(r["reason"] for r in rejected)
-        summary = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
-        first = f"; first: {rejected[0]['detail']}" if rejected else ""
-        raise EmptyCorpus(f"ingest: no usable documents in {', '.join(params.inputs)} "
-                          f"({len(rejected)} rejected{': ' + summary if summary else ''}, "
-                          f"{len(duplicates)} duplicates{first}); check the files and "
-                          "min_chars")
-    not_read = Counter(r["reason"] for r in rejected
-                       if r["reason"] in ("hidden", "symlink", "unreadable", "broken_link",
-                                          "not_a_file"))
-    log.info("ingest: %d documents, %d rejected%s, %d duplicates", len(kept), len(rejected),
-             f" ({', '.join(f'{n} {k}' for k, n in sorted(not_read.items()))} not read)"
-             if not_read else "", len(duplicates))
-    return {"documents": _documents_table(kept),
+    with _spool() as folder:
+        parts, rejected = _parse(params, folder)
+        rejected += [row for part in parts for row in part.rejects]
+        docs, repeated, chrome = merge_lines(parts, params.boilerplate_min_docs,
+                                             params.boilerplate_share)
+        dedup = Deduplicator(folder, repeated, min_chars=params.min_chars,
+                             near=params.near_duplicates, keep=params.keep_lines, finish=finish)
+        for part in parts:
+            for name in part.chunks:
+                for doc in load(folder / name):
+                    dedup.add(doc)
+                (folder / name).unlink()
+        near = dedup.near_duplicates()
+        rejected += dedup.rejected
+        duplicates = dedup.duplicates
+        boilerplate = _boilerplate_rows(dedup, chrome, docs, params)
+        kept = len(dedup.ids) - len(near)
+        if not kept:
+            reasons = Counter(r["reason"] for r in rejected)
+            summary = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+            first = f"; first: {rejected[0]['detail']}" if rejected else ""
+            raise EmptyCorpus(f"ingest: no usable documents in {', '.join(params.inputs)} "
+                              f"({len(rejected)} rejected{': ' + summary if summary else ''}, "
+                              f"{len(duplicates)} duplicates{first}); check the files and "
+                              "min_chars")
+        not_read = Counter(r["reason"] for r in rejected
+                           if r["reason"] in ("hidden", "symlink", "unreadable", "broken_link",
+                                              "not_a_file"))
+        log.info("ingest: %d documents, %d rejected%s, %d duplicates", kept, len(rejected),
+                 f" ({', '.join(f'{n} {k}' for k, n in sorted(not_read.items()))} not read)"
+                 if not_read else "", len(duplicates))
+        documents = _write_documents(dedup, near)
+    return {"documents": documents,
             "rejected": pa.Table.from_pylist(
                 [{k: r[k] for k in REJECTED_SCHEMA.names} for r in rejected],
                 schema=REJECTED_SCHEMA),
@@ -314,21 +318,37 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table]:
             "boilerplate": pa.Table.from_pylist(boilerplate, schema=BOILERPLATE_SCHEMA)}
 
 
-def _documents_table(docs: list[dict[str, Any]]) -> pa.Table:
-    """Build the documents table; metadata keys become extra string columns (sorted)."""
-    core = set(DOCUMENTS_SCHEMA.names)
+def _meta_column(key: str) -> str:
+    """The column of a metadata key (``meta_`` before a name the schema already has)."""
+    return f"meta_{key}" if key in DOCUMENTS_SCHEMA.names else key
 
-    def column(key: str) -> str:
-        return f"meta_{key}" if key in core else key
 
-    extra = sorted({column(k) for d in docs for k in d["meta"]})
+def _write_documents(dedup: Deduplicator, near: set[int]) -> StoredTable:
+    """The kept documents, read back from the spool and written part by part."""
+    from pipelines.core.store import PartWriter
+    from pipelines.ingest.stream import parts_of
+
+    extra = sorted({_meta_column(k) for k in dedup.meta_keys(near)})
     schema = pa.schema(list(DOCUMENTS_SCHEMA) + [(k, pa.string()) for k in extra])
+    writer = PartWriter(schema, name="documents")
+    for part in parts_of(dedup.kept(near)):
+        writer.write(_documents_table(part, schema))
+    return writer.finish()
+
+
+def _documents_table(docs: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """One part of the documents table; metadata keys are the string columns after
+    :data:`DOCUMENTS_SCHEMA`'s."""
+    core = set(DOCUMENTS_SCHEMA.names)
+    extra = schema.names[len(DOCUMENTS_SCHEMA):]
     columns: dict[str, list[Any]] = {
         "doc_id": [d["doc_id"] for d in docs], "source": [d["source"] for d in docs],
         "part": [d["part"] for d in docs], "title": [d["title"] for d in docs],
         "date": [d["date"] for d in docs], "year": [d["year"] for d in docs],
         "date_source": [d["date_source"] for d in docs],
-        "lang": [d["lang"] for d in docs], "text": [d["text"] for d in docs],
+        "lang": [d["lang"] for d in docs],
+        # UTF-8 bytes from the spool: no str copy (and its cached UTF-8) on the way to arrow
+        "text": pa.array([d["text"] for d in docs], pa.binary()).cast(pa.string()),
         "n_chars": [d["n_chars"] for d in docs],
         "boilerplate_lines": [d["boilerplate"] for d in docs],
     }

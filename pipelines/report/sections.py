@@ -38,6 +38,21 @@ def _params(params: dict[str, Any]) -> str:
                     for k, v in sorted(params.items()))
 
 
+def _output_tables(manifest: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """(table, rows, " in N parts" for a dataset) of a manifest's outputs; a dataset's part
+    files (``documents/part-00000.parquet``) count as one table."""
+    rows: dict[str, int] = {}
+    parts: dict[str, int] = {}
+    for name, record in sorted(manifest.get("outputs", {}).items()):
+        if not isinstance(record, dict) or "rows" not in record:
+            continue
+        folder, _, file = name.rpartition("/")
+        table = folder if folder and file.startswith("part-") else name.removesuffix(".parquet")
+        rows[table] = rows.get(table, 0) + int(record["rows"])
+        parts[table] = parts.get(table, 0) + (1 if table == folder else 0)
+    return [(t, n, f" in {parts[t]} parts" if parts[t] > 1 else "") for t, n in rows.items()]
+
+
 def pipeline(work: Work, stages: tuple[str, ...] = STAGES) -> str:
     """Every stage: wenmai version, when it ran, how long, its parameters and its tables."""
     rows = []
@@ -46,8 +61,8 @@ def pipeline(work: Work, stages: tuple[str, ...] = STAGES) -> str:
         if m is None:
             rows.append([stage, "not run", "", "", "", ""])
             continue
-        tables = "<br>".join(f"{html.escape(n.removesuffix('.parquet'))} ({r['rows']:,})"
-                             for n, r in sorted(m.get("outputs", {}).items()) if "rows" in r)
+        tables = "<br>".join(html.escape(f"{name} ({rows:,}{parts})")
+                             for name, rows, parts in _output_tables(m))
         rows.append([stage, m.get("wenmai_version", ""), m.get("finished", ""),
                      m.get("seconds"), Html(_params(m.get("params", {}))), Html(tables)])
     return (note("The parameters are those that decide the results (the freshness key); "

@@ -92,3 +92,38 @@ def test_no_codebook_gives_empty_tables() -> None:
 def test_bad_by_column(book: str) -> None:
     with pytest.raises(BadParams, match="by='province' is not a documents column"):
         code.compute(tables(), code.Params(codebook=book, by=("province",)))
+
+
+def _same(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name] == b[name] if isinstance(a[name], (bytes, str)) else a[name].equals(
+            b[name]), name
+
+
+def test_batches_and_token_order_do_not_change_the_tables(book, tmp_path, monkeypatch) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.core.store import StoredTable
+
+    docs = {f"d{i}": ("政府加大经费投入。企业参与培训！\n" if i % 2 else "Teachers need training. ")
+            + f"学校开展教师培训{i}。" for i in range(7)}
+    toks = {(d, s): ["政府", "培训", "教师"][: 1 + (s + int(d[1:])) % 3]
+            for d in docs for s in range(4)}
+    whole = code.compute(tables(docs, toks), code.Params(codebook=book, orders=10))
+    assert whole["codings"].num_rows > 7
+    monkeypatch.setattr(code.stage, "BATCH_DOCS", 2)
+    given = tables(docs, toks)
+    for name, table in given.items():  # as the runner hands them: datasets on disk, 3 parts
+        folder = tmp_path / name
+        folder.mkdir(parents=True)
+        for i, start in enumerate(range(0, table.num_rows, -(-table.num_rows // 3))):
+            pq.write_table(table.slice(start, -(-table.num_rows // 3)),
+                           folder / f"part-{i:05d}.parquet", row_group_size=3)
+        given[name] = StoredTable(sorted(folder.iterdir()), name)
+    _same(whole, code.compute(given, code.Params(codebook=book, orders=10)))
+    shuffled = tables(docs, toks)  # tokens not in document order: read whole instead
+    tokens = shuffled["segment/tokens"]
+    shuffled["segment/tokens"] = tokens.take(pa.array(list(range(tokens.num_rows))[::-1]))
+    _same(whole, code.compute(shuffled, code.Params(codebook=book, orders=10)))

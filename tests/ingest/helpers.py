@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines import ingest
+from pipelines.core import store
 
 
 def run(*inputs: str | Path, **kwargs) -> dict:
     """Compute ingest on ``inputs`` in-process; return the tables as lists of dicts."""
     kwargs.setdefault("workers", 1)
     out = ingest.compute({}, ingest.Params(inputs=tuple(str(i) for i in inputs), **kwargs))
-    return {name: table.to_pylist() for name, table in out.items()}
+    return {name: store.read_all(table).to_pylist() for name, table in out.items()}
 
 
 def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

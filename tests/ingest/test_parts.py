@@ -164,7 +164,7 @@ def test_lsh_bands_match_datasketch_rule():
     from datasketch.lsh import _optimal_param
 
     for threshold in (0.3, 0.6, 0.9, 0.95):
-        assert ingest_dedup._lsh_params(threshold) == _optimal_param(
+        assert ingest_dedup.lsh_params(threshold) == _optimal_param(
             max(0.05, threshold - 0.1), 128, 0.2, 0.8)
 
 

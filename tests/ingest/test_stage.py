@@ -24,7 +24,7 @@ def run(*inputs: str | Path, **kwargs) -> dict:
     """Compute ingest on ``inputs`` in-process; return the three tables as lists of dicts."""
     kwargs.setdefault("workers", 1)
     out = ingest.compute({}, ingest.Params(inputs=tuple(str(i) for i in inputs), **kwargs))
-    return {name: table.to_pylist() for name, table in out.items()}
+    return {name: store.read_all(table).to_pylist() for name, table in out.items()}
 
 
 def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -184,7 +184,7 @@ def test_metadata_csv_is_joined_by_file_name(tmp_path):
     meta = write(tmp_path, "meta.csv", "文件名,title,year,group\n1999年报告.txt,新标题,2001,甲组\n")
     params = ingest.Params(inputs=(str(tmp_path / "docs"),), metadata=str(meta), min_chars=5,
                            workers=1)
-    (doc,) = ingest.compute({}, params)["documents"].to_pylist()
+    (doc,) = store.read_all(ingest.compute({}, params)["documents"]).to_pylist()
     assert (doc["title"], doc["date"], doc["year"], doc["group"]) == (
         "新标题", "2001", 2001, "甲组")
     assert ingest.external_inputs(params) == [tmp_path / "docs" / "1999年报告.txt", meta]

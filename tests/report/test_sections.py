@@ -139,3 +139,15 @@ def test_report_shows_the_network_summary(workdir: Path) -> None:
     page = render(Work(work))
     assert "Network summary (density before and after edge selection)" in page
     assert "0.98" in page and "0.03" in page
+
+
+def test_a_datasets_parts_are_listed_as_one_table():
+    from pipelines.report.sections import _output_tables
+
+    manifest = {"outputs": {"documents/part-00000.parquet": {"rows": 100_000},
+                            "documents/part-00001.parquet": {"rows": 5},
+                            "rejected.parquet": {"rows": 2}, "boilerplate.parquet": {"rows": 0},
+                            "network.gexf": {"sha256": "x"}}}
+    assert _output_tables(manifest) == [("boilerplate", 0, ""), ("documents", 100_005,
+                                                                 " in 2 parts"),
+                                        ("rejected", 2, "")]
