@@ -72,6 +72,13 @@ def pick_documents(documents: Path, mb: float, out: Path) -> Path:
     return out
 
 
+def table_path(work: Path, name: str) -> Path:
+    """``work/<stage>/<table>.parquet``, or the folder of its part files when it is a dataset."""
+    path = work / name
+    folder = path.with_suffix("")
+    return folder if not path.exists() and folder.is_dir() else path
+
+
 def _child(spec: dict) -> dict:
     """Run one wenmai stage in this process on a copy of the work folder; the stage's time."""
     sys.path.insert(0, spec["root"])
@@ -87,7 +94,11 @@ def _child(spec: dict) -> dict:
         for table in spec["inputs"]:
             target = work / table
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(Path(spec["work"]) / table, target)
+            source = table_path(Path(spec["work"]), table)
+            if source.is_dir():  # a dataset of part files
+                shutil.copytree(source, target.with_suffix(""))
+            else:
+                shutil.copy(source, target)
         params = stage.Params(**spec["params"])
         start = time.perf_counter()
         runner.run_stage(stage, work, params, force=True)
@@ -138,6 +149,7 @@ def sides(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[str, lis
 
     docs = ["ingest/documents.parquet"]
     tokens = ["segment/tokens.parquet"]
+    token_table = str(table_path(work, tokens[0]))  # a file, or the folder of a dataset
     k_min, k_max = (int(x) for x in args.k.split(".."))
     stops = [str(ROOT / "data" / "stopwords" / f) for f in ("zh.txt", "en.txt")]
     out: dict[str, list[tuple[str, list[str]]]] = {}
@@ -158,14 +170,14 @@ def sides(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[str, lis
         out["topics"].append(("wenmai-old", wenmai(args.old, "topics", docs + tokens,
                                                    topic_params)))
     out["topics"] += [
-        ("gensim loop script", [py, str(BASELINES / "topics_gensim.py"), str(work / tokens[0]),
+        ("gensim loop script", [py, str(BASELINES / "topics_gensim.py"), token_table,
                                 str(k_min), str(k_max), str(args.seeds)])]
     out["network"] = [
         ("wenmai", wenmai(ROOT, "network", docs + tokens, {
             "top_n": args.top_n, "select": "all", "measure": "count", "min_chars": 1,
             "burst_terms": 0})),  # like for like: every pair seen twice, raw counts
         ("networkx script" + (f" ({args.sources} src)" if args.sources else ""),
-         [py, str(BASELINES / "network_networkx.py"), str(work / tokens[0]), str(args.top_n),
+         [py, str(BASELINES / "network_networkx.py"), token_table, str(args.top_n),
           str(work / "script_network")] + ([str(args.sources)] if args.sources else []))]
     return out
 

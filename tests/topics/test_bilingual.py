@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.parquet as pq
 from click.testing import CliRunner
 
 from cli import wenmai
+from pipelines.core import store
 from pipelines.segment.lexicon import load_synonyms
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def test_segment_maps_english_onto_the_chinese_concepts(tmp_path):
     for args in (["ingest", str(docs)], ["segment", "--synonyms", str(TABLE)]):
         result = CliRunner().invoke(wenmai, ["-q", "--workdir", str(work), *args])
         assert result.exit_code == 0, result.output
-    tokens = pq.read_table(work / "segment" / "tokens.parquet").to_pylist()
+    tokens = store.read_table(work, "segment/tokens").to_pylist()
     concepts = {"精准扶贫", "贫困村", "职业教育", "人力资本", "西部地区"}
     by_lang = {}
     for row in tokens:
