@@ -123,7 +123,9 @@ def run_process(args: list[str]) -> tuple[float, float, int]:
     """Run a command; return (wall seconds, peak RSS in MB of it or any child, exit code)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # cwd: `python -c` imports from the working folder before PYTHONPATH
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     stderr = proc.stderr.read() if proc.stderr else b""
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
