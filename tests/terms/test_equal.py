@@ -1,0 +1,110 @@
+"""The batch-by-batch terms stage writes the same tables as the whole-table one it replaced.
+
+``tests/terms/reference.py`` is the stage as it was on main before it streamed (pandas, one row
+per distinct (document, term, POS tag)). Both run on the tokens of data/sample and of a real
+shared corpus (the 49 government work reports plus 12 State of the Union speeches, so Chinese
+and English terms), with each parameter that changes the arithmetic; the parquet bytes the
+store would write must be equal, also when the stage counts in tiny batches and windows and
+when a table's documents are not contiguous.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from cli import wenmai
+from pipelines import terms as T
+from pipelines.core import store
+from pipelines.terms import count
+from tests import conftest
+from tests.conftest import SAMPLE
+from tests.terms import reference
+
+PARAMS = [
+    {},
+    {"min_keyness": 0.0, "top_keywords": 50},
+    {"method": "tfidf"},
+    {"method": "tfidf", "min_df": 3, "top_keywords": 3},
+    {"by": "year"},
+    {"by": "year", "min_keyness": 10.83, "min_df": 2},
+]
+
+
+def _segment(docs: Path, work: Path) -> dict[str, pa.Table]:
+    for args in (["ingest", str(docs), "--workers", "1"],
+                 ["segment", "--backend", "rjieba", "--workers", "1"]):
+        result = CliRunner().invoke(wenmai, ["-q", "--workdir", str(work), *args])
+        assert result.exit_code == 0, result.output
+    return {"segment/tokens": pq.read_table(work / "segment" / "tokens.parquet"),
+            "ingest/documents": pq.read_table(work / "ingest" / "documents.parquet")}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pa.Table]:
+    return _segment(SAMPLE / "docs", tmp_path_factory.mktemp("sample") / "work")
+
+
+@pytest.fixture(scope="module")
+def gov(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pa.Table]:
+    corpora = conftest.SHARED / "corpora"  # read at run time: a checkout elsewhere may set it
+    if not corpora.is_dir():
+        pytest.skip("../shared is not present (only CI and developers have it)")
+    docs = tmp_path_factory.mktemp("gov") / "docs"
+    shutil.copytree(corpora / "gov-reports-1954-2017" / "govReports", docs)
+    for path in sorted((corpora / "sotu-us-1790-2021" / "data").glob("20*.txt"))[:12]:
+        shutil.copy(path, docs / path.name)
+    return _segment(docs, docs.parent / "work")
+
+
+def _same(tables: dict[str, pa.Table], params: dict[str, object]) -> None:
+    want = reference.compute(tables, T.Params(**params))
+    got = T.compute(tables, T.Params(**params))
+    assert set(got) == set(want)
+    for name in want:
+        assert got[name].schema == want[name].schema, name
+        assert got[name].to_pylist() == want[name].to_pylist(), name
+        assert store._serialise(got[name]) == store._serialise(want[name]), name
+
+
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: ",".join(map(str, p.items())) or "-")
+def test_same_tables_as_before_on_the_sample(sample: dict[str, pa.Table], params) -> None:
+    _same(sample, params)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("params", PARAMS, ids=lambda p: ",".join(map(str, p.items())) or "-")
+def test_same_tables_as_before_on_a_real_corpus(gov: dict[str, pa.Table], params) -> None:
+    out = T.compute(gov, T.Params(**params))
+    assert out["keywords"].num_rows > 100 and {"zh", "en"} <= set(
+        out["terms"].column("lang").to_pylist())
+    _same(gov, params)
+
+
+@pytest.mark.parametrize("params", [{}, {"method": "tfidf"}, {"by": "year"}])
+def test_tiny_batches_and_windows_change_nothing(sample: dict[str, pa.Table], params,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = T.compute(sample, T.Params(**params))
+    monkeypatch.setattr(count, "BATCH_ROWS", 7)  # documents cut across batches
+    monkeypatch.setattr(count, "WINDOW", 5)  # ... and across windows
+    monkeypatch.setattr(T.stage, "BLOCK", 3)  # keywords scored a few documents at a time
+    cut = T.compute(sample, T.Params(**params))
+    for name in whole:
+        assert cut[name].equals(whole[name]), name
+
+
+def test_documents_out_of_order_change_nothing(sample: dict[str, pa.Table]) -> None:
+    """Rows of one document apart (a table sorted by sentence) are summed into one row."""
+    tokens = sample["segment/tokens"]
+    shuffled = tokens.take(pa.array(sorted(range(tokens.num_rows),
+                                           key=lambda i: (i * 7919) % tokens.num_rows)))
+    counts = count.count_tokens(shuffled)
+    assert len(counts.indptr) == len(counts.docs) + 1
+    tables = {**sample, "segment/tokens": shuffled}
+    for params in ({}, {"by": "year", "method": "tfidf"}):
+        _same(tables, params)

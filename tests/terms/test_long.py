@@ -1,0 +1,79 @@
+"""The terms stage counts a very long document window by window, with the same results."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from pipelines import terms as T
+from pipelines.segment import TOKENS_SCHEMA
+from pipelines.terms import count
+
+
+def _tokens() -> pa.Table:
+    long_row = ["教育", "扶贫", "教育", None, "policy", "教育", "扶贫", "乡村"] * 5
+    rows = [("a", 0, 0, long_row, ["n" if w != "扶贫" else "vn" for w in long_row], "zh"),
+            ("b", 0, 0, ["扶贫", "教育"], ["v", "n"], "zh"),
+            ("a", 1, 1, [], [], "zh"),
+            ("c", 0, 0, ["policy"], ["eng"], "en")]
+    cols = list(zip(*rows, strict=True))
+    return pa.table(dict(zip(TOKENS_SCHEMA.names, map(list, cols), strict=True)),
+                    schema=TOKENS_SCHEMA)
+
+
+def _plain(table: pa.Table) -> tuple[Counter, Counter]:
+    """(document, term) and (term, tag) occurrences counted one token at a time."""
+    pairs: Counter = Counter()
+    tags: Counter = Counter()
+    for row in table.to_pylist():
+        for term, pos in zip(row["tokens"], row["pos"], strict=True):
+            if term is not None:
+                pairs[(row["doc_id"], term)] += 1
+                tags[(term, pos)] += 1
+    return pairs, tags
+
+
+def _counted(counts: count.Counts) -> tuple[dict, dict]:
+    doc = np.repeat(np.arange(len(counts.docs)), np.diff(counts.indptr))
+    pairs = {(counts.docs[d], counts.terms[t]): int(n)
+             for d, t, n in zip(doc, counts.col, counts.cnt, strict=True)}
+    tags = {(counts.terms[t], counts.tags[p]): int(n)
+            for t, p, n in zip(counts.tag_term, counts.tag, counts.tag_n, strict=True)}
+    return pairs, tags
+
+
+@pytest.mark.parametrize("window", [1, 3, 7, 1 << 20])
+def test_windowed_counts_equal_a_plain_count(window: int) -> None:
+    got = _counted(count.count_tokens(_tokens(), window=window))
+    assert got == tuple(map(dict, _plain(_tokens())))
+
+
+def test_rows_are_documents_with_ascending_terms() -> None:
+    counts = count.count_tokens(_tokens(), window=3)
+    assert counts.docs == ["a", "b", "c"]  # in order of appearance, only with a token
+    assert len(counts.indptr) == 4 and counts.indptr[-1] == len(counts.col)
+    for i in range(3):
+        row = counts.col[counts.indptr[i]:counts.indptr[i + 1]]
+        assert list(row) == sorted(row)
+    assert counts.col.dtype == np.int32 and counts.cnt.dtype == np.int32
+
+
+def test_results_do_not_depend_on_the_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = T.compute({"segment/tokens": _tokens()}, T.Params())
+    monkeypatch.setattr(count, "WINDOW", 2)
+    monkeypatch.setattr(count, "BATCH_ROWS", 1)
+    windowed = T.compute({"segment/tokens": _tokens()}, T.Params())
+    assert whole["terms"].equals(windowed["terms"])
+    assert whole["keywords"].equals(windowed["keywords"])
+
+
+def test_a_sliced_table_counts_only_its_rows() -> None:
+    sliced = pa.concat_tables([_tokens(), _tokens()]).combine_chunks().slice(4, 4)
+    pairs, _ = _counted(count.count_tokens(sliced, window=3))
+    per_doc = Counter()
+    for (doc, _term), n in pairs.items():
+        per_doc[doc] += n
+    assert per_doc == {"a": 35, "b": 2, "c": 1}
