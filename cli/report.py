@@ -35,14 +35,14 @@ def report(app: App, output: Path | None, force: bool, **options: object) -> Non
     Example:
       wenmai --workdir work report -o thesis_results.html
     """
-    from pipelines.core.store import table_path
+    from pipelines.core.store import table_exists
     from pipelines.report.stage import render
     from pipelines.report.work import Work
 
     config = app.config()
     workdir = app.workdir(config)
     target = workdir / "report" / "report.html"
-    missing = [n for n in stage.INPUTS if not table_path(workdir, n).exists()]
+    missing = [n for n in stage.INPUTS if not table_exists(workdir, n)]
     if missing:
         from pipelines.core.config import resolve_params
 

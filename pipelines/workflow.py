@@ -108,7 +108,9 @@ def list_tables(workdir: Path) -> list[str]:
     names = []
     for stage in ORDER:
         folder = Path(workdir) / stage.NAME
-        names.extend(f"{stage.NAME}/{p.stem}" for p in sorted(folder.glob("*.parquet")))
+        found = {p.stem for p in folder.glob("*.parquet")}
+        found |= {p.name for p in folder.glob("*/") if any(p.glob("part-*.parquet"))}
+        names.extend(f"{stage.NAME}/{name}" for name in sorted(found))
     return names
 
 

@@ -9,6 +9,10 @@ in a thread while the runner reads the input tables. A stage whose ``RELABEL`` n
 parameters that only relabel finished outputs (topics: ``labels``) provides
 ``relabel(outputs, params)``; when nothing but those parameters and the files they name changed,
 the runner applies it to the stage's own outputs instead of running ``compute`` again.
+A stage that lists input tables in ``STREAMED`` gets them as :class:`store.StoredTable`
+(read a batch at a time) instead of whole tables, and may return a dataset written with
+:class:`store.PartWriter` as an output; parts go to a spool folder in the work folder while
+``compute`` runs.
 """
 
 from __future__ import annotations
@@ -128,18 +132,22 @@ def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path |
     state = store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
     if state.state == "fresh":
         recorded = (store.read_manifest(workdir, stage.NAME) or {}).get("outputs", {})
-        new = [name for name in stage.OUTPUTS if f"{name}.parquet" not in recorded]
+        new = [name for name in stage.OUTPUTS if f"{name}.parquet" not in recorded
+               and not any(k.startswith(f"{name}/") for k in recorded)]
         if new:  # the stage gained a table since its last run (a newer wenmai)
             return store.StageState(stage.NAME, "stale", [
                 f"output {', '.join(new)} is not in the last run's manifest"])
     return state
 
 
-def _read_input(workdir: Path, name: str) -> Any:
+def _read_input(workdir: Path, name: str, streamed: bool = False) -> Any:
     """A table, or for an input named with an extension (``"figures/manifest.json"``, read by
-    the report) the file's path: hashed for freshness like a table, read by the stage."""
-    path = store.table_path(workdir, name)
-    return path if path.suffix != ".parquet" else store.read_table(workdir, name)
+    the report) the file's path: hashed for freshness like a table, read by the stage. An
+    input the stage lists in ``STREAMED`` comes as a :class:`store.StoredTable`, read later
+    a batch at a time."""
+    if not store.is_table_name(name):
+        return store.table_path(workdir, name)
+    return store.open_table(workdir, name) if streamed else store.read_table(workdir, name)
 
 
 def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any]:
@@ -148,12 +156,17 @@ def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any
     Reading parquet releases the GIL, so the two overlap (segment: rjieba's dictionary, 0.1 s,
     loads while the documents are read).
     """
+    streamed = set(getattr(stage, "STREAMED", ()))
+
+    def read_all() -> dict[str, Any]:
+        return {name: _read_input(workdir, name, name in streamed) for name in stage.INPUTS}
+
     prepare = getattr(stage, "prepare", None)
     if prepare is None:
-        return {name: _read_input(workdir, name) for name in stage.INPUTS}
+        return read_all()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{stage.NAME}-prepare") as pool:
         ready = pool.submit(prepare, params)
-        tables = {name: _read_input(workdir, name) for name in stage.INPUTS}
+        tables = read_all()
         ready.result()  # re-raises what prepare raised
     return tables
 
@@ -228,6 +241,7 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
                   tables=[store.table_path(workdir, name) for name in stage.INPUTS])
     if workdir.is_dir():
         swap.recover(workdir, stage.NAME, store.MANIFEST)
+        store.recover_spool(workdir, stage.NAME)
     recorded = key_params(params, root)
     cache = InputHashes(workdir, stage.NAME)
     inputs = input_hashes(stage, workdir, params, root, cache=cache)
@@ -243,11 +257,13 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     log.info("%s: running (%s)", stage.NAME, "; ".join(reasons))
     started = time.time()
     tables = _read_inputs(stage, workdir, params)
-    with engine.for_stage(stage.NAME):
-        outputs = stage.compute(tables, params)
-    written = store.write_outputs(workdir, stage.NAME, outputs, getattr(stage, "SCHEMAS", {}),
-                                  manifest={"params": recorded, "inputs": inputs,
-                                            "started": started})
+    with store.spooling(workdir, stage.NAME):  # part files written during compute
+        with engine.for_stage(stage.NAME):
+            outputs = stage.compute(tables, params)
+        written = store.write_outputs(workdir, stage.NAME, outputs,
+                                      getattr(stage, "SCHEMAS", {}),
+                                      manifest={"params": recorded, "inputs": inputs,
+                                                "started": started})
     cache.save()
     finished = time.time()
     log.info("%s: done in %.1f s", stage.NAME, finished - started)

@@ -1,7 +1,13 @@
 """Parquet I/O with schema checks, atomic writes, content hashes and stage manifests.
 
 A table is named ``"<stage>/<table>"`` (for example ``"segment/tokens"``) and lives at
-``<workdir>/<stage>/<table>.parquet``. Other output files (figures, GEXF, models) are named with
+``<workdir>/<stage>/<table>.parquet``, or, written as a partitioned dataset, as part files
+``<workdir>/<stage>/<table>/part-00000.parquet``, ``part-00001.parquet``, ... (read in name
+order; each part recorded in the manifest). :class:`StoredTable` reads either lazily, a row
+group at a time; :class:`PartWriter` writes parts into the run's spool folder as partitions
+finish, so no stage needs a whole large table in memory (issue 16, ``docs/scaling.md``).
+
+Other output files (figures, GEXF, models) are named with
 their extension (``"network/network.gexf"``) and live at the same relative path. A stage's
 outputs and manifest replace its folder as a whole (:mod:`pipelines.core.swap`); every name
 read from a manifest or given as a table name must stay inside its folder
@@ -10,11 +16,16 @@ read from a manifest or given as a table name must stay inside its folder
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +40,19 @@ from pipelines.core.paths import mark_workdir, safe_child
 
 __all__ = [
     "table_path",
+    "table_files",
+    "table_exists",
+    "is_table_name",
     "read_table",
+    "open_table",
+    "StoredTable",
+    "iter_batches",
+    "read_all",
+    "PartWriter",
+    "write_part",
+    "spool_dir",
+    "spooling",
+    "recover_spool",
     "write_outputs",
     "manifest_data",
     "verified_sha256",
@@ -44,6 +67,10 @@ __all__ = [
 ]
 
 MANIFEST = "manifest.json"
+PART_PREFIX = "part-"
+BATCH_ROWS = 65_536
+
+
 def table_path(workdir: Path, name: str) -> Path:
     """Map ``"stage/table"`` to its parquet path (names with an extension map as they are)."""
     stage, _, rest = name.partition("/")
@@ -53,6 +80,257 @@ def table_path(workdir: Path, name: str) -> Path:
     hint = "name a table as stage/table, e.g. ingest/documents; `wenmai show` lists them"
     folder = safe_child(Path(workdir), stage, what=f"table name {name!r}", hint=hint)
     return safe_child(folder, filename, what=f"table name {name!r}", hint=hint)
+
+
+def is_table_name(name: str) -> bool:
+    """True for a table name (``"stage/table"``), False for a file named with its extension."""
+    return "." not in name.partition("/")[2]
+
+
+def _part_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob(f"{PART_PREFIX}*.parquet") if p.is_file())
+
+
+def table_files(workdir: Path, name: str) -> list[Path]:
+    """The parquet files of table ``name`` in read order: ``[<table>.parquet]``, or the part
+    files of the dataset folder ``<table>/``; empty when the table does not exist."""
+    path = table_path(workdir, name)
+    if path.is_file():
+        return [path]
+    folder = path.with_suffix("")
+    return _part_files(folder) if folder.is_dir() else []
+
+
+def table_exists(workdir: Path, name: str) -> bool:
+    """True when table ``name`` exists as one file or as a dataset folder with parts."""
+    path = table_path(workdir, name)
+    return path.is_file() or path.with_suffix("").is_dir()
+
+
+class StoredTable:
+    """A table on disk, read lazily: one parquet file or the ordered part files of a dataset.
+
+    Stages that declare an input in ``STREAMED`` get one of these from the runner instead of
+    a ``pyarrow.Table``; :func:`iter_batches` and :func:`read_all` accept either, so a stage's
+    ``compute`` works on both (tests pass plain tables).
+    """
+
+    def __init__(self, files: Sequence[Path], name: str = "table",
+                 schema: pa.Schema | None = None) -> None:
+        self.files = [Path(f) for f in files]
+        self.name = name
+        self._schema = schema
+        self._rows: int | None = None
+
+    def __repr__(self) -> str:
+        return f"StoredTable({self.name!r}, {len(self.files)} file(s))"
+
+    def _open(self, path: Path) -> pq.ParquetFile:
+        try:
+            return pq.ParquetFile(path)
+        except (pa.ArrowException, OSError) as err:
+            raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun its "
+                              "stage with --force") from err
+
+    @property
+    def schema(self) -> pa.Schema:
+        """The arrow schema (of the first part; every part has the same)."""
+        if self._schema is None:
+            if not self.files:
+                raise SchemaError(f"table {self.name} has no part files and no schema")
+            self._schema = self._open(self.files[0]).schema_arrow
+        return self._schema
+
+    @property
+    def num_rows(self) -> int:
+        """Rows in all parts, from the parquet footers (nothing else is read)."""
+        if self._rows is None:
+            self._rows = sum(self._open(f).metadata.num_rows for f in self.files)
+        return self._rows
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.schema.names)
+
+    def iter_batches(self, columns: Sequence[str] | None = None,
+                     rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+        """Record batches of at most ``rows`` rows, part by part, in order."""
+        cols = list(columns) if columns is not None else None
+        for path in self.files:
+            parquet = self._open(path)
+            try:
+                yield from parquet.iter_batches(batch_size=rows, columns=cols,
+                                                use_threads=False)
+            except (pa.ArrowException, OSError) as err:
+                raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun its "
+                                  "stage with --force") from err
+
+    def read(self, columns: Sequence[str] | None = None) -> pa.Table:
+        """The whole table (only ``columns`` if given) in memory."""
+        cols = list(columns) if columns is not None else None
+        if not self.files:
+            schema = self.schema if cols is None else pa.schema(
+                [self.schema.field(c) for c in cols])
+            return schema.empty_table()
+        tables = []
+        for path in self.files:
+            try:
+                tables.append(self._open(path).read(columns=cols))
+            except (pa.ArrowException, OSError) as err:
+                raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun its "
+                                  "stage with --force") from err
+        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
+def iter_batches(source: pa.Table | StoredTable, columns: Sequence[str] | None = None,
+                 rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Record batches of ``source`` (a table in memory or a :class:`StoredTable`), in order."""
+    if isinstance(source, StoredTable):
+        yield from source.iter_batches(columns, rows)
+        return
+    table = source.select(list(columns)) if columns is not None else source
+    yield from table.to_batches(max_chunksize=rows)
+
+
+def read_all(source: pa.Table | StoredTable, columns: Sequence[str] | None = None) -> pa.Table:
+    """``source`` as one ``pyarrow.Table`` (only ``columns`` if given)."""
+    if isinstance(source, StoredTable):
+        return source.read(columns)
+    return source.select(list(columns)) if columns is not None else source
+
+
+def open_table(workdir: Path, name: str, schema: pa.Schema | None = None) -> StoredTable:
+    """Table ``name`` as a :class:`StoredTable` (nothing read but footers), schema checked.
+
+    Raises:
+        MissingInput: the table does not exist (the message names the command that makes it).
+        SchemaError: a file is not readable parquet, or lacks columns of ``schema``.
+    """
+    files = table_files(workdir, name)
+    if not files:
+        stage = name.split("/")[0]
+        raise MissingInput(f"{table_path(workdir, name)} does not exist; run `wenmai {stage}` "
+                           "first")
+    table = StoredTable(files, name)
+    if schema is not None:
+        check_schema(table.schema.empty_table(), schema, name=name)
+    return table
+
+
+_SPOOL: contextvars.ContextVar[Path | None] = contextvars.ContextVar("wenmai_spool",
+                                                                    default=None)
+
+
+@contextlib.contextmanager
+def spooling(workdir: Path, stage: str) -> Iterator[Path]:
+    """A spool folder for the part files a stage run writes (``<workdir>/.spool/<stage>-*``).
+
+    It lies inside the work folder, so parts move into the stage folder by rename and workers
+    of a cluster that share the work folder can write there; it is removed when the run ends.
+    """
+    root = Path(workdir) / ".spool"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{stage}-{os.getpid()}-", dir=root))
+    token = _SPOOL.set(folder)
+    try:
+        yield folder
+    finally:
+        _SPOOL.reset(token)
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):  # only when no other run spools there
+            root.rmdir()
+
+
+def recover_spool(workdir: Path, stage: str) -> None:
+    """Remove spool folders of ``stage`` left by runs that were killed (their process is gone)."""
+    root = Path(workdir) / ".spool"
+    if not root.is_dir():
+        return
+    for folder in root.glob(f"{stage}-*-*"):
+        pid = folder.name[len(stage) + 1:].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def spool_dir() -> Path:
+    """The current run's spool folder; outside a run (a test calling ``compute``) a temporary
+    folder that lives until the process ends."""
+    folder = _SPOOL.get()
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="wenmai-spool-"))
+        _SPOOL.set(folder)
+        import atexit
+
+        atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def write_part(path: Path | str, table: pa.Table) -> int:
+    """Write one part file (the store's parquet settings) via a temporary name and a rename;
+    return its rows. Workers call this with a path inside :func:`spool_dir`."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        tmp.write_bytes(_serialise(table))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return table.num_rows
+
+
+class PartWriter:
+    """Collect the part files of one output dataset, in order.
+
+    ``write(table)`` writes the next part; a worker can write a part itself with
+    :func:`write_part` to a path from :meth:`path_for` and the parent then calls
+    :meth:`add`. :meth:`finish` returns the :class:`StoredTable` that ``compute`` returns as the
+    output; the store moves the parts into ``<stage>/<table>/part-NNNNN.parquet``. Cut parts at
+    boundaries that depend only on the data and the params, never on workers or the engine.
+    """
+
+    def __init__(self, schema: pa.Schema, name: str = "table",
+                 folder: Path | None = None) -> None:
+        self.schema = schema
+        self.name = name
+        self.folder = Path(folder) if folder is not None else Path(
+            tempfile.mkdtemp(prefix=f"{name}-", dir=spool_dir()))
+        self._parts: dict[int, Path] = {}
+
+    def path_for(self, index: int) -> Path:
+        """Where part ``index`` (0-based, its place in the table) is written."""
+        return self.folder / f"{PART_PREFIX}{index:05d}.parquet"
+
+    def write(self, table: pa.Table, index: int | None = None) -> Path:
+        """Write ``table`` as part ``index`` (default: the next after the highest so far)."""
+        index = (max(self._parts) + 1 if self._parts else 0) if index is None else index
+        path = self.path_for(index)
+        write_part(path, table)
+        return self.add(path, index)
+
+    def add(self, path: Path | str, index: int | None = None) -> Path:
+        """Register a part a worker wrote (``index`` defaults to the number in its name)."""
+        path = Path(path)
+        if index is None:
+            index = int(path.stem.removeprefix(PART_PREFIX))
+        if index in self._parts:
+            raise WenmaiError(f"{self.name}: part {index} written twice")
+        self._parts[index] = path
+        return path
+
+    def finish(self) -> StoredTable:
+        """The dataset written so far, parts in index order (empty parts are kept)."""
+        return StoredTable([self._parts[i] for i in sorted(self._parts)], self.name,
+                           self.schema)
 
 
 def check_schema(table: pa.Table, schema: pa.Schema, *, name: str) -> None:
@@ -68,22 +346,15 @@ def check_schema(table: pa.Table, schema: pa.Schema, *, name: str) -> None:
 
 def read_table(workdir: Path, name: str, schema: pa.Schema | None = None, *,
                columns: list[str] | None = None) -> pa.Table:
-    """Read one table (only ``columns`` if given), checking ``schema`` if given.
+    """Read one table whole (only ``columns`` if given), checking ``schema`` if given; a
+    dataset's parts are concatenated in order.
 
     Raises:
-        MissingInput: the file does not exist (the message names the command that makes it).
+        MissingInput: the table does not exist (the message names the command that makes it).
         SchemaError: the file is not a readable parquet table or lacks columns.
     """
-    path = table_path(workdir, name)
-    if not path.exists():
-        stage = name.split("/")[0]
-        raise MissingInput(f"{path} does not exist; run `wenmai {stage}` first")
-    try:
-        # ParquetFile.read avoids pq.read_table's import of pyarrow.dataset (~0.3 s a call)
-        table = pq.ParquetFile(path).read(columns=columns)
-    except (pa.ArrowException, OSError) as err:
-        raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun its stage "
-                          "with --force") from err
+    # ParquetFile.read (in StoredTable) avoids pq.read_table's import of pyarrow.dataset
+    table = open_table(workdir, name).read(columns)
     if schema is not None:
         check_schema(table, schema, name=name)
     return table
@@ -98,27 +369,31 @@ def file_sha256(path: Path) -> str:
         st.st_size, st.st_mtime_ns) and isinstance(recorded.get("sha256"), str)
     if unchanged:
         return recorded["sha256"]
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return _hash_file(path)
 
 
 def _recorded_output(path: Path) -> dict[str, Any] | None:
-    """The record of ``path`` in its stage's manifest (only a wenmai stage manifest counts)."""
-    manifest = path.parent / MANIFEST
-    if not manifest.exists():
-        return None
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("stage") != path.parent.name:
-        return None
-    outputs = data.get("outputs")
-    record = outputs.get(path.name) if isinstance(outputs, dict) else None
-    return record if isinstance(record, dict) else None
+    """The record of ``path`` in its stage's manifest (only a wenmai stage manifest counts);
+    a part file of a dataset (``<stage>/<table>/part-00000.parquet``) is looked up in the
+    manifest one folder up."""
+    candidates = [(path.parent, path.name)]
+    if path.name.startswith(PART_PREFIX):
+        candidates.append((path.parent.parent, f"{path.parent.name}/{path.name}"))
+    for folder, key in candidates:
+        manifest = folder / MANIFEST
+        if not manifest.exists():
+            continue
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict) or data.get("stage") != folder.name:
+            continue
+        outputs = data.get("outputs")
+        record = outputs.get(key) if isinstance(outputs, dict) else None
+        if isinstance(record, dict):
+            return record
+    return None
 
 
 def verified_sha256(workdir: Path, name: str) -> str:
@@ -128,17 +403,21 @@ def verified_sha256(workdir: Path, name: str) -> str:
     the file is hashed. A table that its producer's manifest does not list, or lists with
     another hash (tables of two runs, or a file replaced by hand), is refused, so a stage never
     builds on outputs its producer did not write together. A producer folder without a
-    manifest (tables made by hand) is taken as it is.
+    manifest (tables made by hand) is taken as it is. A dataset's hash is the sha256 of its
+    parts' names and hashes, in order.
 
     Raises:
         MissingInput: the table does not exist.
         CorruptInput: the table does not match its producer's manifest.
     """
     path = table_path(workdir, name)
+    stage = name.split("/")[0]
+    folder = path.with_suffix("")
+    if not os.path.isfile(path) and folder.is_dir() and not folder.is_symlink():
+        return _verified_dataset(Path(workdir), stage, folder)
     if not os.path.isfile(path):  # a FIFO or a folder in its place would hang or fail later
         raise MissingInput(f"{path} does not exist or is not a file; run "
-                           f"`wenmai {name.split('/')[0]}` first")
-    stage = name.split("/")[0]
+                           f"`wenmai {stage}` first")
     digest = file_sha256(path)
     manifest = read_manifest(workdir, stage)
     if manifest is None:
@@ -149,6 +428,34 @@ def verified_sha256(workdir: Path, name: str) -> str:
         raise CorruptInput(f"{path} {how} {Path(workdir) / stage / MANIFEST} (changed by "
                            f"hand, or an interrupted run); rerun `wenmai {stage} --force`")
     return digest
+
+
+def _verified_dataset(workdir: Path, stage: str, folder: Path) -> str:
+    """The hash of a dataset folder's parts, checked part by part against the manifest."""
+    parts = _part_files(folder)
+    prefix = f"{folder.name}/"
+    lines = []
+    manifest = read_manifest(workdir, stage)
+    recorded = {k for k in (manifest or {}).get("outputs", {}) if k.startswith(prefix)}
+    for part in parts:
+        key = prefix + part.name
+        digest = file_sha256(part)
+        if manifest is not None:
+            record = manifest["outputs"].get(key)
+            if record is None or record.get("sha256") != digest:
+                how = "is not listed in" if record is None else "does not match the hash in"
+                raise CorruptInput(f"{part} {how} {workdir / stage / MANIFEST} (changed by "
+                                   f"hand, or an interrupted run); rerun `wenmai {stage} "
+                                   "--force`")
+        lines.append(f"{key} {digest}\n")
+    missing = sorted(recorded - {prefix + p.name for p in parts})
+    if missing:
+        raise CorruptInput(f"{workdir / stage / missing[0]} is listed in "
+                           f"{workdir / stage / MANIFEST} but missing; rerun `wenmai {stage} "
+                           "--force`")
+    if not parts and manifest is None:
+        raise MissingInput(f"{folder} has no part files; run `wenmai {stage}` first")
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
 def _serialise(value: pa.Table | bytes | str) -> bytes:
@@ -199,6 +506,8 @@ def write_outputs(
     for name, value in outputs.items():
         if name in schemas and isinstance(value, pa.Table):
             check_schema(value, schemas[name], name=f"{stage}/{name}")
+        elif name in schemas and isinstance(value, StoredTable):
+            check_schema(value.schema.empty_table(), schemas[name], name=f"{stage}/{name}")
     workdir = Path(workdir)
     hint = "a stage's output names are plain names inside its folder"
     safe_child(workdir, stage, what="stage name", hint=hint)
@@ -208,6 +517,9 @@ def write_outputs(
     try:
         records: dict[str, dict[str, Any]] = {}
         for name, value in outputs.items():
+            if isinstance(value, StoredTable):
+                records.update(_place_parts(new, name, value, hint))
+                continue
             filename = name if "." in name else name + ".parquet"
             target = safe_child(new, filename, what=f"{stage} output", hint=hint)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -226,6 +538,41 @@ def write_outputs(
         return records
     finally:
         swap.remove(new)
+
+
+def _place_parts(new: Path, name: str, table: StoredTable, hint: str
+                 ) -> dict[str, dict[str, Any]]:
+    """Put a dataset's parts into ``new/<name>/part-NNNNN.parquet`` (moved out of this run's
+    spool folder, copied from anywhere else) and return their records."""
+    folder = safe_child(new, name, what="dataset output", hint=hint)
+    folder.mkdir(parents=True, exist_ok=True)
+    spool = _SPOOL.get()
+    records: dict[str, dict[str, Any]] = {}
+    for index, source in enumerate(table.files):
+        target = folder / f"{PART_PREFIX}{index:05d}.parquet"
+        if spool is not None and Path(source).resolve().is_relative_to(spool.resolve()):
+            shutil.move(source, target)
+        else:
+            shutil.copyfile(source, target)
+        st = target.stat()
+        rows = pq.ParquetFile(target).metadata.num_rows
+        records[f"{name}/{target.name}"] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                                            "sha256": _hash_file(target), "rows": rows}
+    if not table.files:  # an empty dataset is one empty part, so the table exists
+        target = folder / f"{PART_PREFIX}00000.parquet"
+        write_part(target, table.schema.empty_table())
+        st = target.stat()
+        records[f"{name}/{target.name}"] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                                            "sha256": _hash_file(target), "rows": 0}
+    return records
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def freshness_key(stage: str, params: Mapping[str, Any], inputs: Mapping[str, str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.core.store import MANIFEST, read_table, table_path
+from pipelines.core.store import MANIFEST, read_table, table_exists
 
 __all__ = ["Work"]
 
@@ -46,7 +46,7 @@ class Work:
         if name in self._tables:
             table = self._tables[name]
             return table.select(columns) if columns else table
-        if not table_path(self.root, name).exists():
+        if not table_exists(self.root, name):
             return None
         return read_table(self.root, name, columns=columns)
 
