@@ -36,7 +36,7 @@ COLUMNS = ["doc_id", "tokens", "pos"]
 #: line is one row of 13 M tokens) is counted window by window
 WINDOW = 1 << 20
 #: sentence rows read at a time
-BATCH_ROWS = 65_536
+BATCH_ROWS = store.BATCH_ROWS
 _LOW = np.int64(0xFFFFFFFF)
 _POS_BITS = 20
 
@@ -141,10 +141,7 @@ def _batches(source: Any, rows: int) -> Iterator[Any]:
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise BadParams(f"terms: tokens table lacks {', '.join(missing)}; rerun `wenmai segment`")
-    if hasattr(store, "iter_batches"):
-        yield from store.iter_batches(source, columns=COLUMNS, rows=rows)
-    else:  # until the streaming store lands: a pa.Table only
-        yield from source.select(COLUMNS).to_batches(max_chunksize=rows)
+    yield from store.iter_batches(source, columns=COLUMNS, rows=rows)
 
 
 def count_tokens(source: Any, window: int | None = None) -> Counts:

@@ -52,12 +52,6 @@ def _label(value: Any) -> str | None:
     return str(value)
 
 
-def _read(documents: Any, columns: list[str]) -> pa.Table:
-    if hasattr(store, "read_all"):
-        return store.read_all(documents, columns=columns)
-    return documents.select(columns)  # until the streaming store lands: a pa.Table only
-
-
 def document_groups(documents: Any, by: str, docs: list[str]) -> Groups:
     """The group of each counted document (``docs``: doc_id by document id).
 
@@ -67,7 +61,7 @@ def document_groups(documents: Any, by: str, docs: list[str]) -> Groups:
     import pandas as pd
 
     check_by(documents, by)
-    table = _read(documents, ["doc_id", by])
+    table = store.read_all(documents, columns=["doc_id", by])
     values = table.column(by).to_pylist()
     order = {v: i for i, v in enumerate(sorted({v for v in values if _label(v)},
                                                key=lambda v: (isinstance(v, str), v)))}

@@ -49,6 +49,7 @@ __all__ = [
     "NAME",
     "INPUTS",
     "OUTPUTS",
+    "STREAMED",
     "SCHEMAS",
     "TERMS_SCHEMA",
     "KEYWORDS_SCHEMA",
@@ -61,6 +62,8 @@ __all__ = [
 NAME = "terms"
 INPUTS = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("terms", "keywords", "group_keywords")
+#: read a batch at a time (tokens) or only two columns (documents, with ``by``)
+STREAMED = ("segment/tokens", "ingest/documents")
 
 TERMS_SCHEMA = pa.schema([
     ("term", pa.string()),

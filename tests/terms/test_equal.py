@@ -108,3 +108,32 @@ def test_documents_out_of_order_change_nothing(sample: dict[str, pa.Table]) -> N
     tables = {**sample, "segment/tokens": shuffled}
     for params in ({}, {"by": "year", "method": "tfidf"}):
         _same(tables, params)
+
+
+@pytest.mark.parametrize("params", [{}, {"by": "year", "method": "tfidf"}])
+def test_stored_tables_give_the_tables_of_tables_in_memory(sample: dict[str, pa.Table], params,
+                                                           tmp_path: Path) -> None:
+    """A one-file stored table and a dataset of part files, read in batches, as in memory."""
+    tokens, documents = sample["segment/tokens"], sample["ingest/documents"]
+    pq.write_table(documents, tmp_path / "documents.parquet")
+    pq.write_table(tokens, tmp_path / "tokens.parquet", row_group_size=500)
+    n = tokens.num_rows
+    cuts = [0, 1, n // 3, n // 3 + 1, n // 2, n]  # parts cut inside documents
+    ids = tokens.column("doc_id").to_pylist()
+    assert any(ids[c - 1] == ids[c] for c in cuts[1:-1])
+    parts = []
+    for i, (lo, hi) in enumerate(zip(cuts, cuts[1:], strict=False)):
+        parts.append(tmp_path / f"part-{i:05d}.parquet")
+        store.write_part(parts[-1], tokens.slice(lo, hi - lo))
+    docs = store.StoredTable([tmp_path / "documents.parquet"], "ingest/documents")
+    want = T.compute(sample, T.Params(**params))
+    for stored in (store.StoredTable([tmp_path / "tokens.parquet"], "segment/tokens"),
+                   store.StoredTable(parts, "segment/tokens")):
+        got = T.compute({"segment/tokens": stored, "ingest/documents": docs},
+                        T.Params(**params))
+        for name in want:
+            assert got[name].equals(want[name]), name
+
+
+def test_the_runner_streams_tokens_and_documents() -> None:
+    assert set(T.STREAMED) == {"segment/tokens", "ingest/documents"} <= set(T.INPUTS)
