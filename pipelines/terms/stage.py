@@ -112,7 +112,7 @@ class Params:
     min_df: int = param(1, "Drop terms found in fewer documents than this.", min=1)
 
 #: (unit, term) counts scored at a time
-BLOCK = 1 << 20
+BLOCK = 1 << 18
 
 
 def _pos_of(counts: Counts, ids: Any) -> pa.Array:
@@ -125,6 +125,18 @@ def _pos_of(counts: Counts, ids: Any) -> pa.Array:
     best[term[first]] = counts.tag[order][first]
     tag = best[ids]
     return pa.array(counts.tags, pa.string()).take(pa.array(tag, mask=tag < 0))
+
+
+def _term_totals(counts: Counts) -> tuple[Any, Any]:
+    """Occurrences (tf) and documents (df) of each term id, a block of entries at a time."""
+    tf = np.zeros(len(counts.terms), dtype=np.int64)
+    df = np.zeros(len(counts.terms), dtype=np.int64)
+    for lo in range(0, len(counts.col), BLOCK):
+        col = counts.col[lo:lo + BLOCK]
+        tf += np.bincount(col, weights=counts.cnt[lo:lo + BLOCK],
+                          minlength=len(tf)).astype(np.int64)
+        df += np.bincount(col, minlength=len(df))
+    return tf, df
 
 
 def _ranks(strings: list[str]) -> Any:
@@ -213,8 +225,7 @@ def compute(tables: dict[str, Any], params: Params) -> dict[str, Any]:
         raise EmptyCorpus("terms: the tokens table has no tokens; relax the segment filters "
                           "(stopwords, min_length, keep_pos)")
     n_docs, n_terms = len(counts.docs), len(counts.terms)
-    tf = np.bincount(counts.col, weights=counts.cnt, minlength=n_terms).astype(np.int64)
-    df = np.bincount(counts.col, minlength=n_terms).astype(np.int64)
+    tf, df = _term_totals(counts)
     kept = df >= params.min_df
     if not kept.any():
         raise EmptyCorpus(f"terms: no term reaches min_df={params.min_df} in {n_docs} "
