@@ -1,9 +1,10 @@
 """The terms stage: segment/tokens (and ingest/documents) → terms/terms, keywords,
 group_keywords.
 
-The contract lives in ``stage.py``; ``count`` (batch-by-batch counting into a sparse document x
-term matrix), ``score`` (keyness, TF-IDF, the top keywords of a block of units) and ``groups``
-(documents per ``--by`` group) are its private helpers.
+The contract lives in ``stage.py``; ``count`` (batch-by-batch counting: pass 1 totals, pass 2
+the counts of a few documents at a time), ``keywords`` (pass 2: each document's keywords, each
+group's counts), ``score`` (keyness, TF-IDF, the top keywords of a block of units) and
+``groups`` (documents per ``--by`` group) are its private helpers.
 """
 
 from pipelines.terms.stage import (

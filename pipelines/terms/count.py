@@ -1,24 +1,29 @@
-"""Map-reduce counting of ``segment/tokens``: a document x term count matrix, batch by batch.
+"""Map-reduce counting of ``segment/tokens``, batch by batch, in two passes.
 
 The tokens are read a record batch at a time (``store.iter_batches``) and counted in windows
-of at most ``window`` token occurrences: each window's terms and documents get integer ids from
-vocabularies grown as they appear, its (document, term) occurrences are counted with numpy
-(map), and the counts are appended to one compressed sparse row matrix (reduce: a document
-cut between two windows has its partial counts summed before it is appended). Nothing holds a
-Python object per token or per (document, term) pair; what grows with the corpus is the
-vocabulary (a dict of the distinct terms and one of the document ids) and the matrix, 8 bytes
-per nonzero (an int32 term id and an int32 count).
+of at most ``window`` token occurrences: each window's terms and documents get integer ids
+from vocabularies grown as they appear, and its (document, term) occurrences are counted with
+numpy (map). A document cut between two windows or batches has its partial counts summed
+before it is handed on (reduce), so ``doc_rows`` yields each document's complete counts once.
 
-``segment`` writes the sentences of a document next to each other, so each document is one
-row. Rows of the same document that are not adjacent (a table sorted some other way) are
-merged at the end, which holds the matrix twice for a moment.
+Pass 1 (``count_tokens``) keeps only totals: each term's occurrences (tf) and documents (df)
+and its POS tag counts. Pass 2 (``doc_rows`` again, by the stage) reads the tokens a second
+time and hands over the counts of a few documents at a time to be scored. Nothing holds a
+Python object per token or per (document, term) pair, and nothing holds the counts of every
+document: what grows with the corpus is the vocabulary (a dict of the distinct terms), the
+document ids (a dict), and per term a few integers.
+
+``segment`` writes the sentences of a document next to each other. When a document's rows
+are apart (a table sorted some other way), pass 1 notices and ``count_matrix`` builds the
+whole document x term matrix instead (compressed sparse rows, 8 bytes per distinct
+(document, term) pair: an int32 term id and an int32 count).
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,7 +33,8 @@ import pyarrow.compute as pc
 from pipelines.core import store
 from pipelines.core.errors import BadParams
 
-__all__ = ["BATCH_ROWS", "COLUMNS", "WINDOW", "Counts", "count_tokens", "sum_by_key"]
+__all__ = ["BATCH_ROWS", "COLUMNS", "WINDOW", "Counts", "Vocab", "count_matrix",
+           "count_tokens", "doc_rows", "sum_by_key"]
 
 #: the columns of segment/tokens the stage reads
 COLUMNS = ["doc_id", "tokens", "pos"]
@@ -38,33 +44,7 @@ WINDOW = 1 << 20
 #: sentence rows read at a time
 BATCH_ROWS = store.BATCH_ROWS
 _LOW = np.int64(0xFFFFFFFF)
-_POS_BITS = 20
-
-
-@dataclass
-class Counts:
-    """The reduced counts of a tokens table.
-
-    Attributes:
-        terms: Term strings by term id (ids in order of first appearance).
-        docs: doc_id strings by document id; only documents with at least one token.
-        indptr: Row ``i`` (document ``i``) holds entries ``indptr[i]:indptr[i + 1]``.
-        col: Term id of each entry (int32), ascending within a row.
-        cnt: Occurrences of that term in that document (int32).
-        tag_term, tag, tag_n: Occurrences ``tag_n`` of term ``tag_term`` with POS tag id
-            ``tag`` (tokens without a tag are not counted here).
-        tags: POS tag strings by tag id.
-    """
-
-    terms: list[str]
-    docs: list[str]
-    indptr: Any
-    col: Any
-    cnt: Any
-    tag_term: Any
-    tag: Any
-    tag_n: Any
-    tags: list[str]
+_TAG_BITS = 20
 
 
 class _Ids:
@@ -87,42 +67,49 @@ class _Ids:
         return out
 
 
-class _Matrix:
-    """A CSR matrix grown row by row in ``array`` buffers (amortised, no doubling copies)."""
+@dataclass
+class Vocab:
+    """Ids of terms, documents (those with a token) and POS tags, in order of appearance."""
 
-    def __init__(self) -> None:
-        self.row_doc, self.lengths = array("q"), array("q")
-        self.col, self.cnt = array("i"), array("i")
+    terms: _Ids = field(default_factory=_Ids)
+    docs: _Ids = field(default_factory=_Ids)
+    tags: _Ids = field(default_factory=_Ids)
 
-    def append(self, keys: Any, counts: Any) -> None:
-        """Append rows from ``keys`` (document id << 32 | term id, ascending) and counts."""
-        if not len(keys):
-            return
-        docs = keys >> 32
-        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
-        self.row_doc.frombytes(docs[starts].astype(np.int64).tobytes())
-        self.lengths.frombytes(np.diff(np.r_[starts, len(keys)]).astype(np.int64).tobytes())
-        self.col.frombytes((keys & _LOW).astype(np.int32).tobytes())
-        if counts.max(initial=0) > np.iinfo(np.int32).max:
-            raise BadParams("terms: a term occurs more than 2^31 times in one document")
-        self.cnt.frombytes(counts.astype(np.int32).tobytes())
 
-    def finish(self, n_docs: int) -> tuple[Any, Any, Any]:
-        """(indptr, col, cnt) with row ``i`` the counts of document ``i``."""
-        row_doc = np.frombuffer(self.row_doc, dtype=np.int64)
-        lengths = np.frombuffer(self.lengths, dtype=np.int64)
-        col = np.frombuffer(self.col, dtype=np.int32)
-        cnt = np.frombuffer(self.cnt, dtype=np.int32)
-        if len(row_doc) == n_docs and np.array_equal(row_doc, np.arange(n_docs)):
-            return np.r_[0, np.cumsum(lengths)], col, cnt
-        # rows of one document apart, or documents out of order: sort and sum once
-        keys, counts = sum_by_key(np.repeat(row_doc, lengths) << 32 | col.astype(np.int64),
-                               cnt.astype(np.int64))
-        merged = _Matrix()
-        merged.append(keys, counts)
-        lengths = np.frombuffer(merged.lengths, dtype=np.int64)
-        return (np.r_[0, np.cumsum(lengths)], np.frombuffer(merged.col, dtype=np.int32),
-                np.frombuffer(merged.cnt, dtype=np.int32))
+@dataclass
+class Counts:
+    """The totals of pass 1.
+
+    Attributes:
+        vocab: The ids (``vocab.terms.names`` are the terms by id, ``vocab.docs.names`` the
+            doc_ids by id).
+        tf: Occurrences of each term id (int64).
+        df: Documents of each term id (int64).
+        tag_term, tag, tag_n: Occurrences ``tag_n`` of term ``tag_term`` with POS tag id
+            ``tag`` (tokens without a tag are not counted here).
+        apart: Some document's rows are not next to each other (then ``df`` is not usable:
+            use ``count_matrix``).
+    """
+
+    vocab: Vocab
+    tf: Any
+    df: Any
+    tag_term: Any
+    tag: Any
+    tag_n: Any
+    apart: bool
+
+    @property
+    def terms(self) -> list[str]:
+        return self.vocab.terms.names
+
+    @property
+    def docs(self) -> list[str]:
+        return self.vocab.docs.names
+
+    @property
+    def tags(self) -> list[str]:
+        return self.vocab.tags.names
 
 
 def sum_by_key(keys: Any, counts: Any) -> tuple[Any, Any]:
@@ -144,23 +131,12 @@ def _batches(source: Any, rows: int) -> Iterator[Any]:
     yield from store.iter_batches(source, columns=COLUMNS, rows=rows)
 
 
-def count_tokens(source: Any, window: int | None = None) -> Counts:
-    """Count the (document, term) and (term, POS tag) occurrences of a tokens table.
+def _windows(source: Any, vocab: Vocab, window: int,
+             tags: Callable[[Any, Any], None] | None) -> Iterator[tuple[Any, Any]]:
+    """(document id, term id) of each token, ``window`` tokens at a time; null tokens skipped.
 
-    Args:
-        source: ``segment/tokens`` as a ``pa.Table`` or a stored table read batch by batch;
-            columns doc_id, tokens and pos are used, null tokens skipped.
-        window: Token occurrences counted at a time (default ``WINDOW``).
-
-    Raises:
-        BadParams: the table lacks one of the columns.
+    ``tags(term ids, tag ids)`` receives the tokens that have a POS tag, when given.
     """
-    window = window or WINDOW
-    terms, docs, tags = _Ids(), _Ids(), _Ids()
-    matrix = _Matrix()
-    tag_parts: list[tuple[Any, Any]] = []
-    held = 0
-    pending = (np.empty(0, np.int64), np.empty(0, np.int64))  # the last document seen
     for batch in _batches(source, BATCH_ROWS):
         lists = batch.column(1)
         flat, flat_pos = pc.list_flatten(lists), pc.list_flatten(batch.column(2))
@@ -176,34 +152,147 @@ def count_tokens(source: Any, window: int | None = None) -> Counts:
         row_codes = row_docs.indices.to_numpy(zero_copy_only=False)
         doc_of_code = np.full(len(row_docs.dictionary), -1, dtype=np.int64)
         used = np.unique(row_codes[parents])
-        doc_of_code[used] = docs.of(row_docs.dictionary.take(pa.array(used)))
+        doc_of_code[used] = vocab.docs.of(row_docs.dictionary.take(pa.array(used)))
         for start in range(0, len(flat), window):
-            words, pos = flat.slice(start, window), flat_pos.slice(start, window)
-            doc = doc_of_code[row_codes[parents[start:start + window]]]
-            encoded = pc.dictionary_encode(words)
-            term = terms.of(encoded.dictionary)[encoded.indices.to_numpy(zero_copy_only=False)]
-            keys, counts = np.unique(doc << 32 | term, return_counts=True)
-            if len(pending[0]):
-                keys, counts = sum_by_key(np.r_[pending[0], keys], np.r_[pending[1], counts])
-            last = keys >> 32 == doc[-1]
-            pending = (keys[last], counts[last])
-            matrix.append(keys[~last], counts[~last])
+            words = pc.dictionary_encode(flat.slice(start, window))
+            term = vocab.terms.of(words.dictionary)[words.indices.to_numpy(zero_copy_only=False)]
+            yield doc_of_code[row_codes[parents[start:start + window]]], term
+            if tags is None:
+                continue
+            pos = flat_pos.slice(start, window)
             tagged = pc.is_valid(pos)
             if tagged.true_count:
-                encoded = pc.dictionary_encode(pos.filter(tagged))
-                tag = tags.of(encoded.dictionary)[encoded.indices.to_numpy(zero_copy_only=False)]
-                on = term[tagged.to_numpy(zero_copy_only=False)] if tagged.false_count else term
-                tag_parts.append(np.unique(on << _POS_BITS | tag, return_counts=True))
-                held += len(tag_parts[-1][0])
-                if held > 4 * window:  # merge the partial counts before they outgrow a window
-                    tag_parts = [sum_by_key(*map(np.concatenate, zip(*tag_parts, strict=True)))]
-                    held = len(tag_parts[0][0])
-    matrix.append(*pending)
-    if len(tags.names) >= 1 << _POS_BITS:
-        raise BadParams(f"terms: more than {1 << _POS_BITS} distinct POS tags")
-    indptr, col, cnt = matrix.finish(len(docs.names))
-    tag_keys, tag_n = (sum_by_key(*map(np.concatenate, zip(*tag_parts, strict=True)))
-                       if tag_parts else (np.empty(0, np.int64), np.empty(0, np.int64)))
-    return Counts(terms=terms.names, docs=docs.names, indptr=indptr, col=col, cnt=cnt,
-                  tag_term=tag_keys >> _POS_BITS, tag=tag_keys & ((1 << _POS_BITS) - 1),
-                  tag_n=tag_n, tags=tags.names)
+                codes = pc.dictionary_encode(pos.filter(tagged))
+                tag = vocab.tags.of(codes.dictionary)[codes.indices.to_numpy(zero_copy_only=False)]
+                tags(term[tagged.to_numpy(zero_copy_only=False)] if tagged.false_count else term,
+                     tag)
+
+
+def doc_rows(source: Any, vocab: Vocab, window: int | None = None,
+             tags: Callable[[Any, Any], None] | None = None) -> Iterator[tuple[Any, Any]]:
+    """The (document, term) counts of the tokens, a few whole documents at a time.
+
+    Yields ``(keys, counts)``: keys ``document id << 32 | term id`` ascending, int64 counts.
+    A document whose rows are next to each other comes in one piece, once; rows of one
+    document that are apart come as several pieces.
+
+    Args:
+        source: ``segment/tokens`` as a ``pa.Table`` or a stored table read batch by batch;
+            columns doc_id, tokens and pos are used, null tokens skipped.
+        vocab: Ids, grown with the terms and documents seen (the same ids on a second pass).
+        window: Token occurrences counted at a time (default ``WINDOW``).
+        tags: Called with (term ids, POS tag ids) of the tagged tokens, if given.
+
+    Raises:
+        BadParams: the table lacks one of the columns.
+    """
+    pending = (np.empty(0, np.int64), np.empty(0, np.int64))  # the last document seen
+    for doc, term in _windows(source, vocab, window or WINDOW, tags):
+        keys, counts = np.unique(doc << 32 | term, return_counts=True)
+        if len(pending[0]):
+            keys, counts = sum_by_key(np.r_[pending[0], keys], np.r_[pending[1], counts])
+        last = keys >> 32 == doc[-1]
+        pending = (keys[last], counts[last])
+        if not last.all():
+            yield keys[~last], counts[~last]
+    if len(pending[0]):
+        yield pending
+
+
+class _TagCounts:
+    """(term, POS tag) occurrences, partial counts summed before they outgrow a window."""
+
+    def __init__(self, window: int) -> None:
+        self.parts: list[tuple[Any, Any]] = []
+        self.held, self.window = 0, window
+
+    def __call__(self, term: Any, tag: Any) -> None:
+        if tag.max(initial=0) >= 1 << _TAG_BITS:
+            raise BadParams(f"terms: more than {1 << _TAG_BITS} distinct POS tags")
+        self.parts.append(np.unique(term << _TAG_BITS | tag, return_counts=True))
+        self.held += len(self.parts[-1][0])
+        if self.held > 4 * self.window:
+            self.parts = [self.total()]
+            self.held = len(self.parts[0][0])
+
+    def total(self) -> tuple[Any, Any]:
+        if not self.parts:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return sum_by_key(*map(np.concatenate, zip(*self.parts, strict=True)))
+
+
+def _add(total: Any, ids: Any, weights: Any | None, size: int) -> Any:
+    """``total`` (grown to ``size``) plus the per-id sums of ``weights`` (or of ones)."""
+    if len(total) < size:
+        total = np.r_[total, np.zeros(max(size - len(total), len(total)), np.int64)]
+    total[:size] += np.bincount(ids, weights=weights, minlength=size).astype(np.int64)
+    return total
+
+
+def count_tokens(source: Any, window: int | None = None) -> Counts:
+    """Pass 1: the vocabulary, each term's tf, df and POS tag counts.
+
+    Args:
+        source: ``segment/tokens`` (see ``doc_rows``).
+        window: Token occurrences counted at a time (default ``WINDOW``).
+    """
+    vocab = Vocab()
+    tags = _TagCounts(window or WINDOW)
+    tf = df = np.zeros(0, np.int64)
+    done = -1  # the largest document id handed over so far
+    apart = False
+    for keys, counts in doc_rows(source, vocab, window, tags):
+        docs, term = keys >> 32, keys & _LOW
+        apart = apart or bool(docs[0] <= done)
+        done = max(done, int(docs[-1]))
+        size = len(vocab.terms.names)
+        tf, df = _add(tf, term, counts, size), _add(df, term, None, size)
+    size = len(vocab.terms.names)
+    tf, df = _add(tf, tf[:0], None, size)[:size], _add(df, df[:0], None, size)[:size]
+    tag_keys, tag_n = tags.total()
+    return Counts(vocab=vocab, tf=tf, df=df, tag_term=tag_keys >> _TAG_BITS,
+                  tag=tag_keys & ((1 << _TAG_BITS) - 1), tag_n=tag_n, apart=apart)
+
+
+class _Matrix:
+    """Pieces of rows grown in ``array`` buffers (amortised growth, no doubling copies)."""
+
+    def __init__(self) -> None:
+        self.doc, self.lengths = array("q"), array("q")
+        self.col, self.cnt = array("i"), array("i")
+
+    def append(self, keys: Any, counts: Any) -> None:
+        """Append rows from ``keys`` (document id << 32 | term id, ascending) and counts."""
+        docs = keys >> 32
+        starts = np.flatnonzero(np.r_[True, docs[1:] != docs[:-1]])
+        self.doc.frombytes(docs[starts].astype(np.int64).tobytes())
+        self.lengths.frombytes(np.diff(np.r_[starts, len(keys)]).astype(np.int64).tobytes())
+        self.col.frombytes((keys & _LOW).astype(np.int32).tobytes())
+        if counts.max(initial=0) > np.iinfo(np.int32).max:
+            raise BadParams("terms: a term occurs more than 2^31 times in one document")
+        self.cnt.frombytes(counts.astype(np.int32).tobytes())
+
+
+def count_matrix(source: Any, vocab: Vocab, window: int | None = None) -> tuple[Any, Any, Any]:
+    """The document x term matrix of a tokens table (used when documents' rows are apart).
+
+    Returns:
+        ``(indptr, col, cnt)``: row ``i`` (document id ``i``) holds term ids ``col`` (int32,
+        ascending) and counts ``cnt`` (int32) at ``indptr[i]:indptr[i + 1]``.
+    """
+    pieces = _Matrix()
+    for keys, counts in doc_rows(source, vocab, window):
+        pieces.append(keys, counts)
+    doc, lengths = (np.frombuffer(pieces.doc, dtype=np.int64),
+                    np.frombuffer(pieces.lengths, dtype=np.int64))
+    col, cnt = np.frombuffer(pieces.col, dtype=np.int32), np.frombuffer(pieces.cnt, dtype=np.int32)
+    n_docs = len(vocab.docs.names)
+    if not np.array_equal(doc, np.arange(n_docs)):  # pieces of a document apart: sum them
+        keys, counts = sum_by_key(np.repeat(doc, lengths) << 32 | col.astype(np.int64),
+                                  cnt.astype(np.int64))
+        pieces = _Matrix()
+        pieces.append(keys, counts)
+        lengths = np.frombuffer(pieces.lengths, dtype=np.int64)
+        col = np.frombuffer(pieces.col, dtype=np.int32)
+        cnt = np.frombuffer(pieces.cnt, dtype=np.int32)
+    return np.r_[0, np.cumsum(lengths)], col, cnt

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["keyness", "pick", "spans", "keyword_columns"]
+__all__ = ["FIELDS", "keyness", "pick", "spans", "keyword_columns"]
 
 #: the arrays of picked keywords, in output order
 FIELDS = ("unit", "term", "score", "rank", "freq", "ref_freq", "g2", "log_ratio")
@@ -105,11 +105,9 @@ def _floats(values: Any) -> pa.Array:
     return pa.array(values, pa.float64(), mask=missing if missing.any() else None)
 
 
-def keyword_columns(picked: list[dict[str, Any]], terms: pa.Array,
+def keyword_columns(rows: dict[str, Any], terms: pa.Array,
                     method: str) -> tuple[Any, dict[str, pa.Array]]:
-    """The units of the picked keywords and their keyword columns (term ... log_ratio)."""
-    rows = {k: np.concatenate([p[k] for p in picked]) if picked else np.empty(0)
-            for k in FIELDS}
+    """The units of picked keywords (``FIELDS`` arrays) and their keyword columns."""
     return rows["unit"].astype(np.int64), {
         "term": terms.take(pa.array(rows["term"].astype(np.int64))),
         "score": pa.array(rows["score"].astype(np.float64), pa.float64()),

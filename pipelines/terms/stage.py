@@ -23,14 +23,16 @@ TF-IDF (``method = "tfidf"``): ``idf = ln(N / df)`` with ``N`` the documents tha
 (Spärck Jones 1972), zero for a term in every document, so such a term is never a keyword;
 ``score = (count in the document / tokens in the document) * idf``; terms scoring 0 dropped.
 
-Memory: the tokens are counted batch by batch into a sparse document x term matrix
-(``count.py``), then the keywords are scored a block of documents at a time (``score.py``);
-what grows with the corpus is the vocabulary and the matrix (8 bytes per distinct
-(document, term) pair), not the tokens. See docs/keyness.md.
+Memory: the tokens are read a batch at a time, twice (``count.py``): pass 1 counts each
+term's tf, df and POS tags; pass 2 counts a few whole documents at a time and scores them
+(``keywords.py``, ``score.py``). What grows with the corpus is the vocabulary, the document
+ids and the keywords kept (at most ``top_keywords`` per document), not the tokens or the
+(document, term) pairs; see docs/keyness.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +43,9 @@ import pyarrow.compute as pc
 from pipelines.core.errors import EmptyCorpus
 from pipelines.core.params import param
 from pipelines.core.script import has_han
-from pipelines.terms.count import Counts, count_tokens, sum_by_key
-from pipelines.terms.groups import check_by, document_groups
+from pipelines.terms.count import Counts, count_matrix, count_tokens, doc_rows
+from pipelines.terms.groups import Groups, check_by, document_groups
+from pipelines.terms.keywords import Keywords
 from pipelines.terms.score import keyness, keyword_columns, pick, spans
 
 __all__ = [
@@ -127,18 +130,6 @@ def _pos_of(counts: Counts, ids: Any) -> pa.Array:
     return pa.array(counts.tags, pa.string()).take(pa.array(tag, mask=tag < 0))
 
 
-def _term_totals(counts: Counts) -> tuple[Any, Any]:
-    """Occurrences (tf) and documents (df) of each term id, a block of entries at a time."""
-    tf = np.zeros(len(counts.terms), dtype=np.int64)
-    df = np.zeros(len(counts.terms), dtype=np.int64)
-    for lo in range(0, len(counts.col), BLOCK):
-        col = counts.col[lo:lo + BLOCK]
-        tf += np.bincount(col, weights=counts.cnt[lo:lo + BLOCK],
-                          minlength=len(tf)).astype(np.int64)
-        df += np.bincount(col, minlength=len(df))
-    return tf, df
-
-
 def _ranks(strings: list[str]) -> Any:
     """Position of each string in code-point order (UTF-8 byte order is the same)."""
     rank = np.empty(len(strings), dtype=np.int64)
@@ -146,53 +137,30 @@ def _ranks(strings: list[str]) -> Any:
     return rank
 
 
-def _doc_keywords(counts: Counts, kept: Any, tf: Any, idf: Any, term_rank: Any,
-                  params: Params) -> list[dict[str, Any]]:
-    """The keywords of every document, a block of documents (in doc_id order) at a time."""
-    grand = float(tf[kept].sum())
-    order = _ranks(counts.docs).argsort()
-    lengths = np.diff(counts.indptr)[order]
-    picked = []
-    for i, j in spans(lengths, BLOCK):
-        starts, sizes = counts.indptr[order[i:j]], lengths[i:j]
-        at = np.repeat(starts - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(sizes.sum())
-        unit, term = np.repeat(np.arange(j - i), sizes), counts.col[at].astype(np.int64)
-        on = kept[term]
-        block = pick(unit[on], term[on], counts.cnt[at][on].astype(np.int64), n_units=j - i,
-                     tf=tf, grand=grand, idf=None if params.method == "keyness" else idf,
-                     min_keyness=params.min_keyness, top=params.top_keywords,
-                     term_rank=term_rank)
-        block["unit"] = order[i:j][block["unit"]]
-        picked.append(block)
-    return picked
+def _document_counts(source: Any, counts: Counts,
+                     matrix: tuple[Any, Any, Any] | None) -> Iterator[tuple[Any, Any, Any]]:
+    """(document id, term id, count) of a few whole documents at a time: pass 2 over the
+    tokens, or blocks of the matrix when documents' rows were apart."""
+    if matrix is None:
+        for keys, n in doc_rows(source, counts.vocab):
+            yield keys >> 32, keys & 0xFFFFFFFF, n
+        return
+    indptr, col, cnt = matrix
+    for i, j in spans(np.diff(indptr), BLOCK):
+        lo, hi = indptr[i], indptr[j]
+        yield np.repeat(np.arange(i, j), np.diff(indptr[i:j + 1])), col[lo:hi], cnt[lo:hi]
 
 
-def _group_keywords(counts: Counts, kept: Any, documents: Any, term_rank: Any,
+def _group_keywords(found: Keywords, groups: Groups, words: pa.Array, term_rank: Any,
                     params: Params) -> pa.Table:
     """Keywords of each group of documents (``params.by``) against the other groups."""
-    groups = document_groups(documents, params.by, counts.docs)
-    n_terms = np.int64(len(counts.terms))
-    parts: list[tuple[Any, Any]] = []
-    held = 0
-    for i, j in spans(np.diff(counts.indptr), BLOCK):  # map: (group, term) counts per block
-        lo, hi = counts.indptr[i], counts.indptr[j]
-        group = np.repeat(groups.of_doc[i:j], np.diff(counts.indptr[i:j + 1]))
-        term = counts.col[lo:hi].astype(np.int64)
-        on = (group >= 0) & kept[term]
-        parts.append(sum_by_key(group[on] * n_terms + term[on],
-                             counts.cnt[lo:hi][on].astype(np.int64)))
-        held += len(parts[-1][0])
-        if held > 4 * BLOCK:  # reduce before the partial counts outgrow the blocks
-            parts = [sum_by_key(*map(np.concatenate, zip(*parts, strict=True)))]
-            held = len(parts[0][0])
-    keys, n = (sum_by_key(*map(np.concatenate, zip(*parts, strict=True))) if parts
-               else (np.empty(0, np.int64), np.empty(0, np.int64)))
-    unit, term = keys // n_terms, keys % n_terms
-    tf = np.bincount(term, weights=n, minlength=len(counts.terms)).astype(np.int64)
-    picked = [pick(unit, term, n, n_units=len(groups.labels), tf=tf, grand=float(n.sum()),
-                   idf=None, min_keyness=params.min_keyness, top=params.top_keywords,
-                   term_rank=term_rank)]
-    unit, columns = keyword_columns(picked, pa.array(counts.terms, pa.string()), "keyness")
+    keys, n = found.group_counts()
+    unit, term = keys // len(words), keys % len(words)
+    tf = np.bincount(term, weights=n, minlength=len(words)).astype(np.int64)
+    rows = pick(unit, term, n, n_units=len(groups.labels), tf=tf, grand=float(n.sum()),
+                idf=None, min_keyness=params.min_keyness, top=params.top_keywords,
+                term_rank=term_rank)
+    unit, columns = keyword_columns(rows, words, "keyness")
     return pa.table({"by": pa.array([params.by] * len(unit), pa.string()),
                      "group": pa.array(groups.labels, pa.string()).take(pa.array(unit)),
                      "n_docs": pa.array(groups.n_docs[unit], pa.int64()), **columns},
@@ -217,15 +185,18 @@ def compute(tables: dict[str, Any], params: Params) -> dict[str, Any]:
         EmptyCorpus: no token at all, or no term reaches ``min_df``.
         BadParams: ``by`` is not a documents column.
     """
-    documents = tables.get("ingest/documents")
+    documents, tokens = tables.get("ingest/documents"), tables["segment/tokens"]
     if params.by:
         check_by(documents, params.by)
-    counts = count_tokens(tables["segment/tokens"])
+    counts = count_tokens(tokens)  # pass 1: vocabulary, tf, df, POS tags
     if not counts.docs:
         raise EmptyCorpus("terms: the tokens table has no tokens; relax the segment filters "
                           "(stopwords, min_length, keep_pos)")
-    n_docs, n_terms = len(counts.docs), len(counts.terms)
-    tf, df = _term_totals(counts)
+    matrix = None
+    if counts.apart:  # a document's rows are apart: df needs the whole matrix
+        matrix = count_matrix(tokens, counts.vocab)
+        counts.df = np.bincount(matrix[1], minlength=len(counts.terms)).astype(np.int64)
+    n_docs, n_terms, tf, df = len(counts.docs), len(counts.terms), counts.tf, counts.df
     kept = df >= params.min_df
     if not kept.any():
         raise EmptyCorpus(f"terms: no term reaches min_df={params.min_df} in {n_docs} "
@@ -245,10 +216,17 @@ def compute(tables: dict[str, Any], params: Params) -> dict[str, Any]:
         "df": pa.array(df[ids], pa.int64()),
         "idf": pa.array(idf[ids], pa.float64()),
     }, schema=TERMS_SCHEMA)
-    picked = _doc_keywords(counts, kept, tf, idf, term_rank, params)
-    unit, columns = keyword_columns(picked, words, params.method)
+
+    groups = document_groups(documents, params.by, counts.docs) if params.by else None
+    found = Keywords(kept=kept, tf=np.where(kept, tf, 0),
+                     idf=None if params.method == "keyness" else idf,
+                     min_keyness=params.min_keyness, top=params.top_keywords,
+                     term_rank=term_rank, of_doc=groups.of_doc if groups else None, block=BLOCK)
+    for doc, term, n in _document_counts(tokens, counts, matrix):  # pass 2: score
+        found.add(doc, term, n)
+    unit, columns = keyword_columns(found.rows(_ranks(counts.docs)), words, params.method)
     keywords = pa.table({"doc_id": pa.array(counts.docs, pa.string()).take(pa.array(unit)),
                          **columns}, schema=KEYWORDS_SCHEMA)
-    groups = (_group_keywords(counts, kept, documents, term_rank, params) if params.by
-              else GROUP_KEYWORDS_SCHEMA.empty_table())
-    return {"terms": terms, "keywords": keywords, "group_keywords": groups}
+    group_keywords = (_group_keywords(found, groups, words, term_rank, params) if groups
+                      else GROUP_KEYWORDS_SCHEMA.empty_table())
+    return {"terms": terms, "keywords": keywords, "group_keywords": group_keywords}

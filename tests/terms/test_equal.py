@@ -99,12 +99,15 @@ def test_tiny_batches_and_windows_change_nothing(sample: dict[str, pa.Table], pa
 
 
 def test_documents_out_of_order_change_nothing(sample: dict[str, pa.Table]) -> None:
-    """Rows of one document apart (a table sorted by sentence) are summed into one row."""
+    """Rows of one document apart (a table sorted by sentence): the matrix path, same tables."""
     tokens = sample["segment/tokens"]
     shuffled = tokens.take(pa.array(sorted(range(tokens.num_rows),
                                            key=lambda i: (i * 7919) % tokens.num_rows)))
+    assert not count.count_tokens(tokens).apart
     counts = count.count_tokens(shuffled)
-    assert len(counts.indptr) == len(counts.docs) + 1
+    assert counts.apart  # so the stage counts the whole matrix, one row per document
+    indptr, col, _ = count.count_matrix(shuffled, counts.vocab)
+    assert len(indptr) == len(counts.docs) + 1 and indptr[-1] == len(col)
     tables = {**sample, "segment/tokens": shuffled}
     for params in ({}, {"by": "year", "method": "tfidf"}):
         _same(tables, params)

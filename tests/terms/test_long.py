@@ -36,10 +36,18 @@ def _plain(table: pa.Table) -> tuple[Counter, Counter]:
     return pairs, tags
 
 
-def _counted(counts: count.Counts) -> tuple[dict, dict]:
-    doc = np.repeat(np.arange(len(counts.docs)), np.diff(counts.indptr))
-    pairs = {(counts.docs[d], counts.terms[t]): int(n)
-             for d, t, n in zip(doc, counts.col, counts.cnt, strict=True)}
+def _counted(counts: count.Counts, table: pa.Table, window: int) -> tuple[dict, dict]:
+    """What both passes counted: pass 2's rows (each document once) and pass 1's tags."""
+    pairs = {}
+    for keys, n in count.doc_rows(table, counts.vocab, window):
+        for key, k in zip(keys.tolist(), n.tolist(), strict=True):
+            pair = (counts.docs[key >> 32], counts.terms[key & 0xFFFFFFFF])
+            assert pair not in pairs
+            pairs[pair] = k
+    assert sorted(counts.terms) == sorted({t for _, t in pairs})
+    assert counts.tf.tolist() == [sum(k for (_, t), k in pairs.items() if t == term)
+                                  for term in counts.terms]
+    assert counts.df.tolist() == [sum(1 for _, t in pairs if t == term) for term in counts.terms]
     tags = {(counts.terms[t], counts.tags[p]): int(n)
             for t, p, n in zip(counts.tag_term, counts.tag, counts.tag_n, strict=True)}
     return pairs, tags
@@ -47,18 +55,21 @@ def _counted(counts: count.Counts) -> tuple[dict, dict]:
 
 @pytest.mark.parametrize("window", [1, 3, 7, 1 << 20])
 def test_windowed_counts_equal_a_plain_count(window: int) -> None:
-    got = _counted(count.count_tokens(_tokens(), window=window))
+    got = _counted(count.count_tokens(_tokens(), window=window), _tokens(), window)
     assert got == tuple(map(dict, _plain(_tokens())))
 
 
-def test_rows_are_documents_with_ascending_terms() -> None:
+def test_the_matrix_has_a_row_per_document_with_ascending_terms() -> None:
     counts = count.count_tokens(_tokens(), window=3)
     assert counts.docs == ["a", "b", "c"]  # in order of appearance, only with a token
-    assert len(counts.indptr) == 4 and counts.indptr[-1] == len(counts.col)
+    assert not counts.apart
+    indptr, col, cnt = count.count_matrix(_tokens(), counts.vocab, window=3)
+    assert len(indptr) == 4 and indptr[-1] == len(col)
     for i in range(3):
-        row = counts.col[counts.indptr[i]:counts.indptr[i + 1]]
+        row = col[indptr[i]:indptr[i + 1]]
         assert list(row) == sorted(row)
-    assert counts.col.dtype == np.int32 and counts.cnt.dtype == np.int32
+    assert col.dtype == np.int32 and cnt.dtype == np.int32
+    assert np.bincount(col, weights=cnt).astype(int).tolist() == counts.tf.tolist()
 
 
 def test_results_do_not_depend_on_the_window(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +83,7 @@ def test_results_do_not_depend_on_the_window(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_a_sliced_table_counts_only_its_rows() -> None:
     sliced = pa.concat_tables([_tokens(), _tokens()]).combine_chunks().slice(4, 4)
-    pairs, _ = _counted(count.count_tokens(sliced, window=3))
+    pairs, _ = _counted(count.count_tokens(sliced, window=3), sliced, 3)
     per_doc = Counter()
     for (doc, _term), n in pairs.items():
         per_doc[doc] += n

@@ -1,0 +1,86 @@
+"""Pass 2 of the terms stage: the keywords of each document, and the counts of each group.
+
+``Keywords.add`` takes the complete (document, term) counts of a few documents (from
+``count.doc_rows`` or a block of the document x term matrix), scores them a block of
+``block`` entries at a time (``score.pick``), keeps each document's top keywords and, with
+groups, sums the counts of each (group, term). Only the picked keywords (at most
+``top_keywords`` per document) and the (group, term) counts are held.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pipelines.terms.count import sum_by_key
+from pipelines.terms.score import FIELDS, pick, spans
+
+__all__ = ["Keywords"]
+
+
+class Keywords:
+    """Collects the keywords of documents handed over a few at a time."""
+
+    def __init__(self, *, kept: Any, tf: Any, idf: Any | None, min_keyness: float, top: int,
+                 term_rank: Any, of_doc: Any | None, block: int) -> None:
+        """
+        Args:
+            kept: Whether each term id is counted (``df >= min_df``).
+            tf: Occurrences of each term id (zero where not kept).
+            idf: Idf by term id for TF-IDF, None for keyness.
+            min_keyness: Smallest G2 of a keyword.
+            top: Keywords kept per document.
+            term_rank: Position of each term id in code-point order.
+            of_doc: Group of each document id (-1: none), or None without groups.
+            block: Entries scored at a time.
+        """
+        self.kept, self.tf, self.idf, self.term_rank = kept, tf, idf, term_rank
+        self.grand = float(tf[kept].sum())
+        self.min_keyness, self.top, self.block = min_keyness, top, block
+        self.of_doc = of_doc
+        self.picked: list[dict[str, Any]] = []
+        self.groups: list[tuple[Any, Any]] = []
+        self.held = 0
+
+    def add(self, doc: Any, term: Any, n: Any) -> None:
+        """Score documents: ``doc`` ascending, each document's counts complete and here once."""
+        on = self.kept[term]
+        doc, term, n = doc[on], term[on], n[on].astype(np.int64)
+        if not len(doc):
+            return
+        starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+        bounds = np.r_[starts, len(doc)]
+        for a, b in spans(np.diff(bounds), self.block):
+            lo, hi = bounds[a], bounds[b]
+            d, t, c = doc[lo:hi], term[lo:hi], n[lo:hi]
+            unit = np.cumsum(np.r_[0, d[1:] != d[:-1]])
+            got = pick(unit, t, c, n_units=b - a, tf=self.tf, grand=self.grand, idf=self.idf,
+                       min_keyness=self.min_keyness, top=self.top, term_rank=self.term_rank)
+            got["unit"] = d[starts[a:b] - lo][got["unit"]]
+            self.picked.append(got)
+        if self.of_doc is not None:
+            self._add_groups(doc, term, n)
+
+    def _add_groups(self, doc: Any, term: Any, n: Any) -> None:
+        group = self.of_doc[doc]
+        on = group >= 0
+        self.groups.append(sum_by_key(group[on] * len(self.kept) + term[on], n[on]))
+        self.held += len(self.groups[-1][0])
+        if self.held > 4 * self.block:  # reduce before the partial counts outgrow the blocks
+            self.groups = [self.group_counts()]
+            self.held = len(self.groups[0][0])
+
+    def group_counts(self) -> tuple[Any, Any]:
+        """Keys ``group * terms + term`` (ascending) and their summed counts."""
+        if not self.groups:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return sum_by_key(*map(np.concatenate, zip(*self.groups, strict=True)))
+
+    def rows(self, doc_rank: Any) -> dict[str, Any]:
+        """The picked keywords (``score.FIELDS``; unit = document id) in doc_id order."""
+        if not self.picked:
+            return {k: np.empty(0, np.int64) for k in FIELDS}
+        rows = {k: np.concatenate([p[k] for p in self.picked]) for k in FIELDS}
+        order = np.argsort(doc_rank[rows["unit"]], kind="stable")
+        return {k: v[order] for k, v in rows.items()}
