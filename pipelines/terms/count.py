@@ -154,19 +154,37 @@ def _windows(source: Any, vocab: Vocab, window: int,
         doc_of_code = np.full(len(row_docs.dictionary), -1, dtype=np.int64)
         used = np.unique(row_codes[parents])
         doc_of_code[used] = vocab.docs.of(row_docs.dictionary.take(pa.array(used)))
+        # ids for the batch's distinct terms and tags, looked up once per batch
+        words = pc.dictionary_encode(flat)
+        term_of_code = vocab.terms.of(words.dictionary)
+        codes = words.indices.to_numpy(zero_copy_only=False)
+        if tags is not None:
+            pos = pc.dictionary_encode(flat_pos)
+            tag_of_code = np.r_[vocab.tags.of(pos.dictionary), -1]  # -1: no tag
+            tag_codes = pos.indices.fill_null(len(pos.dictionary)).to_numpy()
         for start in range(0, len(flat), window):
-            words = pc.dictionary_encode(flat.slice(start, window))
-            term = vocab.terms.of(words.dictionary)[words.indices.to_numpy(zero_copy_only=False)]
-            yield doc_of_code[row_codes[parents[start:start + window]]], term
-            if tags is None:
-                continue
-            pos = flat_pos.slice(start, window)
-            tagged = pc.is_valid(pos)
-            if tagged.true_count:
-                codes = pc.dictionary_encode(pos.filter(tagged))
-                tag = vocab.tags.of(codes.dictionary)[codes.indices.to_numpy(zero_copy_only=False)]
-                tags(term[tagged.to_numpy(zero_copy_only=False)] if tagged.false_count else term,
-                     tag)
+            stop = start + window
+            term = term_of_code[codes[start:stop]]
+            yield doc_of_code[row_codes[parents[start:stop]]], term
+            if tags is not None:
+                tag = tag_of_code[tag_codes[start:stop]]
+                tagged = tag >= 0
+                tags(term[tagged], tag[tagged])
+
+
+def _pair_counts(doc: Any, term: Any, n_terms: int) -> tuple[Any, Any]:
+    """Distinct ``doc << 32 | term`` keys (ascending) with their occurrences.
+
+    A window's documents are few and consecutive, so their (document, term) cells usually
+    fit a small dense range: counted with ``bincount`` then, else by sorting.
+    """
+    first = int(doc.min())
+    cells = (int(doc.max()) - first + 1) * n_terms
+    if cells > 8 * len(doc):
+        return np.unique(doc << 32 | term, return_counts=True)
+    counts = np.bincount((doc - first) * n_terms + term, minlength=cells)
+    cell = np.flatnonzero(counts)
+    return (cell // n_terms + first) << 32 | cell % n_terms, counts[cell]
 
 
 def doc_rows(source: Any, vocab: Vocab, window: int | None = None,
@@ -189,7 +207,7 @@ def doc_rows(source: Any, vocab: Vocab, window: int | None = None,
     """
     pending = (np.empty(0, np.int64), np.empty(0, np.int64))  # the last document seen
     for doc, term in _windows(source, vocab, window or WINDOW, tags):
-        keys, counts = np.unique(doc << 32 | term, return_counts=True)
+        keys, counts = _pair_counts(doc, term, len(vocab.terms.names))
         if len(pending[0]):
             keys, counts = sum_by_key(np.r_[pending[0], keys], np.r_[pending[1], counts])
         last = keys >> 32 == doc[-1]
