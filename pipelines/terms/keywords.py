@@ -78,9 +78,13 @@ class Keywords:
         return sum_by_key(*map(np.concatenate, zip(*self.groups, strict=True)))
 
     def rows(self, doc_rank: Any) -> dict[str, Any]:
-        """The picked keywords (``score.FIELDS``; unit = document id) in doc_id order."""
-        if not self.picked:
+        """The picked keywords (``score.FIELDS``; unit = document id) in doc_id order.
+
+        Hands the picked blocks over field by field, so about one copy of them is held.
+        """
+        picked, self.picked = self.picked, []
+        if not picked:
             return {k: np.empty(0, np.int64) for k in FIELDS}
-        rows = {k: np.concatenate([p[k] for p in self.picked]) for k in FIELDS}
-        order = np.argsort(doc_rank[rows["unit"]], kind="stable")
-        return {k: v[order] for k, v in rows.items()}
+        order = np.argsort(doc_rank[np.concatenate([p["unit"] for p in picked])],
+                           kind="stable")
+        return {k: np.concatenate([p.pop(k) for p in picked])[order] for k in FIELDS}

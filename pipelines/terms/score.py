@@ -107,14 +107,14 @@ def _floats(values: Any) -> pa.Array:
 
 def keyword_columns(rows: dict[str, Any], terms: pa.Array,
                     method: str) -> tuple[Any, dict[str, pa.Array]]:
-    """The units of picked keywords (``FIELDS`` arrays) and their keyword columns."""
-    return rows["unit"].astype(np.int64), {
-        "term": terms.take(pa.array(rows["term"].astype(np.int64))),
-        "score": pa.array(rows["score"].astype(np.float64), pa.float64()),
-        "rank": pa.array(rows["rank"].astype(np.int32), pa.int32()),
-        "method": pa.array([method] * len(rows["unit"]), pa.string()),
-        "freq": pa.array(rows["freq"].astype(np.int64), pa.int64()),
-        "ref_freq": pa.array(rows["ref_freq"].astype(np.int64), pa.int64()),
-        "g2": _floats(rows["g2"].astype(np.float64)),
-        "log_ratio": _floats(rows["log_ratio"].astype(np.float64)),
-    }
+    """The units of picked keywords (``FIELDS`` arrays, consumed) and their keyword columns."""
+    unit = rows.pop("unit").astype(np.int64, copy=False)
+    columns = {"term": terms.take(pa.array(rows.pop("term").astype(np.int64, copy=False)))}
+    for name, kind in (("score", np.float64), ("rank", np.int32), ("freq", np.int64),
+                       ("ref_freq", np.int64), ("g2", np.float64), ("log_ratio", np.float64)):
+        values = rows.pop(name).astype(kind, copy=False)
+        columns[name] = (_floats(values) if name in ("g2", "log_ratio")
+                         else pa.array(values, pa.from_numpy_dtype(kind)))
+        if name == "rank":
+            columns["method"] = pa.array([method] * len(unit), pa.string())
+    return unit, columns
