@@ -1,7 +1,7 @@
 """How each stage's time and memory grow with the corpus: N MB of realistic, unique Chinese text.
 
 Usage: ``python bench/scale.py [--sizes 10,100] [--stages ingest,segment,terms,topics,network]
-[--k 10] [--workers 0] [--engine local] [--keep DIR] [--seed 7]``
+[--k 10] [--workers 0] [--engine local] [--keep DIR] [--seed 7] [--reuse] [--build-only]``
 
 1. A corpus of N MB (UTF-8 bytes of text) is built from all the Chinese policy text of the
    shared corpora (government work reports 1954-2017 and their Wikisource edition, the CPC
@@ -147,6 +147,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="Build corpora and work folders here.")
     parser.add_argument("--shared", type=Path, default=SHARED, help="The shared corpora.")
+    parser.add_argument("--reuse", action="store_true",
+                        help="Reuse a corpus already built in --keep with the same size and "
+                             "seed (only the work folder is made again).")
+    parser.add_argument("--build-only", action="store_true",
+                        help="Build the corpora (in --keep) and run no stage.")
     args = parser.parse_args()
     if not args.shared.is_dir():
         sys.exit(f"{args.shared} is not present; this benchmark needs the shared corpora")
@@ -165,13 +170,27 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for size in [float(s) for s in args.sizes.split(",")]:
         project = base / f"{size:g}MB"
-        if project.exists():
-            shutil.rmtree(project)
-        started = time.perf_counter()
-        docs, nbytes = build_corpus(project / "docs", size, args.seed, pool)
-        print(f"<!-- {size:g} MB: {docs} documents, {nbytes / 1e6:.1f} MB of text from "
-              f"{len(pool)} distinct sentences, built in "
-              f"{time.perf_counter() - started:.0f} s -->", flush=True)
+        stamp = project / "corpus.json"
+        recipe = {"megabytes": size, "seed": args.seed, "pool": len(pool)}
+        reused = (args.reuse and stamp.is_file()
+                  and json.loads(stamp.read_text(encoding="utf-8"))["recipe"] == recipe)
+        if reused:
+            built = json.loads(stamp.read_text(encoding="utf-8"))
+            docs, nbytes = built["docs"], built["bytes"]
+            shutil.rmtree(project / "work", ignore_errors=True)
+            print(f"<!-- {size:g} MB: reusing {docs} documents in {project / 'docs'} -->")
+        else:
+            if project.exists():
+                shutil.rmtree(project)
+            started = time.perf_counter()
+            docs, nbytes = build_corpus(project / "docs", size, args.seed, pool)
+            stamp.write_text(json.dumps({"recipe": recipe, "docs": docs, "bytes": nbytes}),
+                             encoding="utf-8")
+            print(f"<!-- {size:g} MB: {docs} documents, {nbytes / 1e6:.1f} MB of text from "
+                  f"{len(pool)} distinct sentences, built in "
+                  f"{time.perf_counter() - started:.0f} s -->", flush=True)
+        if args.build_only:
+            continue
         config = write_config(project, args.k)
         work = project / "work"
         for stage in stages:

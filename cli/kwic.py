@@ -34,8 +34,8 @@ def kwic(app: App, term: str, width: int, limit: int) -> None:
 
     config = app.config()
     workdir = app.workdir(config)
-    documents = store.read_table(workdir, "ingest/documents")
-    tokens = store.read_table(workdir, "segment/tokens")
+    documents = store.open_table(workdir, "ingest/documents")  # read a batch at a time
+    tokens = store.open_table(workdir, "segment/tokens")
     hits = find(documents, tokens, term, width=width)
     if hits.num_rows == 0:
         click.echo(f"{term}: no occurrence among the segmented tokens")

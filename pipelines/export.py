@@ -34,6 +34,20 @@ def select(table: pa.Table, *, rows: int, columns: str | None) -> pa.Table:
     return table if rows <= 0 else table.slice(0, rows)
 
 
+def _head(stored: store.StoredTable, rows: int) -> pa.Table:
+    """The first ``rows`` rows (0 = all), read a batch at a time: ``show`` of a large table
+    never loads more than it prints."""
+    if rows <= 0:
+        return stored.read()
+    batches, seen = [], 0
+    for batch in stored.iter_batches(rows=min(rows, store.BATCH_ROWS)):
+        batches.append(batch)
+        seen += batch.num_rows
+        if seen >= rows:
+            break
+    return pa.Table.from_batches(batches, schema=stored.schema).slice(0, rows)
+
+
 def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fmt: str,
                  output: Path | None) -> str | None:
     """Render a table as text (``table``/``csv``/``json``/``jsonl``) or write it (``xlsx`` or
@@ -44,8 +58,9 @@ def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fm
     """
     from pipelines.workflow import resolve_table_name
 
-    whole = store.read_table(workdir, resolve_table_name(workdir, name))
-    table = select(whole, rows=rows, columns=columns)
+    stored = store.open_table(workdir, resolve_table_name(workdir, name))
+    table = select(_head(stored, rows), rows=rows, columns=columns)
+    total = stored.num_rows
     frame = _frame(table)
     if fmt in ("csv", "xlsx"):
         frame = _defused(frame)
@@ -79,7 +94,7 @@ def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fm
         text = "".join(json.dumps(row, ensure_ascii=False, default=_jsonable) + "\n"
                        for row in table.to_pylist())
     else:
-        text = _as_text(frame, table, whole.num_rows)
+        text = _as_text(frame, table, total)
     if output is not None:
         Path(output).write_text(text, encoding="utf-8", newline="")
         return None

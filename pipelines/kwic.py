@@ -13,6 +13,7 @@ import re
 import pyarrow as pa
 
 from pipelines.core.errors import BadParams
+from pipelines.core.store import StoredTable, iter_batches
 from pipelines.segment.text import LATIN_WORD, has_han, normalise_latin, split_sentences
 
 __all__ = ["KWIC_SCHEMA", "kwic"]
@@ -28,9 +29,9 @@ KWIC_SCHEMA = pa.schema([
 ])
 
 
-def kwic(documents: pa.Table, tokens: pa.Table, term: str, *, width: int = 20,
-         limit: int | None = None) -> pa.Table:
-    """Concordance lines of ``term``.
+def kwic(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable, term: str, *,
+         width: int = 20, limit: int | None = None) -> pa.Table:
+    """Concordance lines of ``term``; both tables are read a batch at a time.
 
     Args:
         documents: ``ingest/documents`` (doc_id, title, text).
@@ -57,38 +58,40 @@ def kwic(documents: pa.Table, tokens: pa.Table, term: str, *, width: int = 20,
         raise BadParams(f"kwic: width={width} is below 0")
     forms = _forms(term)
     wanted: dict[str, set[int]] = {}
-    for doc_id, sent_id, toks in zip(tokens.column("doc_id").to_pylist(),
-                                     tokens.column("sent_id").to_pylist(),
-                                     tokens.column("tokens").to_pylist(), strict=True):
-        if not forms.isdisjoint(toks or ()):
-            wanted.setdefault(doc_id, set()).add(sent_id)
+    for batch in iter_batches(tokens, ["doc_id", "sent_id", "tokens"]):
+        for doc_id, sent_id, toks in zip(batch.column(0).to_pylist(),
+                                         batch.column(1).to_pylist(),
+                                         batch.column(2).to_pylist(), strict=True):
+            if not forms.isdisjoint(toks or ()):
+                wanted.setdefault(doc_id, set()).add(sent_id)
 
-    def column(name: str) -> list[object]:
-        return (documents.column(name).to_pylist() if name in documents.column_names
-                else [None] * documents.num_rows)
-
-    titles, years = column("title"), column("year")
+    names = documents.schema.names
+    columns = ["doc_id", "text"] + [c for c in ("title", "year") if c in names]
     rows: list[dict[str, object]] = []
     # English terms are matched word by word on their normalised form, Chinese literally
     latin = None if has_han(term) else LATIN_WORD
-    for doc_id, title, year, text in zip(documents.column("doc_id").to_pylist(), titles, years,
-                                         documents.column("text").to_pylist(), strict=True):
-        sent_ids = wanted.get(doc_id)
-        if not sent_ids:
-            continue
-        paragraphs = (text or "").split("\n")
-        for sent in split_sentences(text or ""):
-            if sent.sent_id not in sent_ids:
+    for batch in iter_batches(documents, columns, rows=4096):
+        data = batch.to_pydict()
+        for i, doc_id in enumerate(data["doc_id"]):
+            sent_ids = wanted.get(doc_id)
+            if not sent_ids:
                 continue
-            para = paragraphs[sent.para_id]
-            for start, end in _occurrences(sent.text, term, latin, forms):
-                s, e = sent.start + start, sent.start + end
-                rows.append({"doc_id": doc_id, "title": title, "sent_id": sent.sent_id,
-                             "year": int(year) if year is not None else None,
-                             "left": para[max(0, s - width):s], "keyword": para[s:e],
-                             "right": para[e:e + width]})
-                if limit is not None and len(rows) >= limit:
-                    return pa.Table.from_pylist(rows, schema=KWIC_SCHEMA)
+            text = data["text"][i] or ""
+            title = data["title"][i] if "title" in data else None
+            year = data["year"][i] if "year" in data else None
+            paragraphs = text.split("\n")
+            for sent in split_sentences(text):
+                if sent.sent_id not in sent_ids:
+                    continue
+                para = paragraphs[sent.para_id]
+                for start, end in _occurrences(sent.text, term, latin, forms):
+                    s, e = sent.start + start, sent.start + end
+                    rows.append({"doc_id": doc_id, "title": title, "sent_id": sent.sent_id,
+                                 "year": int(year) if year is not None else None,
+                                 "left": para[max(0, s - width):s], "keyword": para[s:e],
+                                 "right": para[e:e + width]})
+                    if limit is not None and len(rows) >= limit:
+                        return pa.Table.from_pylist(rows, schema=KWIC_SCHEMA)
     return pa.Table.from_pylist(rows, schema=KWIC_SCHEMA)
 
 

@@ -64,10 +64,12 @@ def _source_group(source: str) -> str:
 def corpus(work: Work) -> str:
     """Documents, characters, languages; documents per year and per source; rejected files
     with their reasons; duplicates."""
-    docs = work.table("ingest/documents")
-    if docs is None:
+    cols = work.column_names("ingest/documents")
+    if not cols:
         return missing("ingest")
-    cols = docs.column_names
+    # never the texts: at a million documents they would not fit in memory
+    docs = work.table("ingest/documents", [c for c in ("lang", "year", "n_chars", "source",
+                                                       "group") if c in cols])
     langs = Counter(docs.column("lang").to_pylist())
     years = [y for y in docs.column("year").to_pylist() if y is not None]
     chars = sum(n or 0 for n in docs.column("n_chars").to_pylist())

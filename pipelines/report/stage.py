@@ -23,7 +23,7 @@ from pipelines.report import sections as S
 from pipelines.report.page import page
 from pipelines.report.work import Work
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "render",
+__all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "Params", "compute", "render",
            "render_report", "SECTIONS"]
 
 NAME = "report"
@@ -35,6 +35,7 @@ INPUTS = ("ingest/documents", "ingest/rejected", "ingest/duplicates", "segment/r
           "terms/terms", "terms/keywords", "terms/group_keywords", "topics/model_selection",
           "topics/recommendation", "topics/topic_terms", "topics/representative_docs",
           "network/nodes", "network/edges") + MANIFESTS
+STREAMED = ("ingest/documents",)  # read by column, never the texts
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 

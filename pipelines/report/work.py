@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.core.store import MANIFEST, read_table, table_exists
+from pipelines.core.store import MANIFEST, StoredTable, open_table, read_all, table_exists
 
 __all__ = ["Work"]
 
@@ -24,7 +24,8 @@ class Work:
 
     def __init__(self, root: Path, tables: Mapping[str, Any] | None = None) -> None:
         self.root = Path(root)
-        self._tables = {k: v for k, v in (tables or {}).items() if isinstance(v, pa.Table)}
+        self._tables = {k: v for k, v in (tables or {}).items()
+                        if isinstance(v, pa.Table | StoredTable)}
         self._manifests: dict[str, dict[str, Any] | None] = {}
 
     def manifest(self, stage: str) -> dict[str, Any] | None:
@@ -43,12 +44,19 @@ class Work:
 
     def table(self, name: str, columns: list[str] | None = None) -> pa.Table | None:
         """A table of the work folder, or None if its stage has not written it."""
-        if name in self._tables:
-            table = self._tables[name]
-            return table.select(columns) if columns else table
-        if not table_exists(self.root, name):
-            return None
-        return read_table(self.root, name, columns=columns)
+        if name not in self._tables:
+            if not table_exists(self.root, name):
+                return None
+            self._tables[name] = open_table(self.root, name)
+        return read_all(self._tables[name], columns or None)
+
+    def column_names(self, name: str) -> list[str]:
+        """The columns of a table (nothing but its footer read), or [] if it is absent."""
+        if name not in self._tables and not table_exists(self.root, name):
+            return []
+        if name not in self._tables:
+            self._tables[name] = open_table(self.root, name)
+        return list(self._tables[name].schema.names)
 
     def file(self, stage: str, filename: str) -> bytes | None:
         """An output file the stage's manifest lists, or None."""

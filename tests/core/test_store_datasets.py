@@ -168,3 +168,11 @@ def test_a_killed_runs_spool_is_removed(workdir: Path, dataset_stage) -> None:
     assert not stale.exists()
     manifest = json.loads((workdir / "toy" / "manifest.json").read_text())
     assert sorted(manifest["outputs"]) == [f"numbers/part-0000{i}.parquet" for i in range(3)]
+
+
+def test_a_single_file_table_of_an_older_work_folder_streams_too(workdir: Path,
+                                                                 reader_stage) -> None:
+    store.write_outputs(workdir, "toy", {"numbers": pa.table({"value": [1, 2, 3]})})
+    assert store.open_table(workdir, "toy/numbers").files == [workdir / "toy" / "numbers.parquet"]
+    run_stage(reader_stage, workdir, ToyParams())
+    assert store.read_table(workdir, "reader/sums")["total"].to_pylist() == [6]
