@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from pipelines.core import store
 from pipelines.core.errors import BadParams
 
-__all__ = ["BATCH_ROWS", "COLUMNS", "WINDOW", "Counts", "Vocab", "count_matrix",
+__all__ = ["BATCH_ROWS", "COLUMNS", "WINDOW", "Counts", "KeyCounts", "Vocab", "count_matrix",
            "count_tokens", "doc_rows", "sum_by_key"]
 
 #: the columns of segment/tokens the stage reads
@@ -218,26 +218,39 @@ def doc_rows(source: Any, vocab: Vocab, window: int | None = None,
         yield pending
 
 
-class _TagCounts:
-    """(term, POS tag) occurrences, partial counts summed before they outgrow a window."""
+class KeyCounts:
+    """Counts by int64 key, summed from parts as they come.
 
-    def __init__(self, window: int) -> None:
+    The parts are summed into one when they hold more than ``floor`` entries and more than
+    twice the last sum, so summing costs O(n log n) overall however many parts come.
+    """
+
+    def __init__(self, floor: int) -> None:
         self.parts: list[tuple[Any, Any]] = []
-        self.held, self.window = 0, window
+        self.held = self.merged = 0
+        self.floor = floor
+
+    def add(self, keys: Any, counts: Any) -> None:
+        self.parts.append((keys, counts))
+        self.held += len(keys)
+        if self.held > max(self.floor, 2 * self.merged):
+            self.parts = [self.total()]
+            self.held = self.merged = len(self.parts[0][0])
+
+    def total(self) -> tuple[Any, Any]:
+        """Distinct keys (ascending) and their summed counts."""
+        if not self.parts:
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        return sum_by_key(*map(np.concatenate, zip(*self.parts, strict=True)))
+
+
+class _TagCounts(KeyCounts):
+    """(term, POS tag) occurrences."""
 
     def __call__(self, term: Any, tag: Any) -> None:
         if tag.max(initial=0) >= 1 << _TAG_BITS:
             raise BadParams(f"terms: more than {1 << _TAG_BITS} distinct POS tags")
-        self.parts.append(np.unique(term << _TAG_BITS | tag, return_counts=True))
-        self.held += len(self.parts[-1][0])
-        if self.held > 4 * self.window:
-            self.parts = [self.total()]
-            self.held = len(self.parts[0][0])
-
-    def total(self) -> tuple[Any, Any]:
-        if not self.parts:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return sum_by_key(*map(np.concatenate, zip(*self.parts, strict=True)))
+        self.add(*np.unique(term << _TAG_BITS | tag, return_counts=True))
 
 
 def _add(total: Any, ids: Any, weights: Any | None, size: int) -> Any:
@@ -256,7 +269,7 @@ def count_tokens(source: Any, window: int | None = None) -> Counts:
         window: Token occurrences counted at a time (default ``WINDOW``).
     """
     vocab = Vocab()
-    tags = _TagCounts(window or WINDOW)
+    tags = _TagCounts(4 * (window or WINDOW))
     tf = df = np.zeros(0, np.int64)
     done = -1  # the largest document id handed over so far
     apart = False

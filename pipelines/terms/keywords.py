@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from pipelines.terms.count import sum_by_key
+from pipelines.terms.count import KeyCounts, sum_by_key
 from pipelines.terms.score import FIELDS, pick, spans
 
 __all__ = ["Keywords"]
@@ -40,8 +40,7 @@ class Keywords:
         self.min_keyness, self.top, self.block = min_keyness, top, block
         self.of_doc = of_doc
         self.picked: list[dict[str, Any]] = []
-        self.groups: list[tuple[Any, Any]] = []
-        self.held = 0
+        self.groups = KeyCounts(4 * block)
 
     def add(self, doc: Any, term: Any, n: Any) -> None:
         """Score documents: ``doc`` ascending, each document's counts complete and here once."""
@@ -65,17 +64,11 @@ class Keywords:
     def _add_groups(self, doc: Any, term: Any, n: Any) -> None:
         group = self.of_doc[doc]
         on = group >= 0
-        self.groups.append(sum_by_key(group[on] * len(self.kept) + term[on], n[on]))
-        self.held += len(self.groups[-1][0])
-        if self.held > 4 * self.block:  # reduce before the partial counts outgrow the blocks
-            self.groups = [self.group_counts()]
-            self.held = len(self.groups[0][0])
+        self.groups.add(*sum_by_key(group[on] * len(self.kept) + term[on], n[on]))
 
     def group_counts(self) -> tuple[Any, Any]:
         """Keys ``group * terms + term`` (ascending) and their summed counts."""
-        if not self.groups:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return sum_by_key(*map(np.concatenate, zip(*self.groups, strict=True)))
+        return self.groups.total()
 
     def rows(self, doc_rank: Any) -> dict[str, Any]:
         """The picked keywords (``score.FIELDS``; unit = document id) in doc_id order.

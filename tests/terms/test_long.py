@@ -88,3 +88,22 @@ def test_a_sliced_table_counts_only_its_rows() -> None:
     for (doc, _term), n in pairs.items():
         per_doc[doc] += n
     assert per_doc == {"a": 35, "b": 2, "c": 1}
+
+
+def test_key_counts_sum_parts_and_merge_rarely() -> None:
+    rng = np.random.default_rng(7)
+    summed = count.KeyCounts(floor=10)
+    want: Counter = Counter()
+    merges = 0
+    for _ in range(200):
+        keys, n = np.unique(rng.integers(0, 50, 8), return_counts=True)
+        want.update(dict(zip(keys.tolist(), n.tolist(), strict=True)))
+        before = len(summed.parts)
+        summed.add(keys, n)
+        merges += len(summed.parts) < before + 1
+    keys, n = summed.total()
+    assert dict(zip(keys.tolist(), n.tolist(), strict=True)) == dict(want)
+    assert list(keys) == sorted(keys)
+    # 50 distinct keys: after a merge, 50 more entries (about 7 parts) come before the next
+    # one, so about 1600 / 50 merges; merging whenever the floor is passed would be 200
+    assert merges <= 40
