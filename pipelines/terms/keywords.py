@@ -16,14 +16,17 @@ import numpy as np
 from pipelines.terms.count import KeyCounts, sum_by_key
 from pipelines.terms.score import FIELDS, pick, spans
 
-__all__ = ["Keywords"]
+__all__ = ["DENSE", "Keywords"]
+
+#: (group, term) cells counted in one dense array (32 MB) rather than as sparse partial sums
+DENSE = 1 << 22
 
 
 class Keywords:
     """Collects the keywords of documents handed over a few at a time."""
 
     def __init__(self, *, kept: Any, tf: Any, idf: Any | None, min_keyness: float, top: int,
-                 term_rank: Any, of_doc: Any | None, block: int) -> None:
+                 term_rank: Any, of_doc: Any | None, n_groups: int = 0, block: int) -> None:
         """
         Args:
             kept: Whether each term id is counted (``df >= min_df``).
@@ -33,6 +36,7 @@ class Keywords:
             top: Keywords kept per document.
             term_rank: Position of each term id in code-point order.
             of_doc: Group of each document id (-1: none), or None without groups.
+            n_groups: The number of groups.
             block: Entries scored at a time.
         """
         self.kept, self.tf, self.idf, self.term_rank = kept, tf, idf, term_rank
@@ -41,6 +45,9 @@ class Keywords:
         self.of_doc = of_doc
         self.picked: list[dict[str, Any]] = []
         self.groups = KeyCounts(4 * block)
+        cells = n_groups * len(kept)
+        # few groups (years): one dense count per (group, term) cell, else sparse partial sums
+        self.dense = np.zeros(cells, np.int64) if of_doc is not None and cells <= DENSE else None
 
     def add(self, doc: Any, term: Any, n: Any) -> None:
         """Score documents: ``doc`` ascending, each document's counts complete and here once."""
@@ -64,11 +71,18 @@ class Keywords:
     def _add_groups(self, doc: Any, term: Any, n: Any) -> None:
         group = self.of_doc[doc]
         on = group >= 0
-        self.groups.add(*sum_by_key(group[on] * len(self.kept) + term[on], n[on]))
+        keys, n = sum_by_key(group[on] * len(self.kept) + term[on], n[on])
+        if self.dense is None:
+            self.groups.add(keys, n)
+        else:
+            self.dense[keys] += n  # keys are distinct
 
     def group_counts(self) -> tuple[Any, Any]:
         """Keys ``group * terms + term`` (ascending) and their summed counts."""
-        return self.groups.total()
+        if self.dense is None:
+            return self.groups.total()
+        keys = np.flatnonzero(self.dense)
+        return keys, self.dense[keys]
 
     def rows(self, doc_rank: Any) -> dict[str, Any]:
         """The picked keywords (``score.FIELDS``; unit = document id) in doc_id order.

@@ -221,7 +221,8 @@ def compute(tables: dict[str, Any], params: Params) -> dict[str, Any]:
     found = Keywords(kept=kept, tf=np.where(kept, tf, 0),
                      idf=None if params.method == "keyness" else idf,
                      min_keyness=params.min_keyness, top=params.top_keywords,
-                     term_rank=term_rank, of_doc=groups.of_doc if groups else None, block=BLOCK)
+                     term_rank=term_rank, of_doc=groups.of_doc if groups else None,
+                     n_groups=len(groups.labels) if groups else 0, block=BLOCK)
     for doc, term, n in _document_counts(tokens, counts, matrix):  # pass 2: score
         found.add(doc, term, n)
     unit, columns = keyword_columns(found.rows(_ranks(counts.docs)), words, params.method)

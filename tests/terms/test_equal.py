@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from cli import wenmai
 from pipelines import terms as T
 from pipelines.core import store
-from pipelines.terms import count
+from pipelines.terms import count, keywords
 from tests import conftest
 from tests.conftest import SAMPLE
 from tests.terms import reference
@@ -93,6 +93,7 @@ def test_tiny_batches_and_windows_change_nothing(sample: dict[str, pa.Table], pa
     monkeypatch.setattr(count, "BATCH_ROWS", 7)  # documents cut across batches
     monkeypatch.setattr(count, "WINDOW", 5)  # ... and across windows
     monkeypatch.setattr(T.stage, "BLOCK", 3)  # keywords scored a few documents at a time
+    monkeypatch.setattr(keywords, "DENSE", 0)  # (group, term) counts as sparse partial sums
     cut = T.compute(sample, T.Params(**params))
     for name in whole:
         assert cut[name].equals(whole[name]), name
