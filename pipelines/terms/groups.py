@@ -6,6 +6,7 @@ never the text).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,26 +59,24 @@ def document_groups(documents: Any, by: str, docs: list[str]) -> Groups:
     Groups are ordered by value (numbers before text), a document listed twice keeps its
     first row, and documents without a value belong to no group.
     """
-    import pandas as pd
-
     check_by(documents, by)
     table = store.read_all(documents, columns=["doc_id", by])
     values = table.column(by).to_pylist()
     order = {v: i for i, v in enumerate(sorted({v for v in values if _label(v)},
                                                key=lambda v: (isinstance(v, str), v)))}
-    frame = pd.DataFrame({"doc_id": table.column("doc_id").to_pylist(),
-                          "group": [_label(v) for v in values],
-                          "order": [order.get(v, -1) for v in values]})
-    frame = frame[frame["group"].notna()].drop_duplicates("doc_id")
-    n_docs = frame.groupby("group")["doc_id"].nunique()
-    units = frame[["order", "group"]].drop_duplicates().sort_values(["order", "group"])
-    unit = pd.Series(np.arange(len(units)), index=pd.MultiIndex.from_frame(units))
-    frame["unit"] = unit.reindex(pd.MultiIndex.from_frame(frame[["order", "group"]])).to_numpy()
-    where = pc.index_in(pa.array(frame["doc_id"].to_numpy(), pa.string()),
+    unit_of: dict[str, tuple[int, str]] = {}  # doc_id -> (order, label) of its first row
+    for doc_id, value in zip(table.column("doc_id").to_pylist(), values, strict=True):
+        label = _label(value)
+        if label is not None and doc_id not in unit_of:
+            unit_of[doc_id] = (order.get(value, -1), label)
+    units = sorted(set(unit_of.values()))
+    index = {unit: i for i, unit in enumerate(units)}
+    labels = [label for _, label in units]
+    n_docs = Counter(label for _, label in unit_of.values())
+    where = pc.index_in(pa.array(list(unit_of), pa.string()),
                         value_set=pa.array(docs, pa.string())).fill_null(-1).to_numpy()
     of_doc = np.full(len(docs), -1, dtype=np.int64)
     found = where >= 0  # documents without a token are in no counted row
-    of_doc[where[found]] = frame["unit"].to_numpy()[found]
-    labels = units["group"].tolist()
+    of_doc[where[found]] = np.array([index[u] for u in unit_of.values()], np.int64)[found]
     return Groups(of_doc=of_doc, labels=labels,
-                  n_docs=n_docs.reindex(labels).to_numpy().astype(np.int64))
+                  n_docs=np.array([n_docs[label] for label in labels], np.int64))

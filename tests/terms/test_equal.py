@@ -141,3 +141,21 @@ def test_stored_tables_give_the_tables_of_tables_in_memory(sample: dict[str, pa.
 
 def test_the_runner_streams_tokens_and_documents() -> None:
     assert set(T.STREAMED) == {"segment/tokens", "ingest/documents"} <= set(T.INPUTS)
+
+
+@pytest.mark.parametrize("kind", ["text", "float"])
+def test_odd_group_values_as_before(sample: dict[str, pa.Table], kind: str) -> None:
+    """Missing values, an empty label, whole floats (years read as 2017.0), a document listed
+    twice (its first row with a value counts), a document without tokens."""
+    ids = sorted(set(sample["segment/tokens"].column("doc_id").to_pylist()))
+    if kind == "text":
+        pool = [None, "", "乙", "甲", "b", "a"]
+        values = [pool[i % len(pool)] for i in range(len(ids))]
+        typ = pa.string()
+    else:
+        pool = [None, 2017.0, 1998.0, 2017.5, float("nan")]
+        values = [pool[i % len(pool)] for i in range(len(ids))]
+        typ = pa.float64()
+    docs = pa.table({"doc_id": [*ids, ids[0], ids[2], "no-tokens"],
+                     "grp": pa.array([*values, values[3], values[4], values[2]], typ)})
+    _same({**sample, "ingest/documents": docs}, {"by": "grp", "min_keyness": 0.0})
