@@ -46,7 +46,7 @@ from pipelines.core.script import has_han
 from pipelines.terms.count import Counts, count_matrix, count_tokens, doc_rows
 from pipelines.terms.groups import Groups, check_by, document_groups
 from pipelines.terms.keywords import Keywords
-from pipelines.terms.score import keyness, keyword_columns, pick, spans
+from pipelines.terms.score import FIELDS, keyness, keyword_columns, pick, spans
 
 __all__ = [
     "NAME",
@@ -157,9 +157,17 @@ def _group_keywords(found: Keywords, groups: Groups, words: pa.Array, term_rank:
     keys, n = found.group_counts()
     unit, term = keys // len(words), keys % len(words)
     tf = np.bincount(term, weights=n, minlength=len(words)).astype(np.int64)
-    rows = pick(unit, term, n, n_units=len(groups.labels), tf=tf, grand=float(n.sum()),
-                idf=None, min_keyness=params.min_keyness, top=params.top_keywords,
-                term_rank=term_rank)
+    bounds = np.r_[0, np.cumsum(np.bincount(unit, minlength=len(groups.labels)))]
+    picked = []
+    for i, j in spans(np.diff(bounds), BLOCK):  # a block of groups at a time
+        lo, hi = bounds[i], bounds[j]
+        got = pick(unit[lo:hi] - i, term[lo:hi], n[lo:hi], n_units=j - i, tf=tf,
+                   grand=float(n.sum()), idf=None, min_keyness=params.min_keyness,
+                   top=params.top_keywords, term_rank=term_rank)
+        got["unit"] += i
+        picked.append(got)
+    rows = {k: np.concatenate([p[k] for p in picked]) if picked else np.empty(0, np.int64)
+            for k in FIELDS}
     unit, columns = keyword_columns(rows, words, "keyness")
     return pa.table({"by": pa.array([params.by] * len(unit), pa.string()),
                      "group": pa.array(groups.labels, pa.string()).take(pa.array(unit)),
