@@ -19,7 +19,8 @@ side goes first, so that a busy machine slows both alike:
   CoherenceModel c_npmi and c_v);
 * ``network``: wenmai's network stage with ``top_n`` nodes (exact betweenness), against
   ``baselines/network_networkx.py`` (Counter over sentence pairs, networkx centralities and
-  Louvain).
+  Louvain); with ``--sources K`` the script's betweenness and closeness run from K sources
+  and its time is extrapolated to all nodes (see the script).
 
 Times: ``stage s`` is measured inside the child (from reading the input to writing the
 output, imports excluded), ``process s`` is the child's wall time from outside (Python start
@@ -104,9 +105,11 @@ def run(command: list[str]) -> dict:
     wall = time.perf_counter() - start
     if proc.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{proc.stderr[-3000:]}")
-    last = proc.stdout.strip().splitlines()[-1]
-    seconds = json.loads(last)["seconds"] if last.startswith("{") else float(last)
-    return {"stage": seconds, "process": wall, "cpu": _children_cpu() - cpu, "load": load}
+    lines = proc.stdout.strip().splitlines()
+    seconds = json.loads(lines[-1])["seconds"] if lines[-1].startswith("{") else float(lines[-1])
+    note = " ".join(line for line in lines if line.startswith("measured"))
+    return {"stage": seconds, "process": wall, "cpu": _children_cpu() - cpu, "load": load,
+            "note": note}
 
 
 def sides(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[str, list[str]]]]:
@@ -143,8 +146,9 @@ def sides(args: argparse.Namespace, work: Path) -> dict[str, list[tuple[str, lis
         ("wenmai", wenmai(ROOT, "network", docs + tokens, {
             "top_n": args.top_n, "select": "all", "measure": "count", "min_chars": 1,
             "burst_terms": 0})),  # like for like: every pair seen twice, raw counts
-        ("networkx script", [py, str(BASELINES / "network_networkx.py"), str(work / tokens[0]),
-                             str(args.top_n), str(work / "script_network")])]
+        ("networkx script" + (f" ({args.sources} src)" if args.sources else ""),
+         [py, str(BASELINES / "network_networkx.py"), str(work / tokens[0]), str(args.top_n),
+          str(work / "script_network")] + ([str(args.sources)] if args.sources else []))]
     return out
 
 
@@ -159,6 +163,9 @@ def main() -> None:
     parser.add_argument("--k", default="2..5", help="topics: k range, e.g. 2..5")
     parser.add_argument("--seeds", type=int, default=1, help="topics: seeds per k")
     parser.add_argument("--top-n", type=int, default=300, help="network: nodes")
+    parser.add_argument("--sources", type=int, default=0, help="network: the networkx script "
+                        "runs betweenness and closeness from this many sources and reports "
+                        "its time extrapolated to all (for top_n where exact takes hours)")
     parser.add_argument("--old", type=Path, help="another wenmai checkout: its segment stage "
                         "runs in the same rounds (old/new ratio)")
     parser.add_argument("--no-scripts", dest="scripts", action="store_false",
@@ -204,8 +211,8 @@ def main() -> None:
                     res = run(command)
                     runs.setdefault((task, name), []).append(res)
                     print(f"{task:8} {name:22} {r + 1:5} {res['stage']:8.2f} "
-                          f"{res['process']:9.2f} {res['cpu']:7.2f} {res['load']:5.2f}",
-                          flush=True)
+                          f"{res['process']:9.2f} {res['cpu']:7.2f} {res['load']:5.2f}"
+                          + (f"  ({res['note']})" if res["note"] else ""), flush=True)
         summary(plan, runs, tasks, mb)
 
 

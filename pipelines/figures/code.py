@@ -8,11 +8,13 @@ tables, and the figures are skipped); the data of each figure is also written as
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["INPUTS", "FIGURES", "draw", "data"]
+__all__ = ["INPUTS", "FIGURES", "plan", "draw", "data"]
 
 INPUTS = ("code/code_frequencies", "code/code_matrix", "code/code_saturation")
 FIGURES = ("code_frequency", "code_year", "code_saturation")
@@ -53,22 +55,27 @@ def data(tables: dict[str, pa.Table]) -> dict[str, str]:
             for name, frame in frames.items()}
 
 
-def draw(tables: dict[str, pa.Table], params: Any) -> dict[str, Any]:
-    """The code figures whose tables have rows (inside the figures stage's style)."""
+def plan(tables: dict[str, pa.Table]) -> list[tuple[str, Callable[[], Any]]]:
+    """The code figures whose tables have rows, each with the call that draws it."""
     frames = _frames(tables)
     if not frames:
         log.info("figures: no code tables with rows (no codebook set); code figures skipped")
-        return {}
-    figs = {}
+        return []
+    jobs: list[tuple[str, Callable[[], Any]]] = []
     if "code_frequency" in frames:
-        figs["code_frequency"] = _frequency(frames["code_frequency"])
+        jobs.append(("code_frequency", partial(_frequency, frames["code_frequency"])))
     if "code_year" in frames:
-        figs["code_year"] = _heatmap(frames["code_year"])
+        jobs.append(("code_year", partial(_heatmap, frames["code_year"])))
     else:
         log.info("figures: code_matrix has no year column values; code_year skipped")
     if "code_saturation" in frames:
-        figs["code_saturation"] = _saturation(frames["code_saturation"])
-    return figs
+        jobs.append(("code_saturation", partial(_saturation, frames["code_saturation"])))
+    return jobs
+
+
+def draw(tables: dict[str, pa.Table], params: Any = None) -> dict[str, Any]:
+    """The code figures whose tables have rows (inside the figures stage's style)."""
+    return {name: build() for name, build in plan(tables)}
 
 
 def _figure(width: float, height: float) -> Any:

@@ -32,6 +32,10 @@ two); ``native`` keeps each figure's own size.
 Every figure uses the shipped Noto Sans CJK subset (``pipelines.core.fonts``), so Chinese labels
 render without system fonts; SVG text is converted to paths. Reruns are byte-identical: PNG
 and SVG/PDF metadata that carry the software version or a date are left out.
+
+With ``workers`` > 1 (default: every core) on Linux, each figure is drawn and saved whole by
+this process or a forked worker (:func:`pipelines.core.engine.map_forked`): the same bytes as
+one process, in about half the time on two cores (``bench/bench_figures.py``).
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -50,7 +55,7 @@ from pipelines.core.params import param
 from pipelines.figures import code as code_figures
 
 __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "FIGURES", "SIZES", "Params", "compute",
-           "draw", "choose_model", "save_figure", "figure_style", "fit_width"]
+           "draw", "plan", "choose_model", "save_figure", "figure_style", "fit_width"]
 
 NAME = "figures"
 # not ingest/documents: no figure needs the texts, and years arrive through topic_trends
@@ -98,6 +103,9 @@ class Params:
                                "one in topics/model_selection.", choices=("lda", "nmf"))
     k: int | None = param(None, "Number of topics of the model drawn; default: the "
                           "recommended k.", min=1)
+    workers: int = param(0, "Processes drawing figures at once (0 = every core); forked on "
+                         "Linux with the local engine, else one. Same files either way.",
+                         min=0, key=False)
 
     def __post_init__(self) -> None:
         if not self.formats:
@@ -237,6 +245,10 @@ def fit_width(fig: Any, width: float | None, *, scale_text: bool) -> None:
 def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, bytes]:
     """Draw every figure the tables allow.
 
+    With ``workers`` > 1 on Linux the figures are shared by this process and forked workers
+    (each figure is drawn and saved whole in one process); the files are the same bytes as
+    with one process.
+
     Args:
         tables: The tables named in ``INPUTS``.
         params: Figure parameters.
@@ -249,29 +261,65 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, bytes]:
         EmptyCorpus: no figure could be drawn (every table is empty).
         BadParams: ``method``/``k`` name a model without topic terms.
     """
+    from pipelines.core.engine import can_fork, map_forked, resolve_workers
     from pipelines.core.progress import progress
-    from pipelines.figures.data import figure_data
 
-    with figure_style():
-        figs = draw(tables, params)
-        model = _drawn_model(tables, params) if "topic_terms" in figs else None
-        out: dict[str, bytes] = {}
-        for name, fig in progress(figs.items(), "figures", total=len(figs), unit="figure"):
-            fit_width(fig, SIZES[params.size], scale_text=name in LAYOUT_FIGURES)
-            for i, fmt in enumerate(params.formats):
-                out[f"{name}.{fmt}"] = save_figure(fig, fmt, params.dpi)
-                if i == 0:  # laid out once: the other formats reuse the positions (a third
-                    fig.set_layout_engine("none")  # of the time of a save went to layout)
-            data = (figure_data(name, tables, params, model)
-                    if params.csv and name in FIGURES else None)  # code figures: their own
-            if data is not None:
-                out[f"{name}.csv"] = data
-            log.debug("figures: %s written", name)
-        out.update(code_figures.data(tables))
+    jobs = plan(tables, params)
+    model = _drawn_model(tables, params) if any(n == "topic_terms" for n, _ in jobs) else None
+
+    def render(i: int, _in_worker: bool = False) -> dict[str, bytes]:
+        name, build = jobs[i]
+        with figure_style():
+            return _files(name, build(), tables, params, model)
+
+    workers = min(resolve_workers(params.workers), len(jobs))
+    if workers > 1 and can_fork():
+        _preload(params.formats)  # imported once here, shared by the forked workers
+        parts = map_forked(render, len(jobs), workers, label="figures", unit="figure")
+    else:
+        parts = [render(i) for i in progress(range(len(jobs)), "figures", total=len(jobs),
+                                             unit="figure")]
+    out: dict[str, bytes] = {}
+    for files in parts:
+        out.update(files)
+    out.update(code_figures.data(tables))
     if not out:
         raise EmptyCorpus("figures: every input table is empty, nothing to draw; run the "
                           "pipeline on a corpus with usable text (`wenmai run`)")
     return out
+
+
+def _files(name: str, fig: Any, tables: dict[str, pa.Table], params: Params,
+           model: tuple[str, int] | None) -> dict[str, bytes]:
+    """The files of one drawn figure: each format, then its CSV."""
+    from pipelines.figures.data import figure_data
+
+    out: dict[str, bytes] = {}
+    fit_width(fig, SIZES[params.size], scale_text=name in LAYOUT_FIGURES)
+    for i, fmt in enumerate(params.formats):
+        out[f"{name}.{fmt}"] = save_figure(fig, fmt, params.dpi)
+        if i == 0:  # laid out once: the other formats reuse the positions (a third
+            fig.set_layout_engine("none")  # of the time of a save went to layout)
+    data = (figure_data(name, tables, params, model)
+            if params.csv and name in FIGURES else None)  # code figures: their own
+    if data is not None:
+        out[f"{name}.csv"] = data
+    log.debug("figures: %s written", name)
+    return out
+
+
+def _preload(formats: tuple[str, ...]) -> None:
+    """Import what every figure needs (matplotlib, the writers of ``formats``) and register
+    the font, so forked workers inherit them instead of each loading them again."""
+    import importlib
+
+    import matplotlib.figure  # noqa: F401
+
+    backends = {"png": "agg", "svg": "svg", "pdf": "pdf"}
+    for fmt in formats:
+        importlib.import_module(f"matplotlib.backends.backend_{backends[fmt]}")
+    with figure_style():
+        pass
 
 
 def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
@@ -290,17 +338,35 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     Raises:
         BadParams: ``method``/``k`` name a model without topic terms.
     """
+    return {name: build() for name, build in plan(tables, params)}
+
+
+def plan(tables: dict[str, pa.Table], params: Params) -> list[tuple[str, Callable[[], Any]]]:
+    """The figures whose tables have rows, each with the call that draws it; logs the ones
+    skipped. Nothing is drawn yet: each call builds its figure alone, in any process.
+
+    Args:
+        tables: The tables named in ``INPUTS``.
+        params: Figure parameters.
+
+    Returns:
+        (figure name, call returning the ``matplotlib.figure.Figure``), in ``FIGURES`` order.
+
+    Raises:
+        BadParams: ``method``/``k`` name a model without topic terms.
+        MissingInput: the font file is missing.
+    """
     from pipelines.core.fonts import cjk_font_path
     from pipelines.figures import graph, plots, topic_figs
 
     font_path = str(cjk_font_path())
 
-    figs: dict[str, Any] = {}
+    jobs: list[tuple[str, Callable[[], Any]]] = []
     terms = tables["terms/terms"]
     if terms.num_rows and max(terms.column("tf").to_pylist()) > 0:
-        figs["term_frequency"] = plots.term_frequency(terms, top_n=params.top_n)
-        figs["wordcloud"] = graph.wordcloud(terms, words=params.wordcloud_words,
-                                            seed=params.seed, font_path=font_path)
+        jobs.append(("term_frequency", partial(plots.term_frequency, terms, top_n=params.top_n)))
+        jobs.append(("wordcloud", partial(graph.wordcloud, terms, words=params.wordcloud_words,
+                                          seed=params.seed, font_path=font_path)))
     else:
         log.warning("figures: terms/terms has no term with tf > 0; term_frequency and "
                     "wordcloud skipped")
@@ -308,24 +374,25 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
     if groups is not None and groups.num_rows:
         from pipelines.figures.keyness import keyness
 
-        figs["keyness"] = keyness(groups, words=params.topic_words)
+        jobs.append(("keyness", partial(keyness, groups, words=params.topic_words)))
     selection, topic_terms = tables["topics/model_selection"], tables["topics/topic_terms"]
     if selection.num_rows:
         reasons = tables.get("topics/recommendation")
         reason = (reasons.column("reason")[0].as_py()
                   if reasons is not None and reasons.num_rows else None)
-        figs["model_selection"] = topic_figs.model_selection(selection, reason)
+        jobs.append(("model_selection", partial(topic_figs.model_selection, selection, reason)))
     else:
         log.warning("figures: topics/model_selection is empty; model_selection skipped")
     if topic_terms.num_rows:
         # with no clear k, draw the closest compromise the topics stage names
         closest = _closest_k(tables.get("topics/recommendation"), params)
         method, k = choose_model(selection, topic_terms, method=params.method, k=closest)
-        figs["topic_terms"] = plots.topic_terms(topic_terms, method=method, k=k,
-                                                words=params.topic_words)
+        jobs.append(("topic_terms", partial(plots.topic_terms, topic_terms, method=method, k=k,
+                                            words=params.topic_words)))
         trends = plots.model_rows(tables["topics/topic_trends"], method, k)
         if trends.num_rows:
-            figs["topic_trends"] = plots.topic_trends(trends, topic_terms, method=method, k=k)
+            jobs.append(("topic_trends", partial(plots.topic_trends, trends, topic_terms,
+                                                 method=method, k=k)))
         else:
             log.info("figures: no topic_trends rows for %s k=%d (documents without years); "
                      "topic_trends skipped", method, k)
@@ -333,30 +400,35 @@ def draw(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
         log.warning("figures: topics/topic_terms is empty; topic_terms and topic_trends skipped")
     nodes, edges = tables["network/nodes"], tables["network/edges"]
     if nodes.num_rows:
-        figs["network"] = graph.network(nodes, edges, max_nodes=params.network_nodes,
-                                        max_edges=params.network_edges,
-                                        seed=params.seed)
+        jobs.append(("network", partial(graph.network, nodes, edges,
+                                        max_nodes=params.network_nodes,
+                                        max_edges=params.network_edges, seed=params.seed)))
     else:
         log.warning("figures: network/nodes is empty; network skipped")
     if topic_terms.num_rows:
-        figs.update(topic_figs.draw_more(tables, method, k))
-    _network_extras(figs, tables, params)
-    figs.update(code_figures.draw(tables, params))
-    return figs
+        jobs.extend(topic_figs.plan_more(tables, method, k))
+    jobs.extend(_network_extras(tables, params))
+    jobs.extend(code_figures.plan(tables))
+    return jobs
 
 
-def _network_extras(figs: dict[str, Any], tables: dict[str, pa.Table], params: Params) -> None:
-    """The slices' small multiples and the burst chart, when their tables have rows."""
+def _network_extras(tables: dict[str, pa.Table], params: Params
+                    ) -> list[tuple[str, Callable[[], Any]]]:
+    """The slices' small multiples, the burst chart and the two-mode network, when their
+    tables have rows."""
     from pipelines.figures import network_figs
 
+    jobs: list[tuple[str, Callable[[], Any]]] = []
     slices, slice_edges = tables.get("network/slices"), tables.get("network/slice_edges")
     if slices is not None and slice_edges is not None and slice_edges.num_rows:
-        figs["network_slices"] = network_figs.network_slices(
-            slices, slice_edges, max_edges=params.network_edges, seed=params.seed)
+        jobs.append(("network_slices", partial(network_figs.network_slices, slices, slice_edges,
+                                               max_edges=params.network_edges,
+                                               seed=params.seed)))
     bursts = tables.get("network/bursts")
     if bursts is not None and bursts.num_rows:
-        figs["bursts"] = network_figs.bursts(bursts)
+        jobs.append(("bursts", partial(network_figs.bursts, bursts)))
     two = tables.get("network/two_mode")
     if two is not None and two.num_rows:
-        figs["two_mode"] = network_figs.two_mode(two, tables["network/nodes"],
-                                                 seed=params.seed)
+        jobs.append(("two_mode", partial(network_figs.two_mode, two, tables["network/nodes"],
+                                         seed=params.seed)))
+    return jobs

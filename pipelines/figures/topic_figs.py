@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
 
 from pipelines.figures.plots import MARK_COLOR, _figure, _palette, model_rows
 
-__all__ = ["SELECTION_PANELS", "model_selection", "topic_effects", "topic_alignment", "draw_more"]
+__all__ = ["SELECTION_PANELS", "model_selection", "topic_effects", "topic_alignment", "plan_more"]
 
 # (column, title, True if higher is better)
 SELECTION_PANELS = (
@@ -270,15 +272,19 @@ def _band(ax: Any, x0: float, a: tuple[float, float], x1: float, b: tuple[float,
     ax.fill_between(xs, lower, upper, color=color, alpha=0.35, linewidth=0)
 
 
-def draw_more(tables: dict[str, pa.Table], method: str, k: int) -> dict[str, Any]:
-    """``topic_effects`` and ``topic_alignment`` of the model drawn, when their tables have rows."""
-    figs: dict[str, Any] = {}
+def plan_more(tables: dict[str, pa.Table], method: str, k: int
+              ) -> list[tuple[str, Callable[[], Any]]]:
+    """``topic_effects`` and ``topic_alignment`` of the model drawn, when their tables have
+    rows, each with the call that draws it."""
+    jobs: list[tuple[str, Callable[[], Any]]] = []
     effects = tables.get("topics/topic_effects")
     mine = model_rows(effects, method, k) if effects is not None else None
     if mine is not None and "year" in mine.column("covariate").to_pylist():
-        figs["topic_effects"] = topic_effects(effects, tables.get("topics/topic_trends"),
-                                              method=method, k=k)
+        jobs.append(("topic_effects", partial(topic_effects, effects,
+                                              tables.get("topics/topic_trends"),
+                                              method=method, k=k)))
     alignment = tables.get("topics/topic_alignment")
     if alignment is not None and alignment.num_rows:
-        figs["topic_alignment"] = topic_alignment(alignment, method=method, k=k)
-    return figs
+        jobs.append(("topic_alignment", partial(topic_alignment, alignment, method=method,
+                                                k=k)))
+    return jobs

@@ -14,6 +14,7 @@ from pipelines.network.stage import (
     SCHEMAS,
     SLICE_EDGES_SCHEMA,
     SLICES_SCHEMA,
+    STREAMED,
     SUMMARY_SCHEMA,
     TWO_MODE_SCHEMA,
     Network,
@@ -26,6 +27,7 @@ from pipelines.network.stage import (
 __all__ = [
     "NAME",
     "INPUTS",
+    "STREAMED",
     "OUTPUTS",
     "SCHEMAS",
     "NODES_SCHEMA",

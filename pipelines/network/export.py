@@ -97,8 +97,21 @@ def _xml_type(value: object) -> str:
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
+_ESCAPED: dict[str, str] = {}
+
+
 def _xml_text(value: object) -> str:
     """Text for an XML attribute or element (escaped; booleans as true/false)."""
+    kind = type(value)
+    if kind is float or kind is int:  # the common cases first (430k edges: seconds)
+        return str(value)
+    if kind is str:
+        text = _ESCAPED.get(value)  # type: ignore[arg-type]
+        if text is None:
+            text = _ESCAPED[value] = value.translate(_ESCAPE)  # type: ignore[union-attr]
+            if len(_ESCAPED) > 100_000:
+                _ESCAPED.clear()
+        return text
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

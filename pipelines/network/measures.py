@@ -29,16 +29,24 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipelines.core.association import from_occurrences
-from pipelines.core.errors import EmptyCorpus, SchemaError
+from pipelines.core.errors import EmptyCorpus
+from pipelines.network.stream import (
+    Batch,
+    doc_batches,
+    need_columns,
+    num_rows,
+    top_terms,
+    vocabulary,
+)
 
 __all__ = ["MEASURES", "WINDOWS", "UNITS", "COUNTINGS", "FULL_MEASURES", "Cooccurrence",
-           "count_cooccurrences", "association", "parse_window", "token_stream"]
+           "PairCounter", "count_cooccurrences", "association", "parse_window"]
 
 log = logging.getLogger("wenmai")
 
@@ -97,186 +105,31 @@ class Cooccurrence:
     counting: str = "binary"
 
 
-def _flat(column: pa.ChunkedArray | pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Flattened list values and the row index of each value."""
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return pc.list_flatten(arr), pc.list_parent_indices(arr).to_numpy(zero_copy_only=False)
-
-
-def _row_units(tokens: pa.Table, unit: str) -> np.ndarray:
-    """An int64 unit id (sentence, paragraph or document) for each row of the tokens table."""
-    import pandas as pd
-
-    n = tokens.num_rows
-    if unit == "sentence":
-        return np.arange(n, dtype=np.int64)
-    doc = pd.factorize(tokens.column("doc_id").to_numpy(zero_copy_only=False))[0]
-    if unit == "document":
-        return doc.astype(np.int64)
-    para = tokens.column("para_id").fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    para = para - para.min() if n else para
-    combined = doc.astype(np.int64) * (int(para.max()) + 1 if n else 1) + para
-    return pd.factorize(combined)[0].astype(np.int64)
-
-
-def _token_mask(flat: pa.Array, pos: pa.Array | None, *, min_chars: int,
-                pos_prefixes: tuple[str, ...]) -> pa.Array:
-    """True for tokens that are counted: non-blank, long enough, with an accepted POS tag."""
-    mask = pc.and_(pc.is_valid(flat), pc.greater_equal(pc.utf8_length(flat), min_chars))
-    mask = pc.and_(mask, pc.not_equal(pc.utf8_trim_whitespace(flat), ""))
-    if pos_prefixes and pos is not None:
-        tag_ok = pc.starts_with(pos, pos_prefixes[0])
-        for prefix in pos_prefixes[1:]:
-            tag_ok = pc.or_(tag_ok, pc.starts_with(pos, prefix))
-        mask = pc.and_(mask, pc.fill_null(tag_ok, False))
-    return pc.fill_null(mask, False)
-
-
-@dataclass(frozen=True)
-class TokenStream:
-    """The counted tokens in table order.
-
-    Attributes:
-        vocab: Distinct counted tokens.
-        codes: Index into ``vocab`` of each counted token.
-        rows: Row of the tokens table each counted token comes from.
-    """
-
-    vocab: pa.Array
-    codes: np.ndarray
-    rows: np.ndarray
-
-
-def token_stream(tokens: pa.Table, *, unit: str, min_chars: int = 1,
-                 pos_prefixes: tuple[str, ...] = ()) -> TokenStream:
-    """The counted tokens of the table (checked columns, filters applied).
-
-    Raises:
-        SchemaError: a column the unit needs is missing.
-        EmptyCorpus: no token is left to count.
-    """
-    needed = ["tokens", "doc_id"] + (["para_id"] if unit == "paragraph" else [])
-    needed += ["pos"] if pos_prefixes else []
-    missing = [c for c in needed if c not in tokens.column_names]
-    if missing:
-        raise SchemaError(f"network: table segment/tokens lacks column(s) {', '.join(missing)}; "
-                          "rerun `wenmai segment --force`")
-    if tokens.num_rows == 0:
-        raise EmptyCorpus("network: segment/tokens has no sentences; check the ingest and "
-                          "segment outputs (`wenmai status`)")
-    flat, parents = _flat(tokens.column("tokens"))
-    pos = _flat(tokens.column("pos"))[0] if pos_prefixes else None
-    if pos is not None and len(pos) != len(flat):
-        raise SchemaError("network: segment/tokens has rows whose pos and tokens lists differ "
-                          "in length; rerun `wenmai segment --force`")
-    mask = _token_mask(flat, pos, min_chars=min_chars, pos_prefixes=pos_prefixes)
-    keep = mask.to_numpy(zero_copy_only=False)
-    flat = flat.filter(mask)
-    if len(flat) == 0:
-        raise EmptyCorpus(f"network: no token of {tokens.num_rows} sentences passes min_chars="
-                          f"{min_chars}" + (f", pos={','.join(pos_prefixes)}" if pos_prefixes
-                                            else "") + "; relax these filters or check segment")
-    encoded = pc.dictionary_encode(flat)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return TokenStream(encoded.dictionary, codes, parents[keep])
-
-
-def count_cooccurrences(
-    tokens: pa.Table,
-    *,
-    window: str = "sentence",
-    top_n: int = 100,
-    min_chars: int = 1,
-    pos_prefixes: tuple[str, ...] = (),
-    within: str = "sentence",
-    counting: str = "binary",
-    terms: list[str] | None = None,
-) -> Cooccurrence:
-    """Count term frequencies and window co-occurrences of the ``top_n`` most frequent terms.
-
-    Args:
-        tokens: The ``segment/tokens`` table (one row per sentence, in text order).
-        window: ``sentence``, ``paragraph``, ``document`` or a number of tokens.
-        top_n: Number of terms kept as nodes; ties in frequency are broken by the term.
-        min_chars: Tokens shorter than this many characters are not counted.
-        pos_prefixes: If given, only tokens whose POS tag starts with one of these count.
-        within: Unit a sliding window stays inside (``sentence`` or ``paragraph``).
-        counting: ``binary`` or ``full`` (module notes).
-        terms: Use these terms as the nodes, in this order, instead of the ``top_n`` most
-            frequent (time slices share the whole corpus's nodes); absent terms get zeros.
-
-    Returns:
-        The counts (pairs with at least one co-occurrence; no minimum applied yet).
-
-    Raises:
-        SchemaError: a column the window needs is missing.
-        EmptyCorpus: no token is left to count.
-    """
-    kind, span = parse_window(window)
-    if counting not in COUNTINGS:
-        raise ValueError(f"unknown counting {counting!r}")
-    unit = within if kind == "sliding" else kind
-    started = time.perf_counter()
-    stream = token_stream(tokens, unit=unit, min_chars=min_chars, pos_prefixes=pos_prefixes)
-    vocab, codes = stream.vocab, stream.codes
-    freq_all = np.bincount(codes, minlength=len(vocab)).astype(np.int64)
-    if terms is None:
-        ranking = pa.table({"term": vocab, "freq": freq_all,
-                            "code": np.arange(len(vocab), dtype=np.int64)})
-        ranking = ranking.sort_by([("freq", "descending"), ("term", "ascending")])
-        ranking = ranking.slice(0, top_n)
-        node_codes = ranking.column("code").to_numpy()
-        terms = ranking.column("term").to_pylist()
-    else:
-        position = pc.index_in(pa.array(terms, pa.string()), value_set=vocab)
-        node_codes = position.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    n_nodes = len(terms)
-    node_of_code = np.full(len(vocab), -1, dtype=np.int64)
-    present = node_codes >= 0
-    node_of_code[node_codes[present]] = np.arange(n_nodes)[present]
-    freq = np.where(present, freq_all[np.maximum(node_codes, 0)], 0).astype(np.int64)
-    token_unit = _row_units(tokens, unit)[stream.rows]
-    token_node = node_of_code[codes]
-    if kind == "sliding":
-        assert span is not None
-        counts = _sliding_counts(token_unit, token_node, n_nodes, span, counting)
-    else:
-        n_windows = int(np.unique(token_unit).size)
-        kept = token_node >= 0
-        counts = _unit_counts(token_unit[kept], token_node[kept], n_nodes, counting)
-        counts = (*counts, n_windows)
-    source, target, count, df, n_windows = counts
-    strength = (np.bincount(source, weights=count, minlength=n_nodes)
-                + np.bincount(target, weights=count, minlength=n_nodes))
-    log.info("network: %d tokens in %d %s windows, vocabulary %d, %d nodes, %d co-occurring "
-             "pairs (%.2f s)", len(codes), n_windows, window, len(vocab), n_nodes, len(count),
-             time.perf_counter() - started)
-    return Cooccurrence(terms, freq, df, n_windows, source, target, count, strength, counting)
-
-
-def _upper(product: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Upper-triangle (i < j) entries of a symmetric sparse matrix."""
+def _upper(product: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Upper-triangle (i < j) entries of a symmetric sparse matrix, in its storage order, and
+    their positions in that order."""
     coo = product.tocoo()  # type: ignore[attr-defined]
     upper = coo.row < coo.col
     return (coo.row[upper].astype(np.int64), coo.col[upper].astype(np.int64),
-            np.rint(coo.data[upper]).astype(np.int64))
+            np.rint(coo.data[upper]).astype(np.int64), np.flatnonzero(upper))
 
 
 def _unit_counts(token_window: np.ndarray, token_node: np.ndarray, n_nodes: int, counting: str
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                 ) -> tuple[np.ndarray, ...]:
     """Window x node incidence X; X'X gives pair counts (off-diagonal).
 
     Binary counting sets every entry of X to 1 (presence); full counting keeps the number of
     occurrences, so ``(X'X)_ij = sum over windows of n_i n_j``.
 
     Returns:
-        Upper-triangle pair node indices (i < j), their counts, and each node's df.
+        Upper-triangle pair node indices (i < j), their counts, their positions in the
+        product's storage order, and each node's df.
     """
     from scipy import sparse
 
     if token_window.size == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, np.zeros(n_nodes, dtype=np.int64)
+        return empty, empty, empty, empty, np.zeros(n_nodes, dtype=np.int64)
     _, win_index = np.unique(token_window, return_inverse=True)
     incidence = sparse.csr_matrix(
         (np.ones(token_node.size, dtype=np.float64), (win_index.ravel(), token_node)),
@@ -296,7 +149,7 @@ def _sliding_counts(token_unit: np.ndarray, token_node: np.ndarray, n_nodes: int
     counted over all counted tokens, nodes or not.
 
     Returns:
-        source, target, count, df, n_windows.
+        source, target, count, position (as :func:`_unit_counts`), df, n_windows.
     """
     from scipy import sparse
 
@@ -338,6 +191,154 @@ def _sliding_counts(token_unit: np.ndarray, token_node: np.ndarray, n_nodes: int
     pairs = sparse.coo_matrix((np.ones(s.size), (s, t)), shape=(n_nodes, n_nodes)).tocsr()
     pairs.sum_duplicates()
     return (*_upper(pairs), df, n_windows)
+
+
+class PairCounter:
+    """Term frequencies and window co-occurrences of fixed nodes, summed over batches.
+
+    Map: each batch (whole documents) gives its sparse pair counts, window frequencies and
+    window count; reduce: their sums. The pairs are listed in the order one product over
+    the whole table lists them (:meth:`pairs`), so everything computed from them (sums of
+    floats, igraph's edge ids) is the same for any cut into batches.
+    """
+
+    def __init__(self, n_nodes: int, window: str, counting: str) -> None:
+        self.n = n_nodes
+        self.kind, self.span = parse_window(window)
+        self.counting = counting
+        self.freq = np.zeros(n_nodes, dtype=np.int64)
+        self.df = np.zeros(n_nodes, dtype=np.int64)
+        self.n_windows = 0
+        self.tokens = 0
+        self._batches = 0
+        empty = np.zeros(0, dtype=np.int64)
+        self._key, self._count, self._batch, self._pos = empty, empty, empty, empty
+
+    def add(self, token_unit: np.ndarray, token_node: np.ndarray) -> None:
+        """Add one batch: the unit id and node index (-1: not a node) of each counted token,
+        in text order; a unit never continues in another batch."""
+        self.tokens += int(token_unit.size)
+        is_node = token_node >= 0
+        self.freq += np.bincount(token_node[is_node], minlength=self.n).astype(np.int64)
+        if self.kind == "sliding":
+            assert self.span is not None
+            *pairs, df, n_windows = _sliding_counts(token_unit, token_node, self.n, self.span,
+                                                    self.counting)
+        else:
+            n_windows = int(np.unique(token_unit).size)
+            *pairs, df = _unit_counts(token_unit[is_node], token_node[is_node], self.n,
+                                      self.counting)
+        self.df += df
+        self.n_windows += n_windows
+        self._merge(*pairs)
+        self._batches += 1
+
+    def _merge(self, row: np.ndarray, col: np.ndarray, count: np.ndarray, pos: np.ndarray
+               ) -> None:
+        """Sum the counts of pairs seen before; keep the new pairs with this batch's number and
+        their positions in its product (the pairs sorted by key)."""
+        key = row * self.n + col
+        at = np.searchsorted(self._key, key)
+        seen = at < self._key.size
+        seen[seen] = self._key[at[seen]] == key[seen]
+        self._count[at[seen]] += count[seen]
+        new = ~seen
+        if new.any():
+            keys = np.concatenate([self._key, key[new]])
+            order = np.argsort(keys, kind="stable")
+            self._key = keys[order]
+            self._count = np.concatenate([self._count, count[new]])[order]
+            self._batch = np.concatenate(
+                [self._batch, np.full(int(new.sum()), self._batches, np.int64)])[order]
+            self._pos = np.concatenate([self._pos, pos[new]])[order]
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """source, target (source < target) and count of every co-occurring pair.
+
+        In the order of one sparse product over all windows: by target; within a target the
+        pairs first seen in a later batch first, then by position in their batch's product
+        (scipy lists a column's new entries before older ones). Full counting over sliding
+        windows sums a canonical matrix: by source, then target.
+        """
+        if self.kind == "sliding" and self.counting == "full":
+            order = np.arange(self._key.size)
+        else:
+            order = np.lexsort((self._pos, -self._batch, self._key % self.n))
+        key = self._key[order]
+        return key // self.n, key % self.n, self._count[order]
+
+    def result(self, terms: list[str]) -> Cooccurrence:
+        """The counts as a :class:`Cooccurrence` over ``terms`` (the nodes, in order)."""
+        source, target, count = self.pairs()
+        strength = (np.bincount(source, weights=count, minlength=self.n)
+                    + np.bincount(target, weights=count, minlength=self.n))
+        return Cooccurrence(terms, self.freq.copy(), self.df.copy(), self.n_windows, source,
+                            target, count, strength, self.counting)
+
+
+def count_cooccurrences(
+    tokens: Any,
+    *,
+    window: str = "sentence",
+    top_n: int = 100,
+    min_chars: int = 1,
+    pos_prefixes: tuple[str, ...] = (),
+    within: str = "sentence",
+    counting: str = "binary",
+    terms: list[str] | None = None,
+    rows: int | None = None,
+) -> Cooccurrence:
+    """Count term frequencies and window co-occurrences of the ``top_n`` most frequent terms.
+
+    Two passes over batches of ``rows`` rows (:mod:`pipelines.network.stream`): the term
+    frequencies, then the pairs among the chosen terms.
+
+    Args:
+        tokens: The ``segment/tokens`` table (one row per sentence, in text order), a
+            ``pa.Table`` or a table on disk read a batch at a time.
+        window: ``sentence``, ``paragraph``, ``document`` or a number of tokens.
+        top_n: Number of terms kept as nodes; ties in frequency are broken by the term.
+        min_chars: Tokens shorter than this many characters are not counted.
+        pos_prefixes: If given, only tokens whose POS tag starts with one of these count.
+        within: Unit a sliding window stays inside (``sentence`` or ``paragraph``).
+        counting: ``binary`` or ``full`` (module notes).
+        terms: Use these terms as the nodes, in this order, instead of the ``top_n`` most
+            frequent (time slices share the whole corpus's nodes); absent terms get zeros.
+        rows: Rows per batch (default ``stream.BATCH_ROWS``; the counts do not depend on
+            it).
+
+    Returns:
+        The counts (pairs with at least one co-occurrence; no minimum applied yet).
+
+    Raises:
+        SchemaError: a column the window needs is missing.
+        EmptyCorpus: no token is left to count.
+    """
+    kind, _ = parse_window(window)
+    if counting not in COUNTINGS:
+        raise ValueError(f"unknown counting {counting!r}")
+    unit = within if kind == "sliding" else kind
+    started = time.perf_counter()
+    columns = need_columns(tokens, unit, pos_prefixes)
+    if terms is None:
+        vocab, freq = vocabulary(tokens, columns, min_chars=min_chars,
+                                 pos_prefixes=pos_prefixes, rows=rows)
+        terms = top_terms(vocab, freq, top_n)[0]
+    counter = PairCounter(len(terms), window, counting)
+    nodes = pa.array(terms, pa.string())
+    for table in doc_batches(tokens, columns, rows):
+        batch = Batch(table, min_chars=min_chars, pos_prefixes=pos_prefixes)
+        counter.add(batch.token_units(unit), batch.index_in(nodes))
+    if counter.tokens == 0:
+        raise EmptyCorpus(f"network: no token of {num_rows(tokens)} sentences passes "
+                          f"min_chars={min_chars}" + (f", pos={','.join(pos_prefixes)}"
+                                                      if pos_prefixes else "")
+                          + "; relax these filters or check segment")
+    co = counter.result(terms)
+    log.info("network: %d tokens in %d %s windows, %d nodes, %d co-occurring pairs (%.2f s)",
+             counter.tokens, co.n_windows, window, len(terms), len(co.count),
+             time.perf_counter() - started)
+    return co
 
 
 def association(measure: str, count: np.ndarray, df_i: np.ndarray, df_j: np.ndarray,

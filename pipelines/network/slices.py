@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.core.errors import EmptyCorpus, SchemaError
-from pipelines.network.measures import _row_units, association, parse_window, token_stream
+from pipelines.network.measures import Cooccurrence, PairCounter, association
 from pipelines.network.schemas import (
     BURSTS_SCHEMA,
     SLICE_EDGES_SCHEMA,
@@ -34,8 +34,10 @@ from pipelines.network.schemas import (
     TWO_MODE_SCHEMA,
 )
 from pipelines.network.select import select_edges
+from pipelines.network.stream import Batch
 
-__all__ = ["doc_groups", "slice_networks", "burst_table", "two_mode"]
+__all__ = ["doc_groups", "SliceCounts", "slice_networks", "BurstCounts", "burst_table",
+           "year_span", "TwoModeCounts", "two_mode"]
 
 log = logging.getLogger("wenmai")
 
@@ -85,31 +87,54 @@ def doc_groups(documents: pa.Table | None, column: str, width: int
     return mapping, sorted(set(mapping.values()))
 
 
-def _rows_of(tokens: pa.Table, docs: set[str]) -> pa.Table:
-    mask = pc.is_in(tokens.column("doc_id"), value_set=pa.array(sorted(docs), pa.string()))
-    return tokens.filter(mask)
+class SliceCounts:
+    """Pair counts of each group's documents over the whole corpus's nodes, batch by batch."""
+
+    def __init__(self, groups: tuple[dict[str, str], list[str]], n_nodes: int, window: str,
+                 counting: str, unit: str) -> None:
+        mapping, self.order = groups
+        self.unit = unit
+        index = {label: k for k, label in enumerate(self.order)}
+        self.docs = pa.array(list(mapping), pa.string())
+        self.group_of_doc = np.array([index[g] for g in mapping.values()], dtype=np.int64)
+        self.counters = [PairCounter(n_nodes, window, counting) for _ in self.order]
+        self.rows = np.zeros(len(self.order), dtype=np.int64)
+
+    def add(self, batch: Batch, node: np.ndarray) -> None:
+        row_group = _row_groups(batch.table, self.docs, self.group_of_doc)
+        self.rows += np.bincount(row_group[row_group >= 0], minlength=len(self.order))
+        token_group = row_group[batch.stream.rows]
+        units = batch.token_units(self.unit)
+        for g in np.unique(token_group[token_group >= 0]).tolist():
+            chosen = token_group == g
+            self.counters[g].add(units[chosen], node[chosen])
 
 
-def slice_networks(tokens: pa.Table, groups: tuple[dict[str, str], list[str]],
-                   terms: list[str], build: Callable[[pa.Table, list[str]], Any]
+def _row_groups(table: pa.Table, docs: pa.Array, group_of_doc: np.ndarray) -> np.ndarray:
+    """The group index of each row's document (-1: no group)."""
+    where = pc.index_in(table.column("doc_id"), value_set=docs).fill_null(-1).to_numpy(
+        zero_copy_only=False).astype(np.int64)
+    return np.where(where >= 0, group_of_doc[np.maximum(where, 0)], -1) if where.size else where
+
+
+def slice_networks(counts: SliceCounts, terms: list[str],
+                   build: Callable[[Cooccurrence], Any]
                    ) -> tuple[pa.Table, pa.Table, list[tuple[str, dict]]]:
     """One network per group over ``terms``: the slices and slice_edges tables and stats."""
-    mapping, order = groups
     node_parts, edge_parts, stats = [], [], []
-    for label in order:
-        part = _rows_of(tokens, {d for d, g in mapping.items() if g == label})
-        if part.num_rows == 0:
+    for g, label in enumerate(counts.order):
+        if counts.rows[g] == 0:
             log.info("network: slice %s has no sentences, skipped", label)
             continue
-        try:
-            net = build(part, terms)
-        except EmptyCorpus:
+        if counts.counters[g].tokens == 0:
             log.info("network: slice %s has no counted token, skipped", label)
             continue
+        net = build(counts.counters[g].result(terms))
         nodes = net.nodes.drop_columns(["windows"])
-        node_parts.append(nodes.add_column(0, "slice", pa.array([label] * nodes.num_rows)))
+        node_parts.append(nodes.add_column(0, "slice",
+                                           pa.array([label] * nodes.num_rows, pa.string())))
         edge_parts.append(net.edges.add_column(0, "slice",
-                                               pa.array([label] * net.edges.num_rows)))
+                                               pa.array([label] * net.edges.num_rows, pa.string())))
         stats.append((label, net.stats))
         log.info("network: slice %s: %d edges of %d candidates, density %.3f", label,
                  net.stats["edges"], net.stats["candidate_edges"], net.stats["density"])
@@ -120,95 +145,111 @@ def slice_networks(tokens: pa.Table, groups: tuple[dict[str, str], list[str]],
     return slices, edges, stats
 
 
-def _incidence(tokens: pa.Table, params: Any, unit: str) -> tuple[Any, list[str], np.ndarray]:
-    """Binary unit x term incidence (CSR), the vocabulary, and each unit's first row."""
-    from scipy import sparse
+class BurstCounts:
+    """Sentences per year (``d``) and sentences per year containing each burst term (``r``).
 
-    stream = token_stream(tokens, unit=unit, min_chars=params.min_chars,
-                          pos_prefixes=params.pos)
-    unit_of_row = _row_units(tokens, unit)
-    token_unit = unit_of_row[stream.rows]
-    units, index = np.unique(token_unit, return_inverse=True)
-    matrix = sparse.csr_matrix((np.ones(index.size), (index.ravel(), stream.codes)),
-                               shape=(units.size, len(stream.vocab)))
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0  # presence per unit
-    first_row = np.full(int(unit_of_row.max()) + 1 if unit_of_row.size else 0, -1, np.int64)
-    first_row[unit_of_row[::-1]] = np.arange(unit_of_row.size)[::-1]
-    return matrix, stream.vocab.to_pylist(), first_row[units]
+    The burst terms are the ``burst_terms`` most frequent terms (ties by the term); a
+    sentence counts when it holds a counted token and its document has a year.
+    """
+
+    def __init__(self, documents: pa.Table, vocab: pa.Array, freq: np.ndarray,
+                 burst_terms: int) -> None:
+        ids = documents.column("doc_id").to_pylist()
+        years = documents.column("year").to_pylist()
+        year_of = {d: y for d, y in zip(ids, years, strict=True) if y is not None}
+        self.years = sorted(set(year_of.values()))
+        index = {y: k for k, y in enumerate(self.years)}
+        self.docs = pa.array(list(year_of), pa.string())
+        self.year_of_doc = np.array([index[y] for y in year_of.values()], dtype=np.int64)
+        words = vocab.to_pylist()
+        order = sorted(range(len(words)), key=lambda t: (-freq[t], words[t]))[:burst_terms]
+        self.terms = [words[t] for t in order]
+        self.freq = np.asarray(freq)[order].astype(np.int64)
+        self._terms = pa.array(self.terms, pa.string())
+        self.d = np.zeros(len(self.years), dtype=np.int64)
+        self.r = np.zeros((len(self.terms), len(self.years)), dtype=np.int64)
+
+    def add(self, batch: Batch, node: np.ndarray) -> None:
+        row_year = _row_groups(batch.table, self.docs, self.year_of_doc)
+        rows = batch.stream.rows
+        sentences = np.unique(rows)
+        year = row_year[sentences]
+        self.d += np.bincount(year[year >= 0], minlength=len(self.years))
+        term = batch.index_in(self._terms)
+        ok = (term >= 0) & (row_year[rows] >= 0)
+        pair = np.unique(rows[ok] * len(self.terms) + term[ok])
+        cell = (pair % len(self.terms)) * len(self.years) + row_year[pair // len(self.terms)]
+        self.r += np.bincount(cell, minlength=self.r.size).reshape(self.r.shape)
 
 
-def burst_table(tokens: pa.Table, documents: pa.Table | None, params: Any) -> pa.Table:
-    """Kleinberg bursts of the ``burst_terms`` most frequent terms over the years."""
-    from scipy import sparse
+def year_span(documents: pa.Table | None) -> int:
+    """Number of distinct years of the documents (0 without a year column)."""
+    if documents is None or "year" not in documents.column_names:
+        return 0
+    return len({y for y in documents.column("year").to_pylist() if y is not None})
 
+
+def burst_table(counts: BurstCounts, params: Any) -> pa.Table:
+    """Kleinberg bursts of the burst terms over the years."""
     from pipelines.network.bursts import find_bursts
 
-    empty = pa.Table.from_pylist([], BURSTS_SCHEMA)
-    if documents is None or "year" not in documents.column_names:
-        log.info("network: documents carry no year; no burst detection")
-        return empty
-    year_of = {d: y for d, y in zip(documents.column("doc_id").to_pylist(),
-                                    documents.column("year").to_pylist(), strict=True)
-               if y is not None}
-    if len(set(year_of.values())) < 3:
-        log.info("network: documents span %d years, fewer than 3; no burst detection",
-                 len(set(year_of.values())))
-        return empty
-    matrix, vocab, rows = _incidence(tokens, params, "sentence")
-    doc_ids = tokens.column("doc_id").to_numpy(zero_copy_only=False)[rows]
-    sentence_year = np.array([year_of.get(d, -1) for d in doc_ids], dtype=np.int64)
-    has_year = sentence_year >= 0
-    years = sorted(set(sentence_year[has_year].tolist()))
-    year_index = np.searchsorted(np.array(years), sentence_year[has_year])
-    by_year = sparse.csr_matrix((np.ones(year_index.size), (year_index,
-                                 np.flatnonzero(has_year))), shape=(len(years), matrix.shape[0]))
-    d = np.asarray(by_year.sum(axis=1)).ravel()
-    r_all = (by_year @ matrix).toarray().T  # terms x years
-    stream = token_stream(tokens, unit="sentence", min_chars=params.min_chars,
-                          pos_prefixes=params.pos)
-    freq = np.bincount(stream.codes, minlength=len(vocab))
-    order = sorted(range(len(vocab)), key=lambda t: (-freq[t], vocab[t]))[:params.burst_terms]
-    r = r_all[order]
+    seen = counts.d > 0  # years with at least one counted sentence
+    years = [y for y, s in zip(counts.years, seen.tolist(), strict=True) if s]
+    d = counts.d[seen].astype(np.float64)
+    r = counts.r[:, seen].astype(np.float64)
     found = find_bursts(r, d, years, s=params.burst_s, gamma=params.burst_gamma)
     first = [years[int(np.flatnonzero(row > 0)[0])] if row.any() else None for row in r]
-    out = [{"term": vocab[order[row]], "start": start, "end": end, "strength": strength,
-            "first_year": first[row], "freq": int(freq[order[row]])}
+    out = [{"term": counts.terms[row], "start": start, "end": end, "strength": strength,
+            "first_year": first[row], "freq": int(counts.freq[row])}
            for row, start, end, strength in found]
     table = pa.Table.from_pylist(out, BURSTS_SCHEMA)
     log.info("network: %d bursts among %d terms over %d years (%d-%d)", table.num_rows,
-             len(order), len(years), years[0], years[-1])
+             len(counts.terms), len(years), years[0], years[-1])
     return table.sort_by([("strength", "descending"), ("term", "ascending"),
                           ("start", "ascending")])
 
 
-def two_mode(tokens: pa.Table, groups: tuple[dict[str, str], list[str]], co: Any,
-             params: Any) -> pa.Table:
+class TwoModeCounts:
+    """Per group and node, the windows (units) of the group holding the node; the windows
+    per group."""
+
+    def __init__(self, groups: tuple[dict[str, str], list[str]], n_nodes: int, unit: str
+                 ) -> None:
+        mapping, self.order = groups
+        self.unit = unit
+        index = {label: k for k, label in enumerate(self.order)}
+        self.docs = pa.array(list(mapping), pa.string())
+        self.group_of_doc = np.array([index[g] for g in mapping.values()], dtype=np.int64)
+        self.c = np.zeros((n_nodes, len(self.order)), dtype=np.int64)
+        self.a = np.zeros(n_nodes, dtype=np.int64)
+        self.b = np.zeros(len(self.order), dtype=np.int64)
+        self.n_windows = 0
+
+    def add(self, batch: Batch, node: np.ndarray) -> None:
+        row_group = _row_groups(batch.table, self.docs, self.group_of_doc)
+        token_group = row_group[batch.stream.rows]
+        _, first, unit = np.unique(batch.token_units(self.unit), return_index=True,
+                                   return_inverse=True)
+        unit_group = token_group[first]  # units with a counted token, and their groups
+        grouped = unit_group[unit_group >= 0]
+        self.b += np.bincount(grouped, minlength=len(self.order))
+        self.n_windows += int(grouped.size)
+        n_nodes = self.a.size
+        ok = (node >= 0) & (token_group >= 0)
+        pair = np.unique(unit.ravel()[ok] * n_nodes + node[ok])  # (unit, node) presence
+        node_of_pair = pair % n_nodes
+        self.a += np.bincount(node_of_pair, minlength=n_nodes)
+        cell = node_of_pair * len(self.order) + unit_group[pair // n_nodes]
+        self.c += np.bincount(cell, minlength=self.c.size).reshape(self.c.shape)
+
+
+def two_mode(counts: TwoModeCounts, co: Any, params: Any) -> pa.Table:
     """Term x group edges with the stage's measure and selection (module notes)."""
-    from scipy import sparse
-
-
-    mapping, order = groups
-    kind, _ = parse_window(params.window)
-    unit = params.within if kind == "sliding" else kind
-    matrix, vocab, rows = _incidence(tokens, params, unit)
-    doc_ids = tokens.column("doc_id").to_numpy(zero_copy_only=False)[rows]
-    group_index = {g: k for k, g in enumerate(order)}
-    unit_group = np.array([group_index.get(mapping.get(d, ""), -1) for d in doc_ids])
-    code_of = {t: k for k, t in enumerate(vocab)}
-    cols = np.array([code_of.get(t, -1) for t in co.terms])
-    present = cols >= 0
-    x = sparse.csr_matrix((len(unit_group), len(co.terms)))
-    if present.any():
-        x = matrix[:, np.maximum(cols, 0)].tocsc()
-        x = x.multiply(present[None, :]).tocsr()
-    ok = unit_group >= 0
-    member = sparse.csr_matrix((np.ones(int(ok.sum())), (unit_group[ok], np.flatnonzero(ok))),
-                               shape=(len(order), len(unit_group)))
-    c = (member @ x).toarray().T  # terms x groups
-    a = np.asarray(x[ok].sum(axis=0)).ravel()
-    b = np.asarray(member.sum(axis=1)).ravel()
-    n_windows = int(ok.sum())
+    order = counts.order
+    c = counts.c.astype(np.float64)  # terms x groups
+    a = counts.a.astype(np.float64)
+    b = counts.b.astype(np.float64)
+    n_windows = counts.n_windows
     ti, gj = np.nonzero(c)
     count = c[ti, gj].astype(np.int64)
     k_term, k_group = c.sum(axis=1), c.sum(axis=0)

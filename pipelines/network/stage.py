@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from pipelines.core import store
 from pipelines.core.errors import BadParams
 from pipelines.core.params import param
 from pipelines.network.graph import COMMUNITY_METHODS
@@ -41,8 +44,8 @@ from pipelines.network.measures import (
     UNITS,
     WINDOWS,
     Cooccurrence,
+    PairCounter,
     association,
-    count_cooccurrences,
     parse_window,
 )
 from pipelines.network.schemas import (
@@ -57,13 +60,23 @@ from pipelines.network.schemas import (
     TWO_MODE_SCHEMA,
 )
 from pipelines.network.select import SELECTIONS, select_edges
+from pipelines.network.stream import (
+    Batch,
+    doc_batches,
+    need_columns,
+    schema_names,
+    top_terms,
+    vocabulary,
+)
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "NODES_SCHEMA", "EDGES_SCHEMA",
+__all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "NODES_SCHEMA", "EDGES_SCHEMA",
            "SUMMARY_SCHEMA", "SLICES_SCHEMA", "SLICE_EDGES_SCHEMA", "BURSTS_SCHEMA",
            "TWO_MODE_SCHEMA", "Params", "compute", "edge_table", "Network", "build_network"]
 
 NAME = "network"
 INPUTS = ("segment/tokens", "ingest/documents")
+#: read a batch (tokens) or a few columns (documents) at a time, never whole
+STREAMED = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("nodes", "edges", "summary", "slices", "slice_edges", "bursts", "two_mode")
 
 log = logging.getLogger("wenmai")
@@ -229,10 +242,13 @@ def build_network(co: Cooccurrence, params: Params) -> Network:
     return Network(co, i, j, weight, count, candidates, nodes, edges, stats)
 
 
-def _counts(tokens: pa.Table, params: Params, terms: list[str] | None = None) -> Cooccurrence:
-    return count_cooccurrences(tokens, window=params.window, top_n=params.top_n,
-                               min_chars=params.min_chars, pos_prefixes=params.pos,
-                               within=params.within, counting=params.counting, terms=terms)
+def _documents(documents: Any, params: Params) -> pa.Table | None:
+    """The documents columns the slices, bursts and two-mode networks read (not the text)."""
+    if documents is None:
+        return None
+    wanted = ["doc_id", "year", params.by, params.two_mode]
+    have = schema_names(documents)
+    return store.read_all(documents, [c for c in dict.fromkeys(wanted) if c and c in have])
 
 
 def _summary_row(label: str, stats: dict, params: Params) -> dict:
@@ -246,8 +262,9 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
     """Count co-occurrences, select edges, compute metrics; return the tables and files.
 
     Args:
-        tables: ``{"segment/tokens": table, "ingest/documents": table}`` (documents may be
-            absent when neither ``by``, ``two_mode`` nor bursts need them).
+        tables: ``{"segment/tokens": table, "ingest/documents": table}``, each a
+            ``pa.Table`` or a ``store.StoredTable`` (the runner's, read a batch at a time);
+            documents may be absent when neither ``by``, ``two_mode`` nor bursts need them.
         params: The stage parameters.
 
     Returns:
@@ -258,14 +275,59 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
         SchemaError: a table lacks a column the parameters need.
     """
     from pipelines.network import export
-    from pipelines.network.slices import burst_table, doc_groups, slice_networks, two_mode
+    from pipelines.network.slices import (
+        BurstCounts,
+        SliceCounts,
+        TwoModeCounts,
+        burst_table,
+        doc_groups,
+        slice_networks,
+        two_mode,
+        year_span,
+    )
 
     tokens = tables["segment/tokens"]
-    documents = tables.get("ingest/documents")
-    co = _counts(tokens, params)
-    if len(co.terms) < params.top_n:
-        log.info("network: only %d distinct terms, fewer than top_n=%d", len(co.terms),
+    kind, _ = parse_window(params.window)
+    unit = params.within if kind == "sliding" else kind
+    columns = need_columns(tokens, unit, params.pos)
+    documents = _documents(tables.get("ingest/documents"), params)
+    started = time.perf_counter()
+    vocab, freq = vocabulary(tokens, columns, min_chars=params.min_chars,
+                             pos_prefixes=params.pos)
+    terms = top_terms(vocab, freq, params.top_n)[0]
+    if len(terms) < params.top_n:
+        log.info("network: only %d distinct terms, fewer than top_n=%d", len(terms),
                  params.top_n)
+    counter = PairCounter(len(terms), params.window, params.counting)
+    extra: list[Any] = []
+    slicer = burster = modes = None
+    if params.by:
+        slicer = SliceCounts(doc_groups(documents, params.by, params.slice), len(terms),
+                             params.window, params.counting, unit)
+        extra.append(slicer)
+    if params.burst_terms:
+        years = year_span(documents)
+        if years >= 3:
+            burster = BurstCounts(documents, vocab, freq, params.burst_terms)
+            extra.append(burster)
+        else:
+            log.info("network: documents %s; no burst detection",
+                     f"span {years} years, fewer than 3" if years else "carry no year")
+    if params.two_mode:
+        modes = TwoModeCounts(doc_groups(documents, params.two_mode, params.slice), len(terms),
+                              unit)
+        extra.append(modes)
+    nodes = pa.array(terms, pa.string())
+    for table in doc_batches(tokens, columns):  # pass 2: counts summed over batches
+        batch = Batch(table, min_chars=params.min_chars, pos_prefixes=params.pos)
+        node = batch.index_in(nodes)
+        counter.add(batch.token_units(unit), node)
+        for part in extra:
+            part.add(batch, node)
+    co = counter.result(terms)
+    log.info("network: %d tokens in %d %s windows, vocabulary %d, %d nodes, %d co-occurring "
+             "pairs (%.2f s)", counter.tokens, co.n_windows, params.window, len(vocab),
+             len(terms), len(co.count), time.perf_counter() - started)
     net = build_network(co, params)
     if net.edges.num_rows == 0:
         log.warning("network: no pair of the %d top terms co-occurs in >= %d %s windows%s; the "
@@ -280,20 +342,17 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
     summary = [_summary_row("all", net.stats, params)]
     slices = pa.Table.from_pylist([], SLICES_SCHEMA)
     slice_edges = pa.Table.from_pylist([], SLICE_EDGES_SCHEMA)
-    if params.by:
-        groups = doc_groups(documents, params.by, params.slice)
-        slices, slice_edges, stats = slice_networks(
-            tokens, groups, co.terms, lambda t, terms: build_network(_counts(t, params, terms),
-                                                                      params))
+    if slicer is not None:
+        slices, slice_edges, stats = slice_networks(slicer, co.terms,
+                                                    lambda c: build_network(c, params))
         summary += [_summary_row(label, st, params) for label, st in stats]
     bursts = pa.Table.from_pylist([], BURSTS_SCHEMA)
-    if params.burst_terms:
-        bursts = burst_table(tokens, documents, params)
+    if burster is not None:
+        bursts = burst_table(burster, params)
     two = pa.Table.from_pylist([], TWO_MODE_SCHEMA)
     files: dict[str, bytes | str] = {}
-    if params.two_mode:
-        groups = doc_groups(documents, params.two_mode, params.slice)
-        two = two_mode(tokens, groups, co, params)
+    if modes is not None:
+        two = two_mode(modes, co, params)
         files["two_mode.gexf"] = export.two_mode_gexf(two, net.nodes)
     graph_attrs = {"measure": params.measure, "window": params.window,
                    "select": params.select}

@@ -131,3 +131,25 @@ def test_tiny_networks_draw(n: int) -> None:
     with figure_style():
         fig = network(nodes, edges, max_nodes=10, max_edges=10, seed=1)
     assert sorted(t.get_text() for t in fig.axes[0].texts) == sorted(["教育", "公平"][:n])
+
+
+def test_one_blas_thread_gives_the_same_layout() -> None:
+    """Kamada-Kawai runs with BLAS on one thread (speed); the positions must not change."""
+    import networkx as nx
+    from threadpoolctl import threadpool_info
+
+    from pipelines.figures.network_figs import one_blas_thread
+
+    nodes, edges = _graph(n=60)
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes["term"].to_pylist())
+    graph.add_edges_from(zip(edges["source"].to_pylist(), edges["target"].to_pylist(),
+                             strict=True))
+    start = nx.spring_layout(graph, seed=3)
+    free = nx.kamada_kawai_layout(graph, pos=start, weight=None)
+    with one_blas_thread():
+        assert {lib["num_threads"] for lib in threadpool_info()
+                if lib["user_api"] == "blas"} == {1}
+        limited = nx.kamada_kawai_layout(graph, pos=start, weight=None)
+    assert list(limited) == list(free)
+    assert all(np.array_equal(limited[t], free[t]) for t in free)

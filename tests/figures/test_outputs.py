@@ -11,7 +11,10 @@ import re
 import subprocess
 import sys
 
-from pipelines.figures import Params, compute
+import pytest
+
+from pipelines.core.engine import can_fork
+from pipelines.figures import FIGURES, Params, compute
 from tests.conftest import ROOT
 from tests.figures.test_stage import FAST, _tables
 
@@ -72,3 +75,24 @@ def test_every_figure_is_byte_identical_across_hash_seeds() -> None:
     first, second = (json.loads(d) for d in digests)
     assert sorted(first) == sorted(second)
     assert [k for k in first if first[k] != second[k]] == []
+
+
+@pytest.mark.skipif(not can_fork(), reason="forked workers need Linux and the local engine")
+def test_forked_workers_write_the_same_files_as_one_process(monkeypatch) -> None:
+    from pipelines.core import engine
+
+    calls = []
+
+    def spy(run_part, count, workers, **kwargs):
+        calls.append((count, workers))
+        return real(run_part, count, workers, **kwargs)
+
+    real = engine.map_forked
+    monkeypatch.setattr(engine, "map_forked", spy)
+    fast = {**FAST, "formats": ("png", "svg", "pdf")}
+    one = compute(_tables(), Params(**fast, workers=1))
+    assert calls == []
+    two = compute(_tables(), Params(**fast, workers=2))
+    assert calls == [(len(FIGURES), 2)]  # every figure of the hand-made tables, 2 processes
+    assert list(two) == list(one)  # the same files, in the same order
+    assert [name for name in one if two[name] != one[name]] == []

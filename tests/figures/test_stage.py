@@ -155,10 +155,11 @@ def test_stage_contract():
 
 @pytest.fixture(scope="module")
 def drawn() -> tuple[dict[str, bytes], list[str]]:
-    """Every figure of the hand-made tables as PNG and SVG, with the warnings raised."""
+    """Every figure of the hand-made tables as PNG and SVG, with the warnings raised (in one
+    process: a forked worker's warnings would not reach this list)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = compute(_tables(), Params(**FAST))
+        out = compute(_tables(), Params(**FAST, workers=1))
     return out, [str(w.message) for w in caught]
 
 

@@ -134,3 +134,12 @@ def test_a_term_absent_everywhere_has_no_burst_and_no_warning() -> None:
         warnings.simplefilter("error")
         states, gain = burst_states(np.array([[0, 0, 0], [1, 5, 1]]), np.array([10, 10, 10]))
     assert states[0].tolist() == [0, 0, 0] and gain[0].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_slice_without_edges_keeps_string_labels() -> None:
+    # one slice per document and pairs needing 2 co-occurrences: some slices have no edge
+    # (pa.array of no labels was typed null and broke the concatenation of the slice tables)
+    out = run_with_docs(YEARLY, YEARS, by="source", min_cooccurrence=2)
+    assert out["slices"].schema.field("slice").type == pa.string()
+    assert out["slice_edges"].schema.field("slice").type == pa.string()
+    assert 0 < out["slice_edges"].num_rows
