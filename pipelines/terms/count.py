@@ -140,34 +140,42 @@ def _windows(source: Any, vocab: Vocab, window: int,
     """
     for batch in _batches(source, BATCH_ROWS):
         lists = batch.column(1)
-        flat, flat_pos = pc.list_flatten(lists), pc.list_flatten(batch.column(2))
-        parents = pc.list_parent_indices(lists).to_numpy()
-        valid = pc.is_valid(flat)
-        if valid.false_count:
-            flat, flat_pos = flat.filter(valid), flat_pos.filter(valid)
-            parents = parents[valid.to_numpy(zero_copy_only=False)]
+        flat = pc.list_flatten(lists)
         if not len(flat):
             continue
-        # ids for the documents of this batch that have a token, in order of appearance
+        offsets = lists.offsets.to_numpy()
+        offsets = offsets - offsets[0]  # a sliced batch's offsets start inside its values
+        # ids for the batch's distinct terms and tags, looked up once per batch (-1: null)
+        words = pc.dictionary_encode(flat)
+        term_of_code = np.r_[vocab.terms.of(words.dictionary), -1]
+        codes = words.indices.fill_null(len(words.dictionary)).to_numpy()
+        del words
+        if tags is not None:
+            pos = pc.dictionary_encode(pc.list_flatten(batch.column(2)))
+            tag_of_code = np.r_[vocab.tags.of(pos.dictionary), -1]
+            tag_codes = pos.indices.fill_null(len(pos.dictionary)).to_numpy()
+            del pos
         row_docs = pc.dictionary_encode(batch.column(0))
         row_codes = row_docs.indices.to_numpy(zero_copy_only=False)
         doc_of_code = np.full(len(row_docs.dictionary), -1, dtype=np.int64)
-        used = np.unique(row_codes[parents])
-        doc_of_code[used] = vocab.docs.of(row_docs.dictionary.take(pa.array(used)))
-        # ids for the batch's distinct terms and tags, looked up once per batch
-        words = pc.dictionary_encode(flat)
-        term_of_code = vocab.terms.of(words.dictionary)
-        codes = words.indices.to_numpy(zero_copy_only=False)
-        if tags is not None:
-            pos = pc.dictionary_encode(flat_pos)
-            tag_of_code = np.r_[vocab.tags.of(pos.dictionary), -1]  # -1: no tag
-            tag_codes = pos.indices.fill_null(len(pos.dictionary)).to_numpy()
         for start in range(0, len(flat), window):
-            stop = start + window
+            stop = min(start + window, len(flat))
             term = term_of_code[codes[start:stop]]
-            yield doc_of_code[row_codes[parents[start:stop]]], term
+            rows = np.searchsorted(offsets, np.arange(start, stop), side="right") - 1
+            valid = term >= 0
+            if not valid.all():
+                term, rows = term[valid], rows[valid]
+            if not len(term):
+                continue
+            local = row_codes[rows]
+            # ids for documents with a token, in order of appearance
+            new = np.unique(local[doc_of_code[local] < 0])
+            if len(new):
+                doc_of_code[new] = vocab.docs.of(row_docs.dictionary.take(pa.array(new)))
+            yield doc_of_code[local], term
             if tags is not None:
                 tag = tag_of_code[tag_codes[start:stop]]
+                tag = tag if valid.all() else tag[valid]
                 tagged = tag >= 0
                 tags(term[tagged], tag[tagged])
 
