@@ -4,8 +4,10 @@ Usage: ``python bench/same_tables.py DOCUMENTS.parquet OLD_CHECKOUT NEW_CHECKOUT
 
 Each checkout runs the segment stage (default params) in a fresh process per worker count on
 a copy of ``DOCUMENTS.parquet`` (an ``ingest/documents`` table); every ``tokens`` and
-``report`` table is compared with the first one (``pyarrow.Table.equals``) and so are the
-parquet files' bytes (sha256). Exits 1 if anything differs. Used to show that a speed change
+``report`` table is compared with the first one (``pyarrow.Table.equals``; a tokens dataset of
+part files is read as one table) and so are the parquet files' bytes (sha256) with the first
+run of the same layout (one file, or the same number of part files). Exits 1 if anything
+differs. Used to show that a speed change
 leaves the tables as they were (``docs/benchmarks.md``).
 """
 
@@ -17,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import pyarrow as pa
 
 _RUN = """
 import shutil, sys
@@ -32,10 +36,23 @@ runner.run_stage(segment, work, segment.Params(workers=int(workers)), force=True
 """
 
 
-def main() -> None:
-    """Run both checkouts for each worker count; compare tables and bytes with the first."""
+def _read(folder: Path, name: str) -> tuple[pa.Table, str, str]:
+    """A table of a stage folder, one file or a dataset of part files; its layout and the
+    sha256 of its files' bytes (in order)."""
     import pyarrow.parquet as pq
 
+    single = folder / f"{name}.parquet"
+    files = [single] if single.exists() else sorted((folder / name).glob("part-*.parquet"))
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.read_bytes())
+    tables = [pq.ParquetFile(f).read() for f in files]
+    layout = "file" if single.exists() else f"{len(files)} parts"
+    return pa.concat_tables(tables), layout, digest.hexdigest()[:12]
+
+
+def main() -> None:
+    """Run both checkouts for each worker count; compare tables and bytes with the first."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("documents", type=Path)
     parser.add_argument("old", type=Path)
@@ -52,17 +69,18 @@ def main() -> None:
                                 str(args.documents.resolve()), str(out), w],
                                check=True, capture_output=True)
                 outs.append((root, w, out / "segment"))
-        first = outs[0][2]
+        first: dict[tuple[str, str], tuple[pa.Table, str]] = {}
         for root, w, folder in outs:
             for name in ("tokens", "report"):
-                a, b = first / f"{name}.parquet", folder / f"{name}.parquet"
-                equal = pq.read_table(a).equals(pq.read_table(b))
-                digest = hashlib.sha256(b.read_bytes()).hexdigest()[:12]
-                same_bytes = digest == hashlib.sha256(a.read_bytes()).hexdigest()[:12]
+                table, layout, digest = _read(folder, name)
+                ref_table, ref_digest = first.setdefault((name, layout), (table, digest))
+                ref = first.get((name, "file"), (table, ""))[0]  # the old layout, if any
+                equal = table.equals(ref_table) and table.equals(ref)
+                same_bytes = digest == ref_digest
                 same = same and equal and same_bytes
-                print(f"{root} workers {w} {name}: {pq.read_metadata(b).num_rows} rows, "
-                      f"table {'equal' if equal else 'DIFFERENT'}, bytes {digest} "
-                      f"({'same' if same_bytes else 'DIFFERENT'})")
+                print(f"{root} workers {w} {name} ({layout}): {table.num_rows} rows, table "
+                      f"{'equal' if equal else 'DIFFERENT'}, bytes {digest} "
+                      f"({'same' if same_bytes else 'DIFFERENT'} as the first {layout})")
     sys.exit(0 if same else 1)
 
 

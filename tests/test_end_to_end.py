@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import wenmai
+from pipelines.core import store
 from pipelines.stages import ORDER
 from tests.conftest import SAMPLE
 
@@ -43,12 +44,11 @@ def test_every_table_exists_with_its_schema(sample_run) -> None:
     _, work = sample_run
     for name in TABLES:
         stage, table = name.split("/")
-        path = work / stage / f"{table}.parquet"
-        assert path.exists(), name
+        assert store.table_files(work, name), name  # one file, or a dataset of part files
         module = next(m for m in ORDER if m.NAME == stage)
         schema = module.SCHEMAS.get(table)
         if schema is not None:
-            got = pq.read_schema(path)
+            got = store.open_table(work, name).schema
             for field in schema:
                 assert field.name in got.names, (name, field.name)
 
@@ -60,7 +60,7 @@ def test_sample_content_is_sane(sample_run) -> None:
     assert len(collection) == 9  # 第1篇 ... 第9篇
     assert collection[0]["title"] == "电子商务扶贫培训"
     assert {d["lang"] for d in docs} >= {"zh", "en"}
-    tokens = pq.read_table(work / "segment" / "tokens.parquet")
+    tokens = store.read_table(work, "segment/tokens")
     assert tokens.num_rows > 100
     terms = {r["term"]: r for r in pq.read_table(work / "terms" / "terms.parquet").to_pylist()}
     assert terms["扶贫"]["tf"] > 20
@@ -161,9 +161,8 @@ def test_same_seed_gives_identical_tables(sample_run, tmp_path) -> None:
     result = _run(project, other, "run", "--until", "code")
     assert result.exit_code == 0, result.stderr
     for name in TABLES:
-        stage, table = name.split("/")
-        first = pq.read_table(work / stage / f"{table}.parquet")
-        second = pq.read_table(other / stage / f"{table}.parquet")
+        first = store.read_table(work, name)
+        second = store.read_table(other, name)
         if "seconds" in first.column_names:  # wall-clock time is the one column that may differ
             first, second = first.drop(["seconds"]), second.drop(["seconds"])
         assert first.equals(second), name

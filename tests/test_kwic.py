@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines import segment as S
+from pipelines.core import store
 from pipelines.core.errors import BadParams
 from pipelines.kwic import KWIC_SCHEMA, kwic
 
@@ -19,7 +20,8 @@ def tables() -> tuple[pa.Table, pa.Table]:
         "text": ["我们推进职业教育。\n乡村振兴需要职业教育。",
                  "Policies matter. The policy of China."],
     })
-    tokens = S.compute({"ingest/documents": documents}, S.Params(workers=1))["tokens"]
+    tokens = store.read_all(S.compute({"ingest/documents": documents},
+                                      S.Params(workers=1))["tokens"])
     return documents, tokens
 
 

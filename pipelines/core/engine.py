@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -38,7 +38,7 @@ from pipelines.core.progress import bar
 
 __all__ = ["ENGINES", "EngineSpec", "engine_from_config", "use", "for_stage", "active",
            "resolve_workers", "partition", "map_partitions", "can_fork", "map_forked",
-           "die_with_parent"]
+           "die_with_parent", "map_stream"]
 
 log = logging.getLogger("wenmai")
 T = TypeVar("T")
@@ -444,4 +444,199 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
         for proc in procs:
             if proc.is_alive():
                 proc.terminate()
+        gc.unfreeze()
+
+
+def map_stream(func: Callable[..., R], items: Iterable[T], *shared: Any, workers: int = 1,
+               label: str = "work", unit: str = "doc", total: int = 0,
+               weight: Callable[[T], int] | None = None,
+               forked: Callable[[T, bool], R] | None = None,
+               window: int | None = None) -> Iterator[R]:
+    """``func(item, *shared)`` for items that arrive one by one, results in item order.
+
+    ``items`` is read lazily, at most ``window`` items (default twice the workers) ahead of
+    the result the caller is given, so a stage that reads its input a batch at a time never
+    holds more than that many items and results (issue 16). A progress bar counts
+    ``weight(item)`` of ``total`` units per item done.
+
+    - One worker: in this process, one item after another.
+    - ``local`` engine where processes may fork (:func:`can_fork`) and ``forked`` is given:
+      ``workers`` forked processes inherit what this process has loaded (a dictionary) and
+      run ``forked(item, True)`` (True: in a worker, see :func:`map_forked`); this process
+      only reads the items and gathers the results.
+    - Otherwise a pool of fresh ("spawn") processes, or one Dask task per item on the
+      ``dask`` engine (``shared`` sent to every worker once): ``func`` must be module-level.
+
+    Raises:
+        RuntimeError: a forked worker failed (its traceback is in the message) or died; the
+            other engines raise the item's own exception.
+    """
+    n = resolve_workers(workers)
+    window = max(1, window or 2 * n)
+    measure = weight or (lambda _item: 1)
+    progress = bar(total, label, unit=unit)
+    try:
+        if n == 1:
+            for done, item in enumerate(items, 1):
+                result = forked(item, False) if forked is not None else func(item, *shared)
+                progress.update(measure(item))
+                log.debug("%s: %d parts done", label, done)
+                yield result
+        elif _active.spec.name == "dask":
+            yield from _stream_dask(func, items, shared, label, window, measure, progress)
+        elif forked is not None and can_fork():
+            yield from _stream_forked(forked, items, n, label, window, measure, progress)
+        else:
+            yield from _stream_spawned(func, items, shared, n, label, window, measure,
+                                       progress)
+    finally:
+        progress.__exit__()
+
+
+def _stream_spawned(func: Callable[..., R], items: Iterable[T], shared: tuple[Any, ...],
+                    workers: int, label: str, window: int, measure: Callable[[T], int],
+                    progress: Any) -> Iterator[R]:
+    """:func:`map_stream` in a pool of fresh processes."""
+    from collections import deque
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        pending: deque = deque()
+        done = 0
+
+        def oldest() -> R:
+            nonlocal done
+            item, fut = pending.popleft()
+            result = fut.result()
+            done += 1
+            progress.update(measure(item))
+            log.info("%s: %d partitions done", label, done)
+            return result
+
+        try:
+            for item in items:
+                pending.append((item, pool.submit(func, item, *shared)))
+                if len(pending) >= window:
+                    yield oldest()
+            while pending:
+                yield oldest()
+        finally:
+            for _, fut in pending:
+                fut.cancel()
+
+
+def _stream_dask(func: Callable[..., R], items: Iterable[T], shared: tuple[Any, ...],
+                 label: str, window: int, measure: Callable[[T], int], progress: Any
+                 ) -> Iterator[R]:
+    """:func:`map_stream` as Dask tasks, at most ``window`` submitted and not yet returned."""
+    from collections import deque
+
+    client = _active.client()
+    scattered = [client.scatter([a], broadcast=True, hash=False)[0] for a in shared]
+    run = uuid.uuid4().hex[:8]
+    pending: deque = deque()
+    done = 0
+
+    def oldest() -> R:
+        nonlocal done
+        item, fut = pending.popleft()
+        try:
+            result = fut.result()
+        except FileNotFoundError as err:
+            raise WenmaiError(
+                f"{label}: a Dask worker cannot find {err.filename}; the dask engine needs the "
+                "input files and the work folder on a filesystem every worker sees at the same "
+                "path (see docs/scaling.md), or use --engine local") from err
+        done += 1
+        progress.update(measure(item))
+        log.info("%s: %d partitions done on dask", label, done)
+        return result
+
+    try:
+        for i, item in enumerate(items):
+            pending.append((item, client.submit(func, item, *scattered, pure=False,
+                                                key=f"{label}-{run}-{i}")))
+            if len(pending) >= window:
+                yield oldest()
+        while pending:
+            yield oldest()
+    finally:
+        client.cancel([fut for _, fut in pending] + scattered)
+
+
+def _stream_forked(run: Callable[[T, bool], R], items: Iterable[T], workers: int, label: str,
+                   window: int, measure: Callable[[T], int], progress: Any) -> Iterator[R]:
+    """:func:`map_stream` in ``workers`` forked processes fed through a queue."""
+    import gc
+    import queue as queues
+    import traceback
+
+    ctx = multiprocessing.get_context("fork")
+    tasks = ctx.Queue()
+    results_queue = ctx.Queue()
+    parent = os.getpid()
+
+    def work() -> None:
+        die_with_parent(parent)
+        try:
+            while (task := tasks.get()) is not None:
+                i, item = task
+                results_queue.put((i, run(item, True)))
+        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+            results_queue.put((-1, traceback.format_exc()))
+
+    # objects that exist now are never collected in a worker, so its garbage collector does
+    # not touch (and copy) the pages it shares with this process
+    gc.freeze()
+    procs = [ctx.Process(target=work, daemon=True) for _ in range(workers)]
+    for proc in procs:
+        proc.start()
+    sent: dict[int, T] = {}  # items sent whose result the caller has not had yet
+    ready: dict[int, R] = {}
+    next_out = finished = 0
+
+    def receive() -> None:
+        nonlocal finished
+        while True:
+            try:
+                i, value = results_queue.get(timeout=1.0)
+            except queues.Empty:
+                if any(p.exitcode not in (None, 0) for p in procs):
+                    raise RuntimeError(f"{label}: a worker process died") from None
+                continue
+            if i < 0:
+                raise RuntimeError(f"{label}: a worker failed:\n{value}")
+            ready[i] = value
+            finished += 1
+            progress.update(measure(sent[i]))
+            log.info("%s: %d parts done", label, finished)
+            return
+
+    def oldest() -> R:
+        nonlocal next_out
+        while next_out not in ready:
+            receive()
+        del sent[next_out]
+        next_out += 1
+        return ready.pop(next_out - 1)
+
+    try:
+        for i, item in enumerate(items):
+            sent[i] = item
+            tasks.put((i, item))
+            if len(sent) >= window:  # wait until the oldest result is out
+                yield oldest()
+        while sent:
+            yield oldest()
+        for _ in procs:
+            tasks.put(None)
+        for proc in procs:
+            proc.join()
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        tasks.close()
+        results_queue.close()
         gc.unfreeze()

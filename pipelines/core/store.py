@@ -125,9 +125,9 @@ class StoredTable:
     def __repr__(self) -> str:
         return f"StoredTable({self.name!r}, {len(self.files)} file(s))"
 
-    def _open(self, path: Path) -> pq.ParquetFile:
+    def _open(self, path: Path, *, pre_buffer: bool = True) -> pq.ParquetFile:
         try:
-            return pq.ParquetFile(path)
+            return pq.ParquetFile(path, pre_buffer=pre_buffer)
         except (pa.ArrowException, OSError) as err:
             raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun its "
                               "stage with --force") from err
@@ -157,7 +157,9 @@ class StoredTable:
         """Record batches of at most ``rows`` rows, part by part, in order."""
         cols = list(columns) if columns is not None else None
         for path in self.files:
-            parquet = self._open(path)
+            # pre-buffered column chunks stay allocated until the file is read to its end
+            # (pyarrow 26: 3 MB held per batch of 1,024 documents, 400 MB for 1 GB of text)
+            parquet = self._open(path, pre_buffer=False)
             try:
                 yield from parquet.iter_batches(batch_size=rows, columns=cols,
                                                 use_threads=False)
@@ -303,7 +305,7 @@ class PartWriter:
         self.schema = schema
         self.name = name
         self.folder = Path(folder) if folder is not None else Path(
-            tempfile.mkdtemp(prefix=f"{name}-", dir=spool_dir()))
+            tempfile.mkdtemp(prefix=name.replace("/", "-") + "-", dir=spool_dir()))
         self._parts: dict[int, Path] = {}
 
     def path_for(self, index: int) -> Path:

@@ -9,13 +9,15 @@ from pipelines.segment.stage import (
     OUTPUTS,
     REPORT_SCHEMA,
     SCHEMAS,
+    STREAMED,
     TOKENS_SCHEMA,
     Params,
     compute,
     external_inputs,
-    partition_by_size,
+    partitions,
     prepare,
     segment_documents,
+    segment_stream,
     settings_from_params,
 )
 
@@ -31,6 +33,8 @@ __all__ = [
     "external_inputs",
     "prepare",
     "settings_from_params",
+    "STREAMED",
     "segment_documents",
-    "partition_by_size",
+    "segment_stream",
+    "partitions",
 ]

@@ -18,6 +18,7 @@ report: how often each dictionary word occurs in the raw text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ __all__ = [
     "checked_words",
     "count_occurrences",
     "count_inside",
+    "holding",
 ]
 
 #: The tag given to a user-dictionary word listed without one (jieba itself would tag it
@@ -196,7 +198,28 @@ def checked_words(entries: Iterable[DictEntry]) -> frozenset[str]:
     return frozenset(w for w, e in final.items() if e.freq != 0 and _HAN_WORD.fullmatch(w))
 
 
-def _find(text: str, words: list[str]) -> tuple[Any, Any]:
+@functools.lru_cache(maxsize=4)
+def _search_tables(words: tuple[str, ...]) -> tuple[Any, int, list[Any], Any, Any]:
+    """What :func:`_find` needs of the words, made once per word list (every partition of a
+    run looks for the same words): the character ids (a lookup table over all code points),
+    their count plus one, each word's ids, the first two ids of each word as one code, and a
+    table of those codes (None if too large)."""
+    import numpy as np
+
+    chars = sorted({c for w in words for c in w})
+    size = len(chars) + 1  # character ids 1..len(chars); 0 for every other character
+    lut = np.zeros(0x110000, dtype=np.int32)
+    lut[[ord(c) for c in chars]] = np.arange(1, size, dtype=np.int32)
+    word_ids = [lut[[ord(c) for c in w]] for w in words]
+    starts = np.array([int(i[0]) * size + int(i[1]) for i in word_ids], dtype=np.int64)
+    table = None
+    if size * size <= 1 << 22:
+        table = np.zeros(size * size, dtype=bool)
+        table[starts] = True
+    return lut, size, word_ids, starts, table
+
+
+def _find(text: str | Any, words: list[str]) -> tuple[Any, Any]:
     """Every occurrence of the words in ``text``, overlapping ones included.
 
     One pass of array operations over the text (numpy), then a check of the few positions
@@ -204,7 +227,7 @@ def _find(text: str, words: list[str]) -> tuple[Any, Any]:
     characters, where ``str.count`` per word takes ten times as long.
 
     Args:
-        text: The text.
+        text: The text, or its code points (a uint32 numpy array, e.g. of UTF-32).
         words: Distinct words of at least two characters.
 
     Returns:
@@ -215,19 +238,14 @@ def _find(text: str, words: list[str]) -> tuple[Any, Any]:
     none = np.zeros(0, dtype=np.int64)
     if not words or len(text) < 2:
         return none, none
-    chars = sorted({c for w in words for c in w})
-    size = len(chars) + 1  # character ids 1..len(chars); 0 for every other character
-    lut = np.zeros(0x110000, dtype=np.int32)
-    lut[[ord(c) for c in chars]] = np.arange(1, size, dtype=np.int32)
+    points = (np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+              if isinstance(text, str) else text)
+    lut, size, word_ids, starts, table = _search_tables(tuple(words))
     # character ids of the text, padded so that a word may be checked from any position
     ids = np.zeros(len(text) + max(map(len, words)), dtype=np.int32)
-    ids[:len(text)] = lut[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)]
+    ids[:len(text)] = lut[points]
     first = ids[:len(text) - 1].astype(np.int64) * size + ids[1:len(text)]
-    word_ids = [lut[[ord(c) for c in w]] for w in words]
-    starts = np.array([int(i[0]) * size + int(i[1]) for i in word_ids], dtype=np.int64)
-    if size * size <= 1 << 22:
-        table = np.zeros(size * size, dtype=bool)
-        table[starts] = True
+    if table is not None:
         candidates = np.flatnonzero(table[first])
     else:
         candidates = np.flatnonzero(np.isin(first, starts))
@@ -248,12 +266,14 @@ def _find(text: str, words: list[str]) -> tuple[Any, Any]:
     return np.concatenate(found), np.repeat(np.arange(len(words), dtype=np.int64), sizes)
 
 
-def count_occurrences(texts: Iterable[str | None], words: Iterable[str]) -> dict[str, int]:
+def count_occurrences(texts: Iterable[str | None] | Any, words: Iterable[str]
+                      ) -> dict[str, int]:
     """Count every occurrence of each word in the texts, overlapping ones included.
 
     Args:
-        texts: The texts (None counts as empty).
-        words: Words of at least two characters.
+        texts: The texts (None counts as empty), or the code points of the texts joined by
+            new lines (a uint32 numpy array).
+        words: Words of at least two characters, each without a new line.
 
     Returns:
         ``{word: occurrences}`` for every word (0 included); an occurrence never spans two
@@ -263,7 +283,9 @@ def count_occurrences(texts: Iterable[str | None], words: Iterable[str]) -> dict
     import numpy as np
 
     words = sorted({w for w in words if len(w) >= 2})
-    _, which = _find("\n".join(t for t in texts if t), words)
+    if not isinstance(texts, np.ndarray):
+        texts = "\n".join(t for t in texts if t)
+    _, which = _find(texts, words)
     counts = np.bincount(which, minlength=len(words)).tolist()
     return dict(zip(words, counts, strict=True))
 
@@ -296,3 +318,22 @@ def count_inside(word_counts: dict[str, int], words: Iterable[str]) -> dict[str,
     counts = np.zeros(len(words), dtype=np.int64)
     np.add.at(counts, which[inner], times)
     return {w: c for w, c in zip(words, counts.tolist(), strict=True) if c}
+
+
+def holding(words: list[str], inner: Iterable[str]) -> list[bool]:
+    """Whether each word is or holds one of the ``inner`` words (of at least two characters).
+
+    >>> holding(["职业教育体系", "体系", "教育"], ["职业教育", "教育"])
+    [True, False, True]
+    """
+    import numpy as np
+
+    inner = sorted({w for w in inner if len(w) >= 2})
+    if not words or not inner:
+        return [False] * len(words)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1
+    starts = np.cumsum(lengths) - lengths
+    at, _ = _find("\n".join(words), inner)
+    held = np.zeros(len(words), dtype=bool)
+    held[np.searchsorted(starts, at, "right") - 1] = True
+    return held.tolist()

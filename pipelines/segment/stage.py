@@ -13,17 +13,16 @@ simplemma. See ``docs/segmentation.md`` for the details and where the two backen
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from pipelines.core.engine import can_fork, map_forked, map_partitions, resolve_workers
+from pipelines.core import store
+from pipelines.core.engine import can_fork, map_stream, resolve_workers
 from pipelines.core.errors import BadParams
 from pipelines.core.params import param
 from pipelines.core.resources import data_path
@@ -34,8 +33,19 @@ from pipelines.segment.lexicon import (
     load_synonyms,
     load_user_dict,
 )
-from pipelines.segment.types import FILTERS, TOKENS_SCHEMA, PartitionResult, Settings
-from pipelines.segment.worker import Segmenter, dictionary_counts, segment_partition
+from pipelines.segment.types import (
+    FILTERS,
+    TOKENS_SCHEMA,
+    PartitionResult,
+    Settings,
+)
+from pipelines.segment.worker import (
+    Part,
+    Segmenter,
+    dictionary_counts,
+    segment_part,
+    write_partition,
+)
 
 __all__ = [
     "NAME",
@@ -50,11 +60,15 @@ __all__ = [
     "prepare",
     "settings_from_params",
     "segment_documents",
-    "partition_by_size",
+    "segment_stream",
+    "partitions",
+    "STREAMED",
 ]
 
 NAME = "segment"
 INPUTS = ("ingest/documents",)
+#: The documents are read a batch at a time (``store.StoredTable``), never whole.
+STREAMED = ("ingest/documents",)
 OUTPUTS = ("tokens", "report")
 
 REPORT_SCHEMA = pa.schema([("kind", pa.string()), ("term", pa.string()), ("count", pa.int64())])
@@ -67,20 +81,23 @@ POLICY_STOPWORDS = ("stopwords", "zh_policy.txt")
 #: COMMON_MIN_DOCS documents), candidates for a stopword list of the user's own.
 COMMON_SHARE = 0.9
 COMMON_MIN_DOCS = 5
-#: With workers > 1 the stage runs in-process below this many documents *and* this many
-#: characters. Where worker processes are forked (Linux) they inherit the loaded segmenter
-#: and start in milliseconds, so they pay once the work split between them outweighs the
-#: dictionary load and lemmatiser data that every run needs anyway (about 0.5 s): from about
-#: 3 MB of Chinese for rjieba, 1 MB for jieba (ten times slower). Elsewhere (spawn)
-#: each worker first imports wenmai and loads the dictionary (about 2 s): SPAWN_MIN_CHARS.
-PARALLEL_MIN_DOCS = 200
-#: Forked workers share the work in this many partitions per process, so that text much
-#: slower to segment than its size says (jieba's POS-HMM takes 40 times longer on traditional
-#: characters, which its dictionary lacks) does not leave one process working alone; a
-#: partition costs rjieba about 15 ms more, jieba next to nothing.
-PARTS_PER_WORKER = {"rjieba": 4, "jieba": 16}
+#: The documents are cut into partitions of at least this many characters of text (the last
+#: may be shorter), in table order, by the text alone: each partition is segmented on its own
+#: and written as one part file of ``segment/tokens`` (``part-00000.parquet``, ...), so the
+#: parts are the same for any number of workers and on every engine, and no process holds
+#: more than a few partitions. jieba's are smaller: it is ten times slower, and 40 times on
+#: text in traditional characters, which a smaller partition keeps from leaving one worker
+#: working alone.
+PART_CHARS = {"rjieba": 250_000, "jieba": 60_000}
+#: With workers > 1, partitions run in worker processes once the documents reach this many
+#: characters (read ahead, at most this much). Where processes are forked (Linux) the workers
+#: inherit the loaded segmenter and start in milliseconds, so they pay from about 3 MB of
+#: Chinese for rjieba, 1 MB for jieba; elsewhere (spawn, Dask) each worker first imports
+#: wenmai and loads the dictionary (about 2 s): SPAWN_MIN_CHARS.
 PARALLEL_MIN_CHARS = {"rjieba": 1_000_000, "jieba": 300_000}
 SPAWN_MIN_CHARS = 3_000_000
+#: Documents read from the input at a time.
+READ_ROWS = 1024
 #: How many out-of-dictionary words, and how many joined English phrases, the report lists.
 REPORT_OOV = 50
 REPORT_PHRASES = 50
@@ -167,79 +184,108 @@ def prepare(params: Params) -> None:
         english_lemmatizer()
 
 
-def partition_by_size(docs: Sequence[tuple[str, str]], parts: int
-                      ) -> list[Sequence[tuple[str, str]]]:
-    """Split documents into at most ``parts`` contiguous, non-empty slices of similar text size.
+def partitions(source: pa.Table | store.StoredTable, part_chars: int
+               ) -> Iterator[list[tuple[str, str]]]:
+    """The ``(doc_id, text)`` pairs of the documents, in partitions of at least ``part_chars``
+    characters of text (the last may be shorter), read a batch of documents at a time.
 
-    >>> [len(p) for p in partition_by_size([("a", "x" * 9), ("b", "x"), ("c", "x" * 8)], 2)]
-    [1, 2]
+    >>> t = pa.table({"doc_id": list("abcd"), "text": ["xx", "x", "xxx", None]})
+    >>> [[d for d, _ in p] for p in partitions(t, 3)]
+    [['a', 'b'], ['c'], ['d']]
     """
-    cum = list(accumulate(len(text or "") + 1 for _, text in docs))
-    total = cum[-1] if cum else 0
-    cuts = [0]
-    parts = max(1, min(parts, len(docs)))
-    for k in range(1, parts):
-        target = total * k / parts
-        i = bisect_left(cum, target)  # document i reaches the target: cut before or after it
-        cut = i if target - (cum[i - 1] if i else 0) <= cum[i] - target else i + 1
-        if cut > cuts[-1]:
-            cuts.append(cut)
-    cuts.append(len(docs))
-    return [docs[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+    part: list[tuple[str, str]] = []
+    size = 0
+    for batch in store.iter_batches(source, ["doc_id", "text"], rows=READ_ROWS):
+        texts = batch.column(1).to_pylist()
+        for doc in zip(batch.column(0).to_pylist(), texts, strict=True):
+            part.append(doc)
+            size += len(doc[1] or "")
+            if size >= part_chars:
+                yield part
+                part, size = [], 0
+    if part:
+        yield part
+
+
+def segment_stream(source: pa.Table | store.StoredTable, settings: Settings,
+                   writer: store.PartWriter, *, workers: int = 1,
+                   part_chars: int | None = None,
+                   min_chars_parallel: int | None = None) -> PartitionResult:
+    """Segment the documents of ``source`` (doc_id, text) partition by partition, each written
+    as one part of ``writer`` by the process that segments it, in worker processes when
+    there is enough text.
+
+    Args:
+        source: The documents, in memory or on disk (read a batch at a time).
+        settings: Loaded settings.
+        writer: The tokens dataset; part ``i`` holds the rows of partition ``i``.
+        workers: Worker processes (0 = all cores; on Dask, every worker thread).
+        part_chars: Characters of text per partition (default ``PART_CHARS`` of the backend).
+        min_chars_parallel: Workers start once the text reaches this many characters
+            (default ``PARALLEL_MIN_CHARS`` of the backend where they fork, else
+            ``SPAWN_MIN_CHARS``); there must be two partitions or more.
+
+    Returns:
+        The merged report counts (``table`` empty: the rows are in ``writer``'s parts),
+        identical for any ``workers`` and engine.
+    """
+    part_chars = part_chars or PART_CHARS[settings.backend]
+    n = resolve_workers(workers)
+    fork = can_fork()
+    min_chars = min_chars_parallel or (PARALLEL_MIN_CHARS[settings.backend] if fork
+                                       else SPAWN_MIN_CHARS)
+    stream = partitions(source, part_chars)
+    ahead: list[list[tuple[str, str]]] = []  # read ahead until the text says whether to fork
+    chars = 0
+    if n > 1:
+        for part in stream:
+            ahead.append(part)
+            chars += sum(len(t or "") for _, t in part)
+            if len(ahead) > 1 and chars >= min_chars:
+                break
+    parallel = n > 1 and len(ahead) > 1 and chars >= min_chars
+    def read() -> Iterator[list[tuple[str, str]]]:
+        while ahead:  # handed on, not kept
+            yield ahead.pop(0)
+        yield from stream
+
+    items = ((i, docs, str(writer.path_for(i))) for i, docs in enumerate(read()))
+    segmenter = Segmenter(settings) if not parallel or fork else None
+
+    def forked(item: Part, in_worker: bool) -> PartitionResult:
+        if in_worker:  # nothing of pyarrow's allocator state copied by the fork is used
+            pa.set_memory_pool(pa.system_memory_pool())
+        return write_partition(segmenter, item[1], item[2])
+
+    results = map_stream(segment_part, items, settings, workers=n if parallel else 1,
+                         label=NAME, unit="doc", total=source.num_rows,
+                         weight=lambda item: len(item[1]),
+                         forked=forked if segmenter is not None else None)
+    merged = PartitionResult()
+    for i, res in enumerate(results):
+        writer.add(writer.path_for(i), i)
+        for name in ("removed", "oov", "words", "occurrences", "documents"):
+            getattr(merged, name).update(getattr(res, name))
+        merged.traditional += res.traditional
+        merged.docs_kept += res.docs_kept
+        merged.written += res.written
+    if not settings.presegmented:
+        dictionary_counts(merged, checked_words(settings.entries))
+    return merged
 
 
 def segment_documents(docs: list[tuple[str, str]], settings: Settings, *, workers: int = 1,
-                      min_docs_parallel: int = PARALLEL_MIN_DOCS,
-                      min_chars_parallel: int | None = None) -> PartitionResult:
-    """Segment ``(doc_id, text)`` pairs, in partitions over worker processes when it pays.
-
-    Args:
-        docs: The documents in table order.
-        settings: Loaded settings.
-        workers: Worker processes (0 = all cores).
-        min_docs_parallel: From this many documents on, partitions run in parallel.
-        min_chars_parallel: From this many characters of text on, partitions run in parallel
-            (default: ``PARALLEL_MIN_CHARS`` of the backend where workers are forked, else
-            ``SPAWN_MIN_CHARS``).
-
-    Returns:
-        The merged result, rows in document order (identical for any ``workers``).
-    """
-    n = resolve_workers(workers)
-    fork = can_fork()
-    if min_chars_parallel is None:
-        min_chars_parallel = PARALLEL_MIN_CHARS[settings.backend] if fork else SPAWN_MIN_CHARS
-    chars = sum(len(text or "") for _, text in docs)
-    parallel = n > 1 and len(docs) > 1 and (len(docs) >= min_docs_parallel
-                                             or chars >= min_chars_parallel)
-    checked = frozenset() if settings.presegmented else checked_words(settings.entries)
-    if not parallel:
-        result = segment_partition(docs, settings)
-        dictionary_counts(result, checked)
-        return result
-    if fork:
-        parts = partition_by_size(docs, n * PARTS_PER_WORKER[settings.backend])
-        segmenter = Segmenter(settings)
-
-        def run_part(i: int, in_worker: bool) -> PartitionResult:
-            # in a worker, the table is built without pyarrow's allocator and thread pools,
-            # whose state the fork copied from this process
-            return segmenter.run(list(parts[i]), pool=pa.system_memory_pool() if in_worker
-                                 else None)
-
-        results = map_forked(run_part, len(parts), n, label=NAME, unit="doc",
-                             weights=[len(p) for p in parts])
-    else:  # spawn: each worker builds its own segmenter
-        parts = partition_by_size(docs, n)
-        results = map_partitions(segment_partition, parts, settings, workers=n, label=NAME,
-                                 unit="doc", weights=[len(p) for p in parts])
-    merged = PartitionResult(table=pa.concat_tables([r.table for r in results]))
-    for res in results:
-        for name in ("removed", "oov", "words", "occurrences"):
-            getattr(merged, name).update(getattr(res, name))
-        merged.traditional += res.traditional
-    dictionary_counts(merged, checked)
-    return merged
+                      part_chars: int | None = None, min_chars_parallel: int | None = None
+                      ) -> PartitionResult:
+    """:func:`segment_stream` of documents in memory, with the token table read back into
+    ``table`` (for tests and small corpora)."""
+    source = pa.table({"doc_id": [d for d, _ in docs], "text": [t for _, t in docs]},
+                      schema=pa.schema([("doc_id", pa.string()), ("text", pa.string())]))
+    writer = store.PartWriter(TOKENS_SCHEMA, "tokens")
+    result = segment_stream(source, settings, writer, workers=workers, part_chars=part_chars,
+                            min_chars_parallel=min_chars_parallel)
+    result.table = store.read_all(writer.finish())
+    return result
 
 
 def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
@@ -267,52 +313,42 @@ def _report(result: PartitionResult, domain_words: list[str], *,
     if phrases:
         rows += [("phrase", w, c) for w, c in _by_count(phrases)[:REPORT_PHRASES]]
     if domain_words:
-        import pyarrow.compute as pc
-
-        words = pc.list_flatten(result.table.column("tokens"))
-        seen = set(pc.unique(words).to_pylist()) if len(words) else set()
+        seen = result.documents
         rows += [("domain_unseen", w, 0) for w in sorted(set(domain_words)) if w not in seen]
     rows += [("traditional", doc_id, n) for doc_id, n in traditional]
-    rows += [("common", w, n) for w, n in _common_terms(result.table)]
+    rows += [("common", w, n) for w, n in _common_terms(result.documents, result.docs_kept)]
     kinds, terms, counts = zip(*rows, strict=True)
     return pa.table({"kind": list(kinds), "term": list(terms), "count": list(counts)},
                     schema=REPORT_SCHEMA)
 
 
-def _common_terms(tokens: pa.Table) -> list[tuple[str, int]]:
-    """Terms kept in at least COMMON_SHARE of the documents, with their document counts."""
-    import pyarrow.compute as pc
-
-    n_docs = len(pc.unique(tokens.column("doc_id")))
-    if n_docs < COMMON_MIN_DOCS or not tokens.num_rows:
+def _common_terms(documents: Counter, n_docs: int) -> list[tuple[str, int]]:
+    """Terms kept in at least COMMON_SHARE of the ``n_docs`` documents that keep a token,
+    with their document counts (``documents``: term -> documents keeping it)."""
+    if n_docs < COMMON_MIN_DOCS:
         return []
-    words = tokens.column("tokens").combine_chunks()
-    pairs = pa.table({"doc_id": pc.take(tokens.column("doc_id"), pc.list_parent_indices(words)),
-                      "term": pc.list_flatten(words)})
-    df = pairs.group_by(["term", "doc_id"]).aggregate([]).group_by("term").aggregate(
-        [("doc_id", "count")])
-    keep = df.filter(pc.greater_equal(df.column("doc_id_count"), COMMON_SHARE * n_docs))
-    return _by_count(dict(zip(keep.column("term").to_pylist(),
-                              keep.column("doc_id_count").to_pylist(), strict=True)))
+    return _by_count({w: n for w, n in documents.items() if n >= COMMON_SHARE * n_docs})
 
 
-def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
-    """Segment every document.
+def compute(tables: dict[str, Any], params: Params) -> dict[str, Any]:
+    """Segment every document, a partition at a time.
 
     Args:
-        tables: ``{"ingest/documents": documents}``; uses columns doc_id and text.
+        tables: ``{"ingest/documents": documents}`` (a table, or a ``store.StoredTable`` read
+            a batch at a time); uses columns doc_id and text.
         params: Stage parameters.
 
     Returns:
-        ``{"tokens": ..., "report": ...}``.
+        ``{"tokens": ..., "report": ...}``: tokens as a dataset of part files
+        (``store.StoredTable``), one per partition of the documents.
 
     Raises:
         BadInputFile: a dictionary, stopword or synonym file is malformed.
         BadParams: the documents table lacks doc_id or text, or ``phrases`` is on with a
             ``phrase_threshold`` of 0.
     """
-    docs_table = tables["ingest/documents"]
-    missing = [c for c in ("doc_id", "text") if c not in docs_table.column_names]
+    source = tables["ingest/documents"]
+    missing = [c for c in ("doc_id", "text") if c not in source.column_names]
     if missing:
         raise BadParams(f"segment: documents table lacks {', '.join(missing)}; rerun "
                         "`wenmai ingest`")
@@ -320,27 +356,28 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, Any]:
         raise BadParams(f"segment: phrase_threshold={params.phrase_threshold} must be above 0 "
                         "(gensim's default scorer); use e.g. 10")
     settings = settings_from_params(params)
-    docs = list(zip(docs_table.column("doc_id").to_pylist(),
-                    docs_table.column("text").to_pylist(), strict=True))
-    result = segment_documents(docs, settings, workers=params.workers)
+    writer = store.PartWriter(TOKENS_SCHEMA, "tokens")
+    result = segment_stream(source, settings, writer, workers=params.workers)
     traditional = result.traditional
     if traditional:
         log.warning("segment: %d document(s) are largely in traditional characters (first: "
                     "%s); the dictionaries are simplified, so words are cut poorly: rerun "
                     "`wenmai ingest --to-simplified` (they are listed in segment/report)",
                     len(traditional), traditional[0][0])
-    tokens = result.table
-    log.info("segment: %d documents -> %d sentences", len(docs), tokens.num_rows)
+    tokens = writer.finish()
+    log.info("segment: %d documents -> %d sentences in %d part(s)", source.num_rows,
+             result.written, len(tokens.files))
     phrases = None
     if params.phrases:
-        from pipelines.segment.phrases import join_phrases
+        from pipelines.segment.phrases import join_phrases_in_parts
 
-        tokens, phrases = join_phrases(tokens, min_count=params.phrase_min_count,
-                                       threshold=params.phrase_threshold)
+        joined = store.PartWriter(TOKENS_SCHEMA, "tokens")
+        phrases, result.documents, result.docs_kept = join_phrases_in_parts(
+            tokens, joined, min_count=params.phrase_min_count,
+            threshold=params.phrase_threshold)
+        tokens = joined.finish()
         log.info("segment: %d English phrases joined", len(phrases))
-        result.table = tokens
-    occurrences = result.occurrences
     shipped = str(data_path(*DOMAIN_DICT))
     domain = [e.word for e in settings.entries if e.source == shipped]
-    return {"tokens": tokens, "report": _report(result, domain, occurrences=occurrences,
+    return {"tokens": tokens, "report": _report(result, domain, occurrences=result.occurrences,
                                                 phrases=phrases, traditional=traditional)}

@@ -29,6 +29,7 @@ __all__ = [
     "english_lemmatizer",
     "t2s_converter",
     "traditional_documents",
+    "han_points",
 ]
 
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
@@ -154,6 +155,12 @@ TRADITIONAL_SHARE = 0.02
 TRADITIONAL_SAMPLE = 2000
 
 
+def han_points(points: Any) -> Any:
+    """A boolean numpy array: which code points (a uint32 array) lie in ``HAN``'s ranges."""
+    return (((points >= 0x3400) & (points <= 0x4DBF)) | ((points >= 0x4E00) & (points <= 0x9FFF))
+            | ((points >= 0xF900) & (points <= 0xFAFF)))
+
+
 def _han_and_changed(before: str, after: str) -> tuple[int, int]:
     """Han characters of ``before``, and characters that differ in ``after`` at the same
     position (over the shorter length)."""
@@ -162,9 +169,7 @@ def _han_and_changed(before: str, after: str) -> tuple[int, int]:
     a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
     b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
     n = min(len(a), len(b))
-    # the ranges of _HAN
-    han = (((a >= 0x3400) & (a <= 0x4DBF)) | ((a >= 0x4E00) & (a <= 0x9FFF))
-           | ((a >= 0xF900) & (a <= 0xFAFF)))
+    han = han_points(a)
     return int(np.count_nonzero(han)), int(np.count_nonzero(a[:n] != b[:n]))
 
 

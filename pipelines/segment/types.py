@@ -19,7 +19,7 @@ from pipelines.segment.lexicon import DictEntry, Synonym
 from pipelines.segment.text import ASCII_LETTER, LATIN_WORD
 
 __all__ = ["FILTERS", "TOKENS_SCHEMA", "Pair", "Settings", "PartitionResult", "ShortRuns",
-           "split_latin", "token_table"]
+           "split_latin", "token_table", "document_counts"]
 
 FILTERS = ("punctuation", "number", "stopword", "short", "pos")
 TOKENS_SCHEMA = pa.schema([
@@ -76,6 +76,12 @@ class PartitionResult:
     inside: Counter = field(default_factory=Counter)
     #: ``(doc_id, characters converted)`` of documents largely in traditional characters
     traditional: list[tuple[str, int]] = field(default_factory=list)
+    #: kept term -> how many documents keep it (for the ``common`` rows and ``domain_unseen``)
+    documents: Counter = field(default_factory=Counter)
+    #: documents that keep at least one token
+    docs_kept: int = 0
+    #: rows written to the partition's part file (its ``table`` is then empty)
+    written: int = 0
 
     @property
     def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
@@ -158,3 +164,20 @@ def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
         pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
         langs if isinstance(langs, pa.Array) else pa.array(langs, pa.string(), memory_pool=pool),
     ], schema=TOKENS_SCHEMA)
+
+
+def document_counts(table: pa.Table) -> tuple[Counter, int]:
+    """How many documents keep each term, and how many documents keep any, from a token
+    table (doc_id, tokens); document ids are unique."""
+    import pyarrow.compute as pc
+
+    if not table.num_rows:
+        return Counter(), 0
+    words = table.column("tokens").combine_chunks()
+    pairs = pa.table({"doc_id": pc.take(table.column("doc_id"), pc.list_parent_indices(words)),
+                      "term": pc.list_flatten(words)})
+    df = pairs.group_by(["term", "doc_id"], use_threads=False).aggregate([]).group_by(
+        "term", use_threads=False).aggregate([("doc_id", "count")])
+    counts = Counter(dict(zip(df.column("term").to_pylist(),
+                              df.column("doc_id_count").to_pylist(), strict=True)))
+    return counts, len(pc.unique(table.column("doc_id")))

@@ -4,20 +4,23 @@
 token in Python; this pass gives the same table and counts with the per-token work done by
 C loops and numpy:
 
-1. Each paragraph goes to the backend once (English words cut out first, as in
-   ``Segmenter._text_keys``), and each word becomes an integer *type* code through a memo,
-   with one C-level ``map`` per paragraph into an ``array``. With rjieba, whose tag of a word
-   depends on the word alone (jieba-rs tags after cutting, by dictionary lookup), the text is
-   only cut and each new word is tagged once; jieba's posseg tags by context, so there the
-   key is the (word, tag) pair.
-2. Each type gets the decision of ``Segmenter._decide`` (kept as token and tag, or dropped
-   by a filter) once, whatever its frequency.
-3. The sentence pieces of each paragraph (``sentence_ends``) are found by character offset:
-   the cumulative lengths of the words (numpy) are searched for each piece end. If words do
-   not line up with the piece ends (never seen on the shared corpora) the pass gives up and
-   the caller runs the per-token loop, which handles them.
-4. Kept tokens, their rows and the report counts come from array operations on the codes
-   (``bincount``, boolean masks, ``take``).
+1. The non-blank paragraphs of the partition are joined by new lines; one pass of the sentence
+   regular expression over that text gives every piece end (``sentence_ends``).
+2. The joined text goes to the backend in one call (English words cut out first, as in
+   ``Segmenter._text_keys``) and each word becomes an integer *type* code: the word lengths
+   cut the UTF-8 text into an Arrow string array, which Arrow dictionary-encodes in C, and
+   only the distinct words go through the memo. With rjieba, whose tag of a word depends on
+   the word alone (jieba-rs tags after cutting, by dictionary lookup), the text is only cut
+   and the new words are tagged in one call; jieba's posseg tags by context, so there each
+   paragraph goes through the memo of raw (word, tag) pairs.
+3. The new types get the decision of ``Segmenter._decide`` (kept as token and tag, or dropped
+   by a filter) in one batch (``Segmenter.decide_many``), once whatever their frequency.
+4. The pieces are found by character offset: the cumulative lengths of the words (numpy) are
+   searched for each piece end. If words do not line up with the piece ends (never seen on
+   the shared corpora) the pass gives up and the caller runs the per-token loop.
+5. Kept tokens, their rows and the report counts (removed per filter, out-of-dictionary
+   words, dictionary words for the ``split`` rows, documents per term for the ``common`` rows)
+   come from array operations on the codes (``bincount``, boolean masks, ``take``).
 
 Used when there is no synonym table and the text is not presegmented (the per-token loop does
 those); the tests compare both on tricky text for every setting they share.
@@ -29,15 +32,17 @@ import gc
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.segment.text import ASCII_LETTER, sentence_ends
+from pipelines.segment.lexicon import count_occurrences
+from pipelines.segment.text import ASCII_LETTER, han_points, sentence_ends
 from pipelines.segment.types import (
     _LATIN,
+    FILTERS,
     Pair,
     PartitionResult,
     ShortRuns,
@@ -51,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["run_vectorised"]
 
 Key = str | Pair
+_WHITE = len(FILTERS) + 1  # worker.WHITE: the decision None (white space)
 
 
 class _Types(dict):
@@ -65,26 +71,49 @@ class _Types(dict):
         super().__init__()
         self.word_tag = word_tag
         self.pairs: list[Pair | None] = []  # per code: the raw pair (None: tag not known yet)
-        self.lengths: list[int] = []  # per code: characters of the raw word
+        self.lengths = array("q")  # per code: characters of the raw word
         self.latin = bytearray()  # per code: 1 for an English word
         self.pending: list[str] = []  # words whose tag is not known yet
-        # per code, filled by :meth:`decide` after each partition
-        self.decisions: list[Any] = []  # Segmenter._decide of the pair
+        # per code, filled by :meth:`decide` after each partition (see worker.Decisions)
+        self.reason = bytearray()
         self.tokens: list[str] = []  # the kept token ("" if dropped)
         self.tags: list[str] = []  # its tag ("" if dropped)
-        self.kept = bytearray()  # 1 if kept
-        self.word = bytearray()  # 1 unless white space (decision None)
+        self.oov = bytearray()
+        self.split: list[str | None] = []
+        self.arrays: tuple[pa.Array, pa.Array] | None = None  # tokens and tags, in Arrow
+        self.term = array("i")  # index of the kept token in ``terms`` (-1 if dropped)
+        self.terms: list[str] = []  # the distinct kept tokens
+        self._term_of: dict[str, int] = {}
 
-    def decide(self, info: Callable[[Pair], Any]) -> None:
+    def decide(self, segmenter: Segmenter) -> None:
         """Decide the codes added since the last call (every pair must have its tag)."""
-        new = list(map(info, self.pairs[len(self.decisions):]))
-        self.decisions += new
-        for d in new:
-            kept = d.__class__ is tuple
-            self.tokens.append(d[0] if kept else "")
-            self.tags.append(d[1] if kept else "")
-            self.kept.append(kept)
-            self.word.append(d is not None)
+        new = self.pairs[len(self.reason):]
+        if not new:
+            return
+        d = segmenter.decide_many(new)  # type: ignore[arg-type]
+        # the system allocator: these arrays outlive partitions, forked workers included
+        pool = pa.system_memory_pool()
+        tokens, tags = pa.array(d.tokens, pa.string(), memory_pool=pool), pa.array(
+            d.tags, pa.string(), memory_pool=pool)
+        if self.arrays is not None:
+            tokens = pa.concat_arrays([self.arrays[0], tokens], memory_pool=pool)
+            tags = pa.concat_arrays([self.arrays[1], tags], memory_pool=pool)
+        self.arrays = tokens, tags
+        self.reason += d.reason.tobytes()
+        self.tokens += d.tokens
+        self.tags += d.tags
+        self.oov += d.oov.tobytes()
+        self.split += d.split
+        term_of, terms = self._term_of, self.terms
+        for token, r in zip(d.tokens, d.reason.tolist(), strict=True):
+            if r:
+                self.term.append(-1)
+                continue
+            t = term_of.get(token)
+            if t is None:
+                t = term_of[token] = len(terms)
+                terms.append(token)
+            self.term.append(t)
 
     def __missing__(self, key: Key) -> int:
         return self.add(key, self.word_tag(key) if key.__class__ is str else None)
@@ -118,6 +147,10 @@ class _Types(dict):
         self.pending = still
         return not still
 
+    def flags(self, name: str) -> np.ndarray:
+        """A per-code bytearray as a numpy array (a copy)."""
+        return np.frombuffer(bytes(getattr(self, name)), dtype=np.uint8)
+
 
 def _key_function(segmenter: Segmenter) -> Callable[[str], list[Key]]:
     """The keys of a text: English words as ``(word, _LATIN)`` pairs, the runs between them
@@ -130,15 +163,52 @@ def _key_function(segmenter: Segmenter) -> Callable[[str], list[Key]]:
 
 
 class _Paragraphs:
-    """The non-blank paragraphs of a partition, column by column, with their pieces."""
+    """The non-blank paragraphs of a partition joined by new lines, with their pieces."""
 
-    def __init__(self) -> None:
+    def __init__(self, docs: list[tuple[str, str]]) -> None:
         self.text: list[str] = []
-        self.doc: list[int] = []  # index of the document
-        self.para_id: list[int] = []  # index of the line in the document
+        doc: list[int] = []  # index of the document
+        para_id: list[int] = []  # index of the line in the document
+        for d, (_, text) in enumerate(docs):
+            if not text:
+                continue
+            for p, para in enumerate(text.split("\n")):
+                if para and not para.isspace():
+                    self.text.append(para)
+                    doc.append(d)
+                    para_id.append(p)
+        self.doc = np.asarray(doc, dtype=np.int64)
+        self.para_id = np.asarray(para_id, dtype=np.int32)
+        self.joined = "\n".join(self.text)
+        self.length = np.fromiter(map(len, self.text), dtype=np.int64, count=len(self.text))
+        self.start = np.cumsum(self.length + 1) - (self.length + 1)  # offset in ``joined``
         self.tokens: list[int] = []  # tokens up to the paragraph's end
-        self.pieces: list[int] = []  # how many pieces (``sentence_ends``) it is cut into
-        self.piece_ends: list[int] = []  # the end offsets of all pieces, paragraph by paragraph
+        self._points: np.ndarray | None = None
+
+    def points(self) -> np.ndarray:
+        """The code points of ``joined`` (uint32)."""
+        if self._points is None:
+            self._points = np.frombuffer(self.joined.encode("utf-32-le", "surrogatepass"),
+                                         dtype=np.uint32)
+        return self._points
+
+    def pieces(self) -> tuple[np.ndarray, np.ndarray]:
+        """How many pieces each paragraph is cut into, and the end offsets of all pieces (in
+        the paragraph), paragraph by paragraph: ``sentence_ends`` of each paragraph.
+
+        One pass over the joined text gives the same ends: no match of the sentence regex
+        holds or looks across a new line, and its ``$`` (a paragraph's end) is a new line
+        (``\\s``) in the joined text; each paragraph then gets its own length as last end.
+        """
+        found = np.asarray(sentence_ends(self.joined)[:-1], dtype=np.int64)
+        para_of = np.searchsorted(self.start, found, side="right") - 1
+        n = len(self.text)
+        ends = np.concatenate([found, self.start + self.length])
+        owner = np.concatenate([para_of, np.arange(n, dtype=np.int64)])
+        # by position; a paragraph's own end after any match ending there
+        order = np.lexsort((np.r_[np.zeros(len(found), np.int8), np.ones(n, np.int8)], ends))
+        owner = owner[order]
+        return np.bincount(owner, minlength=n), ends[order] - self.start[owner]
 
 
 def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
@@ -154,19 +224,22 @@ def run_vectorised(segmenter: Segmenter, docs: list[tuple[str, str]],
     types = segmenter.vector_types
     if types is None:  # kept by the segmenter: its partitions share the type codes
         types = segmenter.vector_types = _Types(segmenter.backend.word_tag)
-    paras = _Paragraphs()
+    paras = _Paragraphs(docs)
     with _collector_paused():  # millions of words, no cycles: nothing for it to find
         if segmenter.backend.cut_words is None:
-            code_arr = _codes_by_key(segmenter, types, docs, paras)
+            code_arr = _codes_by_key(segmenter, types, paras)
         else:
-            code_arr = _codes_by_text(segmenter, types, docs, paras)
+            code_arr = _codes_by_text(segmenter, types, paras)
     if code_arr is None:
         return None
-    pieces = _Pieces.of(paras, np.asarray(types.lengths, dtype=np.int64)[code_arr])
+    pieces = _Pieces.of(paras, np.frombuffer(types.lengths, dtype=np.int64)[code_arr])
     if pieces is None:
         return None
-    types.decide(segmenter.decide_type)
-    return _result(segmenter, types, code_arr, pieces, paras, docs, pool)
+    types.decide(segmenter)
+    result = _result(types, code_arr, pieces, paras, docs, pool)
+    if segmenter.checked:
+        result.occurrences.update(count_occurrences(paras.points(), segmenter.checked))
+    return result
 
 
 @contextmanager
@@ -182,37 +255,24 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _add_paragraph(paras: _Paragraphs, para: str, doc: int, para_id: int, tokens: int) -> None:
-    ends = sentence_ends(para)
-    paras.text.append(para)
-    paras.doc.append(doc)
-    paras.para_id.append(para_id)
-    paras.tokens.append(tokens)
-    paras.pieces.append(len(ends))
-    paras.piece_ends.extend(ends)
-
-
-def _codes_by_key(segmenter: Segmenter, types: _Types, docs: list[tuple[str, str]],
-                  paras: _Paragraphs) -> np.ndarray | None:
+def _codes_by_key(segmenter: Segmenter, types: _Types, paras: _Paragraphs
+                  ) -> np.ndarray | None:
     """The type codes of every word, paragraph by paragraph through the memo (jieba, whose
     keys are raw pairs); None if a word's tag is not found (see :meth:`_Types.resolve`)."""
     code_of = types.__getitem__
     keys_of = _key_function(segmenter)
     codes = array("i")
-    for doc, (_, text) in enumerate(docs):
-        for para_id, para in enumerate((text or "").split("\n")):
-            if not para or para.isspace():
-                continue
-            codes.extend(map(code_of, keys_of(para)))
-            if types.pending and not types.resolve(segmenter._text_keys(para)):
-                segmenter.vector_types = None  # it holds words without a tag
-                return None
-            _add_paragraph(paras, para, doc, para_id, len(codes))
+    for para in paras.text:
+        codes.extend(map(code_of, keys_of(para)))
+        if types.pending and not types.resolve(segmenter._text_keys(para)):
+            segmenter.vector_types = None  # it holds words without a tag
+            return None
+        paras.tokens.append(len(codes))
     return np.frombuffer(codes, dtype=np.int32) if codes else np.zeros(0, np.int32)
 
 
-def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, str]],
-                   paras: _Paragraphs) -> np.ndarray | None:
+def _codes_by_text(segmenter: Segmenter, types: _Types, paras: _Paragraphs
+                   ) -> np.ndarray | None:
     """The type codes of every word where the backend tags a word by the word alone (rjieba).
 
     The paragraphs of the partition, joined by new lines, go to the backend in one call
@@ -220,31 +280,27 @@ def _codes_by_text(segmenter: Segmenter, types: _Types, docs: list[tuple[str, st
     block on its own, so each paragraph gets the words it gets alone, and each new line is a
     word of its own (checked; else the paragraphs are cut one by one). The word lengths cut
     the UTF-8 text into an Arrow string array, which Arrow dictionary-encodes in C; only the
-    distinct words go through the memo. A word whose tag
-    depends on its context takes it from tagging the paragraph it first occurs in, as in
-    :func:`_codes_by_key`. None if the words do not cover the paragraphs exactly or such a
-    tag is not found.
+    distinct words go through the memo. A word whose tag depends on its context takes it from
+    tagging the paragraph it first occurs in, as in :func:`_codes_by_key`. None if the words
+    do not cover the paragraphs exactly or such a tag is not found.
     """
     cut = getattr(segmenter, "_vector_cut", None)
     if cut is None:
         cut = segmenter._vector_cut = ShortRuns(segmenter.backend.cut_words)
-    for doc, (_, text) in enumerate(docs):
-        for para_id, para in enumerate((text or "").split("\n")):
-            if para and not para.isspace():
-                _add_paragraph(paras, para, doc, para_id, 0)
     if not paras.text:
         return np.zeros(0, np.int32)
-    joined = "\n".join(paras.text)
+    joined = paras.joined
     if len(joined) >= 2**29:  # int32 offsets of the UTF-8 text
         return _codes_of_words(segmenter, types, _words_by_paragraph(paras, cut), paras)
     words = split_latin(joined, cut, keyed=False)
-    encoded = _encode(joined, words, paras.text)
+    encoded = _encode(paras, words)
     if encoded is None:
         words = _words_by_paragraph(paras, cut)
-        encoded = _encode(joined, words, paras.text)
+        encoded = _encode(paras, words)
         if encoded is None:
             return _codes_of_words(segmenter, types, words, paras)
     distinct, indices, tokens = encoded
+    del words
     paras.tokens = tokens
     keys = list(map(_key_of_word, distinct))
     word_tags = getattr(segmenter.backend, "word_tags", None)
@@ -269,24 +325,25 @@ def _words_by_paragraph(paras: _Paragraphs, cut: ShortRuns) -> list[str]:
     return words
 
 
-def _encode(joined: str, words: list[str], paras: list[str]
+def _encode(paras: _Paragraphs, words: list[str]
             ) -> tuple[list[str], np.ndarray, list[int]] | None:
     """The distinct words, each word's index among them, and the words up to the end of each
     paragraph, the new lines between paragraphs left out; None unless the words spell
-    ``joined`` (by length) with each new line a word of its own.
+    ``paras.joined`` (by length) with each new line a word of its own.
 
     The word lengths cut the UTF-8 text into an Arrow string array (the backend's words are
     slices of the text), so no word is converted to UTF-8 on its own.
     """
+    joined = paras.joined
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     char_end = np.cumsum(lengths)
     if not len(words) or char_end[-1] != len(joined):
         return None
     try:
         data = joined.encode("utf-8")
-        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     except UnicodeEncodeError:  # lone surrogates
         return None
+    points = paras.points()
     width = (1 + (points >= 0x80).astype(np.int32) + (points >= 0x800)
              + (points >= 0x10000))
     byte_at = np.zeros(len(points) + 1, dtype=np.int64)
@@ -296,12 +353,12 @@ def _encode(joined: str, words: list[str], paras: list[str]
     encoded = strings.dictionary_encode()
     distinct = encoded.dictionary.to_pylist()
     indices = encoded.indices.to_numpy(zero_copy_only=False)
-    if len(paras) == 1:
+    if len(paras.text) == 1:
         return distinct, indices, [len(indices)]
     newline = distinct.index("\n") if "\n" in distinct else -1
     sep = np.flatnonzero(indices == newline)
-    if len(sep) != len(paras) - 1 or not np.array_equal((char_end - lengths)[sep],
-                                                        np.flatnonzero(points == 0x0A)):
+    if len(sep) != len(paras.text) - 1 or not np.array_equal((char_end - lengths)[sep],
+                                                             paras.start[1:] - 1):
         return None
     keep = np.ones(len(indices), dtype=bool)
     keep[sep] = False
@@ -338,13 +395,11 @@ def _resolve_in_context(segmenter: Segmenter, types: _Types, codes: np.ndarray,
                         paras: _Paragraphs) -> bool:
     """Give each pending word the tag the backend gives it in the paragraph where it first
     occurs (its code is new, so that paragraph lies in this partition)."""
-    pending = np.asarray([types[w] for w in types.pending], dtype=np.int32)
-    where = np.flatnonzero(np.isin(codes, pending))
-    firsts: dict[int, int] = {}
-    for pos, code in zip(where.tolist(), codes[where].tolist(), strict=True):
-        firsts.setdefault(code, pos)
-    para_of = np.searchsorted(np.asarray(paras.tokens), np.asarray(sorted(firsts.values())),
-                              side="right")
+    pending = np.zeros(len(types.pairs), dtype=bool)
+    pending[[types[w] for w in types.pending]] = True
+    where = np.flatnonzero(pending[codes])
+    _, first = np.unique(codes[where], return_index=True)
+    para_of = np.searchsorted(np.asarray(paras.tokens), np.sort(where[first]), side="right")
     for p in dict.fromkeys(para_of.tolist()):
         if types.resolve(segmenter._text_keys(paras.text[p])):
             return True
@@ -366,13 +421,11 @@ class _Pieces:
     def of(cls, paras: _Paragraphs, lengths: np.ndarray) -> _Pieces | None:
         """The pieces, from the word lengths; None unless every piece end falls between two
         words and each paragraph's words cover exactly that paragraph."""
-        npieces = np.asarray(paras.pieces, dtype=np.int64)
+        npieces, end = paras.pieces()
         para = np.repeat(np.arange(len(npieces)), npieces)
-        end = np.asarray(paras.piece_ends, dtype=np.int64)
         if not len(end):
             return cls(para, end, end, end)
-        para_len = np.fromiter(map(len, paras.text), dtype=np.int64, count=len(paras.text))
-        base = np.cumsum(para_len) - para_len  # where each paragraph starts
+        base = paras.start - np.arange(len(paras.start))  # paragraph starts without new lines
         first = np.cumsum(npieces) - npieces  # index of each paragraph's first piece
         start = np.concatenate([[0], end[:-1]])
         start[first] = 0
@@ -386,44 +439,85 @@ class _Pieces:
         return cls(para, start, end, cuts)
 
 
-def _result(segmenter: Segmenter, types: _Types, codes: np.ndarray, pieces: _Pieces,
-            paras: _Paragraphs, docs: list[tuple[str, str]], pool: pa.MemoryPool | None
-            ) -> PartitionResult:
+def _result(types: _Types, codes: np.ndarray, pieces: _Pieces, paras: _Paragraphs,
+            docs: list[tuple[str, str]], pool: pa.MemoryPool | None) -> PartitionResult:
     """The token table and report counts from the type codes and the pieces.
 
     A piece is blank (it gets no sentence id) when all its words are white space, whose
     decision is None; a piece becomes a row when it keeps a token.
     """
-    decisions = types.decisions
-    kept_type = np.frombuffer(bytes(types.kept), dtype=bool)
-    word_type = np.frombuffer(bytes(types.word), dtype=bool)
+    reason = types.flags("reason")
+    kept_type = reason == 0
     n = len(pieces.cuts)
     kept = kept_type[codes]
     per_piece = _per_piece(kept, pieces.cuts)
-    nonblank = (_per_piece(word_type[codes], pieces.cuts) > 0).astype(np.int64)
-    doc = np.asarray(paras.doc, dtype=np.int64)[pieces.para]
+    nonblank = (_per_piece((reason != _WHITE)[codes], pieces.cuts) > 0).astype(np.int64)
+    doc = paras.doc[pieces.para]
     before = np.cumsum(nonblank) - nonblank  # non-blank pieces before each piece
     doc_first = np.flatnonzero(np.diff(doc, prepend=-1))
     sent_id = before - np.repeat(before[doc_first], np.diff(np.append(doc_first, n)))
     chosen = np.flatnonzero(per_piece)
     doc_ids = pc.take(pa.array([d for d, _ in docs], pa.string(), memory_pool=pool),
                       pa.array(doc[chosen]), memory_pool=pool)
-    tokens = pa.array(types.tokens, pa.string(), memory_pool=pool)
-    tags = pa.array(types.tags, pa.string(), memory_pool=pool)
-    take = pa.array(codes[kept], memory_pool=pool)
+    kept_codes = codes[kept]
+    tokens, tags = types.arrays or (pa.array([], pa.string()),) * 2
+    take = pa.array(kept_codes, memory_pool=pool)
     table = token_table(
-        doc_ids, np.asarray(paras.para_id, dtype=np.int32)[pieces.para[chosen]],
-        sent_id[chosen].astype(np.int32),
+        doc_ids, paras.para_id[pieces.para[chosen]], sent_id[chosen].astype(np.int32),
         np.concatenate([[0], np.cumsum(per_piece[chosen])]).astype(np.int32),
         pc.take(tokens, take, memory_pool=pool), pc.take(tags, take, memory_pool=pool),
-        _languages(paras.text, pieces, chosen, codes,
-                   np.frombuffer(bytes(types.latin), dtype=bool), pool), pool)
+        _languages(paras, pieces, chosen, codes, types.flags("latin").astype(bool), pool),
+        pool)
     result = PartitionResult(table=table)
-    how_often = np.bincount(codes, minlength=len(decisions))
-    seen = np.flatnonzero(how_often).tolist()  # types of earlier partitions may not occur
-    segmenter.tally(result, [(decisions[i], n) for i, n in zip(seen, how_often[seen].tolist(),
-                                                               strict=True)])
+    _tally(result, types, codes, reason)
+    # documents per kept term: distinct (document, term) pairs of the kept tokens
+    token_doc = np.repeat(doc, np.diff(pieces.cuts, prepend=0))[kept]
+    _document_counts(result, types, token_doc, kept_codes)
     return result
+
+
+def _tally(result: PartitionResult, types: _Types, codes: np.ndarray, reason: np.ndarray
+           ) -> None:
+    """The report counts of the partition: tokens removed per filter, out-of-dictionary
+    words, and the words the ``split`` rows need."""
+    how_often = np.bincount(codes, minlength=len(reason))
+    removed = np.bincount(reason, weights=how_often, minlength=len(FILTERS) + 2)
+    for i, name in enumerate(FILTERS, 1):
+        if removed[i]:
+            result.removed[name] += int(removed[i])
+    tokens = types.tokens
+    oov = np.flatnonzero(types.flags("oov").astype(bool) & (how_often > 0))
+    for i, n in zip(oov.tolist(), how_often[oov].tolist(), strict=True):
+        result.oov[tokens[i]] += n
+    split = types.split
+    counted = np.flatnonzero(how_often)
+    for i, n in zip(counted.tolist(), how_often[counted].tolist(), strict=True):
+        word = split[i]
+        if word is not None:
+            result.words[word] += n
+
+
+def _document_counts(result: PartitionResult, types: _Types, token_doc: np.ndarray,
+                     kept_codes: np.ndarray) -> None:
+    """``result.documents``: in how many documents of the partition each kept term occurs."""
+    if not len(kept_codes):
+        return
+    term = np.frombuffer(types.term, dtype=np.int32)[kept_codes].astype(np.int64)
+    width = len(types.terms)
+    first_doc = int(token_doc[0])
+    docs = int(token_doc[-1]) - first_doc + 1  # token_doc is in document order
+    if docs * width <= max(1 << 22, 8 * len(term)):  # a cell per (document, term)
+        cells = np.zeros(docs * width, dtype=bool)
+        cells[(token_doc - first_doc) * width + term] = True
+        df = cells.reshape(docs, width).sum(axis=0)
+    else:  # the distinct (document, term) pairs, hashed
+        pairs = pc.unique(pa.array(token_doc * width + term)).to_numpy()
+        df = np.bincount(pairs % width, minlength=width)
+    seen = np.flatnonzero(df)
+    terms = types.terms
+    result.documents.update(dict(zip([terms[i] for i in seen.tolist()], df[seen].tolist(),
+                                     strict=True)))
+    result.docs_kept += 1 + int(np.count_nonzero(np.diff(token_doc)))  # in document order
 
 
 def _per_piece(flags: np.ndarray, cuts: np.ndarray) -> np.ndarray:
@@ -435,7 +529,7 @@ def _per_piece(flags: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     return np.diff(at, prepend=0)
 
 
-def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray, codes: np.ndarray,
+def _languages(paras: _Paragraphs, pieces: _Pieces, chosen: np.ndarray, codes: np.ndarray,
                latin_type: np.ndarray, pool: pa.MemoryPool | None = None) -> pa.Array:
     """``sentence_lang`` of the chosen pieces, from counts: the Han characters of each piece
     (``HAN``'s ranges over the code points of the text) and the English words among its
@@ -443,13 +537,12 @@ def _languages(texts: list[str], pieces: _Pieces, chosen: np.ndarray, codes: np.
     ``LATIN_WORD`` as ``sentence_lang`` finds them)."""
     if not len(chosen):
         return pa.array([], pa.string(), memory_pool=pool)
-    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    points = paras.points()
     han = np.zeros(len(points) + 1, dtype=np.int64)
-    np.cumsum(((points >= 0x3400) & (points <= 0x4DBF)) | ((points >= 0x4E00) & (points <= 0x9FFF))
-              | ((points >= 0xF900) & (points <= 0xFAFF)), out=han[1:])
-    para_len = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    base = (np.cumsum(para_len) - para_len)[pieces.para[chosen]]
+    np.cumsum(han_points(points), out=han[1:])
+    base = paras.start[pieces.para[chosen]]
     han_count = han[base + pieces.end[chosen]] - han[base + pieces.start[chosen]]
     english = _per_piece(latin_type[codes], pieces.cuts)[chosen]
     return pc.if_else(pa.array(2 * english > han_count, memory_pool=pool), "en", "zh",
                       memory_pool=pool)
+

@@ -1,7 +1,8 @@
 """Turn documents into rows of filtered tokens: the per-partition work of the segment stage.
 
-:func:`segment_partition` is module-level so ``engine.map_partitions`` can run it in worker
-processes; each call builds its own :class:`Segmenter` (its own jieba/rjieba instance).
+:func:`write_partition` segments one partition of documents and writes its rows as a part
+file of the tokens dataset; :func:`segment_part` is its module-level form for fresh worker
+processes and Dask workers (one :class:`Segmenter`, its own jieba/rjieba instance, per process).
 
 Per sentence: English words are cut out by script and lemmatised with simplemma; the runs
 between go to the Chinese backend; synonym variants are merged into their canonical word;
@@ -20,11 +21,15 @@ was a word of the backend (for the ``split`` rows of the report). See
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
+from pipelines.core.store import write_part
 from pipelines.segment.backends import build_backend
 from pipelines.segment.lexicon import (
     DEFAULT_USER_TAG,
@@ -32,10 +37,12 @@ from pipelines.segment.lexicon import (
     checked_words,
     count_inside,
     count_occurrences,
+    holding,
 )
 from pipelines.segment.loop import run_per_token
 from pipelines.segment.text import (
     LATIN_WORD,
+    han_points,
     has_han,
     is_number,
     is_punctuation,
@@ -47,17 +54,46 @@ from pipelines.segment.types import (
     _LATIN,
     _PRESEG,
     _UNKNOWN,
+    FILTERS,
+    TOKENS_SCHEMA,
     Pair,
     PartitionResult,
     Settings,
     ShortRuns,
     _Drop,
     _Memo,
+    document_counts,
     split_latin,
 )
 from pipelines.segment.vector import run_vectorised
 
-__all__ = ["Segmenter", "dictionary_counts", "segment_partition"]
+__all__ = ["Segmenter", "Decisions", "Part", "dictionary_counts", "segment_part",
+           "write_partition"]
+
+#: Codes of :attr:`Decisions.reason`: 0 kept, ``1 + FILTERS.index(name)`` dropped by that
+#: filter, ``WHITE`` white space (the decision None).
+KEPT = 0
+WHITE = len(FILTERS) + 1
+
+
+@dataclass
+class Decisions:
+    """The decisions of many raw pairs as arrays (see :meth:`Segmenter.decide_many`).
+
+    Attributes:
+        reason: int8 per pair: ``KEPT``, ``1 + FILTERS.index(filter)`` or ``WHITE``.
+        tokens: The kept token ("" if dropped).
+        tags: Its tag ("" if dropped).
+        oov: True for a kept token that is Chinese and not in the dictionary.
+        split: The word the ``split`` report counts (the kept token, or the dropped word of a
+            :class:`_Drop`), where it is or holds a checked dictionary word; else None.
+    """
+
+    reason: np.ndarray
+    tokens: list[str]
+    tags: list[str]
+    oov: np.ndarray
+    split: list[str | None]
 
 class Segmenter:
     """A configured segmenter: backend with user words, stopwords, synonyms and filters."""
@@ -152,6 +188,98 @@ class Segmenter:
         vectorised pass decides each type once)."""
         return self._decided(self._normalise(key), lambda pair: self._check(*pair))
 
+    def decide_many(self, keys: list[Pair]) -> Decisions:
+        """:meth:`decide_type` of many raw pairs at once, as arrays, with the out-of-dictionary
+        check and the words the ``split`` report needs.
+
+        Words of Han characters only (most of a Chinese text's types) are decided with array
+        operations and C-level ``map`` calls, the rest one by one by :meth:`decide_type`; the
+        tests compare both with :meth:`decide_type` pair by pair.
+        """
+        n = len(keys)
+        reason = np.zeros(n, dtype=np.int8)
+        tokens, tags = [""] * n, [""] * n
+        oov = np.zeros(n, dtype=bool)
+        split: list[str | None] = [None] * n
+        if not n:
+            return Decisions(reason, tokens, tags, oov, split)
+        words = [k[0] for k in keys]
+        plain = _han_words(words) if not self.s.presegmented else np.zeros(n, dtype=bool)
+        fast = np.flatnonzero(plain).tolist()
+        for i in np.flatnonzero(~plain).tolist():
+            self._decide_one(i, keys[i], reason, tokens, tags, oov, split)
+        if fast:
+            self._decide_han(fast, keys, reason, tokens, tags, oov, split)
+        if not self.checked:
+            split = [None] * n
+        else:
+            at = [i for i, w in enumerate(split) if w is not None]
+            held = holding([split[i] for i in at], self.checked)
+            for i, h in zip(at, held, strict=True):
+                if not h:
+                    split[i] = None
+        return Decisions(reason, tokens, tags, oov, split)
+
+    def _decide_one(self, i: int, key: Pair, reason: np.ndarray, tokens: list[str],
+                    tags: list[str], oov: np.ndarray, split: list[str | None]) -> None:
+        """Fill position ``i`` of the arrays of :meth:`decide_many` from :meth:`decide_type`."""
+        d = self.decide_type(key)
+        if d is None:
+            reason[i] = WHITE
+        elif d.__class__ is str:
+            reason[i] = 1 + FILTERS.index(d)
+        elif d.__class__ is _Drop:
+            reason[i] = 1 + FILTERS.index(d.reason)
+            split[i] = d.word
+        else:
+            tokens[i], tags[i] = d
+            oov[i] = self._is_oov(*d)
+            split[i] = d[0]
+
+    def _decide_han(self, fast: list[int], keys: list[Pair], reason: np.ndarray,
+                    tokens: list[str], tags: list[str], oov: np.ndarray,
+                    split: list[str | None]) -> None:
+        """:meth:`_decide_one` for words of Han characters only, with arrays.
+
+        Such a word is no punctuation (every character is a letter), has a Han character, is
+        its own lower case and is a number only as Chinese numerals tagged ``m``; so the
+        filters reduce to a set lookup, the length, the tag, and :func:`is_number` for the
+        words tagged ``m``.
+        """
+        words = [keys[i][0] for i in fast]
+        final = list(map(self.backend.final_tag, words, [keys[i][1] for i in fast]))
+        length = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        number = np.zeros(len(words), dtype=bool)
+        for j, (w, t) in enumerate(zip(words, final, strict=True)):
+            if t[:1] == "m" and is_number(w, t):
+                number[j] = True
+        stop = np.fromiter(map(self._stop.__contains__, words), dtype=bool, count=len(words))
+        code = np.zeros(len(words), dtype=np.int8)
+        if self.s.keep_pos:
+            prefixes = tuple(self.s.keep_pos)
+            other = np.fromiter((not t.startswith(prefixes) for t in final), dtype=bool,
+                                count=len(words))
+            code[other] = 1 + FILTERS.index("pos")
+        code[~number & (length < self.s.min_length)] = 1 + FILTERS.index("short")
+        code[stop] = 1 + FILTERS.index("stopword")
+        if not self.s.keep_numbers:
+            code[number] = 1 + FILTERS.index("number")
+        reason[fast] = code
+        checked = bool(self.checked)
+        has_word = self.backend.has_word
+        syn_out = self._syn_out
+        for j, i in enumerate(fast):
+            w = words[j]
+            if code[j]:
+                if checked and length[j] > 1:
+                    split[i] = w
+                continue
+            t = final[j]
+            tokens[i], tags[i] = w, t
+            if checked:
+                split[i] = w
+            oov[i] = t != _UNKNOWN and w not in syn_out and not has_word(w)
+
     def _decided(self, pair: Pair | None, reason_of: Callable[[Pair], str | None]
                  ) -> Pair | str | _Drop | None:
         if pair is None:
@@ -213,10 +341,14 @@ class Segmenter:
             elif value is not None and oov[value]:
                 result.oov[value[0]] += n
         if self.checked:
-            words = result.words
+            counts: Counter = Counter()
             for value, n in decided if raw_decided is None else raw_decided:
                 if value is not None and value.__class__ is not str:  # str: no checked word
-                    words[value.word if value.__class__ is _Drop else value[0]] += n
+                    counts[value.word if value.__class__ is _Drop else value[0]] += n
+            # only the words that are or hold a checked word matter (dictionary_counts)
+            found = list(counts)
+            result.words.update({w: counts[w] for w, h in zip(found, holding(found, self.checked),
+                                                                 strict=True) if h})
 
     def run(self, docs: list[tuple[str, str]], pool: pa.MemoryPool | None = None
             ) -> PartitionResult:
@@ -234,8 +366,9 @@ class Segmenter:
             result = run_vectorised(self, docs, pool)
         if result is None:
             result = self.run_per_token(docs, pool)
-        if self.checked:
-            result.occurrences.update(count_occurrences((t for _, t in docs), self.checked))
+            result.documents, result.docs_kept = document_counts(result.table)
+            if self.checked:
+                result.occurrences.update(count_occurrences((t for _, t in docs), self.checked))
         if not self.s.presegmented:
             result.traditional = traditional_documents(docs)
         return result
@@ -247,6 +380,18 @@ class Segmenter:
         return run_per_token(self, docs, pool)
 
 
+def _han_words(words: list[str]) -> np.ndarray:
+    """True for each word made of Han characters only (``HAN``'s ranges), all letters."""
+    n = len(words)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=n)
+    points = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    han = np.zeros(len(points) + 1, dtype=np.int64)
+    np.cumsum(han_points(points), out=han[1:])
+    ends = np.cumsum(lengths)
+    all_han = (han[ends] - han[ends - lengths] == lengths) & (lengths > 0)
+    return all_han & np.fromiter(map(str.isalnum, words), dtype=bool, count=n)
+
+
 def dictionary_counts(result: PartitionResult, checked: frozenset[str]) -> None:
     """Fill ``as_token`` and ``inside`` of a (merged) result from its ``words``."""
     words = result.words
@@ -254,14 +399,34 @@ def dictionary_counts(result: PartitionResult, checked: frozenset[str]) -> None:
     result.inside.update(count_inside(words, checked))
 
 
-def segment_partition(docs: list[tuple[str, str]], settings: Settings) -> PartitionResult:
-    """Segment one partition of documents with a fresh :class:`Segmenter`.
+#: One partition: its index (its place in the tokens table), its ``(doc_id, text)`` pairs, and
+#: the path of the part file it is written to.
+Part = tuple[int, list[tuple[str, str]], str]
 
-    Args:
-        docs: ``(doc_id, text)`` pairs.
-        settings: The loaded settings.
+
+def write_partition(segmenter: Segmenter, docs: list[tuple[str, str]], path: str,
+                    pool: pa.MemoryPool | None = None) -> PartitionResult:
+    """Segment one partition and write its token rows as a part file at ``path``.
 
     Returns:
-        The token table (doc_id, para_id, sent_id, tokens, pos, lang) and report counts.
+        The report counts (the table itself stays on disk: ``table`` is empty, ``written`` says
+        how many rows the part holds).
     """
-    return Segmenter(settings).run(docs)
+    result = segmenter.run(docs, pool)
+    result.written = write_part(path, result.table)
+    result.table = TOKENS_SCHEMA.empty_table()
+    return result
+
+
+_SEGMENTERS: dict[Settings, Segmenter] = {}
+
+
+def segment_part(part: Part, settings: Settings) -> PartitionResult:
+    """:func:`write_partition` in a fresh worker process or a Dask worker, with one
+    :class:`Segmenter` per process and settings (the dictionary loads once per worker)."""
+    segmenter = _SEGMENTERS.get(settings)
+    if segmenter is None:
+        _SEGMENTERS.clear()
+        segmenter = _SEGMENTERS[settings] = Segmenter(settings)
+    _, docs, path = part
+    return write_partition(segmenter, docs, path)

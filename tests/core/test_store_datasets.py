@@ -170,9 +170,38 @@ def test_a_killed_runs_spool_is_removed(workdir: Path, dataset_stage) -> None:
     assert sorted(manifest["outputs"]) == [f"numbers/part-0000{i}.parquet" for i in range(3)]
 
 
+def test_reading_batches_does_not_keep_what_was_read(tmp_path: Path) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.core.store import StoredTable
+
+    path = tmp_path / "big.parquet"
+    rng = np.random.default_rng(0)
+    with pq.ParquetWriter(path, pa.schema([("text", pa.string())])) as writer:
+        for _ in range(40):  # 40 row groups of 3 MB of text that does not compress
+            chars = rng.integers(0x4E00, 0x9FFF, size=(256, 4000)).astype(np.uint32)
+            text = pa.array([row.tobytes().decode("utf-32-le") for row in chars])
+            writer.write_table(pa.table({"text": text}), row_group_size=256)
+    before = pa.total_allocated_bytes()
+    held = 0
+    for batch in StoredTable([path]).iter_batches(["text"], rows=256):
+        held = max(held, pa.total_allocated_bytes() - before)
+        del batch
+    assert held < 40_000_000  # a few batches, not the 123 MB of the file
+
+
 def test_a_single_file_table_of_an_older_work_folder_streams_too(workdir: Path,
                                                                  reader_stage) -> None:
     store.write_outputs(workdir, "toy", {"numbers": pa.table({"value": [1, 2, 3]})})
     assert store.open_table(workdir, "toy/numbers").files == [workdir / "toy" / "numbers.parquet"]
     run_stage(reader_stage, workdir, ToyParams())
     assert store.read_table(workdir, "reader/sums")["total"].to_pylist() == [6]
+
+
+def test_a_writer_may_be_named_like_a_table(tmp_path: Path) -> None:
+    writer = store.PartWriter(SCHEMA, "segment/tokens")
+    writer.write(pa.table({"value": [1]}, schema=SCHEMA))
+    assert writer.folder.parent == store.spool_dir()
+    assert store.read_all(writer.finish())["value"].to_pylist() == [1]

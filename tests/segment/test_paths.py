@@ -101,12 +101,16 @@ def test_sentence_ends_and_split_sentences_agree() -> None:
                                                       "。"]
 
 
-def test_partition_by_size_balances_text_and_keeps_order() -> None:
-    docs = [("a", "x" * 9), ("b", "x"), ("c", "x" * 8), ("d", None), ("e", "x" * 10)]
-    assert S.partition_by_size(docs, 2) == [docs[:2], docs[2:]]
-    assert S.partition_by_size(docs, 3) == [docs[:1], docs[1:4], docs[4:]]
-    assert S.partition_by_size(docs[:2], 5) == [docs[:1], docs[1:2]]
-    assert S.partition_by_size([], 2) == []
+def test_partitions_are_cut_by_text_alone_and_keep_order() -> None:
+    import pyarrow as pa
+
+    texts = ["x" * 9, "x", "x" * 8, None, "x" * 10, ""]
+    table = pa.table({"doc_id": list("abcdef"), "text": texts})
+    cut = [[d for d, _ in p] for p in S.partitions(table, 10)]
+    assert cut == [["a", "b"], ["c", "d", "e"], ["f"]]
+    assert [[d for d, _ in p] for p in S.partitions(table, 1)] == [
+        ["a"], ["b"], ["c"], ["d", "e"], ["f"]]
+    assert list(S.partitions(table.slice(0, 0), 10)) == []
 
 
 def test_forked_and_spawned_workers_give_identical_results(
@@ -114,23 +118,26 @@ def test_forked_and_spawned_workers_give_identical_results(
     texts = TRICKY * 3
     docs = [(f"d{i}", t) for i, t in enumerate(texts)]
     st = settings()
-    one = S.segment_documents(docs, st, workers=1)
-    forked = S.segment_documents(docs, st, workers=2, min_chars_parallel=1)
+    one = S.segment_documents(docs, st, workers=1, part_chars=200)
+    forked = S.segment_documents(docs, st, workers=2, part_chars=200, min_chars_parallel=1)
     assert forked.table.equals(one.table)
-    for name in ("removed", "oov", "words", "occurrences", "as_token", "inside"):
+    for name in ("removed", "oov", "words", "occurrences", "as_token", "inside", "documents",
+                 "traditional", "docs_kept", "written"):
         assert getattr(forked, name) == getattr(one, name), name
     monkeypatch.setattr(S, "can_fork", lambda: False)
-    spawned = S.segment_documents(docs, st, workers=2, min_chars_parallel=1)
+    spawned = S.segment_documents(docs, st, workers=2, part_chars=200, min_chars_parallel=1)
     assert spawned.table.equals(one.table)
     assert (spawned.removed, spawned.oov) == (one.removed, one.oov)
 
 
 def test_small_corpus_stays_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_fork(*_args: object) -> None:
+    from pipelines.core import engine
+
+    def no_workers(*_args: object) -> None:
         raise AssertionError("a small corpus must not start workers")
 
-    monkeypatch.setattr(S, "map_forked", no_fork)
-    monkeypatch.setattr(S, "map_partitions", no_fork)
+    monkeypatch.setattr(engine, "_stream_forked", no_workers)
+    monkeypatch.setattr(engine, "_stream_spawned", no_workers)
     docs = [("d0", "我们推进职业教育。"), ("d1", "乡村振兴。")]
     assert S.segment_documents(docs, settings(), workers=2).rows == [
         ("d0", 0, 0, ["推进", "职业教育"], ["v", "nz"], "zh"),
@@ -271,3 +278,113 @@ def test_vectorised_pass_equals_the_per_token_loop_on_random_mixed_text() -> Non
         assert set(vector.table.column("lang").to_pylist()) == {"zh", "en"}
         for name in ("removed", "oov", "words", "occurrences", "as_token", "inside"):
             assert getattr(vector, name) == getattr(loop, name), name
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("extra", [
+    {},
+    {"keep_pos": ("n", "v", "eng")},
+    {"keep_numbers": True, "lowercase": False, "lemmatize": False, "min_length": 1},
+    {"use_domain_dict": False, "policy_stopwords": True, "min_length": 3},
+])
+def test_decisions_in_one_batch_equal_the_decisions_one_by_one(backend: str, extra: dict
+                                                                ) -> None:
+    from pipelines.segment.types import FILTERS, _Drop
+    from pipelines.segment.worker import KEPT, WHITE
+
+    seg = Segmenter(settings(backend=backend, **extra))
+    texts = TRICKY + [HMM_TEXT] + sample_texts()
+    keys = sorted({k for t in texts for k in seg._text_keys(t)})
+    odd = ["〇", "二十", "一九五四年", "第三", "年", "十三五", "两", "的", "职业教育", "农村教师",
+           "\ufa6e\ufa6f", "𠀀", "職業教育", "教育ⅱ", "二〇二〇年", "，", "\u3000"]
+    keys += [(w, t) for w in odd for t in ("m", "n", "x", "nz", "un", "")]
+    assert len(keys) > 2000
+    batch = seg.decide_many(keys)
+    for i, key in enumerate(keys):
+        d = seg.decide_type(key)
+        if d is None:
+            expect = (WHITE, "", "", False, None)
+        elif d.__class__ is str or d.__class__ is _Drop:
+            name = d if d.__class__ is str else d.reason
+            word = d.word if d.__class__ is _Drop and seg.checked else None
+            if word is not None and not any(c in word for c in seg.checked):
+                word = None
+            expect = (1 + FILTERS.index(name), "", "", False, word)
+        else:
+            word = d[0] if seg.checked and any(c in d[0] for c in seg.checked) else None
+            expect = (KEPT, d[0], d[1], seg._is_oov(*d), word)
+        got = (int(batch.reason[i]), batch.tokens[i], batch.tags[i], bool(batch.oov[i]),
+               batch.split[i])
+        assert got == expect, key
+
+
+def test_piece_ends_of_the_joined_paragraphs_equal_those_of_each_paragraph() -> None:
+    from pipelines.segment.vector import _Paragraphs
+
+    rng = random.Random(5)
+    alphabet = list("。！？!?；;….. aZbY”’\"'」』）)》\tx19-好\n")
+    for _ in range(3000):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+                 for _ in range(rng.randint(1, 4))]
+        paras = _Paragraphs([(str(i), t) for i, t in enumerate(texts)])
+        counts, ends = paras.pieces()
+        expect = [sentence_ends(p) for p in paras.text]
+        assert counts.tolist() == [len(e) for e in expect]
+        assert ends.tolist() == [e for each in expect for e in each]
+
+
+def _docs_table(texts: list[str]):
+    import pyarrow as pa
+
+    return pa.table({"doc_id": [f"d{i:03d}" for i in range(len(texts))], "text": texts})
+
+
+def _parts(out: dict) -> list[bytes]:
+    return [f.read_bytes() for f in out["tokens"].files]
+
+
+def test_stored_documents_in_parts_give_the_parts_of_a_table_in_memory(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyarrow.parquet as pq
+
+    from pipelines.core import store
+
+    texts = (TRICKY + sample_texts()) * 2
+    table = _docs_table(texts)
+    monkeypatch.setattr(S, "PART_CHARS", {"rjieba": 3000, "jieba": 3000})
+    monkeypatch.setattr(S, "READ_ROWS", 3)  # partitions cut across the input's batches
+    files = []
+    for i, start in enumerate(range(0, len(texts), 7)):  # the documents as a dataset of parts
+        files.append(tmp_path / f"part-{i:05d}.parquet")
+        pq.write_table(table.slice(start, 7), files[-1])
+    stored = store.StoredTable(files, "ingest/documents")
+    one = S.compute({"ingest/documents": table}, S.Params(workers=1))
+    assert len(one["tokens"].files) > 5
+    for source, workers in ((stored, 1), (stored, 2), (table, 2)):
+        out = S.compute({"ingest/documents": source},
+                        S.Params(workers=workers))
+        assert _parts(out) == _parts(one)
+        assert out["report"].equals(one["report"])
+    whole = Segmenter(settings()).run(list(zip(table.column("doc_id").to_pylist(), texts,
+                                               strict=True)))
+    assert store.read_all(one["tokens"]).equals(whole.table)
+
+
+def test_phrases_joined_part_by_part_equal_phrases_on_the_whole_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.core import store
+    from pipelines.segment.phrases import join_phrases
+
+    texts = ["Vocational education matters. We fund vocational education.",
+             "Vocational education grows. 我们发展Vocational Education和职业教育。"] * 6
+    params = {"phrases": True, "phrase_min_count": 1, "phrase_threshold": 0.1}
+    monkeypatch.setattr(S, "PART_CHARS", {"rjieba": 100, "jieba": 100})
+    out = S.compute({"ingest/documents": _docs_table(texts)}, S.Params(workers=1, **params))
+    assert len(out["tokens"].files) > 3
+    plain = S.segment_documents(list(zip([f"d{i:03d}" for i in range(12)], texts, strict=True)),
+                                settings(), part_chars=10**9)
+    joined, made = join_phrases(plain.table, min_count=1, threshold=0.1)
+    assert store.read_all(out["tokens"]).equals(joined)
+    assert made["vocational_education"] > 10
+    phrase_rows = [r for r in out["report"].to_pylist() if r["kind"] == "phrase"]
+    assert {r["term"]: r["count"] for r in phrase_rows} == dict(made)

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines import segment as S
+from pipelines.core import store
 from pipelines.core.errors import BadParams
 from pipelines.segment.lexicon import DictEntry, checked_words, count_inside, count_occurrences
 
@@ -24,7 +25,8 @@ def docs(*texts: str | None) -> pa.Table:
 
 
 def compute(*texts: str | None, **params: object) -> dict[str, pa.Table]:
-    return S.compute({"ingest/documents": docs(*texts)}, S.Params(workers=1, **params))
+    out = S.compute({"ingest/documents": docs(*texts)}, S.Params(workers=1, **params))
+    return {**out, "tokens": store.read_all(out["tokens"])}
 
 
 def report_rows(out: dict[str, pa.Table], *kinds: str) -> list[tuple[str, str, int]]:
@@ -119,7 +121,7 @@ def test_split_counts_are_the_same_with_forked_workers(user_dict: str) -> None:
     st = S.settings_from_params(S.Params(user_dicts=(user_dict,)))
     docs_ = [(f"d{i}", TEXT * (i + 1)) for i in range(6)]
     one = S.segment_documents(docs_, st, workers=1)
-    forked = S.segment_documents(docs_, st, workers=2, min_chars_parallel=1)
+    forked = S.segment_documents(docs_, st, workers=2, part_chars=100, min_chars_parallel=1)
     assert (forked.as_token, forked.inside) == (one.as_token, one.inside)
     assert one.as_token["农村教师"] == 21 and one.inside["职业教育"] == 21
 

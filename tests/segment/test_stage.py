@@ -8,8 +8,9 @@ import pyarrow as pa
 import pytest
 
 from pipelines import segment as S
+from pipelines.core import store
 from pipelines.core.resources import data_path
-from pipelines.segment.worker import Settings, segment_partition
+from pipelines.segment.worker import Segmenter, Settings
 
 BACKENDS = ("rjieba", "jieba")
 
@@ -19,10 +20,17 @@ def docs(*texts: str) -> pa.Table:
     return pa.table({"doc_id": [f"d{i}" for i in range(len(texts))], "text": list(texts)})
 
 
+def seg_compute(tables: dict, params: S.Params) -> dict:
+    """``S.compute`` with the tokens dataset read back as one table."""
+    out = S.compute(tables, params)
+    assert isinstance(out["tokens"], store.StoredTable)
+    return {**out, "tokens": store.read_all(out["tokens"])}
+
+
 def run(*texts: str, **params: object) -> list[dict]:
     """Segment texts in-process and return the token rows."""
     p = S.Params(workers=1, **params)
-    return S.compute({"ingest/documents": docs(*texts)}, p)["tokens"].to_pylist()
+    return seg_compute({"ingest/documents": docs(*texts)}, p)["tokens"].to_pylist()
 
 
 def toks(*texts: str, **params: object) -> list[list[str]]:
@@ -122,7 +130,7 @@ def test_shipped_synonym_example_maps_english_phrases() -> None:
 
 
 def test_report_counts_removed_tokens_and_unseen_domain_terms() -> None:
-    out = S.compute({"ingest/documents": docs("我们的。职业教育很重要。2020年，学生人数增长。")},
+    out = seg_compute({"ingest/documents": docs("我们的。职业教育很重要。2020年，学生人数增长。")},
                     S.Params(workers=1))
     report = out["report"].to_pylist()
     removed = {r["term"]: r["count"] for r in report if r["kind"] == "removed"}
@@ -136,7 +144,7 @@ def test_report_counts_removed_tokens_and_unseen_domain_terms() -> None:
 def test_report_lists_words_missing_from_the_dictionary(backend: str) -> None:
     # the HMM finds the village 培森 and the name 玉奇贵; both are absent from the dictionary
     text = "溧阳市职教人才帮扶白河县。培森村委第一书记玉奇贵。"
-    out = S.compute({"ingest/documents": docs(text)}, S.Params(workers=1, backend=backend))
+    out = seg_compute({"ingest/documents": docs(text)}, S.Params(workers=1, backend=backend))
     assert [r["tokens"] for r in out["tokens"].to_pylist()] == [
         ["溧阳市", "职教", "人才", "帮扶", "白河县"], ["培森", "村委", "第一书记", "玉奇贵"]]
     oov = [(r["term"], r["count"]) for r in out["report"].to_pylist() if r["kind"] == "oov"]
@@ -158,15 +166,16 @@ def test_deterministic_and_workers_give_identical_results() -> None:
     settings = S.settings_from_params(S.Params())
     one = S.segment_documents(docs_list, settings, workers=1)
     # each partition on its own, as a worker would run it
-    parts = [segment_partition(docs_list[:2], settings), segment_partition(docs_list[2:], settings)]
+    parts = [Segmenter(settings).run(docs_list[:2]), Segmenter(settings).run(docs_list[2:])]
     assert [r for p in parts for r in p.rows] == one.rows
-    two = S.segment_documents(docs_list, settings, workers=2, min_docs_parallel=1)
+    two = S.segment_documents(docs_list, settings, workers=2, part_chars=50,
+                              min_chars_parallel=1)
     assert two.rows == one.rows
     assert two.removed == one.removed
 
 
 def test_empty_and_missing_text() -> None:
-    out = S.compute({"ingest/documents": docs("", "。。。")}, S.Params(workers=1))
+    out = seg_compute({"ingest/documents": docs("", "。。。")}, S.Params(workers=1))
     assert out["tokens"].num_rows == 0
     assert out["tokens"].schema == S.TOKENS_SCHEMA
 
@@ -182,14 +191,14 @@ def test_settings_are_picklable() -> None:
 def test_seed_texts_keep_policy_terms_whole(backend: str, shared: Path) -> None:
     texts = [(shared / "seeds" / name).read_text(encoding="utf-8")
              for name in ("001_a41b0b4c803a10c3.txt", "004_5f5d496aa1008b9a.txt")]
-    out = S.compute({"ingest/documents": docs(*texts)}, S.Params(backend=backend, workers=1))
+    out = seg_compute({"ingest/documents": docs(*texts)}, S.Params(backend=backend, workers=1))
     tokens = [t for row in out["tokens"].to_pylist() for t in row["tokens"]]
     # every occurrence in the raw text lies inside one token (乡村振兴 or 乡村振兴战略)
     raw = "".join(texts)
     for term in ("职业教育", "精准扶贫", "乡村振兴"):
         assert raw.count(term) > 0
         assert sum(t.count(term) for t in tokens) == raw.count(term), term
-    assert S.compute({"ingest/documents": docs("深化产教融合和校企合作。")},
+    assert seg_compute({"ingest/documents": docs("深化产教融合和校企合作。")},
                      S.Params(backend=backend, workers=1))["tokens"].to_pylist()[0][
         "tokens"] == ["深化", "产教融合", "校企合作"]
 
