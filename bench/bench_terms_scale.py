@@ -65,8 +65,8 @@ def make_copies(work: Path, folder: Path, copies: int) -> tuple[int, int]:
     sys.path.insert(0, str(ROOT))
     from pipelines.core import store
 
-    tokens = pq.read_table(work / "segment" / "tokens.parquet")
-    docs = pq.read_table(work / "ingest" / "documents.parquet", columns=["doc_id", "year"])
+    tokens = store.open_table(work, "segment/tokens").read()
+    docs = store.open_table(work, "ingest/documents").read(["doc_id", "year"])
     (folder / "tokens").mkdir(parents=True)
     parts = []
     for i in range(copies):

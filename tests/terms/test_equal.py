@@ -41,8 +41,8 @@ def _segment(docs: Path, work: Path) -> dict[str, pa.Table]:
                  ["segment", "--backend", "rjieba", "--workers", "1"]):
         result = CliRunner().invoke(wenmai, ["-q", "--workdir", str(work), *args])
         assert result.exit_code == 0, result.output
-    return {"segment/tokens": pq.read_table(work / "segment" / "tokens.parquet"),
-            "ingest/documents": pq.read_table(work / "ingest" / "documents.parquet")}
+    return {name: store.open_table(work, name).read()  # one file, or a folder of parts
+            for name in ("segment/tokens", "ingest/documents")}
 
 
 @pytest.fixture(scope="module")
