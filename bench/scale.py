@@ -1,7 +1,8 @@
 """How each stage's time and memory grow with the corpus: N MB of realistic, unique Chinese text.
 
 Usage: ``python bench/scale.py [--sizes 10,100] [--stages ingest,segment,terms,topics,network]
-[--k 10] [--workers 0] [--engine local] [--keep DIR] [--seed 7] [--reuse] [--build-only]``
+[--k 10] [--workers 0] [--engine local] [--keep DIR] [--seed 7] [--reuse [--keep-work]]
+[--build-only]``
 
 1. A corpus of N MB (UTF-8 bytes of text) is built from all the Chinese policy text of the
    shared corpora (government work reports 1954-2017 and their Wikisource edition, the CPC
@@ -122,7 +123,9 @@ def run_process(args: list[str]) -> tuple[float, float, int]:
     """Run a command; return (wall seconds, peak RSS in MB of it or any child, exit code)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # cwd: `python -c` imports from the working folder before PYTHONPATH
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     stderr = proc.stderr.read() if proc.stderr else b""
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
@@ -150,6 +153,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="Reuse a corpus already built in --keep with the same size and "
                              "seed (only the work folder is made again).")
+    parser.add_argument("--keep-work", action="store_true",
+                        help="With --reuse: keep the work folder too, so --stages can run the "
+                             "later stages on the tables of an earlier invocation.")
     parser.add_argument("--build-only", action="store_true",
                         help="Build the corpora (in --keep) and run no stage.")
     args = parser.parse_args()
@@ -177,7 +183,8 @@ def main() -> None:
         if reused:
             built = json.loads(stamp.read_text(encoding="utf-8"))
             docs, nbytes = built["docs"], built["bytes"]
-            shutil.rmtree(project / "work", ignore_errors=True)
+            if not args.keep_work:
+                shutil.rmtree(project / "work", ignore_errors=True)
             print(f"<!-- {size:g} MB: reusing {docs} documents in {project / 'docs'} -->")
         else:
             if project.exists():

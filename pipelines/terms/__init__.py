@@ -1,0 +1,36 @@
+"""The terms stage: segment/tokens (and ingest/documents) → terms/terms, keywords,
+group_keywords.
+
+The contract lives in ``stage.py``; ``count`` (batch-by-batch counting: pass 1 totals, pass 2
+the counts of a few documents at a time), ``keywords`` (pass 2: each document's keywords, each
+group's counts), ``score`` (keyness, TF-IDF, the top keywords of a block of units) and
+``groups`` (documents per ``--by`` group) are its private helpers.
+"""
+
+from pipelines.terms.stage import (
+    GROUP_KEYWORDS_SCHEMA,
+    INPUTS,
+    KEYWORDS_SCHEMA,
+    NAME,
+    OUTPUTS,
+    SCHEMAS,
+    STREAMED,
+    TERMS_SCHEMA,
+    Params,
+    compute,
+    keyness,
+)
+
+__all__ = [
+    "NAME",
+    "INPUTS",
+    "OUTPUTS",
+    "STREAMED",
+    "SCHEMAS",
+    "TERMS_SCHEMA",
+    "KEYWORDS_SCHEMA",
+    "GROUP_KEYWORDS_SCHEMA",
+    "Params",
+    "compute",
+    "keyness",
+]
