@@ -16,7 +16,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from pipelines import __version__
 from pipelines.core.errors import UnsafePath
 
-__all__ = ["MARKER", "inside", "safe_child", "is_work_folder", "check_workdir", "mark_workdir"]
+__all__ = ["MARKER", "inside", "safe_child", "safe_children", "is_work_folder", "check_workdir",
+           "mark_workdir"]
 
 #: The file that makes a folder a wenmai work folder.
 MARKER = ".wenmai-workdir"
@@ -33,6 +34,44 @@ def inside(path: Path, folder: Path) -> bool:
 _MANIFEST_HINT = "was this file written by wenmai? delete it and rerun"
 
 
+def safe_children(folder: Path, names: Iterable[str], *, what: str,
+                  hint: str = _MANIFEST_HINT) -> list[Path]:
+    """:func:`safe_child` of many names (a dataset's parts), each distinct parent folder
+    resolved once: a name is checked by its words, then by its resolved parent and, when its
+    last part is a symlink, by where that leads.
+
+    Raises:
+        UnsafePath: as :func:`safe_child`, for the first name that fails.
+    """
+    root = Path(folder)
+    try:
+        resolved_root = root.resolve()
+    except (OSError, RuntimeError, ValueError):
+        resolved_root = None
+    parents: dict[str, bool] = {}
+    out = []
+    for name in names:
+        text = str(name)
+        if _bad_name(text) or resolved_root is None:
+            out.append(safe_child(root, text, what=what, hint=hint))  # raises
+            continue
+        path = root / text
+        parent = str(path.parent)
+        if parent not in parents:
+            parents[parent] = inside(path.parent, resolved_root)
+        if not parents[parent] or (path.is_symlink() and not inside(path, resolved_root)):
+            raise UnsafePath(f"{what} names {text!r}, which lies outside {folder}; refusing "
+                             f"to touch it ({hint})")
+        out.append(path)
+    return out
+
+
+def _bad_name(text: str) -> bool:
+    posix, windows = PurePosixPath(text), PureWindowsPath(text)
+    return (not text or "\x00" in text or posix.is_absolute() or windows.is_absolute()
+            or bool(windows.drive) or ".." in posix.parts or ".." in windows.parts)
+
+
 def safe_child(folder: Path, name: str, *, what: str, hint: str = _MANIFEST_HINT) -> Path:
     """``folder / name`` if ``name`` is a plain relative name that stays inside ``folder``.
 
@@ -47,11 +86,8 @@ def safe_child(folder: Path, name: str, *, what: str, hint: str = _MANIFEST_HINT
             resolves outside ``folder`` through a symlink.
     """
     text = str(name)
-    posix, windows = PurePosixPath(text), PureWindowsPath(text)
-    bad = (not text or "\x00" in text or posix.is_absolute() or windows.is_absolute()
-           or bool(windows.drive) or ".." in posix.parts or ".." in windows.parts)
     path = Path(folder) / text
-    if bad or not inside(path, folder):
+    if _bad_name(text) or not inside(path, folder):
         raise UnsafePath(f"{what} names {text!r}, which lies outside {folder}; refusing to "
                          f"touch it ({hint})")
     return path

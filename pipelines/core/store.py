@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from pipelines import __version__
 from pipelines.core import swap
 from pipelines.core.errors import CorruptInput, MissingInput, SchemaError, WenmaiError
-from pipelines.core.paths import mark_workdir, safe_child
+from pipelines.core.paths import mark_workdir, safe_child, safe_children
 
 __all__ = [
     "table_path",
@@ -374,6 +374,30 @@ def file_sha256(path: Path) -> str:
     return _hash_file(path)
 
 
+_PARSED: dict[str, tuple[tuple[int, int, int], Any]] = {}
+
+
+def _parsed_manifest(path: Path) -> Any:
+    """A manifest's JSON, parsed once per version of the file (its size, mtime and inode):
+    a dataset's thousand parts all look up the same manifest."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
+    cached = _PARSED.get(str(path))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    if len(_PARSED) > 64:
+        _PARSED.clear()
+    _PARSED[str(path)] = (stamp, data)
+    return data
+
+
 def _recorded_output(path: Path) -> dict[str, Any] | None:
     """The record of ``path`` in its stage's manifest (only a wenmai stage manifest counts);
     a part file of a dataset (``<stage>/<table>/part-00000.parquet``) is looked up in the
@@ -382,13 +406,7 @@ def _recorded_output(path: Path) -> dict[str, Any] | None:
     if path.name.startswith(PART_PREFIX):
         candidates.append((path.parent.parent, f"{path.parent.name}/{path.name}"))
     for folder, key in candidates:
-        manifest = folder / MANIFEST
-        if not manifest.exists():
-            continue
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+        data = _parsed_manifest(folder / MANIFEST)
         if not isinstance(data, dict) or data.get("stage") != folder.name:
             continue
         outputs = data.get("outputs")
@@ -600,8 +618,7 @@ def read_manifest(workdir: Path, stage: str) -> dict[str, Any] | None:
     outputs = data.get("outputs", {}) if isinstance(data, dict) else None
     if not isinstance(outputs, dict) or not all(isinstance(r, dict) for r in outputs.values()):
         return None
-    for name in outputs:
-        safe_child(folder, name, what=str(path))
+    safe_children(folder, outputs, what=str(path))
     return data
 
 
@@ -692,8 +709,9 @@ def stage_state(
         elif old_inputs[key] != inputs[key]:
             reasons.append(f"input {key} changed")
     folder = Path(workdir) / stage
-    for filename, record in manifest.get("outputs", {}).items():
-        path = safe_child(folder, filename, what=str(folder / MANIFEST))
+    outputs = manifest.get("outputs", {})
+    paths = safe_children(folder, outputs, what=str(folder / MANIFEST))
+    for (filename, record), path in zip(outputs.items(), paths, strict=True):
         if not os.path.isfile(path):  # never raises (a name too long, a FIFO: not a file)
             reasons.append(f"output {filename} is missing")
         elif file_sha256(path) != record.get("sha256"):

@@ -14,7 +14,7 @@ from cli import wenmai
 from pipelines.core import store
 from pipelines.core.config import load_config
 from pipelines.core.errors import ConfigError, UnsafePath
-from pipelines.core.paths import MARKER, check_workdir, safe_child
+from pipelines.core.paths import MARKER, check_workdir, safe_child, safe_children
 from pipelines.core.runner import current_state, run_stage
 from tests.conftest import SAMPLE, ToyParams
 
@@ -173,3 +173,19 @@ def test_cli_refuses_a_folder_that_is_not_a_work_folder(tmp_path: Path) -> None:
     result = runner.invoke(wenmai, ["--workdir", str(tmp_path), "ingest", str(SAMPLE / "docs"),
                                     "--force"])
     assert result.exit_code == 0, result.stderr
+
+
+def test_many_names_are_checked_like_one(tmp_path: Path) -> None:
+    folder, outside = tmp_path / "stage", tmp_path / "outside"
+    (folder / "tokens").mkdir(parents=True)
+    outside.mkdir()
+    names = [f"tokens/part-{i:05d}.parquet" for i in range(3)]
+    assert safe_children(folder, names, what="m") == [folder / n for n in names]
+    (folder / "tokens" / "part-00009.parquet").symlink_to(outside / "x.parquet")
+    (folder / "linked").symlink_to(outside)
+    for name in ("tokens/part-00009.parquet", "linked/part-00000.parquet", "../x",
+                 "/etc/passwd", ""):
+        with pytest.raises(UnsafePath):
+            safe_child(folder, name, what="m")
+        with pytest.raises(UnsafePath):
+            safe_children(folder, [*names, name], what="m")
