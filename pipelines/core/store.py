@@ -250,18 +250,8 @@ def recover_spool(workdir: Path, stage: str) -> None:
         return
     for folder in root.glob(f"{stage}-*-*"):
         pid = folder.name[len(stage) + 1:].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not swap.alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def spool_dir() -> Path:

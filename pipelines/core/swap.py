@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["new_folder", "install", "recover", "remove", "leftovers"]
+__all__ = ["new_folder", "install", "recover", "remove", "leftovers", "alive"]
 
 log = logging.getLogger("wenmai")
 _AT_FDCWD = -100
@@ -68,7 +68,8 @@ def install(new: Path, folder: Path) -> None:
     remove(aside)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """True while process ``pid`` exists (also when it belongs to another user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -105,7 +106,7 @@ def recover(workdir: Path, stage: str, manifest: str = "manifest.json") -> list[
     dead: dict[str, list[Path]] = {"tmp": [], "old": []}
     for entry in leftovers(workdir, stage):
         match = _pattern(stage).match(entry.name)
-        if match and not _alive(int(match.group(2))):
+        if match and not alive(int(match.group(2))):
             dead[match.group(1)].append(entry)
     done: list[str] = []
     if not (folder.exists() or folder.is_symlink()):
