@@ -116,6 +116,7 @@ def page(title: str, workdir_name: str, sections: list[tuple[str, str]]) -> str:
             f"</head><body><h1>{html.escape(title)}</h1>"
             f"<p class='note'>Made by wenmai {html.escape(__version__)} from the work folder "
             f"<code>{html.escape(workdir_name)}</code>; each table below is read from "
-            "<code>&lt;stage&gt;/&lt;table&gt;.parquet</code> there, and each stage's "
+            "<code>&lt;stage&gt;/&lt;table&gt;.parquet</code> (or the part files of "
+            "<code>&lt;stage&gt;/&lt;table&gt;/</code>) there, and each stage's "
             f"parameters from its <code>manifest.json</code>.</p><nav>{nav}</nav>"
             f"{body}</body></html>\n")
