@@ -8,13 +8,16 @@ coded twice under one category counts once for it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from pipelines.code.codebook import Codebook
 from pipelines.core.association import from_occurrences
+
+if TYPE_CHECKING:  # pandas costs 0.25 s and 50 MB at import: loaded where it is used
+    import pandas as pd
 
 __all__ = ["MEASURES", "level_units", "frequencies", "matrix", "cooccurrence", "association",
            "code_gexf"]
@@ -24,6 +27,8 @@ MEASURES = ("jaccard", "dice", "cosine", "inclusion", "lift", "pmi", "npmi")
 
 def level_units(codings: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     """Distinct (level, name, group, category, unit, doc_id) rows of a coding."""
+    import pandas as pd
+
     base = codings[["group", "category", "code", "unit", "doc_id"]].drop_duplicates()
     parts = [
         base.assign(level="code", name=base["code"]),
@@ -84,6 +89,8 @@ MATRIX_SCHEMA = pa.schema([
 
 
 def _value_strings(series: pd.Series) -> pd.Series:
+    import pandas as pd
+
     def text(v: object) -> str:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return "(none)"
