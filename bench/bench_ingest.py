@@ -1,8 +1,8 @@
 """Benchmark the ingest stage: documents/s, MB/s and peak memory, with 1 and 2 workers.
 
 Usage: ``python bench/bench_ingest.py [CORPUS_FOLDER] [--workers 1,2]``; the default corpus is
-the largest folder in ``/work/shared/corpora``. Each worker count runs in a fresh process, so
-the peak RSS of one run does not hide the next.
+the largest folder in ``../shared/corpora`` (beside the project). Each worker count runs in a
+fresh process, so the peak RSS of one run does not hide the next.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = Path("/work/shared/corpora")
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 
 def _largest_corpus() -> Path:

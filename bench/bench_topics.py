@@ -1,6 +1,6 @@
 """Benchmark the topics stage against a plain loop of gensim ``LdaModel`` fits.
 
-Corpus: the Chinese government work reports 1954-2017 (``/work/shared/corpora/gov-reports-1954-
+Corpus: the Chinese government work reports 1954-2017 (``../shared/corpora/gov-reports-1954-
 2017/govReports``, 49 reports). Tokens come either from a wenmai work folder (``--workdir``, the
 ``segment/tokens`` and ``ingest/documents`` tables the CLI wrote) or, by default, from jieba run
 here (stop words from the corpus's list, single characters and numbers dropped, one unit per
@@ -48,7 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-CORPUS = Path("/work/shared/corpora/gov-reports-1954-2017")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "gov-reports-1954-2017"
 N_REPORTS = 49
 
 

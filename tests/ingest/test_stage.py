@@ -12,26 +12,13 @@ import pytest
 from pipelines import ingest
 from pipelines.core import runner, store
 from pipelines.core.errors import BadParams, EmptyCorpus, MissingInput
+from tests.conftest import SHARED
+from tests.ingest.helpers import run, write
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 GOOD = str(FIXTURES / "encodings" / "utf8.txt")
-SHARED = Path("/work/shared")
 SEEDS = SHARED / "seeds"
 GOV = SHARED / "corpora" / "gov-reports-1954-2017" / "govReports"
-
-
-def run(*inputs: str | Path, **kwargs) -> dict:
-    """Compute ingest on ``inputs`` in-process; return the three tables as lists of dicts."""
-    kwargs.setdefault("workers", 1)
-    out = ingest.compute({}, ingest.Params(inputs=tuple(str(i) for i in inputs), **kwargs))
-    return {name: store.read_all(table).to_pylist() for name, table in out.items()}
-
-
-def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 @pytest.mark.parametrize(("name", "reason"), [
@@ -233,7 +220,7 @@ def test_runner_writes_the_tables(tmp_path):
                             ).ran
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="needs /work/shared/seeds")
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="needs ../shared/seeds")
 def test_seed_documents():
     out = run(SEEDS)
     docs = out["documents"]
@@ -255,7 +242,7 @@ def test_seed_documents():
     assert seed2["date"] == "2023-06-21" and "Share to" not in seed2["text"]
 
 
-@pytest.mark.skipif(not GOV.is_dir(), reason="needs /work/shared/corpora")
+@pytest.mark.skipif(not GOV.is_dir(), reason="needs ../shared/corpora")
 def test_gov_reports_years_come_from_file_names():
     docs = run(GOV, near_duplicates=0.0)["documents"]
     names = sorted(p.name for p in GOV.glob("*.txt"))
@@ -264,7 +251,7 @@ def test_gov_reports_years_come_from_file_names():
     assert {d["lang"] for d in docs} == {"zh"}
 
 
-@pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason="needs /work/shared/corpora")
+@pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason="needs ../shared/corpora")
 def test_cnki_noteexpress_records_become_documents():
     # Counted by hand from the files: 55 `{Reference Type}` records (1 + 5 + 15 + 21 + 12 + 1),
     # 8 without an abstract (CoverAllTest15Entries 6, LotsOfEnglish 1, mixed 1), and one record
