@@ -11,7 +11,8 @@ from pipelines.core import params as P
 from pipelines.core import store
 from pipelines.core.config import Config, resolve_params
 from pipelines.core.errors import BadParams
-from pipelines.core.runner import StageResult, current_state, run_stage
+from pipelines.core.resources import DATA_DIR
+from pipelines.core.runner import DATA_PREFIX, StageResult, current_state, run_stage
 from pipelines.stages import ORDER, STAGES
 
 __all__ = ["run_all", "statuses", "upstream", "resolve_table_name", "list_tables"]
@@ -69,6 +70,14 @@ def statuses(config: Config, workdir: Path) -> list[store.StageState]:
     return list(states.values())
 
 
+def _recorded_path(value: str, base: Path) -> str:
+    """A path as the runner recorded it (:func:`runner.key_params`): relative to the project,
+    or ``wenmai-data:...`` inside wenmai's own ``data/``."""
+    if value.startswith(DATA_PREFIX):
+        return str(DATA_DIR / value.removeprefix(DATA_PREFIX))
+    return str(base / value)
+
+
 def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:
     """The params a stage last ran with, when the config names no inputs for it.
 
@@ -88,8 +97,11 @@ def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:
         if name not in specs or name in section:
             continue
         if specs[name].path and value:  # recorded relative to the project root
-            paths = [str(base / v) for v in (value if isinstance(value, list) else [value])]
-            outside = [p for p in paths if not Path(p).resolve().is_relative_to(base)]
+            values = value if isinstance(value, list) else [value]
+            paths = [_recorded_path(v, base) for v in values]
+            outside = [p for p, v in zip(paths, values, strict=True)
+                       if not v.startswith(DATA_PREFIX)
+                       and not Path(p).resolve().is_relative_to(base)]
             if outside:  # a work folder from elsewhere must not make us read other files
                 log.warning("%s: the manifest names %s outside %s; not used. Set `inputs` "
                             "under [%s] in wenmai.toml", stage.NAME, outside[0], base,

@@ -32,7 +32,11 @@ from pipelines.core.hashcache import InputHashes
 from pipelines.core.paths import check_workdir
 from pipelines.core.resources import DATA_DIR
 
-__all__ = ["StageResult", "key_params", "input_hashes", "current_state", "run_stage"]
+#: How a path inside wenmai's own ``data/`` is recorded in manifests (moves with the install)
+DATA_PREFIX = "wenmai-data:"
+
+__all__ = ["DATA_PREFIX", "StageResult", "key_params", "input_hashes", "current_state",
+           "run_stage"]
 
 log = logging.getLogger("wenmai")
 
@@ -56,7 +60,7 @@ def _portable(path: str, root: Path | None) -> str:
         return path
     resolved = Path(path).resolve()
     if resolved.is_relative_to(DATA_DIR):
-        return "wenmai-data:" + resolved.relative_to(DATA_DIR).as_posix()
+        return DATA_PREFIX + resolved.relative_to(DATA_DIR).as_posix()
     if root is not None and resolved.is_relative_to(root.resolve()):
         return resolved.relative_to(root.resolve()).as_posix()
     return path

@@ -49,3 +49,17 @@ def test_recorded_inputs_outside_the_project_are_not_used(tmp_path, monkeypatch)
 
     documents = store.read_table(project / "work", "ingest/documents").to_pylist()
     assert [d["source"] for d in documents] == ["a.txt"]
+
+
+def test_recorded_inputs_inside_wenmais_data_are_found_again(tmp_path, monkeypatch):
+    from pipelines.core.resources import DATA_DIR
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(wenmai, ["ingest", str(DATA_DIR / "sample" / "docs")])
+    assert result.exit_code == 0, result.output
+    manifest = (tmp_path / "work" / "ingest" / "manifest.json").read_text(encoding="utf-8")
+    assert '"wenmai-data:sample/docs"' in manifest  # recorded so a moved install stays fresh
+    status = runner.invoke(wenmai, ["status"])
+    ingest_line = next(line for line in status.output.splitlines() if line.startswith("ingest "))
+    assert "fresh" in ingest_line, status.output
