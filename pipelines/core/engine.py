@@ -373,7 +373,6 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
         RuntimeError: a worker failed (its traceback is in the message) or died.
     """
     import gc
-    import queue as queues
     import traceback
 
     ctx = multiprocessing.get_context("fork")
@@ -420,16 +419,9 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             log.info("%s: %d/%d parts done", label, sum(done), count)
         finished = 0
         while finished < len(procs):
-            try:
-                i, value = results_queue.get(timeout=1.0)
-            except queues.Empty:
-                if any(p.exitcode not in (None, 0) for p in procs):
-                    raise RuntimeError(f"{label}: a worker process died") from None
-                continue
+            i, value = _next_result(results_queue, procs, label)
             if i is None:
                 finished += 1
-            elif i < 0:
-                raise RuntimeError(f"{label}: a worker failed:\n{value}")
             else:
                 results[i], done[i] = value, True
                 progress.update(sizes[i])
@@ -565,11 +557,27 @@ def _stream_dask(func: Callable[..., R], items: Iterable[T], shared: tuple[Any, 
         client.cancel([fut for _, fut in pending] + scattered)
 
 
+def _next_result(results_queue: Any, procs: list[Any], label: str) -> tuple[int | None, Any]:
+    """The next ``(index, result)`` a forked worker put on ``results_queue`` (``(None, None)``:
+    a worker finished); a worker that died or failed stops the stage with its error."""
+    import queue as queues
+
+    while True:
+        try:
+            i, value = results_queue.get(timeout=1.0)
+        except queues.Empty:
+            if any(p.exitcode not in (None, 0) for p in procs):
+                raise RuntimeError(f"{label}: a worker process died") from None
+            continue
+        if i is not None and i < 0:
+            raise RuntimeError(f"{label}: a worker failed:\n{value}")
+        return i, value
+
+
 def _stream_forked(run: Callable[[T, bool], R], items: Iterable[T], workers: int, label: str,
                    window: int, measure: Callable[[T], int], progress: Any) -> Iterator[R]:
     """:func:`map_stream` in ``workers`` forked processes fed through a queue."""
     import gc
-    import queue as queues
     import traceback
 
     ctx = multiprocessing.get_context("fork")
@@ -598,20 +606,11 @@ def _stream_forked(run: Callable[[T, bool], R], items: Iterable[T], workers: int
 
     def receive() -> None:
         nonlocal finished
-        while True:
-            try:
-                i, value = results_queue.get(timeout=1.0)
-            except queues.Empty:
-                if any(p.exitcode not in (None, 0) for p in procs):
-                    raise RuntimeError(f"{label}: a worker process died") from None
-                continue
-            if i < 0:
-                raise RuntimeError(f"{label}: a worker failed:\n{value}")
-            ready[i] = value
-            finished += 1
-            progress.update(measure(sent[i]))
-            log.info("%s: %d parts done", label, finished)
-            return
+        i, value = _next_result(results_queue, procs, label)
+        ready[i] = value
+        finished += 1
+        progress.update(measure(sent[i]))
+        log.info("%s: %d parts done", label, finished)
 
     def oldest() -> R:
         nonlocal next_out
