@@ -46,6 +46,8 @@ __all__ = [
     "read_table",
     "open_table",
     "StoredTable",
+    "SpooledFile",
+    "spool_file",
     "iter_batches",
     "read_all",
     "PartWriter",
@@ -325,6 +327,31 @@ class PartWriter:
                            self.schema)
 
 
+class SpooledFile:
+    """An output file written on disk in the spool folder rather than held as bytes.
+
+    A stage whose output file grows with the corpus (the code stage's ``.qdpx`` archive)
+    writes it to :func:`spool_file` and returns ``SpooledFile(path)`` as the output value; the
+    store moves it into the stage folder (copies it when it lies outside the run's spool) and
+    hashes it a block at a time.
+    """
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"SpooledFile({str(self.path)!r})"
+
+
+def spool_file(name: str) -> Path:
+    """A fresh path named ``name`` in the current run's spool folder (its own subfolder, so two
+    calls never collide); write the file there and return :class:`SpooledFile` of it."""
+    folder = Path(tempfile.mkdtemp(prefix="file-", dir=spool_dir()))
+    return folder / Path(name).name
+
+
 def check_schema(table: pa.Table, schema: pa.Schema, *, name: str) -> None:
     """Raise SchemaError if ``table`` lacks a column of ``schema`` or has it with another type."""
     missing = [f.name for f in schema if f.name not in table.column_names]
@@ -484,7 +511,7 @@ def _serialise(value: pa.Table | bytes | str) -> bytes:
 def write_outputs(
     workdir: Path,
     stage: str,
-    outputs: Mapping[str, pa.Table | bytes | str],
+    outputs: Mapping[str, pa.Table | StoredTable | SpooledFile | bytes | str],
     schemas: Mapping[str, pa.Schema] | None = None,
     *,
     manifest: Mapping[str, Any] | None = None,
@@ -500,8 +527,9 @@ def write_outputs(
     Args:
         workdir: The work folder.
         stage: Stage name (the folder).
-        outputs: Table name -> ``pyarrow.Table`` (written as ``<name>.parquet``), or file name
-            with extension -> bytes/str.
+        outputs: Table name -> ``pyarrow.Table`` (written as ``<name>.parquet``) or
+            :class:`StoredTable` (a dataset of parts), or file name with extension -> bytes/str
+            or :class:`SpooledFile` (moved into place).
         schemas: Table name -> required schema, checked before anything is written.
         manifest: ``params``, ``inputs`` and ``started`` of the run; when given, the manifest
             is written inside the new folder before the swap (see :func:`manifest_data`).
@@ -529,6 +557,9 @@ def write_outputs(
         for name, value in outputs.items():
             if isinstance(value, StoredTable):
                 records.update(_place_parts(new, name, value, hint))
+                continue
+            if isinstance(value, SpooledFile):
+                records[name] = _place_file(new, name, value, hint)
                 continue
             filename = name if "." in name else name + ".parquet"
             target = safe_child(new, filename, what=f"{stage} output", hint=hint)
@@ -575,6 +606,19 @@ def _place_parts(new: Path, name: str, table: StoredTable, hint: str
         records[f"{name}/{target.name}"] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
                                             "sha256": _hash_file(target), "rows": 0}
     return records
+
+
+def _place_file(new: Path, name: str, value: SpooledFile, hint: str) -> dict[str, Any]:
+    """Put a spooled output file into ``new/<name>`` and return its record."""
+    target = safe_child(new, name, what="output file", hint=hint)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    spool = _SPOOL.get()
+    if spool is not None and value.path.resolve().is_relative_to(spool.resolve()):
+        shutil.move(value.path, target)
+    else:
+        shutil.copyfile(value.path, target)
+    st = target.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _hash_file(target)}
 
 
 def _hash_file(path: Path) -> str:

@@ -205,3 +205,27 @@ def test_a_writer_may_be_named_like_a_table(tmp_path: Path) -> None:
     writer.write(pa.table({"value": [1]}, schema=SCHEMA))
     assert writer.folder.parent == store.spool_dir()
     assert store.read_all(writer.finish())["value"].to_pylist() == [1]
+
+
+def test_a_spooled_file_is_moved_into_place_and_hashed(workdir: Path) -> None:
+    import hashlib
+
+    def compute(tables: dict[str, object], params: ToyParams) -> dict[str, object]:
+        path = store.spool_file("big.txt")
+        with open(path, "w", encoding="utf-8") as fh:
+            for i in range(1000 * params.factor):
+                fh.write(f"{i}\n")
+        assert path.is_relative_to(store.spool_dir())
+        return {"big.txt": store.SpooledFile(path)}
+
+    module = types.ModuleType("filer")
+    module.NAME, module.INPUTS, module.OUTPUTS = "filer", (), ()
+    module.Params, module.compute = ToyParams, compute
+    result = run_stage(module, workdir, ToyParams())
+    target = workdir / "filer" / "big.txt"
+    expected = "".join(f"{i}\n" for i in range(2000)).encode()
+    assert target.read_bytes() == expected
+    assert result.outputs["big.txt"]["sha256"] == hashlib.sha256(expected).hexdigest()
+    assert result.outputs["big.txt"]["size"] == len(expected)
+    assert not (workdir / ".spool").exists()  # moved, and the spool removed
+    assert not run_stage(module, workdir, ToyParams()).ran
