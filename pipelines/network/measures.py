@@ -36,14 +36,8 @@ import pyarrow as pa
 
 from pipelines.core.association import from_occurrences
 from pipelines.core.errors import EmptyCorpus
-from pipelines.network.stream import (
-    Batch,
-    doc_batches,
-    need_columns,
-    num_rows,
-    top_terms,
-    vocabulary,
-)
+from pipelines.network import tasks
+from pipelines.network.stream import Batch, need_columns, num_rows, top_terms
 
 __all__ = ["MEASURES", "WINDOWS", "UNITS", "COUNTINGS", "FULL_MEASURES", "Cooccurrence",
            "PairCounter", "count_cooccurrences", "association", "parse_window"]
@@ -197,15 +191,19 @@ class PairCounter:
     """Term frequencies and window co-occurrences of fixed nodes, summed over batches.
 
     Map: each batch (whole documents) gives its sparse pair counts, window frequencies and
-    window count; reduce: their sums. The pairs are listed in the order one product over
-    the whole table lists them (:meth:`pairs`), so everything computed from them (sums of
-    floats, igraph's edge ids) is the same for any cut into batches.
+    window count; reduce: their sums (:meth:`merge` adds another counter's, for the batches
+    after this one's). The pairs are listed in the order one product over the whole table
+    lists them (:meth:`pairs`), so everything computed from them (sums of floats, igraph's
+    edge ids) is the same for any cut into batches.
     """
 
-    def __init__(self, n_nodes: int, window: str, counting: str) -> None:
+    def __init__(self, n_nodes: int, window: str, counting: str, unit: str = "sentence"
+                 ) -> None:
         self.n = n_nodes
+        self.window = window
         self.kind, self.span = parse_window(window)
         self.counting = counting
+        self.unit = unit
         self.freq = np.zeros(n_nodes, dtype=np.int64)
         self.df = np.zeros(n_nodes, dtype=np.int64)
         self.n_windows = 0
@@ -214,7 +212,16 @@ class PairCounter:
         empty = np.zeros(0, dtype=np.int64)
         self._key, self._count, self._batch, self._pos = empty, empty, empty, empty
 
-    def add(self, token_unit: np.ndarray, token_node: np.ndarray) -> None:
+    def fresh(self) -> PairCounter:
+        """A counter with the same settings and nothing counted."""
+        return PairCounter(self.n, self.window, self.counting, self.unit)
+
+    def add(self, batch: Batch, node: np.ndarray) -> None:
+        """Add one batch of whole documents, windows in ``unit`` (``node``: the node index of
+        each counted token, -1 if none)."""
+        self.add_tokens(batch.token_units(self.unit), node)
+
+    def add_tokens(self, token_unit: np.ndarray, token_node: np.ndarray) -> None:
         """Add one batch: the unit id and node index (-1: not a node) of each counted token,
         in text order; a unit never continues in another batch."""
         self.tokens += int(token_unit.size)
@@ -230,14 +237,29 @@ class PairCounter:
                                       self.counting)
         self.df += df
         self.n_windows += n_windows
-        self._merge(*pairs)
+        row, col, count, pos = pairs
+        self._merge(row * self.n + col, count, np.full(row.size, self._batches, np.int64), pos)
         self._batches += 1
 
-    def _merge(self, row: np.ndarray, col: np.ndarray, count: np.ndarray, pos: np.ndarray
+    def totals(self) -> PairCounter:
+        """This counter (it holds counts only; sent back from a worker as it is)."""
+        return self
+
+    def merge(self, later: PairCounter) -> None:
+        """Add the counts of ``later``, a counter of the batches that follow this one's: the
+        same as adding its batches here one by one."""
+        self.tokens += later.tokens
+        self.freq += later.freq
+        self.df += later.df
+        self.n_windows += later.n_windows
+        self._merge(later._key, later._count, later._batch + self._batches, later._pos)
+        self._batches += later._batches
+
+    def _merge(self, key: np.ndarray, count: np.ndarray, batch: np.ndarray, pos: np.ndarray
                ) -> None:
-        """Sum the counts of pairs seen before; keep the new pairs with this batch's number and
-        their positions in its product (the pairs sorted by key)."""
-        key = row * self.n + col
+        """Sum the counts of pairs seen before; keep the new pairs with the number of the
+        batch they were first seen in and their positions in its product (the pairs sorted by
+        key)."""
         at = np.searchsorted(self._key, key)
         seen = at < self._key.size
         seen[seen] = self._key[at[seen]] == key[seen]
@@ -248,8 +270,7 @@ class PairCounter:
             order = np.argsort(keys, kind="stable")
             self._key = keys[order]
             self._count = np.concatenate([self._count, count[new]])[order]
-            self._batch = np.concatenate(
-                [self._batch, np.full(int(new.sum()), self._batches, np.int64)])[order]
+            self._batch = np.concatenate([self._batch, batch[new]])[order]
             self._pos = np.concatenate([self._pos, pos[new]])[order]
 
     def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -287,6 +308,8 @@ def count_cooccurrences(
     counting: str = "binary",
     terms: list[str] | None = None,
     rows: int | None = None,
+    task_rows: int | None = None,
+    workers: int = 1,
 ) -> Cooccurrence:
     """Count term frequencies and window co-occurrences of the ``top_n`` most frequent terms.
 
@@ -306,6 +329,10 @@ def count_cooccurrences(
             frequent (time slices share the whole corpus's nodes); absent terms get zeros.
         rows: Rows per batch (default ``stream.BATCH_ROWS``; the counts do not depend on
             it).
+        task_rows: Rows per engine task at least (default ``tasks.TASK_ROWS``; the counts
+            do not depend on it).
+        workers: Processes counting the tasks (0 = every core; the counts do not depend on
+            it).
 
     Returns:
         The counts (pairs with at least one co-occurrence; no minimum applied yet).
@@ -320,15 +347,16 @@ def count_cooccurrences(
     unit = within if kind == "sliding" else kind
     started = time.perf_counter()
     columns = need_columns(tokens, unit, pos_prefixes)
+    work = tasks.tasks(tokens, columns, task_rows)
     if terms is None:
-        vocab, freq = vocabulary(tokens, columns, min_chars=min_chars,
-                                 pos_prefixes=pos_prefixes, rows=rows)
+        vocab, freq = tasks.vocabulary(tokens, columns, min_chars=min_chars,
+                                       pos_prefixes=pos_prefixes, rows=rows, workers=workers,
+                                       work=work)
         terms = top_terms(vocab, freq, top_n)[0]
-    counter = PairCounter(len(terms), window, counting)
-    nodes = pa.array(terms, pa.string())
-    for table in doc_batches(tokens, columns, rows):
-        batch = Batch(table, min_chars=min_chars, pos_prefixes=pos_prefixes)
-        counter.add(batch.token_units(unit), batch.index_in(nodes))
+    counter = PairCounter(len(terms), window, counting, unit)
+    tasks.count(tokens, columns, [counter], pa.array(terms, pa.string()),
+                min_chars=min_chars, pos_prefixes=pos_prefixes, rows=rows, workers=workers,
+                work=work)
     if counter.tokens == 0:
         raise EmptyCorpus(f"network: no token of {num_rows(tokens)} sentences passes "
                           f"min_chars={min_chars}" + (f", pos={','.join(pos_prefixes)}"

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -97,8 +98,15 @@ class SliceCounts:
         index = {label: k for k, label in enumerate(self.order)}
         self.docs = pa.array(list(mapping), pa.string())
         self.group_of_doc = np.array([index[g] for g in mapping.values()], dtype=np.int64)
-        self.counters = [PairCounter(n_nodes, window, counting) for _ in self.order]
+        self.counters = [PairCounter(n_nodes, window, counting, unit) for _ in self.order]
         self.rows = np.zeros(len(self.order), dtype=np.int64)
+
+    def fresh(self) -> SliceCounts:
+        """The same groups and nodes, nothing counted."""
+        new = copy.copy(self)
+        new.counters = [c.fresh() for c in self.counters]
+        new.rows = np.zeros_like(self.rows)
+        return new
 
     def add(self, batch: Batch, node: np.ndarray) -> None:
         row_group = _row_groups(batch.table, self.docs, self.group_of_doc)
@@ -107,7 +115,18 @@ class SliceCounts:
         units = batch.token_units(self.unit)
         for g in np.unique(token_group[token_group >= 0]).tolist():
             chosen = token_group == g
-            self.counters[g].add(units[chosen], node[chosen])
+            self.counters[g].add_tokens(units[chosen], node[chosen])
+
+    def totals(self) -> tuple[list[PairCounter], np.ndarray]:
+        """The counts (without the groups of the documents)."""
+        return self.counters, self.rows
+
+    def merge(self, totals: tuple[list[PairCounter], np.ndarray]) -> None:
+        """Add the totals of the batches after these."""
+        counters, rows = totals
+        for mine, later in zip(self.counters, counters, strict=True):
+            mine.merge(later)
+        self.rows += rows
 
 
 def _row_groups(table: pa.Table, docs: pa.Array, group_of_doc: np.ndarray) -> np.ndarray:
@@ -169,6 +188,21 @@ class BurstCounts:
         self.d = np.zeros(len(self.years), dtype=np.int64)
         self.r = np.zeros((len(self.terms), len(self.years)), dtype=np.int64)
 
+    def fresh(self) -> BurstCounts:
+        """The same terms and years, nothing counted."""
+        new = copy.copy(self)
+        new.d, new.r = np.zeros_like(self.d), np.zeros_like(self.r)
+        return new
+
+    def totals(self) -> tuple[np.ndarray, np.ndarray]:
+        """``d`` and ``r``."""
+        return self.d, self.r
+
+    def merge(self, totals: tuple[np.ndarray, np.ndarray]) -> None:
+        d, r = totals
+        self.d += d
+        self.r += r
+
     def add(self, batch: Batch, node: np.ndarray) -> None:
         row_year = _row_groups(batch.table, self.docs, self.year_of_doc)
         rows = batch.stream.rows
@@ -224,6 +258,24 @@ class TwoModeCounts:
         self.a = np.zeros(n_nodes, dtype=np.int64)
         self.b = np.zeros(len(self.order), dtype=np.int64)
         self.n_windows = 0
+
+    def fresh(self) -> TwoModeCounts:
+        """The same groups, nothing counted."""
+        new = copy.copy(self)
+        new.c, new.a, new.b = np.zeros_like(self.c), np.zeros_like(self.a), np.zeros_like(self.b)
+        new.n_windows = 0
+        return new
+
+    def totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """``c``, ``a``, ``b`` and the windows."""
+        return self.c, self.a, self.b, self.n_windows
+
+    def merge(self, totals: tuple[np.ndarray, np.ndarray, np.ndarray, int]) -> None:
+        c, a, b, n_windows = totals
+        self.c += c
+        self.a += a
+        self.b += b
+        self.n_windows += n_windows
 
     def add(self, batch: Batch, node: np.ndarray) -> None:
         row_group = _row_groups(batch.table, self.docs, self.group_of_doc)

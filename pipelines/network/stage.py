@@ -36,6 +36,7 @@ import pyarrow as pa
 from pipelines.core import store
 from pipelines.core.errors import BadParams
 from pipelines.core.params import param
+from pipelines.network import tasks
 from pipelines.network.graph import COMMUNITY_METHODS
 from pipelines.network.measures import (
     COUNTINGS,
@@ -60,14 +61,7 @@ from pipelines.network.schemas import (
     TWO_MODE_SCHEMA,
 )
 from pipelines.network.select import SELECTIONS, select_edges
-from pipelines.network.stream import (
-    Batch,
-    doc_batches,
-    need_columns,
-    schema_names,
-    top_terms,
-    vocabulary,
-)
+from pipelines.network.stream import need_columns, schema_names, top_terms
 
 __all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "NODES_SCHEMA", "EDGES_SCHEMA",
            "SUMMARY_SCHEMA", "SLICES_SCHEMA", "SLICE_EDGES_SCHEMA", "BURSTS_SCHEMA",
@@ -135,7 +129,8 @@ class Params:
                                  "term x group network with the same measure and selection "
                                  "(numeric columns in bins of --slice values).")
     seed: int = param(42, "Random seed of the community detection.", min=0)
-    workers: int = param(1, "Processes sharing the betweenness computation of graphs over "
+    workers: int = param(0, "Processes counting co-occurrences (a task per run of whole "
+                         "documents) and sharing the betweenness computation of graphs over "
                          "200 nodes (0 = all cores); results do not depend on it.", min=0,
                          key=False)
 
@@ -292,38 +287,37 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
     columns = need_columns(tokens, unit, params.pos)
     documents = _documents(tables.get("ingest/documents"), params)
     started = time.perf_counter()
-    vocab, freq = vocabulary(tokens, columns, min_chars=params.min_chars,
-                             pos_prefixes=params.pos)
+    workers = params.workers
+    work = tasks.tasks(tokens, columns)
+    vocab, freq = tasks.vocabulary(tokens, columns, min_chars=params.min_chars,
+                                   pos_prefixes=params.pos, workers=workers, work=work)
     terms = top_terms(vocab, freq, params.top_n)[0]
     if len(terms) < params.top_n:
         log.info("network: only %d distinct terms, fewer than top_n=%d", len(terms),
                  params.top_n)
-    counter = PairCounter(len(terms), params.window, params.counting)
-    extra: list[Any] = []
+    counter = PairCounter(len(terms), params.window, params.counting, unit)
+    counters: list[Any] = [counter]
     slicer = burster = modes = None
     if params.by:
         slicer = SliceCounts(doc_groups(documents, params.by, params.slice), len(terms),
                              params.window, params.counting, unit)
-        extra.append(slicer)
+        counters.append(slicer)
     if params.burst_terms:
         years = year_span(documents)
         if years >= 3:
             burster = BurstCounts(documents, vocab, freq, params.burst_terms)
-            extra.append(burster)
+            counters.append(burster)
         else:
             log.info("network: documents %s; no burst detection",
                      f"span {years} years, fewer than 3" if years else "carry no year")
     if params.two_mode:
         modes = TwoModeCounts(doc_groups(documents, params.two_mode, params.slice), len(terms),
                               unit)
-        extra.append(modes)
-    nodes = pa.array(terms, pa.string())
-    for table in doc_batches(tokens, columns):  # pass 2: counts summed over batches
-        batch = Batch(table, min_chars=params.min_chars, pos_prefixes=params.pos)
-        node = batch.index_in(nodes)
-        counter.add(batch.token_units(unit), node)
-        for part in extra:
-            part.add(batch, node)
+        counters.append(modes)
+    # pass 2: each task's counts, summed in task order
+    tasks.count(tokens, columns, counters, pa.array(terms, pa.string()),
+                min_chars=params.min_chars, pos_prefixes=params.pos, workers=workers,
+                work=work)
     co = counter.result(terms)
     log.info("network: %d tokens in %d %s windows, vocabulary %d, %d nodes, %d co-occurring "
              "pairs (%.2f s)", counter.tokens, co.n_windows, params.window, len(vocab),

@@ -2,10 +2,12 @@
 
 The stage counts in two passes over the batches and never holds all tokens (issue 16):
 
-1. :func:`vocabulary`: the frequency of every counted token (the vocabulary is bounded by the
-   language, not by the corpus), from which the nodes and the burst terms are chosen;
+1. the frequency of every counted token (the vocabulary is bounded by the language, not by
+   the corpus), from which the nodes and the burst terms are chosen;
 2. the counters of :mod:`pipelines.network.measures` and :mod:`pipelines.network.slices` add
    each batch's sparse counts (map) into their totals (reduce).
+
+Both passes run as engine tasks of whole documents (:mod:`pipelines.network.tasks`).
 
 A window never crosses a document, so :func:`doc_batches` cuts batches only between
 documents (``segment/tokens`` lists a document's sentences together, in text order): the
@@ -15,7 +17,7 @@ where the batches are cut (tested with batches of 1 row up to the whole table).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +28,9 @@ import pyarrow.compute as pc
 from pipelines.core import store
 from pipelines.core.errors import EmptyCorpus, SchemaError
 
-__all__ = ["BATCH_ROWS", "Batch", "TokenStream", "doc_batches", "need_columns", "vocabulary",
-           "top_terms", "row_units", "num_rows", "schema_names"]
+__all__ = ["BATCH_ROWS", "Batch", "TokenStream", "doc_batches", "whole_documents",
+           "need_columns", "counted_tokens", "top_terms", "row_units", "num_rows",
+           "schema_names"]
 
 #: rows of ``segment/tokens`` read at a time (about 850k tokens of Chinese policy text)
 BATCH_ROWS = 65_536
@@ -66,9 +69,18 @@ def doc_batches(source: Any, columns: list[str], rows: int | None = None
                 ) -> Iterator[pa.Table]:
     """Batches of about ``rows`` rows (default :data:`BATCH_ROWS`) in table order; a
     document's rows are never split."""
+    return whole_documents(store.iter_batches(source, columns, rows or BATCH_ROWS))
+
+
+def whole_documents(records: Iterable[pa.RecordBatch | pa.Table]) -> Iterator[pa.Table]:
+    """``records`` (consecutive rows of a table) cut again only between documents: the rows
+    of the last document of a record are held back and joined to the next one."""
     carry: pa.Table | None = None
-    for record in store.iter_batches(source, columns, rows or BATCH_ROWS):
-        batch = pa.Table.from_batches([record])
+    for record in records:
+        batch = (pa.Table.from_batches([record]) if isinstance(record, pa.RecordBatch)
+                 else record)
+        if not batch.num_rows:
+            continue
         if carry is not None:
             batch = pa.concat_tables([carry, batch])
         ids = batch.column("doc_id")
@@ -174,36 +186,6 @@ class Batch:
         position = pc.index_in(self.stream.vocab, value_set=terms)
         of_code = position.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return of_code[self.stream.codes] if of_code.size else np.zeros(0, np.int64)
-
-
-def vocabulary(source: Any, columns: list[str], *, min_chars: int,
-               pos_prefixes: tuple[str, ...], rows: int | None = None
-               ) -> tuple[pa.Array, np.ndarray]:
-    """Pass 1: every counted token and its frequency (in order of first appearance).
-
-    Raises:
-        EmptyCorpus: no token passes the filters.
-    """
-    vocab = pa.array([], pa.string())
-    freq = np.zeros(0, dtype=np.int64)
-    read = [c for c in ("tokens", "pos") if c in columns]  # no windows in this pass
-    for record in store.iter_batches(source, read, rows or BATCH_ROWS):
-        table = pa.Table.from_batches([record])
-        stream = counted_tokens(table, min_chars=min_chars, pos_prefixes=pos_prefixes)
-        counts = np.bincount(stream.codes, minlength=len(stream.vocab)).astype(np.int64)
-        where = pc.index_in(stream.vocab, value_set=vocab).fill_null(-1).to_numpy(
-            zero_copy_only=False).astype(np.int64)
-        known = where >= 0
-        np.add.at(freq, where[known], counts[known])
-        if not known.all():
-            vocab = pa.concat_arrays([vocab, stream.vocab.filter(pa.array(~known))])
-            freq = np.concatenate([freq, counts[~known]])
-    if len(vocab) == 0:
-        n = num_rows(source)
-        raise EmptyCorpus(f"network: no token of {n} sentences passes min_chars="
-                          f"{min_chars}" + (f", pos={','.join(pos_prefixes)}" if pos_prefixes
-                                            else "") + "; relax these filters or check segment")
-    return vocab, freq
 
 
 def top_terms(vocab: pa.Array, freq: np.ndarray, n: int) -> tuple[list[str], np.ndarray]:
