@@ -241,8 +241,13 @@ def vocab_task(item: Task, plan: VocabPlan) -> tuple[pa.Array, np.ndarray]:
 
 
 def _workers(work: Tasks, workers: int) -> int:
-    """Worker processes for these tasks: one when there is one task."""
-    return resolve_workers(workers) if len(work.items) > 1 else 1
+    """Worker processes for these tasks (one when there is one task); with more, the modules
+    a task loads on first use are loaded here first, so forked workers do not each load them."""
+    n = resolve_workers(workers) if len(work.items) > 1 else 1
+    if n > 1:
+        import pandas  # noqa: F401 - stream.row_units
+        import scipy.sparse  # noqa: F401 - measures._unit_counts
+    return n
 
 
 def _in_worker(in_worker: bool) -> None:
