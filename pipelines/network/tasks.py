@@ -118,8 +118,22 @@ def tasks(source: Any, columns: list[str], task_rows: int | None = None) -> Task
 # --- reading one task ------------------------------------------------------------------------
 
 def _open(path: str) -> pq.ParquetFile:
+    """One part file (a missing file raises ``FileNotFoundError``: on Dask the engine says
+    that workers must see the work folder)."""
     try:
         return pq.ParquetFile(path, pre_buffer=False)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError) as err:
+        raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun "
+                          "`wenmai segment --force`") from err
+
+
+def _batches(path: str, columns: list[str], rows: int) -> Iterator[pa.RecordBatch]:
+    """The record batches of one part file, ``rows`` at most each."""
+    try:
+        yield from _open(path).iter_batches(batch_size=rows, columns=columns,
+                                            use_threads=False)
     except (pa.ArrowException, OSError) as err:
         raise SchemaError(f"{path} is not a readable parquet table ({err}); rerun "
                           "`wenmai segment --force`") from err
@@ -164,8 +178,7 @@ def _records(files: Sequence[str], item: tuple[int, int], columns: list[str], ro
         following = k >= end
         if following and (skipping or not has_last):
             return
-        for record in _open(files[k]).iter_batches(batch_size=rows, columns=columns,
-                                                   use_threads=False):
+        for record in _batches(files[k], columns, rows):
             table = pa.Table.from_batches([record])
             if not table.num_rows:
                 continue
@@ -229,8 +242,7 @@ def vocab_task(item: Task, plan: VocabPlan) -> tuple[pa.Array, np.ndarray]:
         records: Any = store.iter_batches(item, read, plan.rows)
     else:
         records = (record for path in plan.files[item[0]:item[1]]
-                   for record in _open(path).iter_batches(batch_size=plan.rows, columns=read,
-                                                          use_threads=False))
+                   for record in _batches(path, read, plan.rows))
     for record in records:
         table = pa.Table.from_batches([record])
         tokens = counted_tokens(table, min_chars=plan.min_chars,

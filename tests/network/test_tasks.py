@@ -106,3 +106,15 @@ def test_fresh_processes_count_the_same(corpus, tmp_path: Path,
     with use(EngineSpec(name="processes")):
         _same(network.compute({"segment/tokens": source, "ingest/documents": documents}, p),
               whole)
+
+
+def test_an_unreadable_part_is_named(corpus, tmp_path: Path) -> None:
+    from pipelines.core.errors import SchemaError
+
+    tokens, documents = corpus
+    source = _parts(tmp_path, tokens, [0, 20, tokens.num_rows])
+    source.files[1].write_bytes(b"not parquet")
+    with pytest.raises(SchemaError, match=r"part-00001\.parquet is not a readable parquet "
+                       r"table .*; rerun"):
+        network.compute({"segment/tokens": source, "ingest/documents": documents},
+                        network.Params(top_n=30, min_chars=1))
