@@ -37,7 +37,7 @@ import pyarrow as pa
 from pipelines.core.association import from_occurrences
 from pipelines.core.errors import EmptyCorpus
 from pipelines.network import tasks
-from pipelines.network.stream import Batch, need_columns, num_rows, top_terms
+from pipelines.network.stream import Batch, distinct, need_columns, num_rows, top_terms
 
 __all__ = ["MEASURES", "WINDOWS", "UNITS", "COUNTINGS", "FULL_MEASURES", "Cooccurrence",
            "PairCounter", "count_cooccurrences", "association", "parse_window"]
@@ -232,7 +232,7 @@ class PairCounter:
             *pairs, df, n_windows = _sliding_counts(token_unit, token_node, self.n, self.span,
                                                     self.counting)
         else:
-            n_windows = int(np.unique(token_unit).size)
+            n_windows = int(distinct(token_unit).size)
             *pairs, df = _unit_counts(token_unit[is_node], token_node[is_node], self.n,
                                       self.counting)
         self.df += df

@@ -35,7 +35,7 @@ from pipelines.network.schemas import (
     TWO_MODE_SCHEMA,
 )
 from pipelines.network.select import select_edges
-from pipelines.network.stream import Batch
+from pipelines.network.stream import Batch, distinct
 
 __all__ = ["doc_groups", "SliceCounts", "slice_networks", "BurstCounts", "burst_table",
            "year_span", "TwoModeCounts", "two_mode"]
@@ -113,7 +113,7 @@ class SliceCounts:
         self.rows += np.bincount(row_group[row_group >= 0], minlength=len(self.order))
         token_group = row_group[batch.stream.rows]
         units = batch.token_units(self.unit)
-        for g in np.unique(token_group[token_group >= 0]).tolist():
+        for g in distinct(token_group[token_group >= 0]).tolist():
             chosen = token_group == g
             self.counters[g].add_tokens(units[chosen], node[chosen])
 
@@ -206,12 +206,12 @@ class BurstCounts:
     def add(self, batch: Batch, node: np.ndarray) -> None:
         row_year = _row_groups(batch.table, self.docs, self.year_of_doc)
         rows = batch.stream.rows
-        sentences = np.unique(rows)
+        sentences = distinct(rows)
         year = row_year[sentences]
         self.d += np.bincount(year[year >= 0], minlength=len(self.years))
         term = batch.index_in(self._terms)
         ok = (term >= 0) & (row_year[rows] >= 0)
-        pair = np.unique(rows[ok] * len(self.terms) + term[ok])
+        pair = distinct(rows[ok] * len(self.terms) + term[ok])
         cell = (pair % len(self.terms)) * len(self.years) + row_year[pair // len(self.terms)]
         self.r += np.bincount(cell, minlength=self.r.size).reshape(self.r.shape)
 
@@ -288,7 +288,7 @@ class TwoModeCounts:
         self.n_windows += int(grouped.size)
         n_nodes = self.a.size
         ok = (node >= 0) & (token_group >= 0)
-        pair = np.unique(unit.ravel()[ok] * n_nodes + node[ok])  # (unit, node) presence
+        pair = distinct(unit.ravel()[ok] * n_nodes + node[ok])  # (unit, node) presence
         node_of_pair = pair % n_nodes
         self.a += np.bincount(node_of_pair, minlength=n_nodes)
         cell = node_of_pair * len(self.order) + unit_group[pair // n_nodes]

@@ -29,7 +29,7 @@ from pipelines.core import store
 from pipelines.core.errors import EmptyCorpus, SchemaError
 
 __all__ = ["BATCH_ROWS", "Batch", "TokenStream", "doc_batches", "whole_documents",
-           "need_columns", "counted_tokens", "top_terms", "row_units", "num_rows",
+           "need_columns", "counted_tokens", "distinct", "top_terms", "row_units", "num_rows",
            "schema_names"]
 
 #: rows of ``segment/tokens`` read at a time (about 850k tokens of Chinese policy text)
@@ -186,6 +186,16 @@ class Batch:
         position = pc.index_in(self.stream.vocab, value_set=terms)
         of_code = position.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return of_code[self.stream.codes] if of_code.size else np.zeros(0, np.int64)
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (sorted distinct values) by a stable sort: the ids of a batch
+    (rows, units, row x term keys) are nearly sorted, where this takes a few ms and numpy 2's
+    hash-based ``np.unique`` about 100 times longer."""
+    if values.size == 0:
+        return values.copy()
+    ordered = np.sort(values, kind="stable")
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
 def top_terms(vocab: pa.Array, freq: np.ndarray, n: int) -> tuple[list[str], np.ndarray]:

@@ -118,3 +118,14 @@ def test_an_unreadable_part_is_named(corpus, tmp_path: Path) -> None:
                        r"table .*; rerun"):
         network.compute({"segment/tokens": source, "ingest/documents": documents},
                         network.Params(top_n=30, min_chars=1))
+
+
+def test_distinct_is_numpys_unique() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    for values in (np.zeros(0, np.int64), np.array([5]), rng.integers(-3, 40, 500),
+                   np.sort(rng.integers(0, 10**12, 2000))):
+        got = stream.distinct(values)
+        assert got.dtype == values.dtype
+        assert got.tolist() == np.unique(values).tolist()
