@@ -128,3 +128,8 @@ def test_batches_and_token_order_do_not_change_the_tables(book, tmp_path, monkey
     tokens = shuffled["segment/tokens"]
     shuffled["segment/tokens"] = tokens.take(pa.array(list(range(tokens.num_rows))[::-1]))
     _same(whole, code.compute(shuffled, code.Params(codebook=book, orders=10)))
+
+
+def test_the_package_streams_its_inputs() -> None:
+    """The runner looks for STREAMED on the package: without it the inputs are read whole."""
+    assert code.STREAMED == code.stage.STREAMED == ("segment/tokens", "ingest/documents")
