@@ -28,6 +28,9 @@ SETS = {
     "paragraph": ["--unit", "paragraph", "--by", "year", "--by", "source", "--reserve", "3"],
     "document": ["--unit", "document", "--orders", "0", "--measure", "npmi"],
     "workers": ["--workers", "2", "--reserve", "5", "--seed", "7"],
+    # human codings: {human} is the stage's own project with every coding of one code removed
+    "reference": ["--reference", "{human}"],
+    "two-coders": ["--unit", "paragraph", "--reference", "{human}", "--reference-b", "{own}"],
 }
 
 
@@ -57,6 +60,30 @@ def codings(folder: Path):
     return table.replace_schema_metadata(None)
 
 
+def human_codings(checkout: Path, project: Path, folder: Path) -> dict[str, str]:
+    """The stage's own project (``own``) and a 'human' recoding of it (``human``: every coding
+    of the project's first code removed), made with ``checkout``."""
+    import re
+    import zipfile
+
+    work = folder / "reference-work"
+    work.mkdir()
+    for stage in ("ingest", "segment"):
+        shutil.copytree(project / "work" / stage, work / stage, copy_function=os.link)
+    run_code(checkout, project, work, [])
+    own = folder / "own.qdpx"
+    shutil.copyfile(work / "code" / "project.qdpx", own)
+    with zipfile.ZipFile(own) as src, zipfile.ZipFile(folder / "human.qdpx", "w") as out:
+        qde = src.read("project.qde").decode("utf-8")
+        codes = re.findall(r'<Code guid="([0-9A-F-]+)" name="[^"]+" isCodable="true">\s*'
+                           r'<Description>[^<]*wenmai rule', qde)
+        qde = re.sub(rf'\s*<Coding guid="[^"]+" creatingUser="[^"]+">\s*<CodeRef targetGUID='
+                     rf'"{codes[0]}" />\s*</Coding>', "", qde)
+        for name in src.namelist():
+            out.writestr(name, qde if name == "project.qde" else src.read(name))
+    return {"own": str(own), "human": str(folder / "human.qdpx")}
+
+
 def compare(old: Path, new: Path) -> list[str]:
     """Names of the outputs that differ (codings by rows, the rest by bytes)."""
     differ = []
@@ -81,6 +108,10 @@ def main() -> None:
     for project in args.project:
         for name in args.sets.split(","):
             with tempfile.TemporaryDirectory(prefix="code-same-") as tmp:
+                given = SETS[name]
+                if any("{" in a for a in given):
+                    files = human_codings(args.old, project, Path(tmp))
+                    given = [a.format(**files) for a in given]
                 works = {}
                 for side in ("old", "new"):
                     works[side] = Path(tmp) / side
@@ -89,7 +120,7 @@ def main() -> None:
                         shutil.copytree(project / "work" / stage, works[side] / stage,
                                         copy_function=os.link)
                 seconds = {side: run_code(args.old if side == "old" else ROOT, project,
-                                          works[side], SETS[name]) for side in works}
+                                          works[side], given) for side in works}
                 differ = compare(works["old"] / "code", works["new"] / "code")
                 files = sorted(p.name for p in (works["new"] / "code").iterdir())
                 failed |= bool(differ)

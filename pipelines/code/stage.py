@@ -223,7 +223,14 @@ class _Run:
 
         self.book, self.params = book, params
         self.writer = PartWriter(CODINGS_SCHEMA, "codings")
-        self.summary = Summary(book, params.by, keep_units=bool(params.reference))
+        self.summary = Summary(book, params.by)
+        self.wanted: set[str] | None = None  # with a reference: its sources' texts, normalised
+        self.texts: dict[str, str] = {}  # doc_id -> text of the documents with such a text
+        if params.reference:
+            from pipelines.code.compare import wanted_texts
+
+            self.wanted = wanted_texts(*(p for p in (params.reference, params.reference_b)
+                                         if p))
         variables = [c for c in columns if c not in ("doc_id", "text", "n_chars", "part")]
         self.project = ProjectWriter(book, name=book.name, variables=variables,
                                      folder=spool_dir())
@@ -249,8 +256,14 @@ class _Run:
                                  workers=workers, label="code")
         meta = docs.drop_columns(["text"]).to_pylist()
         values, first = self.summary.add_documents(meta)
+        keep = None
+        if self.wanted is not None:
+            from pipelines.code.compare import normalise
+
+            keep = np.array([normalise(t) in self.wanted for t in texts], dtype=bool)
+            self.texts.update((doc_ids[i], texts[i]) for i in np.flatnonzero(keep))
         for result, offset in zip(results, offsets, strict=True):
-            self.summary.add(result, offset, values, first)
+            self.summary.add(result, offset, values, first, keep)
             unseen = set(result["unseen"])
             self.unseen = unseen if self.unseen is None else self.unseen & unseen
             self.split |= set(result["split"])
@@ -327,26 +340,28 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
         "code_network.gexf": code_gexf(freq, cooc, measure=params.measure),
         "project.qdpx": SpooledFile(run.project.finish(path)),
     }
-    if params.reference:  # matching a human coding's sources needs every text at once
-        frame, units = _reference_frames(summary, book, doc_ids, codings)
+    if params.reference:  # only the documents whose text is that of a source of the projects
+        frame, units = _reference_frames(summary, book, doc_ids)
         out["reference_codings"], out["code_agreement"] = compare_reference(
-            params.reference, book, read_all(documents, ["doc_id", "text"]), frame, units,
-            second=params.reference_b)
+            params.reference, book, run.texts, frame, units, second=params.reference_b)
     return out
 
 
-def _reference_frames(summary, book, doc_ids: pa.Array, codings: StoredTable
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The coded segments (with their unit) and every unit, as the comparison with a human
-    coding takes them."""
+def _reference_frames(summary, book, doc_ids: pa.Array) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The coded segments (with their unit) and the units of the documents kept for the
+    comparison with a human coding, as :func:`pipelines.code.compare.compare` takes them."""
     import pandas as pd
 
     unit_doc, start, end = summary.kept_units()
-    ids = np.asarray(doc_ids.to_pylist(), dtype=object)
-    units = pd.DataFrame({"doc_id": ids[unit_doc], "start": start, "end": end,
+    docs = pc.take(doc_ids, pa.array(unit_doc, pa.int64())).to_numpy(zero_copy_only=False)
+    units = pd.DataFrame({"doc_id": docs, "start": start, "end": end,
                           "unit": np.arange(len(unit_doc))})
     unit, code = summary.kept_codings()
     order = np.argsort(unit, kind="stable")
-    frame = codings.read(["doc_id", "group", "category", "code"]).to_pandas()
-    frame["unit"] = unit[order]
+    unit, code = unit[order], code[order]
+    codes = book.codes
+    frame = pd.DataFrame({"doc_id": docs[unit] if len(unit) else np.zeros(0, dtype=object),
+                          "group": [codes[c].group for c in code],
+                          "category": [codes[c].category for c in code],
+                          "code": [codes[c].name for c in code], "unit": unit})
     return frame, units

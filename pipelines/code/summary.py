@@ -13,8 +13,8 @@ per-partition counts add up to the counts over the whole corpus:
 - per level (code, category): units coded with both of two names (``XᵀX`` of the unit x name
   incidence, summed over partitions).
 
-With a reference coding (``keep_units``) the spans of every unit and the coded (unit, code)
-pairs are kept as integer arrays for the unit-by-unit comparison.
+For a comparison with a human coding, the spans of the units of the documents it needs and
+their coded (unit, code) pairs are kept as integer arrays (``keep`` of :meth:`Summary.add`).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def value_string(v: object) -> str:
 class Summary:
     """The running sums of a coding; :meth:`add` one partition at a time, in document order."""
 
-    def __init__(self, book: Codebook, by: Sequence[str], *, keep_units: bool = False) -> None:
+    def __init__(self, book: Codebook, by: Sequence[str]) -> None:
         self.book = book
         self.names = book_names(book)
         index = {(level, name): i for i, (level, name, _g, _c) in enumerate(self.names)}
@@ -72,7 +72,7 @@ class Summary:
                       "category": np.zeros((self.n_categories, self.n_categories),
                                            dtype=np.int64)}
         self._incidence: dict[str, list[np.ndarray]] = {"code": [], "category": []}
-        self.keep_units = keep_units
+        self._n_kept = 0
         self._unit_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._coded_parts: list[tuple[np.ndarray, np.ndarray]] = []
         self.n_docs = 0
@@ -92,7 +92,7 @@ class Summary:
         return ids, first
 
     def add(self, result: dict, doc_offset: int, doc_values: dict[str, np.ndarray],
-            first_doc: int) -> None:
+            first_doc: int, keep: np.ndarray | None = None) -> None:
         """Fold one partition's result (:func:`pipelines.code.apply.code_partition`) in.
 
         Args:
@@ -100,6 +100,8 @@ class Summary:
             doc_offset: Index of the partition's first document within its batch.
             doc_values: The batch's value ids per ``by`` column (:meth:`add_documents`).
             first_doc: Index of the batch's first document in the corpus.
+            keep: Per document of the batch, whether to keep its units' spans and codings
+                (:meth:`kept_units`, :meth:`kept_codings`).
         """
         unit_doc = np.asarray(result["unit_doc"], dtype=np.int64) + doc_offset  # in the batch
         chars = (np.asarray(result["unit_end"], dtype=np.int64)
@@ -107,11 +109,15 @@ class Summary:
         n_units = len(unit_doc)
         coded_unit = np.asarray(result["_unit"], dtype=np.int64)
         coded_code = np.array([self.code_index[c] for c in result["code"]], dtype=np.int64)
-        if self.keep_units:
-            self._unit_parts.append((unit_doc + first_doc,
-                                     np.asarray(result["unit_start"], dtype=np.int64),
-                                     np.asarray(result["unit_end"], dtype=np.int64)))
-            self._coded_parts.append((coded_unit + self.n_units, coded_code))
+        if keep is not None:  # the units of these documents, numbered from 0 across them
+            kept = keep[unit_doc]
+            number = np.cumsum(kept) - 1 + self._n_kept
+            self._unit_parts.append((unit_doc[kept] + first_doc,
+                                     np.asarray(result["unit_start"], dtype=np.int64)[kept],
+                                     np.asarray(result["unit_end"], dtype=np.int64)[kept]))
+            coded_kept = kept[coded_unit]
+            self._coded_parts.append((number[coded_unit[coded_kept]], coded_code[coded_kept]))
+            self._n_kept += int(kept.sum())
         self.n_codings += len(coded_code)
         self.codes_used.update(coded_code.tolist())
         for column in self.by:
@@ -170,13 +176,13 @@ class Summary:
         return [name for lvl, name, _g, _c in self.names if lvl == level]
 
     def kept_units(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(document index, start, end) of every unit (only with ``keep_units``)."""
+        """(document index, start, end) of every kept unit, in corpus order."""
         if not self._unit_parts:
             return (np.zeros(0, np.int64),) * 3
         return tuple(np.concatenate(a) for a in zip(*self._unit_parts, strict=True))
 
     def kept_codings(self) -> tuple[np.ndarray, np.ndarray]:
-        """(unit, code index) of every coded segment (only with ``keep_units``)."""
+        """(kept unit number, code index) of the kept units' coded segments."""
         if not self._coded_parts:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return tuple(np.concatenate(a) for a in zip(*self._coded_parts, strict=True))
