@@ -176,3 +176,25 @@ def test_streamed_project_is_the_in_memory_one(book: str, monkeypatch) -> None:
         expected = project_qdpx(book_obj, documents, read_all(out["codings"]),
                                 name=book_obj.name, variables=("title", "year", "source"))
         assert value(out["project.qdpx"]) == expected
+
+
+def test_agreement_is_the_same_in_batches(book: str, tmp_path: Path, monkeypatch) -> None:
+    """Only the documents a reference's sources match are kept for the comparison, batch by
+    batch: the same tables as with every document in one batch."""
+    docs = {f"d{i}": ("政府加大经费投入。企业参与培训！\n" if i % 2 else "Teachers need training. ")
+            + f"学校开展教师培训{i}。" for i in range(7)}
+    toks = {(d, s): ["政府", "培训", "training"][: 1 + (s + int(d[1:])) % 3]
+            for d in docs for s in range(4)}
+    first = code.compute(tables(docs, toks), code.Params(codebook=book, orders=0))
+    human = tmp_path / "human.qdpx"
+    human.write_bytes(_human_project({"project.qdpx": value(first["project.qdpx"])}, "政府"))
+    params = code.Params(codebook=book, orders=0, reference=str(human))
+    whole = code.compute(tables(docs, toks), params)
+    monkeypatch.setattr(code.stage, "BATCH_DOCS", 2)
+    batched = code.compute(tables(docs, toks), params)
+    for name in ("code_agreement", "reference_codings"):
+        assert whole[name].equals(batched[name]), name
+    rows = {r["name"]: r for r in whole["code_agreement"].to_pylist()}
+    # 4 names (G, C, 培训, 政府) x 17 sentences (4 documents of 2, 3 of 3)
+    assert rows["(all, pooled)"]["units"] == 4 * (4 * 2 + 3 * 3)
+    assert rows["政府"]["only_a"] > 0 and rows["政府"]["both"] == 0
