@@ -115,12 +115,14 @@ def build_corpus(folder: Path, megabytes: float, seed: int, pool: list[str]) -> 
 
 def write_config(project: Path, k: int) -> Path:
     config = project / "wenmai.toml"
-    config.write_text(
+    new = project / "wenmai.toml.new"  # replaced, not rewritten: a cp -al copy shares the inode
+    new.write_text(
         '[ingest]\ninputs = ["docs"]\ntext_column = "text"\n\n[segment]\nbackend = "rjieba"\n\n'
         f'[topics]\nk = "{k}"\nseeds = 1\nseed = 42\n\n[network]\nseed = 42\n\n'
         # the sample's codebook and [code] settings (data/sample/wenmai.toml)
         '[code]\ncodebook = "builtin:vocational_poverty"\nreserve = 2\nseed = 42\n',
         encoding="utf-8")
+    os.replace(new, config)
     return config
 
 
