@@ -91,7 +91,8 @@ def _assert_same_outputs(first: Path, second: Path) -> None:
     assert {"ingest/documents/part-00000.parquet", "segment/tokens/part-00000.parquet",
             "segment/tokens/part-00001.parquet", "segment/report.parquet",
             "terms/terms.parquet", "topics/doc_topics.parquet", "network/edges.parquet",
-            "network/nodes.parquet", "code/codings.parquet"} <= set(compared)
+            "network/nodes.parquet", "code/codings/part-00000.parquet",
+            "code/project.qdpx"} <= set(compared)
 
 
 def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path: Path) -> None:
