@@ -196,6 +196,8 @@ class Scoring:
         block: Entries scored at a time.
         group_of: With ``--by``, the group of each labelled doc_id; else None.
         n_terms: Terms in the corpus.
+        part_rows: Keyword rows a task holds before it writes them as a part (read in the
+            process that plans the work, so a worker elsewhere cuts the same parts).
     """
 
     kept: Any
@@ -209,21 +211,24 @@ class Scoring:
     block: int
     group_of: dict[str, int] | None
     n_terms: int
+    part_rows: int = PART_ROWS
 
 
 class KeywordParts:
     """Keywords of documents handed over a few at a time, written as part files of
-    ``terms/keywords`` every ``PART_ROWS`` rows (at a document boundary)."""
+    ``terms/keywords`` every ``rows`` keyword rows (at a document boundary)."""
 
-    def __init__(self, found: Keywords, schema: pa.Schema, method: str, prefix: Path) -> None:
+    def __init__(self, found: Keywords, schema: pa.Schema, method: str, prefix: Path,
+                 rows: int) -> None:
         self.found, self.schema, self.method, self.prefix = found, schema, method, prefix
+        self.limit = rows
         self.paths: list[str] = []
         self.rows = 0
 
     def flush(self, terms: list[str], docs: list[str], *, last: bool = False) -> None:
         """Write the held keywords as the next part (``terms``/``docs``: names by id) once
-        they reach ``PART_ROWS`` rows, or at the end (``last``) if there are any."""
-        if self.found.held < PART_ROWS and not (last and self.found.held):
+        they reach the limit, or at the end (``last``) if there are any."""
+        if self.found.held < self.limit and not (last and self.found.held):
             return
         unit, columns = keyword_columns(self.found.rows(), pa.array(terms, pa.string()),
                                         self.method)
@@ -262,7 +267,8 @@ def keyword_unit(item: tuple[int, Unit, str, str], scoring: Scoring) -> UnitKeyw
                      min_keyness=scoring.min_keyness, top=scoring.top,
                      term_rank=scoring.term_rank[ids], block=scoring.block,
                      grand=scoring.grand)
-    parts = KeywordParts(found, KEYWORDS_SCHEMA, scoring.method, Path(prefix))
+    parts = KeywordParts(found, KEYWORDS_SCHEMA, scoring.method, Path(prefix),
+                         scoring.part_rows)
     groups = KeyCounts(4 * scoring.block) if scoring.group_of is not None else None
     of_doc = np.empty(0, np.int64)
     vocab = Vocab()

@@ -48,6 +48,7 @@ from pipelines.core.engine import can_fork, map_stream, resolve_workers
 from pipelines.core.errors import EmptyCorpus
 from pipelines.core.params import param
 from pipelines.core.script import has_han
+from pipelines.terms import parts as units_of
 from pipelines.terms.count import Counts, count_matrix, count_tokens
 from pipelines.terms.groups import Groups, check_by, document_groups
 from pipelines.terms.keywords import GroupCounts, Keywords
@@ -218,7 +219,8 @@ def _terms(counts: Counts, n_docs: int, params: Params,
     scoring = Scoring(kept=kept, tf=tf_kept, idf=None if params.method == "keyness" else idf,
                       term_rank=term_rank, grand=float(tf_kept.sum()), method=params.method,
                       min_keyness=params.min_keyness, top=params.top_keywords, block=BLOCK,
-                      group_of=groups.index if groups else None, n_terms=n_terms)
+                      group_of=groups.index if groups else None, n_terms=n_terms,
+                      part_rows=units_of.PART_ROWS)
     return terms, scoring
 
 
@@ -296,7 +298,8 @@ def _whole(tokens: Any, groups: Groups | None, params: Params, writer: store.Par
     found = Keywords(kept=scoring.kept, tf=scoring.tf, idf=scoring.idf,
                      min_keyness=params.min_keyness, top=params.top_keywords,
                      term_rank=scoring.term_rank, block=BLOCK)
-    parts = KeywordParts(found, KEYWORDS_SCHEMA, params.method, writer.folder / "whole")
+    sink = KeywordParts(found, KEYWORDS_SCHEMA, params.method, writer.folder / "whole",
+                        scoring.part_rows)
     summed = (GroupCounts(len(groups.labels), scoring.n_terms, floor=4 * BLOCK)
               if groups else None)
     of_doc = groups.of(counts.docs) if groups else None
@@ -304,9 +307,9 @@ def _whole(tokens: Any, groups: Groups | None, params: Params, writer: store.Par
         doc, term, n = found.add(doc, term, n)
         if summed is not None:
             summed.add(of_doc[doc], term, n)
-        parts.flush(counts.terms, counts.docs)
-    parts.flush(counts.terms, counts.docs, last=True)
-    for i, path in enumerate(parts.paths):
+        sink.flush(counts.terms, counts.docs)
+    sink.flush(counts.terms, counts.docs, last=True)
+    for i, path in enumerate(sink.paths):
         writer.add(path, i)
     if groups is None:
         return terms, None
