@@ -196,6 +196,7 @@ class Scoring:
         block: Entries scored at a time.
         group_of: With ``--by``, the group of each labelled doc_id; else None.
         n_terms: Terms in the corpus.
+        schema: The schema of ``terms/keywords``.
         part_rows: Keyword rows a task holds before it writes them as a part (read in the
             process that plans the work, so a worker elsewhere cuts the same parts).
     """
@@ -211,6 +212,7 @@ class Scoring:
     block: int
     group_of: dict[str, int] | None
     n_terms: int
+    schema: pa.Schema
     part_rows: int = PART_ROWS
 
 
@@ -258,8 +260,6 @@ def keyword_unit(item: tuple[int, Unit, str, str], scoring: Scoring) -> UnitKeyw
             path prefix of the keyword parts it writes).
         scoring: The corpus totals.
     """
-    from pipelines.terms.stage import KEYWORDS_SCHEMA
-
     _, unit, ids_path, prefix = item
     ids = np.load(ids_path).astype(np.int64)
     found = Keywords(kept=scoring.kept[ids], tf=scoring.tf[ids],
@@ -267,7 +267,7 @@ def keyword_unit(item: tuple[int, Unit, str, str], scoring: Scoring) -> UnitKeyw
                      min_keyness=scoring.min_keyness, top=scoring.top,
                      term_rank=scoring.term_rank[ids], block=scoring.block,
                      grand=scoring.grand)
-    parts = KeywordParts(found, KEYWORDS_SCHEMA, scoring.method, Path(prefix),
+    parts = KeywordParts(found, scoring.schema, scoring.method, Path(prefix),
                          scoring.part_rows)
     groups = KeyCounts(4 * scoring.block) if scoring.group_of is not None else None
     of_doc = np.empty(0, np.int64)

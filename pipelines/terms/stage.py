@@ -2,9 +2,10 @@
 
 Reads ``segment/tokens`` and ``ingest/documents`` (for ``by``); writes ``terms/terms`` (one
 row per term: lang, most frequent POS tag, total count ``tf``, document frequency ``df``,
-``idf``), ``terms/keywords`` (the ``top_keywords`` keywords of each document) and
-``terms/group_keywords`` (when ``by`` names a documents column such as year or group, the
-keywords of each group of documents against the other groups; empty without ``by``).
+``idf``), ``terms/keywords`` (the ``top_keywords`` keywords of each document, a dataset of
+parts in document order: the order of the tokens table) and ``terms/group_keywords`` (when
+``by`` names a documents column such as year or group, the keywords of each group of
+documents against the other groups; empty without ``by``).
 
 Keyness (the default), for a term with ``a`` occurrences in the target (a document or group)
 of ``c`` tokens and ``b`` occurrences in the rest of the corpus of ``d`` tokens:
@@ -23,11 +24,14 @@ TF-IDF (``method = "tfidf"``): ``idf = ln(N / df)`` with ``N`` the documents tha
 (Spärck Jones 1972), zero for a term in every document, so such a term is never a keyword;
 ``score = (count in the document / tokens in the document) * idf``; terms scoring 0 dropped.
 
-Memory: the tokens are read a batch at a time, twice (``count.py``): pass 1 counts each
-term's tf, df and POS tags; pass 2 counts a few whole documents at a time and scores them
-(``keywords.py``, ``score.py``). What grows with the corpus is the vocabulary, the document
-ids and the keywords kept (at most ``top_keywords`` per document), not the tokens or the
-(document, term) pairs; see docs/keyness.md.
+Memory and engines: the tokens are read a batch at a time, twice, a unit (a run of part
+files of ``segment/tokens``, ``parts.py``) at a time; each unit's counting can run as an
+engine task (forked workers, fresh processes or Dask, ``workers``). Pass 1 counts each unit's
+terms (tf, df, POS tags) and the stage sums them; pass 2 scores each unit's documents against
+the corpus totals and the task writes their keywords as parts of ``terms/keywords``
+(``keywords.py``, ``score.py``). What grows with the corpus is the vocabulary and 8 bytes per
+document (a hash of its doc_id, to check that no document lies in two units); see
+docs/keyness.md.
 """
 
 from __future__ import annotations
@@ -220,7 +224,7 @@ def _terms(counts: Counts, n_docs: int, params: Params,
                       term_rank=term_rank, grand=float(tf_kept.sum()), method=params.method,
                       min_keyness=params.min_keyness, top=params.top_keywords, block=BLOCK,
                       group_of=groups.index if groups else None, n_terms=n_terms,
-                      part_rows=units_of.PART_ROWS)
+                      schema=KEYWORDS_SCHEMA, part_rows=units_of.PART_ROWS)
     return terms, scoring
 
 
@@ -252,7 +256,7 @@ def _by_units(tokens: Any, groups: Groups | None, params: Params, writer: store.
     rows = sum(r for _, r in plan)
     log.info("terms: %d unit(s) of the tokens, %d worker(s)", len(plan), workers)
     folder = Path(tempfile.mkdtemp(prefix="terms-ids-", dir=store.spool_dir()))
-    totals = Totals(1 << 20)
+    totals = Totals(1 << 16)
     id_paths = []
     for i, unit in enumerate(map_stream(count_unit, enumerate(u for u, _ in plan),
                                         workers=workers, label=NAME, unit="row", total=rows,
