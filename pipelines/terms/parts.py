@@ -34,7 +34,15 @@ import pyarrow.parquet as pq
 
 from pipelines.core import store
 from pipelines.core.errors import BadParams, SchemaError
-from pipelines.terms.count import TAG_BITS, Counts, KeyCounts, Vocab, count_tokens, doc_rows
+from pipelines.terms.count import (
+    COLUMNS,
+    TAG_BITS,
+    Counts,
+    KeyCounts,
+    Vocab,
+    count_tokens,
+    doc_rows,
+)
 from pipelines.terms.keywords import Keywords
 from pipelines.terms.score import keyword_columns
 
@@ -70,6 +78,9 @@ def units(source: Any, unit_rows: int | None = None) -> list[tuple[Unit, int]]:
     """The units of ``source`` with their rows: runs of consecutive part files of at least
     ``unit_rows`` (default ``UNIT_ROWS``) rows, never cut between two parts that share a
     document; a table in memory is one unit."""
+    missing = [c for c in COLUMNS if c not in source.schema.names]
+    if missing:
+        raise BadParams(f"terms: tokens table lacks {', '.join(missing)}; rerun `wenmai segment`")
     if not isinstance(source, store.StoredTable):
         return [(source, source.num_rows)]
     limit = unit_rows or UNIT_ROWS

@@ -136,3 +136,13 @@ def test_same_result_twice_and_from_chunked_input() -> None:
     a = run(t, min_keyness=0.0)
     b = run(chunked, min_keyness=0.0)
     assert a["terms"].equals(b["terms"]) and a["keywords"].equals(b["keywords"])
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_tokens_table_without_pos_says_to_rerun_segment(stored: bool, tmp_path) -> None:
+    tokens = tokens_table(XY).drop_columns(["pos"])
+    if stored:
+        store.write_part(tmp_path / "part-00000.parquet", tokens)
+        tokens = store.StoredTable([tmp_path / "part-00000.parquet"], "segment/tokens")
+    with pytest.raises(BadParams, match=r"tokens table lacks pos; rerun `wenmai segment`"):
+        T.compute({"segment/tokens": tokens}, T.Params())
