@@ -100,7 +100,8 @@ def _assert_same_outputs(first: Path, second: Path) -> None:
                 "segment/tokens/part-00001.parquet", "segment/report.parquet",
                 "terms/terms.parquet", "terms/keywords/part-00000.parquet",
                 "terms/keywords/part-00001.parquet", "topics/doc_topics.parquet",
-                "network/edges.parquet", "network/nodes.parquet", "code/codings.parquet"}
+                "network/edges.parquet", "network/nodes.parquet",
+                "code/codings/part-00000.parquet", "code/project.qdpx"}
     assert expected <= set(compared)
 
 
@@ -159,3 +160,19 @@ def test_a_running_scheduler_is_used_once_it_has_workers(monkeypatch: pytest.Mon
             assert engine.resolve_workers(0) == 2
             assert map_partitions(_parse_or_fail, [[1], [2, 3]], 0, workers=0) == [[10],
                                                                                   [20, 30]]
+
+
+def test_dask_workers_read_inputs_named_by_url(local_run, tmp_path: Path) -> None:
+    import pipelines.ingest.stage as ingest_stage
+
+    project, local, _ = local_run
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingest_stage, "_PARALLEL_MIN_FILES", 1)
+        result = CliRunner().invoke(wenmai, [
+            "--config", str(project / "wenmai.toml"), "--workdir", str(tmp_path / "url"),
+            "--engine", "dask", "ingest", (project / "docs").as_uri()])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert re.search(r"^ingest: \d+(/\d+)? partitions done on dask$", result.stderr, re.M)
+    parts = sorted((local / "ingest" / "documents").iterdir())
+    assert parts and [p.read_bytes() for p in parts] == [
+        (tmp_path / "url" / "ingest" / "documents" / p.name).read_bytes() for p in parts]
