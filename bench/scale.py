@@ -1,9 +1,9 @@
 """How each stage's time and memory grow with the corpus: N MB of realistic, unique Chinese text.
 
 Usage: ``python bench/scale.py [--sizes 10,100]
-[--stages ingest,segment,terms,topics,network,code]
-[--k 10] [--workers 0] [--engine local] [--keep DIR] [--seed 7] [--reuse [--keep-work]]
-[--build-only]``
+[--stages ingest,segment,terms,topics,network,code,figures,report]
+[--k 10] [--fit-sample N] [--workers 0] [--engine local] [--keep DIR] [--seed 7]
+[--reuse [--keep-work] [--force]] [--build-only]``
 
 1. A corpus of N MB (UTF-8 bytes of text) is built from all the Chinese policy text of the
    shared corpora (government work reports 1954-2017 and their Wikisource edition, the CPC
@@ -15,7 +15,8 @@ Usage: ``python bench/scale.py [--sizes 10,100]
    go into JSONL files of about 1 MB (``title``, ``date``, ``text``), so ingest has files to
    share among its workers.
 2. Each stage runs in a fresh process (``wenmai <stage>``, default params except
-   ``[topics] k`` set to one value with ``seeds = 1``, ``[code]`` given the sample's codebook
+   ``[topics] k`` set to one value with ``seeds = 1`` (with ``--fit-sample N``: ``--fit-on
+   sample --sample N``, the bounded-memory mode), ``[code]`` given the sample's codebook
    (``builtin:vocational_poverty``, ``reserve = 2``), and ``--workers``), one after another.
    Per stage: wall time of the process (including starting Python, about 0.5 s), and its peak
    RSS from ``os.wait4``:
@@ -48,7 +49,7 @@ WIKI = "gov-reports-wikisource-1954-2025"
 TEXT_FILES = ("gov-reports-1954-2017/govReports/*.txt", f"{WIKI}/by_year/*.txt",
               "laws-education-rural-cn/[!S]*/**/*.md", "no1-central-doc-2018/*.txt")
 JSONL_FILES = (f"{WIKI}/government_work_reports.jsonl", f"{WIKI}/cpc_congress_reports.jsonl")
-STAGES = ("ingest", "segment", "terms", "topics", "network", "code")
+STAGES = ("ingest", "segment", "terms", "topics", "network", "code", "figures", "report")
 SENTENCE = re.compile(r"[^。！？；\n]*[。！？；]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 FILE_BYTES = 1 << 20
@@ -163,6 +164,13 @@ def main() -> None:
     parser.add_argument("--keep-work", action="store_true",
                         help="With --reuse: keep the work folder too, so --stages can run the "
                              "later stages on the tables of an earlier invocation.")
+    parser.add_argument("--force", action="store_true",
+                        help="Run each stage with --force (with --keep-work: measure stages "
+                             "whose outputs are already fresh).")
+    parser.add_argument("--fit-sample", type=int, default=0, metavar="N",
+                        help="topics with --fit-on sample --sample N (bounded memory: the model "
+                             "fitted on N documents, the others inferred); 0 = one fit on every "
+                             "document.")
     parser.add_argument("--build-only", action="store_true",
                         help="Build the corpora (in --keep) and run no stage.")
     args = parser.parse_args()
@@ -177,8 +185,9 @@ def main() -> None:
     with_workers = {name for name, module in MODULES.items()
                     if any(spec.name == "workers" for spec in specs(module.Params))}
     base = args.keep or Path(tempfile.mkdtemp(prefix="wenmai-scale-"))
+    fit = f"fitted on a sample of {args.fit_sample}" if args.fit_sample else "one fit on all"
     print(f"# wenmai scale bench, engine {args.engine}, workers {args.workers}, "
-          f"topics k={args.k}, {os.cpu_count()} cores; folders in {base}")
+          f"topics k={args.k} ({fit}), {os.cpu_count()} cores; folders in {base}")
     print("| size | docs | stage | seconds | peak RSS MB | load (1 min) |")
     print("|---|---|---|---|---|---|")
     for size in [float(s) for s in args.sizes.split(",")]:
@@ -210,6 +219,9 @@ def main() -> None:
         for stage in stages:
             load = os.getloadavg()[0]
             extra = ["--workers", str(args.workers)] if stage in with_workers else []
+            extra += ["--force"] if args.force else []
+            if stage == "topics" and args.fit_sample:
+                extra += ["--fit-on", "sample", "--sample", str(args.fit_sample)]
             seconds, rss, code = run_process(
                 wenmai(config, work, "--engine", args.engine, stage, *extra))
             status = "" if code == 0 else f" (failed, exit {code})"

@@ -2,9 +2,10 @@
 
 Runs `wenmai run --until code` on data/sample with the local engine (forked workers), with
 `--engine processes` (fresh worker processes), and on a `dask.distributed.LocalCluster` of 2
-worker processes chosen in the `[engine]` section. The size thresholds below which ingest and
-segment stay in one process are lowered (network counts each part of segment/tokens as its
-own task), and code gets `workers = 0`, so that every run really partitions the sample.
+worker processes chosen in the `[engine]` section. The size thresholds below which ingest,
+segment and terms stay in one process are lowered (network counts each part of
+segment/tokens as its own task), and code gets `workers = 0`, so that every run really
+partitions the sample.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def _run(config: Path, work: Path, *engine: str) -> str:
     import pipelines.ingest.stage as ingest_stage
     import pipelines.network.tasks as network_tasks
     import pipelines.segment.stage as segment_stage
+    import pipelines.terms.parts as terms_parts
+    import pipelines.terms.stage as terms_stage
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ingest_stage, "_PARALLEL_MIN_FILES", 1)
@@ -49,6 +52,11 @@ def _run(config: Path, work: Path, *engine: str) -> str:
         patch.setattr(segment_stage, "PARALLEL_MIN_CHARS", {"rjieba": 1, "jieba": 1})
         patch.setattr(segment_stage, "PART_CHARS", {"rjieba": 20_000, "jieba": 20_000})
         patch.setattr(network_tasks, "TASK_ROWS", 1)  # a task per part of segment/tokens
+        # terms: a unit per part of the tokens, in workers, keywords parts of about 50 rows
+        patch.setattr(terms_parts, "UNIT_ROWS", 1)
+        patch.setattr(terms_parts, "PART_ROWS", 50)
+        patch.setattr(terms_stage, "PARALLEL_MIN_ROWS", 1)
+        patch.setattr(terms_stage, "SPAWN_MIN_ROWS", 1)
         result = CliRunner().invoke(wenmai, ["--config", str(config), "--workdir", str(work),
                                              *engine, "run", "--until", "code"])
     assert result.exit_code == 0, result.output + result.stderr
@@ -69,6 +77,7 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     assert "on dask" not in log
     assert re.search(r"^segment: [2-9] parts done$", log, re.M)  # in forked workers
     assert re.search(r"^network: [2-9] parts done$", log, re.M)
+    assert re.search(r"^terms: [2-9] parts done$", log, re.M)
     yield project, root / "local", log
 
 
@@ -91,11 +100,13 @@ def _assert_same_outputs(first: Path, second: Path) -> None:
         else:
             assert a.read_bytes() == b.read_bytes(), rel
         compared.append(rel.as_posix())
-    assert {"ingest/documents/part-00000.parquet", "segment/tokens/part-00000.parquet",
-            "segment/tokens/part-00001.parquet", "segment/report.parquet",
-            "terms/terms.parquet", "topics/doc_topics.parquet", "network/edges.parquet",
-            "network/nodes.parquet", "code/codings/part-00000.parquet",
-            "code/project.qdpx"} <= set(compared)
+    expected = {"ingest/documents/part-00000.parquet", "segment/tokens/part-00000.parquet",
+                "segment/tokens/part-00001.parquet", "segment/report.parquet",
+                "terms/terms.parquet", "terms/keywords/part-00000.parquet",
+                "terms/keywords/part-00001.parquet", "topics/doc_topics.parquet",
+                "network/edges.parquet", "network/nodes.parquet",
+                "code/codings/part-00000.parquet", "code/project.qdpx"}
+    assert expected <= set(compared)
 
 
 def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path: Path) -> None:
@@ -105,7 +116,7 @@ def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path:
                       + '\n[engine]\nname = "dask"\nworkers = 2\n', encoding="utf-8")
     log = _run(config, tmp_path / "dask")
     assert "engine: dask LocalCluster of 2 worker process(es)" in log
-    for stage in ("ingest", "segment", "topics", "network", "code"):  # ran as Dask tasks
+    for stage in ("ingest", "segment", "terms", "topics", "network", "code"):  # Dask tasks
         assert re.search(rf"^{stage}: \d+(/\d+)? partitions done on dask$", log, re.M), stage
     _assert_same_outputs(local, tmp_path / "dask")
 
@@ -113,7 +124,7 @@ def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path:
 def test_processes_engine_writes_the_same_tables_as_local(local_run, tmp_path: Path) -> None:
     project, local, _ = local_run
     log = _run(project / "wenmai.toml", tmp_path / "processes", "--engine", "processes")
-    for stage in ("ingest", "segment", "topics", "network", "code"):  # fresh processes
+    for stage in ("ingest", "segment", "terms", "topics", "network", "code"):  # not forks
         assert re.search(rf"^{stage}: \d+(/\d+)? partitions done$", log, re.M), stage
     _assert_same_outputs(local, tmp_path / "processes")
 
