@@ -29,7 +29,7 @@ import numpy as np
 from pipelines.topics.corpus import Corpus, Fit, holdout_mask, normalise_rows
 from pipelines.topics.metrics import completion_perplexity, griffiths_2004, log_p_w_given_z
 
-__all__ = ["fit_tomotopy", "fit_gensim", "completion_split", "GRIFFITHS_SAMPLES"]
+__all__ = ["fit_tomotopy", "fit_gensim", "completion_split", "bow", "GRIFFITHS_SAMPLES"]
 
 GRIFFITHS_SAMPLES = 10
 
@@ -135,10 +135,10 @@ def fit_tomotopy(corpus: Corpus, k: int, seed: int, keep: bool = True) -> Fit:
 
 def _bows(corpus: Corpus, idx: np.ndarray) -> list[list[tuple[int, int]]]:
     """gensim bags of words (a list, so gensim can pass over it several times)."""
-    return [_bow(corpus.bags[i]) for i in idx]
+    return [bow(corpus.bags[i]) for i in idx]
 
 
-def _bow(ids: np.ndarray) -> list[tuple[int, int]]:
+def bow(ids: np.ndarray) -> list[tuple[int, int]]:
     """(term, count) pairs by term."""
     terms, counts = np.unique(ids, return_counts=True)
     return list(zip(terms.tolist(), counts.tolist(), strict=True))
@@ -165,7 +165,7 @@ def fit_gensim(corpus: Corpus, k: int, seed: int, keep: bool = True) -> Fit:
         gamma_h, _ = model.inference(_bows(corpus, held_idx))
         doc_topic[held_idx] = gamma_h
         shown, scored = completion_split(corpus, held_idx, train_idx)
-        gamma_c, _ = model.inference([_bow(half) for half in shown])
+        gamma_c, _ = model.inference([bow(half) for half in shown])
         perplexity = completion_perplexity(normalise_rows(gamma_c), topic_term, scored)
     else:
         perplexity = completion_perplexity(normalise_rows(doc_topic[train_idx]), topic_term,
