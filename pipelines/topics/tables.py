@@ -378,7 +378,10 @@ def relabel(outputs: dict[str, Any], params: Any) -> dict[str, Any]:
     names = {t: given.get(t, a) for t, a in auto.items()}
     out = dict(outputs)
     for name in LABELLED:
-        out[name] = _with_labels(outputs[name], "k", "topic", "label", k, names)
+        # a dataset output (doc_topics with --fit-on sample) comes as its parts, "name/part-N"
+        parts = [name] if name in outputs else [n for n in outputs if n.startswith(name + "/")]
+        for part in parts:
+            out[part] = _with_labels(outputs[part], "k", "topic", "label", k, names)
     align = _with_labels(outputs["topic_alignment"], "k_from", "topic_from", "label_from", k,
                          names)
     out["topic_alignment"] = _with_labels(align, "k_to", "topic_to", "label_to", k, names)
