@@ -47,7 +47,7 @@ from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
 from pipelines.core.script import has_han
 from pipelines.core.store import StoredTable, check_schema
-from pipelines.topics.build import encode_batches, vocabulary
+from pipelines.topics.build import CHUNK, encode_batches, vocabulary
 from pipelines.topics.corpus import Bags, Corpus, Fit
 from pipelines.topics.fit import fit_task
 from pipelines.topics.inferred import Described, describe_units
@@ -291,13 +291,17 @@ def _corpus(batches: Iterable[pa.RecordBatch], params: Params) -> tuple[Corpus, 
         raise EmptyCorpus(f"topics: segment/tokens has no tokens{extra}; check `wenmai segment` "
                           "output" + ("" if params.lang == "all" else " or use --lang all"))
     vocab, column = vocabulary(encoded, params.min_df, params.max_df, params.top_n_terms)
-    texts = Bags(column[encoded.bags.ids], encoded.bags.offsets)
-    del encoded.bags  # the word numbers (one int32 per token) are not needed any more
+    # word numbers -> vocabulary columns in place, a chunk at a time (no second int32 per token)
+    ids = encoded.bags.ids
+    for lo in range(0, len(ids), CHUNK):
+        ids[lo:lo + CHUNK] = column[ids[lo:lo + CHUNK]]
+    texts = Bags(ids, encoded.bags.offsets)
+    del encoded.bags, ids
     inside = texts.ids < len(vocab)
-    running = np.zeros(len(inside) + 1, dtype=np.int64)
-    np.cumsum(inside, out=running[1:])
-    per_unit = running[texts.offsets[1:]] - running[texts.offsets[:-1]]  # kept tokens
-    del running
+    per_unit = np.zeros(len(texts), dtype=np.int64)  # kept tokens of each unit
+    full = np.flatnonzero(texts.lengths() > 0)
+    if len(full):
+        per_unit[full] = np.add.reduceat(inside, texts.offsets[full], dtype=np.int64)
     keep = np.flatnonzero(per_unit > 0)
     noun = "documents" if params.unit == "document" else "paragraphs"
     if len(keep) < 3:
