@@ -19,11 +19,12 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.core import store
+from pipelines.core.engine import map_stream
 from pipelines.topics.corpus import Fit
 from pipelines.topics.stream import Inferrer, Key
 from pipelines.topics.tables import REPRESENTATIVE, SCHEMAS
 
-__all__ = ["UNITS", "DOC_TOPICS", "Described", "describe_units"]
+__all__ = ["UNITS", "DOC_TOPICS", "Described", "describe_units", "infer_batch"]
 
 #: units per inference batch and per part of ``doc_topics``
 UNITS = 4096
@@ -55,7 +56,8 @@ class Described:
 
 
 def describe_units(bags: Iterable[tuple[Key, np.ndarray]], best: Fit, fitted: dict[Key, int],
-                   infer: Inferrer, method: str, labels: list[str]) -> Described:
+                   infer: Inferrer, method: str, labels: list[str], workers: int = 1
+                   ) -> Described:
     """Run pass 3: shares of every unit, ``doc_topics`` parts and the running summaries.
 
     Args:
@@ -65,6 +67,8 @@ def describe_units(bags: Iterable[tuple[Key, np.ndarray]], best: Fit, fitted: di
         infer: Shares of unseen units under ``best``.
         method: ``lda`` or ``nmf`` (the ``method`` column).
         labels: Topic labels of ``best``.
+        workers: Processes inferring batches in parallel (0 = every core); each unit is
+            inferred on its own, so the result does not depend on them.
     """
     k = best.k
     writer = store.PartWriter(DOC_TOPICS, "topics/doc_topics")
@@ -73,19 +77,15 @@ def describe_units(bags: Iterable[tuple[Key, np.ndarray]], best: Fit, fitted: di
     top: list[list[tuple[float, int, str, int | None]]] = [[] for _ in range(k)]
     prevalence = np.zeros(k)
     counted = {"units": 0, "inferred": 0}
-    batch: list[tuple[Key, np.ndarray]] = []
 
-    def flush() -> None:
-        keys = [key for key, _ in batch]
-        lengths = np.array([len(ids) for _, ids in batch], dtype=np.float64)
-        shares = np.zeros((len(batch), k))
-        unseen = np.array([key not in fitted for key in keys], dtype=bool)
+    def add(keys: list[Key], lengths: np.ndarray, unseen: np.ndarray, inferred: np.ndarray
+            ) -> None:
+        shares = np.zeros((len(keys), k))
         for i in np.flatnonzero(~unseen):
             shares[i] = best.doc_topic[fitted[keys[i]]]
-        if unseen.any():
-            shares[unseen] = infer([batch[i][1] for i in np.flatnonzero(unseen)])
+        shares[unseen] = inferred
         start = counted["units"]
-        counted["units"] += len(batch)
+        counted["units"] += len(keys)
         counted["inferred"] += int(unseen.sum())
         writer.write(_part(keys, shares, unseen, method, k, labels))
         prevalence[:] += lengths @ shares
@@ -97,20 +97,43 @@ def describe_units(bags: Iterable[tuple[Key, np.ndarray]], best: Fit, fitted: di
             top[t] = sorted(top[t] + [(float(shares[i, t]), start + int(i), keys[i][0],
                                        keys[i][1]) for i in order],
                             key=lambda c: (-c[0], c[1]))[:REPRESENTATIVE]
-        batch.clear()
 
-    for key, ids in bags:
-        if not len(ids):
-            continue  # no term of the vocabulary: no row, as with --fit-on all
-        batch.append((key, ids))
-        if len(batch) == UNITS:
-            flush()
-    if batch:
-        flush()
+    def batches() -> Iterable[tuple[list[Key], list[np.ndarray], np.ndarray]]:
+        batch: list[tuple[Key, np.ndarray]] = []
+        for key, ids in bags:
+            if not len(ids):
+                continue  # no term of the vocabulary: no row, as with --fit-on all
+            batch.append((key, ids))
+            if len(batch) == UNITS:
+                yield _item(batch, fitted)
+                batch = []
+        if batch:
+            yield _item(batch, fitted)
+
+    for result in map_stream(infer_batch, batches(), infer, workers=workers,
+                             label="topics: inferring", unit="batch",
+                             forked=lambda item, _in_worker: infer_batch(item, infer)):
+        add(*result)
     total = prevalence.sum()
     return Described(writer.finish(), counted["units"], counted["inferred"],
                      {d: sums[d] / mass[d] for d in sums}, top,
                      prevalence / total if total else prevalence)
+
+
+def _item(batch: list[tuple[Key, np.ndarray]], fitted: dict[Key, int]
+          ) -> tuple[list[Key], list[np.ndarray], np.ndarray]:
+    keys = [key for key, _ in batch]
+    return keys, [ids for _, ids in batch], np.array([key not in fitted for key in keys],
+                                                     dtype=bool)
+
+
+def infer_batch(item: tuple[list[Key], list[np.ndarray], np.ndarray], infer: Inferrer
+                ) -> tuple[list[Key], np.ndarray, np.ndarray, np.ndarray]:
+    """One batch of units: (keys, kept tokens, unseen mask, inferred shares of the unseen)."""
+    keys, bags, unseen = item
+    lengths = np.array([len(ids) for ids in bags], dtype=np.float64)
+    todo = [bags[i] for i in np.flatnonzero(unseen)]
+    return keys, lengths, unseen, (infer(todo) if todo else np.zeros((0, infer.k)))
 
 
 def _part(keys: list[Key], shares: np.ndarray, unseen: np.ndarray, method: str, k: int,

@@ -273,7 +273,7 @@ def _fit_on_sample(tokens: pa.Table | StoredTable, documents: pa.Table, ks: list
         infer = Inferrer(best.model, params.method, params.backend, corpus.vocab,
                          params.iterations)
         bags = unit_bags(_batches(tokens), params.unit, corpus.vocab)
-        return describe_units(bags, best, fitted, infer, params.method, labels)
+        return describe_units(bags, best, fitted, infer, params.method, labels, params.workers)
 
     return build_tables(fits, corpus, units, documents, params, describe=describe)
 

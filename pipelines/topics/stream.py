@@ -158,13 +158,29 @@ class Inferrer:
     def __init__(self, model: bytes, method: str, backend: str, vocab: Sequence[str],
                  iterations: int) -> None:
         self.method, self.backend, self.iterations = method, backend, iterations
-        self.words = np.asarray(vocab, dtype=object)
-        if method == "nmf" or backend == "gensim":
-            self.model = pickle.loads(model)
+        self.vocab, self.data = tuple(vocab), model
+        self._load()
+
+    def _load(self) -> None:
+        self.words = np.asarray(self.vocab, dtype=object)
+        if self.method == "nmf" or self.backend == "gensim":
+            self.model = pickle.loads(self.data)
+            self.k = (self.model["nmf"].n_components if self.method == "nmf"
+                      else self.model.num_topics)
         else:
             import tomotopy as tp
 
-            self.model = tp.LDAModel.loads(model)
+            self.model = tp.LDAModel.loads(self.data)
+            self.k = self.model.k
+
+    def __getstate__(self) -> dict:
+        """Pickled as the model's bytes (a process pool or Dask worker loads it again)."""
+        return {"method": self.method, "backend": self.backend, "iterations": self.iterations,
+                "vocab": self.vocab, "data": self.data}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._load()
 
     def __call__(self, bags: Sequence[np.ndarray]) -> np.ndarray:
         if self.method == "nmf":

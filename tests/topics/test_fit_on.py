@@ -153,3 +153,23 @@ def test_scan_counts_the_tokens_of_every_unit():
     scan = scan_units(tokens.to_batches(max_chunksize=5), "document", lambda w: True)
     assert len(scan.doc_ids) == 16
     assert scan.tokens.tolist() == [2 * 7] * 16
+
+
+def test_parts_and_workers_do_not_change_the_tables(monkeypatch):
+    from pipelines.topics import inferred
+
+    def run(workers: int) -> dict:
+        out = topics.compute(_corpus(), _params(k="2", sample=10, fit_on="sample",
+                                                workers=workers))
+        return {name: store.read_all(out[name]).drop_columns(
+            [c for c in ("seconds",) if c in store.read_all(out[name]).column_names])
+            for name in topics.OUTPUTS}
+
+    whole = run(1)
+    monkeypatch.setattr(inferred, "UNITS", 3)  # six parts of three units (the last of one)
+    for workers in (1, 2):
+        cut = run(workers)
+        for name in topics.OUTPUTS:
+            assert cut[name].equals(whole[name]), (workers, name)
+    out = topics.compute(_corpus(), _params(k="2", sample=10, fit_on="sample", workers=2))
+    assert len(out["doc_topics"].files) == 6

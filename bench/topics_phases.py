@@ -1,0 +1,84 @@
+"""Where the memory of one topics fit goes: resident set size after each phase, per token.
+
+Usage: ``python bench/topics_phases.py WORK [--iterations 20] [--k 10]``
+
+``WORK`` is a work folder with ``segment/tokens`` (e.g. a copy of the 100 MB scale corpus).
+In one process this builds the stage's corpus the way ``wenmai topics`` does (``stage._corpus``
+with the default params), then adds every unit to a tomotopy ``LDAModel`` and trains it for a
+few sweeps, printing after each phase the resident set size (``VmRSS``) and its growth, and the
+growth divided by the kept tokens: the bytes per token of the corpus arrays and of tomotopy's
+own copy (C++ memory that ``tracemalloc`` does not see). ``VmHWM`` (the peak so far) is printed
+too. The machine may be shared: the numbers are memory, not time, so the load hardly matters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _status() -> tuple[float, float]:
+    """(VmRSS, VmHWM) of this process in MB."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("work", type=Path)
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--k", type=int, default=10)
+    args = parser.parse_args()
+    import tomotopy as tp
+
+    from pipelines.core import store
+    from pipelines.topics import stage
+
+    rows = []
+    last = _status()[0]
+    tokens = 1
+
+    def mark(phase: str) -> None:
+        nonlocal last
+        rss, hwm = _status()
+        rows.append((phase, rss, rss - last, (rss - last) * 2**20 / tokens, hwm))
+        last = rss
+
+    mark("start (imports)")
+    started = time.perf_counter()
+    table = store.open_table(args.work, "segment/tokens")
+    corpus, units = stage._corpus(stage._batches(table), stage.Params(k=str(args.k)))
+    tokens = int(corpus.bags.offsets[-1])
+    texts = int(corpus.texts.offsets[-1]) if corpus.texts is not None else tokens
+    mark("corpus (bags + texts)")
+    words = np.asarray(corpus.vocab, dtype=object)
+    model = tp.LDAModel(k=args.k, seed=42)
+    for i in range(len(corpus.bags)):
+        model.add_doc(words[corpus.bags[i]].tolist())
+    mark("tomotopy add_doc (every unit)")
+    model.train(iterations=1, workers=1, parallel=tp.ParallelScheme.NONE)
+    mark("tomotopy train 1 sweep")
+    model.train(iterations=args.iterations, workers=1, parallel=tp.ParallelScheme.NONE)
+    mark(f"tomotopy train {args.iterations} more")
+    data = model.saves(full=True)
+    mark(f"saves(full=True): {len(data) / 2**20:.0f} MB")
+    theta = np.array([d.get_topic_dist() for d in model.docs])
+    mark(f"theta {theta.shape}")
+    print(f"# {args.work}: {len(units.doc_ids)} units, {tokens:,} kept tokens, {texts:,} tokens "
+          f"in the coherence reference, {len(corpus.vocab)} terms; "
+          f"{time.perf_counter() - started:.0f} s")
+    print("| phase | RSS MB | Δ MB | Δ bytes per kept token | peak (VmHWM) MB |")
+    print("|---|---|---|---|---|")
+    for phase, rss, delta, per, hwm in rows:
+        print(f"| {phase} | {rss:.0f} | {delta:+.0f} | {per:.1f} | {hwm:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
