@@ -4,11 +4,12 @@ Usage: ``python bench/topics_phases.py WORK [--iterations 20] [--k 10]``
 
 ``WORK`` is a work folder with ``segment/tokens`` (e.g. a copy of the 100 MB scale corpus).
 In one process this builds the stage's corpus the way ``wenmai topics`` does (``stage._corpus``
-with the default params), then adds every unit to a tomotopy ``LDAModel`` and trains it for a
-few sweeps, printing after each phase the resident set size (``VmRSS``) and its growth, and the
-growth divided by the kept tokens: the bytes per token of the corpus arrays and of tomotopy's
-own copy (C++ memory that ``tracemalloc`` does not see). ``VmHWM`` (the peak so far) is printed
-too. The machine may be shared: the numbers are memory, not time, so the load hardly matters.
+with the default params), adds every unit to a tomotopy ``LDAModel``, trains it for a few
+sweeps and serialises it (as the stage does, and with ``saves``), printing after each phase the
+resident set size (``VmRSS``), its growth, and the growth divided by the kept tokens: the bytes
+per token of the corpus arrays and of tomotopy's own copy (C++ memory that ``tracemalloc`` does
+not see). ``VmHWM`` (the peak so far) is printed too. The numbers are memory, not time, so the
+load of a shared machine hardly matters.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ import numpy as np
 
 
 def _status() -> tuple[float, float]:
-    """(VmRSS, VmHWM) of this process in MB."""
+    """(VmRSS, VmHWM) of this process in MB, after handing freed memory back to the system
+    (Arrow's pool, glibc's ``malloc_trim``), so a phase is not credited with memory that the
+    phase before freed but the allocator kept."""
+    import ctypes
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
     fields = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         key, _, value = line.partition(":")
@@ -67,8 +76,13 @@ def main() -> None:
     mark("tomotopy train 1 sweep")
     model.train(iterations=args.iterations, workers=1, parallel=tp.ParallelScheme.NONE)
     mark(f"tomotopy train {args.iterations} more")
+    from pipelines.topics.lda import _tomotopy_bytes
+
+    data = _tomotopy_bytes(model)
+    mark(f"model bytes (save + read): {len(data) / 2**20:.0f} MB")
+    del data
     data = model.saves(full=True)
-    mark(f"saves(full=True): {len(data) / 2**20:.0f} MB")
+    mark(f"model bytes (saves): {len(data) / 2**20:.0f} MB")
     theta = np.array([d.get_topic_dist() for d in model.docs])
     mark(f"theta {theta.shape}")
     print(f"# {args.work}: {len(units.doc_ids)} units, {tokens:,} kept tokens, {texts:,} tokens "

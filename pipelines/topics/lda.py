@@ -23,6 +23,8 @@ and the harmonic mean of these samples is the metric, as ldatuning does with top
 from __future__ import annotations
 
 import pickle
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -128,9 +130,19 @@ def fit_tomotopy(corpus: Corpus, k: int, seed: int, keep: bool = True) -> Fit:
         perplexity = completion_perplexity(doc_topic[train_idx], topic_term,
                                            _in_sample(corpus, train_idx))
     return Fit(k, seed, topic_term, normalise_rows(doc_topic), perplexity,
-               float(model.ll_per_word), 0.0, bytes(model.saves(full=True)) if keep else b"",
+               float(model.ll_per_word), 0.0, _tomotopy_bytes(model) if keep else b"",
                griffiths2004=griffiths_2004(logliks) if logliks else None,
                heldout=len(held_idx))
+
+
+def _tomotopy_bytes(model: object) -> bytes:
+    """``model.saves(full=True)``, the same bytes, by way of a temporary file: ``saves``
+    builds them in a growing buffer and copies it (about four times the model's size at the
+    peak, measured), ``save`` streams them to the file and reading it back holds them once."""
+    with tempfile.TemporaryDirectory(prefix="wenmai-lda-") as folder:
+        path = Path(folder) / "model.bin"
+        model.save(str(path), full=True)
+        return path.read_bytes()
 
 
 def _bows(corpus: Corpus, idx: np.ndarray) -> list[list[tuple[int, int]]]:

@@ -173,3 +173,15 @@ def test_parts_and_workers_do_not_change_the_tables(monkeypatch):
             assert cut[name].equals(whole[name]), (workers, name)
     out = topics.compute(_corpus(), _params(k="2", sample=10, fit_on="sample", workers=2))
     assert len(out["doc_topics"].files) == 6
+
+
+def test_the_model_file_holds_the_bytes_of_saves():
+    import tomotopy as tp
+
+    from pipelines.topics.lda import _tomotopy_bytes
+
+    model = tp.LDAModel(k=3, seed=1)
+    for doc in (["a", "b", "c"] * 5, ["c", "d"] * 4, ["a", "d", "e"] * 3):
+        model.add_doc(doc)
+    model.train(10, workers=1)
+    assert _tomotopy_bytes(model) == model.saves(full=True)
