@@ -185,3 +185,19 @@ def test_the_model_file_holds_the_bytes_of_saves():
         model.add_doc(doc)
     model.train(10, workers=1)
     assert _tomotopy_bytes(model) == model.saves(full=True)
+
+
+@pytest.mark.parametrize(("method", "backend"), [("lda", "gensim"), ("nmf", "tomotopy")])
+def test_gensim_and_nmf_infer_the_other_units(method, backend):
+    out = topics.compute(_corpus(), _params(k="2", sample=10, fit_on="sample", method=method,
+                                            backend=backend, passes=20))
+    dt = store.read_all(out["doc_topics"]).to_pylist()
+    assert sum(r["inferred"] for r in dt) == 6 * 2
+    top = {}
+    for r in dt:
+        if r["weight"] > top.get(r["doc_id"], (0, None))[0]:
+            top[r["doc_id"]] = (r["weight"], r["topic"])
+    # the two themes land in two different topics, inferred documents included
+    assert len({t for d, (_, t) in top.items() if d[0] == "e"}) == 1
+    assert len({t for d, (_, t) in top.items() if d[0] == "p"}) == 1
+    assert top["e00"][1] != top["p00"][1]
