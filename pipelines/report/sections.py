@@ -10,6 +10,10 @@ from collections import Counter
 from pathlib import PurePosixPath
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.core.store import iter_batches
 from pipelines.report.page import Html, figure, missing, note, table
 from pipelines.report.work import Work
 
@@ -82,18 +86,19 @@ def corpus(work: Work) -> str:
     cols = work.column_names("ingest/documents")
     if not cols:
         return missing("ingest")
-    # never the texts: at a million documents they would not fit in memory
+    # never the texts, and counted in Arrow: at a million documents Python rows would not fit
     docs = work.table("ingest/documents", [c for c in ("lang", "year", "n_chars", "source",
                                                        "group") if c in cols])
-    langs = Counter(docs.column("lang").to_pylist())
-    years = [y for y in docs.column("year").to_pylist() if y is not None]
-    chars = sum(n or 0 for n in docs.column("n_chars").to_pylist())
+    langs = _counts(docs.column("lang"))
+    per_year = sorted(_counts(pc.drop_null(docs.column("year"))).items())
+    dated = sum(n for _, n in per_year)
+    chars = pc.sum(pc.fill_null(docs.column("n_chars"), 0)).as_py() or 0
     rejected = work.table("ingest/rejected")
     duplicates = work.table("ingest/duplicates")
     rows = [["documents", docs.num_rows], ["characters", chars],
             ["languages", ", ".join(f"{k} {v:,}" for k, v in sorted(langs.items()))],
-            ["years", f"{min(years)}–{max(years)} ({len(set(years))} distinct, "
-                      f"{len(years):,} documents dated)" if years else "none"],
+            ["years", f"{per_year[0][0]}–{per_year[-1][0]} ({len(per_year)} distinct, "
+                      f"{dated:,} documents dated)" if per_year else "none"],
             ["rejected files or records", rejected.num_rows if rejected is not None else ""],
             ["duplicates removed", duplicates.num_rows if duplicates is not None else ""]]
     out = [table(["", "count"], rows)]
@@ -102,13 +107,13 @@ def corpus(work: Work) -> str:
         ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
         out.append(note("Rejected by reason: "
                         + ", ".join(f"{html.escape(r)} {n:,}" for r, n in ranked)))
-    if years:
-        per_year = sorted(Counter(years).items())
+    if per_year:
         out.append("<h3>Documents per year</h3>" + table(
             ["year", "documents"], [[y, n] for y, n in per_year], years=(0,)))
     group = "group" if "group" in cols else None
-    sources = Counter(docs.column(group).to_pylist() if group else
-                      [_source_group(s) for s in docs.column("source").to_pylist()])
+    sources: Counter = Counter()
+    for value, n in _counts(docs.column(group or "source")).items():
+        sources[value if group else _source_group(value)] += n
     if len(sources) > 1:
         ranked = sorted(sources.items(), key=lambda kv: (-kv[1], str(kv[0])))[:40]
         out.append(f"<h3>Documents per {'group' if group else 'source folder'}</h3>"
@@ -116,12 +121,12 @@ def corpus(work: Work) -> str:
                            [[s, n] for s, n in ranked]))
     if rejected is not None and rejected.num_rows:
         rows = [[r["source"], r.get("part"), r["reason"], r["detail"]]
-                for r in rejected.to_pylist()[:100]]
+                for r in rejected.slice(0, 100).to_pylist()]
         out.append(f"<h3>Rejected ({rejected.num_rows:,})</h3>"
                    + table(["source", "part", "reason", "detail"], rows))
     if duplicates is not None and duplicates.num_rows:
         rows = [[r.get("source"), r["duplicate_of"], r["similarity"], r["kind"]]
-                for r in duplicates.to_pylist()[:100]]
+                for r in duplicates.slice(0, 100).to_pylist()]
         out.append(f"<h3>Duplicates removed ({duplicates.num_rows:,})</h3>"
                    + table(["source", "duplicate of", "similarity", "kind"], rows))
     return "".join(out)
@@ -160,17 +165,34 @@ def segmentation(work: Work) -> str:
     return "".join(out)
 
 
-def _titles(work: Work) -> dict[str, tuple[str, Any]]:
+def _counts(column: pa.ChunkedArray | pa.Array) -> dict[Any, int]:
+    """Value -> rows holding it (nulls included as None), counted in Arrow."""
+    counted = pc.value_counts(column)
+    return dict(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(),
+                    strict=True))
+
+
+def _titles(work: Work, doc_ids: pa.Array) -> dict[str, tuple[str, Any]]:
+    """doc_id -> (title, or the doc_id without one; year) of the documents ``doc_ids``."""
     docs = work.table("ingest/documents", ["doc_id", "title", "year"])
     if docs is None:
         return {}
-    return {r["doc_id"]: (r["title"] or r["doc_id"], r["year"]) for r in docs.to_pylist()}
+    docs = docs.filter(pc.is_in(docs.column("doc_id"), value_set=doc_ids))
+    return {d: (t or d, y) for d, t, y in zip(docs.column("doc_id").to_pylist(),
+                                             docs.column("title").to_pylist(),
+                                             docs.column("year").to_pylist(), strict=True)}
+
+
+def _keyword_documents(keywords: Any) -> pa.Array:
+    """The documents that have keywords, in order of first appearance (streamed)."""
+    seen = [pc.unique(batch.column(0)) for batch in iter_batches(keywords, ["doc_id"])]
+    return pc.unique(pa.chunked_array(seen, pa.string())) if seen else pa.array([], pa.string())
 
 
 def keywords(work: Work, top_terms: int = 30, max_docs: int = 200) -> str:
     """Top terms by frequency, then the keywords of each document (and group)."""
     terms = work.table("terms/terms")
-    kw = work.table("terms/keywords")
+    kw = work.stored("terms/keywords")
     if terms is None or kw is None:
         return missing("terms")
     rows = sorted(terms.select(["term", "pos", "tf", "df"]).to_pylist(),
@@ -178,21 +200,26 @@ def keywords(work: Work, top_terms: int = 30, max_docs: int = 200) -> str:
     out = [f"<h3>Top {len(rows)} terms by frequency</h3>",
            table(["term", "pos", "tf", "df"], [[r[c] for c in ("term", "pos", "tf", "df")]
                                                for r in rows])]
-    records = kw.to_pylist()
-    method = records[0]["method"] if records else ""
-    titles = _titles(work)
+    with_keywords = _keyword_documents(kw)
+    titles = _titles(work, with_keywords)
+    order = sorted(with_keywords.to_pylist(), key=lambda d: (
+        titles.get(d, ("", None))[1] is None, titles.get(d, ("", 0))[1] or 0,
+        titles.get(d, (d, 0))[0]))
+    # only the keywords of the documents listed are read into Python
+    shown = pa.array(order[:max_docs], pa.string())
     by_doc: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        by_doc.setdefault(r["doc_id"], []).append(r)
+    method = ""
+    for batch in iter_batches(kw):
+        method = method or (batch.column("method")[0].as_py() if batch.num_rows else "")
+        listed = batch.filter(pc.is_in(batch.column("doc_id"), value_set=shown))
+        for r in listed.to_pylist():
+            by_doc.setdefault(r["doc_id"], []).append(r)
 
     def words(rs: list[dict[str, Any]]) -> str:
         if method == "keyness":
             return " · ".join(f"{r['term']} ({r['g2']:.1f}, {r['log_ratio']:+.1f})" for r in rs)
         return " · ".join(f"{r['term']} ({r['score']:.3f})" for r in rs)
 
-    order = sorted(by_doc, key=lambda d: (titles.get(d, ("", None))[1] is None,
-                                          titles.get(d, ("", 0))[1] or 0,
-                                          titles.get(d, (d, 0))[0]))
     explain = ("keyness: each document against the rest of the corpus; in brackets G² "
                "(log-likelihood) and log ratio (+1 = twice as frequent), see "
                "<code>docs/keyness.md</code>" if method == "keyness" else

@@ -35,7 +35,8 @@ INPUTS = ("ingest/documents", "ingest/rejected", "ingest/duplicates", "segment/r
           "terms/terms", "terms/keywords", "terms/group_keywords", "topics/model_selection",
           "topics/recommendation", "topics/topic_terms", "topics/representative_docs",
           "network/nodes", "network/edges") + MANIFESTS
-STREAMED = ("ingest/documents",)  # read by column, never the texts
+#: read by column (never the texts) or a batch at a time (keywords of the documents listed)
+STREAMED = ("ingest/documents", "terms/keywords")
 OUTPUTS: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 

@@ -50,6 +50,15 @@ class Work:
             self._tables[name] = open_table(self.root, name)
         return read_all(self._tables[name], columns or None)
 
+    def stored(self, name: str) -> pa.Table | StoredTable | None:
+        """A table of the work folder as the runner gave it or opened lazily (nothing read), or
+        None if its stage has not written it; read it with ``store.iter_batches``."""
+        if name not in self._tables:
+            if not table_exists(self.root, name):
+                return None
+            self._tables[name] = open_table(self.root, name)
+        return self._tables[name]
+
     def column_names(self, name: str) -> list[str]:
         """The columns of a table (nothing but its footer read), or [] if it is absent."""
         if name not in self._tables and not table_exists(self.root, name):

@@ -151,3 +151,24 @@ def test_a_datasets_parts_are_listed_as_one_table():
     assert _output_tables(manifest) == [("boilerplate", 0, ""), ("documents", 100_005,
                                                                  " in 2 parts"),
                                         ("rejected", 2, "")]
+
+
+def test_keywords_of_the_documents_listed_from_a_dataset(workdir: Path) -> None:
+    from pipelines.core import store
+    from pipelines.report.sections import keywords
+
+    _workdir(workdir)
+    (workdir / "terms" / "keywords.parquet").unlink()
+    rows = [{"doc_id": d, "term": t, "score": s, "rank": r, "method": "tfidf", "freq": 1,
+             "ref_freq": 0, "g2": 0.0, "log_ratio": 0.0}
+            for d, t, s, r in [("c", "english", 0.9, 1), ("a", "职业", 0.5, 2),
+                               ("a", "教育", 0.7, 1), ("b", "扶贫", 0.3, 1)]]
+    folder = workdir / "terms" / "keywords"
+    folder.mkdir()
+    for i in range(0, 4, 2):  # two parts, document a split across them
+        store.write_part(folder / f"part-{i // 2:05d}.parquet", pa.Table.from_pylist(rows[i:i + 2]))
+    page = keywords(Work(workdir), max_docs=2)
+    # dated first by year (a 2019, c 2021), b (no year) left out by max_docs; ranks in order
+    assert "the first 2 of 3 documents" in page
+    assert page.index("职业教育报告") < page.index("english (0.900)")
+    assert "教育 (0.700) · 职业 (0.500)" in page and "扶贫" not in page
