@@ -25,6 +25,11 @@ Writes:
 * ``lda_k<K>.bin`` (tomotopy ``saves()`` bytes, or a pickle of the gensim ``LdaModel``) or
   ``nmf_k<K>.pkl``, and ``ldavis_k<K>.html``, for the recommended (or closest) k only.
 
+With ``fit_on="sample"`` (and ``sample`` N) the vocabulary, every fit and the final model are
+the seeded sample's, and the other units' shares are inferred by that model a batch at a time
+(``stream.py``, ``inferred.py``): ``doc_topics`` is then a dataset of parts with an
+``inferred`` column, and nothing per token of the whole corpus is held.
+
 With ``unit=paragraph`` each (doc_id, para_id) is a unit: ``doc_topics`` and
 ``representative_docs`` carry ``para_id``; trends and group shares first average a document's
 paragraphs, weighted by their kept-token counts.
