@@ -1,6 +1,7 @@
 """How each stage's time and memory grow with the corpus: N MB of realistic, unique Chinese text.
 
-Usage: ``python bench/scale.py [--sizes 10,100] [--stages ingest,segment,terms,topics,network]
+Usage: ``python bench/scale.py [--sizes 10,100]
+[--stages ingest,segment,terms,topics,network,code]
 [--k 10] [--workers 0] [--engine local] [--keep DIR] [--seed 7] [--reuse [--keep-work]]
 [--build-only]``
 
@@ -14,7 +15,8 @@ Usage: ``python bench/scale.py [--sizes 10,100] [--stages ingest,segment,terms,t
    go into JSONL files of about 1 MB (``title``, ``date``, ``text``), so ingest has files to
    share among its workers.
 2. Each stage runs in a fresh process (``wenmai <stage>``, default params except
-   ``[topics] k`` set to one value with ``seeds = 1``, and ``--workers``), one after another.
+   ``[topics] k`` set to one value with ``seeds = 1``, ``[code]`` given the sample's codebook
+   (``builtin:vocational_poverty``, ``reserve = 2``), and ``--workers``), one after another.
    Per stage: wall time of the process (including starting Python, about 0.5 s), and its peak
    RSS from ``os.wait4``:
    the largest resident set of the stage process *or* of any worker it started (Linux folds
@@ -46,7 +48,7 @@ WIKI = "gov-reports-wikisource-1954-2025"
 TEXT_FILES = ("gov-reports-1954-2017/govReports/*.txt", f"{WIKI}/by_year/*.txt",
               "laws-education-rural-cn/[!S]*/**/*.md", "no1-central-doc-2018/*.txt")
 JSONL_FILES = (f"{WIKI}/government_work_reports.jsonl", f"{WIKI}/cpc_congress_reports.jsonl")
-STAGES = ("ingest", "segment", "terms", "topics", "network")
+STAGES = ("ingest", "segment", "terms", "topics", "network", "code")
 SENTENCE = re.compile(r"[^。！？；\n]*[。！？；]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 FILE_BYTES = 1 << 20
@@ -113,9 +115,14 @@ def build_corpus(folder: Path, megabytes: float, seed: int, pool: list[str]) -> 
 
 def write_config(project: Path, k: int) -> Path:
     config = project / "wenmai.toml"
-    config.write_text(
+    new = project / "wenmai.toml.new"  # replaced, not rewritten: a cp -al copy shares the inode
+    new.write_text(
         '[ingest]\ninputs = ["docs"]\ntext_column = "text"\n\n[segment]\nbackend = "rjieba"\n\n'
-        f'[topics]\nk = "{k}"\nseeds = 1\nseed = 42\n\n[network]\nseed = 42\n', encoding="utf-8")
+        f'[topics]\nk = "{k}"\nseeds = 1\nseed = 42\n\n[network]\nseed = 42\n\n'
+        # the sample's codebook and [code] settings (data/sample/wenmai.toml)
+        '[code]\ncodebook = "builtin:vocational_poverty"\nreserve = 2\nseed = 42\n',
+        encoding="utf-8")
+    os.replace(new, config)
     return config
 
 

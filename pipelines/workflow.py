@@ -11,6 +11,7 @@ from pipelines.core import params as P
 from pipelines.core import store
 from pipelines.core.config import Config, resolve_params
 from pipelines.core.errors import BadParams
+from pipelines.core.remote import is_url
 from pipelines.core.resources import DATA_DIR
 from pipelines.core.runner import DATA_PREFIX, StageResult, current_state, run_stage
 from pipelines.stages import ORDER, STAGES
@@ -75,6 +76,8 @@ def _recorded_path(value: str, base: Path) -> str:
     or ``wenmai-data:...`` inside wenmai's own ``data/``."""
     if value.startswith(DATA_PREFIX):
         return str(DATA_DIR / value.removeprefix(DATA_PREFIX))
+    if is_url(value) or value.startswith("builtin:"):  # recorded as given
+        return value
     return str(base / value)
 
 
@@ -100,7 +103,7 @@ def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:
             values = value if isinstance(value, list) else [value]
             paths = [_recorded_path(v, base) for v in values]
             outside = [p for p, v in zip(paths, values, strict=True)
-                       if not v.startswith(DATA_PREFIX)
+                       if not v.startswith(DATA_PREFIX) and not is_url(v)
                        and not Path(p).resolve().is_relative_to(base)]
             if outside:  # a work folder from elsewhere must not make us read other files
                 log.warning("%s: the manifest names %s outside %s; not used. Set `inputs` "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.stages import ORDER
+from pipelines.stages import ORDER, STAGES
 
 PIPELINES = Path(__file__).resolve().parents[1] / "pipelines"
 ORCHESTRATION = {"stages", "workflow", "template"}
@@ -158,3 +158,20 @@ def test_the_walker_sees_a_circle() -> None:
     finally:
         GRAPH.clear()
         GRAPH.update(saved)
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_a_stage_package_hands_the_runner_its_contract(name: str) -> None:
+    """The runner reads the package, not ``stage.py``: what ``stage.py`` declares for the
+    runner must be re-exported (a missing ``STREAMED`` silently read whole tables)."""
+    import importlib
+
+    package = STAGES[name]
+    try:
+        module = importlib.import_module(f"{package.__name__}.stage")
+    except ModuleNotFoundError:  # a one-module stage is its own contract
+        return
+    for attr in ("NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "STREAMED", "Params", "compute",
+                 "external_inputs", "prepare", "RELABEL", "relabel"):
+        if hasattr(module, attr):
+            assert getattr(package, attr, None) is getattr(module, attr), (name, attr)

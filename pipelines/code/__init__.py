@@ -9,10 +9,11 @@ from pipelines.code.stage import (
     NAME,
     OUTPUTS,
     SCHEMAS,
+    STREAMED,
     Params,
     compute,
     external_inputs,
 )
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "CODINGS_SCHEMA", "Params", "compute",
-           "external_inputs"]
+__all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "CODINGS_SCHEMA", "Params",
+           "compute", "external_inputs"]

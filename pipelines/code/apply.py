@@ -292,9 +292,10 @@ def code_partition(part: tuple[list[str], list[str], pa.Table], book: Codebook,
 
     Returns:
         Column lists of the coded segments (``doc_id``, ``para_id``, ``sent_id``, ``group``,
-        ``category``, ``code``, ``matched``, ``start``, ``end``, ``text``) and of every unit
-        (``unit_doc``, ``unit_para``, ``unit_sent``, ``unit_start``, ``unit_end``) and the
-        words of the codebook never seen as a token (``unseen``).
+        ``category``, ``code``, ``matched``, ``start``, ``end``, ``text``, and ``_unit``, the
+        index of the unit), integer arrays over every unit (``unit_doc``, the document's index
+        in the partition; ``unit_start``, ``unit_end``) and the words of the codebook never
+        seen as a token (``unseen``) or seen only in the raw text (``split``).
     """
     doc_ids, texts, tokens = part
     units = build_units(doc_ids, texts, tokens)
@@ -327,11 +328,9 @@ def code_partition(part: tuple[list[str], list[str], pa.Table], book: Codebook,
             rows["end"].append(int(ends[idx]))
             rows["text"].append(units.texts[d][starts[idx]:ends[idx]])
             rows["_unit"].append(int(idx))
-    rows["unit_doc"] = [units.doc_ids[d] for d in docs]
-    rows["unit_para"] = [int(p) if p >= 0 else None for p in paras]
-    rows["unit_sent"] = [int(s) if s >= 0 else None for s in sents]
-    rows["unit_start"] = starts.tolist()
-    rows["unit_end"] = ends.tolist()
+    rows["unit_doc"] = np.asarray(docs, dtype=np.int32)
+    rows["unit_start"] = np.asarray(starts, dtype=np.int64)
+    rows["unit_end"] = np.asarray(ends, dtype=np.int64)
     words = {a for c in book.codes for a in atoms(c.rule) if isinstance(a, Word)}
     rows["unseen"] = sorted(w.text for w in words if not ev.word_positions(w).size)
     # words in the raw text that segmentation never cuts out as a token: rules miss them

@@ -26,7 +26,7 @@ from pipelines.code.tables import level_units
 if TYPE_CHECKING:  # pandas costs 0.25 s and 50 MB at import: loaded where it is used
     import pandas as pd
 
-__all__ = ["REFERENCE_SCHEMA", "compare", "normalise"]
+__all__ = ["REFERENCE_SCHEMA", "wanted_texts", "compare", "normalise"]
 
 log = logging.getLogger("wenmai")
 REFERENCE_SCHEMA = pa.schema([
@@ -42,16 +42,35 @@ def normalise(text: str) -> str:
     return "\n".join(_SPACE.sub(" ", line).strip() for line in lines).strip()
 
 
-def compare(path: str, book: Codebook, documents: pa.Table, codings: pd.DataFrame,
+def wanted_texts(*paths: str) -> set[str]:
+    """The normalised texts of the sources of the projects at ``paths``: the documents with one
+    of these texts are the ones a comparison needs (see :func:`compare`).
+
+    Raises:
+        BadInputFile: a project is missing or malformed.
+    """
+    return {normalise(src["text"]) for path in paths for src in read_qdpx(path).sources}
+
+
+def compare(path: str, book: Codebook, texts: dict[str, str], codings: pd.DataFrame,
             units: pd.DataFrame, *, second: str | None = None) -> tuple[pa.Table, pa.Table]:
     """(``reference_codings``, ``code_agreement``) for the reference project at ``path``.
 
     Coder A is wenmai's coding and coder B the reference; with ``second``, coder A is the
     reference and coder B the second project (two human coders), and every name either of them
     used is compared.
+
+    Args:
+        path: The reference project (.qdpx).
+        book: wenmai's codebook.
+        texts: doc_id -> text, in corpus order, of (at least) every document whose normalised
+            text is that of a source of the projects (:func:`wanted_texts`); a source matches
+            the last such document.
+        codings: wenmai's coded segments of these documents (``doc_id``, ``group``,
+            ``category``, ``code``, ``unit``).
+        units: Their units (``doc_id``, ``start``, ``end``, ``unit`` numbered from 0).
+        second: A second human coding (.qdpx).
     """
-    texts = dict(zip(documents.column("doc_id").to_pylist(),
-                     documents.column("text").to_pylist(), strict=True))
     rows, compared_docs, ref_names, up = _import(path, texts, "reference")
     n = len(units)
     if second is None:

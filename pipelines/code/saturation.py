@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["SATURATION_SCHEMA", "RESERVE_SCHEMA", "split_reserve", "curve", "saturation"]
+__all__ = ["SATURATION_SCHEMA", "RESERVE_SCHEMA", "split_reserve", "curve", "saturation",
+           "saturation_incidence"]
 
 SATURATION_SCHEMA = pa.schema([
     ("level", pa.string()), ("cases", pa.int64()), ("doc_id", pa.string()),
@@ -53,15 +54,38 @@ def curve(case_sets: Sequence[set[str]]) -> tuple[list[int], list[int]]:
     return new, total
 
 
-def _random_totals(incidence: np.ndarray, orders: int, seed: int) -> np.ndarray:
-    """(orders, cases) cumulative distinct counts over random orders of the case rows."""
+#: Cases whose random-order band is computed at once (orders x cases int64 in memory).
+BAND_BLOCK = 8192
+
+
+def _random_band(incidence: np.ndarray, orders: int, seed: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median, 5th and 95th percentile over ``orders`` random orders of the case rows of the
+    number of distinct names after k cases, for every k.
+
+    In each order only the position at which each name first appears is kept (names x orders
+    numbers); the counts after k cases are rebuilt from them a block of cases at a time.
+    """
     rng = np.random.default_rng(seed)
     n = incidence.shape[0]
-    out = np.zeros((orders, n), dtype=np.int64)
+    name_of, rows = np.nonzero(incidence.T)  # by name, then by row
+    present = np.unique(name_of)
+    starts = np.searchsorted(name_of, present)
+    first = np.zeros((orders, len(present)), dtype=np.int64)
+    inverse = np.empty(n, dtype=np.int64)
     for r in range(orders):
-        perm = rng.permutation(n)
-        out[r] = np.logical_or.accumulate(incidence[perm], axis=0).sum(axis=1)
-    return out
+        inverse[rng.permutation(n)] = np.arange(n)
+        if len(present):
+            first[r] = np.minimum.reduceat(inverse[rows], starts)
+    first.sort(axis=1)
+    med, low, high = (np.zeros(n) for _ in range(3))
+    for start in range(0, n, BAND_BLOCK):
+        k = np.arange(start, min(n, start + BAND_BLOCK))
+        totals = np.stack([np.searchsorted(f, k, side="right") for f in first]).astype(np.int64)
+        med[k] = np.median(totals, axis=0)
+        low[k] = np.percentile(totals, 5, axis=0)
+        high[k] = np.percentile(totals, 95, axis=0)
+    return med, low, high
 
 
 def saturation(doc_ids: Sequence[str], case_names: dict[str, dict[str, set[str]]], *,
@@ -78,39 +102,62 @@ def saturation(doc_ids: Sequence[str], case_names: dict[str, dict[str, set[str]]
     Returns:
         (``code_saturation``, ``code_reserve``).
     """
-    main, held = split_reserve(len(doc_ids), reserve, seed)
-    rows, reserve_rows = [], []
+    levels = {}
     for level, by_doc in case_names.items():
-        sets = [by_doc.get(d, set()) for d in doc_ids]
-        main_sets = [sets[i] for i in main]
-        new, total = curve(main_sets)
-        names = sorted(set().union(*sets)) if sets else []
+        names = sorted(set().union(*by_doc.values())) if by_doc else []
         col = {n: i for i, n in enumerate(names)}
-        incidence = np.zeros((len(main_sets), len(names)), dtype=bool)
-        for r, s in enumerate(main_sets):
-            incidence[r, [col[n] for n in s]] = True
-        if orders and len(main_sets):
-            totals = _random_totals(incidence, orders, seed)
-            med = np.median(totals, axis=0)
-            low, high = np.percentile(totals, 5, axis=0), np.percentile(totals, 95, axis=0)
+        incidence = np.zeros((len(doc_ids), len(names)), dtype=bool)
+        for r, d in enumerate(doc_ids):
+            incidence[r, [col[n] for n in by_doc.get(d, ())]] = True
+        levels[level] = (names, incidence)
+    return saturation_incidence(doc_ids, levels, orders=orders, reserve=reserve, seed=seed)
+
+
+def saturation_incidence(doc_ids: Sequence[str] | pa.Array,
+                         levels: dict[str, tuple[list[str], np.ndarray]], *, orders: int,
+                         reserve: int, seed: int) -> tuple[pa.Table, pa.Table]:
+    """:func:`saturation` from, per level, names and a (cases, names) boolean incidence."""
+    ids = doc_ids if isinstance(doc_ids, pa.Array) else pa.array(list(doc_ids), pa.string())
+    main, held = split_reserve(len(ids), reserve, seed)
+    columns: dict[str, list] = {f.name: [] for f in SATURATION_SCHEMA}
+    reserve_rows = []
+    for level, (all_names, full) in levels.items():
+        used = sorted((j for j in range(len(all_names)) if full[:, j].any()),
+                      key=lambda j: all_names[j])
+        names = [all_names[j] for j in used]
+        incidence = full[:, used]
+        main_inc = incidence[main]
+        m = len(main)
+        seen_at = np.where(main_inc.any(axis=0), main_inc.argmax(axis=0), m)
+        new = np.bincount(seen_at[seen_at < m], minlength=m)[:m]
+        total = np.cumsum(new)
+        if orders and m:
+            med, low, high = _random_band(main_inc, orders, seed)
         else:
-            med = low = high = np.full(len(main_sets), np.nan)
-        for k, i in enumerate(main):
-            rows.append({"level": level, "cases": k + 1, "doc_id": doc_ids[i], "new": new[k],
-                         "total": total[k], "random_median": float(med[k]),
-                         "random_low": float(low[k]), "random_high": float(high[k])})
-        seen = set().union(*main_sets) if main_sets else set()
-        for k, i in enumerate(held):
-            fresh = sets[i] - seen
-            seen |= fresh
-            rows.append({"level": level, "cases": len(main) + k + 1, "doc_id": doc_ids[i],
-                         "new": len(fresh), "total": len(seen), "random_median": None,
-                         "random_low": None, "random_high": None})
-        in_main = {n: sum(n in sets[i] for i in main) for n in names}
-        in_held = {n: sum(n in sets[i] for i in held) for n in names}
-        for n in names:
-            reserve_rows.append({"level": level, "name": n, "main_cases": in_main[n],
-                                 "reserve_cases": in_held[n],
-                                 "only_in_reserve": in_main[n] == 0 and in_held[n] > 0})
-    return (pa.Table.from_pylist(rows, schema=SATURATION_SCHEMA),
-            pa.Table.from_pylist(reserve_rows, schema=RESERVE_SCHEMA))
+            med = low = high = np.full(m, np.nan)
+        seen = main_inc.any(axis=0)
+        held_new, held_total = [], []
+        for i in held:
+            fresh = incidence[i] & ~seen
+            seen = seen | fresh
+            held_new.append(int(fresh.sum()))
+            held_total.append(int(seen.sum()))
+        order = np.concatenate([main, held]).astype(np.int64)
+        columns["level"].append(pa.array([level] * len(order), pa.string()))
+        columns["cases"].append(pa.array(np.arange(1, len(order) + 1), pa.int64()))
+        columns["doc_id"].append(ids.take(pa.array(order)))
+        columns["new"].append(pa.array(np.concatenate([new, held_new]).astype(np.int64)))
+        columns["total"].append(pa.array(np.concatenate([total, held_total]).astype(np.int64)))
+        missing = np.arange(len(order)) >= m
+        for key, values in (("random_median", med), ("random_low", low),
+                            ("random_high", high)):
+            full_values = np.concatenate([values, np.zeros(len(held))]).astype(np.float64)
+            columns[key].append(pa.array(full_values, mask=missing))
+        in_main, in_held = main_inc.sum(axis=0), incidence[held].sum(axis=0)
+        for j, n in enumerate(names):
+            reserve_rows.append({"level": level, "name": n, "main_cases": int(in_main[j]),
+                                 "reserve_cases": int(in_held[j]),
+                                 "only_in_reserve": bool(in_main[j] == 0 and in_held[j] > 0)})
+    table = pa.table({k: pa.chunked_array(v, SATURATION_SCHEMA.field(k).type)
+                      for k, v in columns.items()}, schema=SATURATION_SCHEMA)
+    return table.combine_chunks(), pa.Table.from_pylist(reserve_rows, schema=RESERVE_SCHEMA)

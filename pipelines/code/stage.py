@@ -36,7 +36,7 @@ from pipelines.code.tables import (
 from pipelines.core.errors import BadParams, EmptyCorpus, SchemaError
 from pipelines.core.params import param
 from pipelines.core.resources import data_path
-from pipelines.core.store import StoredTable, iter_batches, read_all
+from pipelines.core.store import SpooledFile, StoredTable, iter_batches, read_all
 
 if TYPE_CHECKING:  # pandas costs 0.25 s and 50 MB at import: loaded where it is used
     import pandas as pd
@@ -124,7 +124,7 @@ def _empty(schema: pa.Schema) -> pa.Table:
 
 
 def compute(tables: dict[str, pa.Table | StoredTable], params: Params
-            ) -> dict[str, pa.Table | bytes | str]:
+            ) -> dict[str, pa.Table | StoredTable | SpooledFile | bytes | str]:
     """Code the documents and build the tables and exchange files.
 
     Raises:
@@ -135,7 +135,11 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     if params.codebook is None:
         log.warning("code: no codebook set ([code] codebook or --codebook FILE); nothing "
                     "coded, the code tables are empty")
-        return {name: _empty(SCHEMAS[name]) for name in OUTPUTS}
+        from pipelines.core.store import PartWriter
+
+        out = {name: _empty(SCHEMAS[name]) for name in OUTPUTS}
+        out["codings"] = PartWriter(CODINGS_SCHEMA, "codings").finish()  # a dataset, as always
+        return out
     from pipelines.code.codebook import load_codebook
 
     book = load_codebook(codebook_path(params.codebook))
@@ -161,8 +165,8 @@ class _OutOfOrder(Exception):
 
 
 def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
-                   rows: int) -> Iterator[tuple[list[str], list[str], pa.Table]]:
-    """(doc_ids, texts, their tokens) for the documents, ``rows`` documents at a time.
+                   rows: int) -> Iterator[tuple[pa.RecordBatch, pa.Table]]:
+    """(documents, their tokens) for the documents, ``rows`` documents at a time.
 
     The tokens are walked in step with the documents (segment writes them in document
     order); rows of documents not in ``documents`` are skipped. Raises :class:`_OutOfOrder`
@@ -173,7 +177,7 @@ def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredT
     pending: pa.Table | None = None
     pending_pos = np.zeros(0, dtype=np.int64)
     start = 0
-    for batch in iter_batches(documents, ["doc_id", "text"], rows):
+    for batch in iter_batches(documents, None, rows):
         end = start + batch.num_rows
         taken = []
         while True:
@@ -193,43 +197,98 @@ def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredT
                 pending, pending_pos = pending.filter(pa.array(~here)), pending_pos[~here]
                 break
             pending = None
-        ids = batch.column("doc_id").to_pylist()
-        texts = [t or "" for t in batch.column("text").to_pylist()]
         columns = ["doc_id", "sent_id", "tokens"]
         part = (pa.concat_tables(taken) if taken
                 else pa.schema([tokens.schema.field(c) for c in columns]).empty_table())
-        yield ids, texts, part
+        yield batch, part
         start = end
 
 
 def _filtered_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
-                      rows: int) -> Iterator[tuple[list[str], list[str], pa.Table]]:
+                      rows: int) -> Iterator[tuple[pa.RecordBatch, pa.Table]]:
     """As :func:`_token_batches` for tokens in any order: the tokens are read whole."""
     whole = read_all(tokens, ["doc_id", "sent_id", "tokens"])
-    for batch in iter_batches(documents, ["doc_id", "text"], rows):
-        ids = batch.column("doc_id").to_pylist()
-        mask = pc.is_in(whole.column("doc_id"), value_set=pa.array(ids, pa.string()))
-        yield ids, [t or "" for t in batch.column("text").to_pylist()], whole.filter(mask)
+    for batch in iter_batches(documents, None, rows):
+        mask = pc.is_in(whole.column("doc_id"), value_set=batch.column("doc_id"))
+        yield batch, whole.filter(mask)
 
 
-def _code_batches(batches: Iterator[tuple[list[str], list[str], pa.Table]], book,
-                  params: Params) -> list[dict]:
-    """Code each batch of documents in partitions; the partitions' results in order."""
-    from pipelines.code.apply import code_partition
-    from pipelines.core.engine import map_partitions, partition, resolve_workers
+class _Run:
+    """One pass of coding: the codings parts, the running summary and the project file."""
 
-    workers = resolve_workers(params.workers)
-    results: list[dict] = []
-    for doc_ids, texts, tokens in batches:
-        parts = []
+    def __init__(self, book, params: Params, columns: list[str]) -> None:
+        from pipelines.code.project import ProjectWriter
+        from pipelines.code.summary import Summary
+        from pipelines.core.store import PartWriter, spool_dir
+
+        self.book, self.params = book, params
+        self.writer = PartWriter(CODINGS_SCHEMA, "codings")
+        self.summary = Summary(book, params.by)
+        self.wanted: set[str] | None = None  # with a reference: its sources' texts, normalised
+        self.texts: dict[str, str] = {}  # doc_id -> text of the documents with such a text
+        if params.reference:
+            from pipelines.code.compare import wanted_texts
+
+            self.wanted = wanted_texts(*(p for p in (params.reference, params.reference_b)
+                                         if p))
+        variables = [c for c in columns if c not in ("doc_id", "text", "n_chars", "part")]
+        self.project = ProjectWriter(book, name=book.name, variables=variables,
+                                     folder=spool_dir())
+        self.unseen: set[str] | None = None
+        self.split: set[str] = set()
+
+    def batch(self, docs: pa.RecordBatch, tokens: pa.Table) -> None:
+        """Code one batch of documents and fold its results in."""
+        from pipelines.code.apply import code_partition
+        from pipelines.core.engine import map_partitions, partition, resolve_workers
+
+        workers = resolve_workers(self.params.workers)
+        doc_ids = docs.column("doc_id").to_pylist()
+        texts = [t or "" for t in docs.column("text").to_pylist()]
+        parts, offsets = [], []
         for idx in partition(range(len(doc_ids)), workers * 4 if workers > 1 else 1):
             ids = [doc_ids[i] for i in idx]
             mask = pc.is_in(tokens.column("doc_id"), value_set=pa.array(ids, pa.string()))
             parts.append((ids, [texts[i] for i in idx],
                           tokens.filter(mask).select(["doc_id", "sent_id", "tokens"])))
-        results += map_partitions(code_partition, parts, book, params.unit, workers=workers,
-                                  label="code")
-    return results
+            offsets.append(idx[0] if len(idx) else 0)
+        results = map_partitions(code_partition, parts, self.book, self.params.unit,
+                                 workers=workers, label="code")
+        meta = docs.drop_columns(["text"]).to_pylist()
+        values, first = self.summary.add_documents(meta)
+        keep = None
+        if self.wanted is not None:
+            from pipelines.code.compare import normalise
+
+            keep = np.array([normalise(t) in self.wanted for t in texts], dtype=bool)
+            self.texts.update((doc_ids[i], texts[i]) for i in np.flatnonzero(keep))
+        for result, offset in zip(results, offsets, strict=True):
+            self.summary.add(result, offset, values, first, keep)
+            unseen = set(result["unseen"])
+            self.unseen = unseen if self.unseen is None else self.unseen & unseen
+            self.split |= set(result["split"])
+        table = _codings_table(results)
+        if table.num_rows:
+            self.writer.write(table)
+        spans: dict[str, list[tuple[int, int, str]]] = {}
+        for d, start, end, code in zip(*(table.column(c).to_pylist() for c in (
+                "doc_id", "start", "end", "code")), strict=True):
+            spans.setdefault(d, []).append((start, end, code))
+        self.project.add(meta, texts, spans)
+
+
+def _codings_table(results: list[dict]) -> pa.Table:
+    """The coded segments of a batch's partitions, by unit (then code, in codebook order)."""
+    columns: dict[str, list] = {name: [] for name in CODINGS_SCHEMA.names}
+    units, offset = [], 0
+    for r in results:
+        for name in columns:
+            columns[name] += r[name]
+        units.append(np.asarray(r["_unit"], dtype=np.int64) + offset)
+        offset += len(r["unit_start"])
+    table = pa.table(columns, schema=CODINGS_SCHEMA)
+    order = np.argsort(np.concatenate(units) if units else np.zeros(0, np.int64), kind="stable")
+    return table.take(pa.array(order, pa.int64()))
 
 
 def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
@@ -237,77 +296,72 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
     import time
 
     from pipelines.code import refi
-    from pipelines.code.saturation import saturation
+    from pipelines.code.saturation import saturation_incidence
     from pipelines.code.tables import code_gexf, cooccurrence, frequencies, matrix
+    from pipelines.core.store import SpooledFile, spool_file
 
     started = time.perf_counter()
+    run = _Run(book, params, documents.column_names)
     try:  # documents and tokens a batch at a time, the tokens walked in step
-        results = _code_batches(_token_batches(documents, tokens, BATCH_DOCS), book, params)
+        for docs, toks in _token_batches(documents, tokens, BATCH_DOCS):
+            run.batch(docs, toks)
     except _OutOfOrder:
         log.info("code: segment/tokens is not in document order; reading it whole")
-        results = _code_batches(_filtered_batches(documents, tokens, BATCH_DOCS), book, params)
-    codings, units = _collect(results)
-    unseen = set.intersection(*(set(r["unseen"]) for r in results))
-    split = unseen & set().union(*(r["split"] for r in results))
+        run = _Run(book, params, documents.column_names)
+        for docs, toks in _filtered_batches(documents, tokens, BATCH_DOCS):
+            run.batch(docs, toks)
+    summary = run.summary
+    split = (run.unseen or set()) & run.split
     if split:
         log.warning("code: %d word(s) of the codebook occur in the text but never as a "
                     "segmented token (segmentation cuts them differently); write them as "
                     "\"phrases\" to match the raw text: %s", len(split),
                     ", ".join(sorted(split)[:20]))
-    log.info("code: %d %s units, %d coded segments, %d of %d codes used (%.2f s)", len(units),
-             params.unit, len(codings), codings["code"].nunique() if len(codings) else 0,
+    log.info("code: %d %s units, %d coded segments, %d of %d codes used (%.2f s)",
+             summary.n_units, params.unit, summary.n_codings, len(summary.codes_used),
              len(book.codes), time.perf_counter() - started)
-    meta = read_all(documents, [c for c in documents.column_names if c != "text"])
-    doc_ids = meta.column("doc_id").to_pylist()
-    docs_df = meta.to_pandas()
-    unit_chars = (units["end"] - units["start"]).to_numpy()
-    freq = frequencies(codings, book, n_units=len(units), n_docs=len(doc_ids),
-                       unit_chars=unit_chars)
-    cooc = cooccurrence(codings, book, n_units=len(units))
-    case_names = {level: codings.groupby("doc_id")[level].agg(set).to_dict()
-                  for level in ("code", "category")}
-    sat, reserve = saturation(doc_ids, case_names, orders=params.orders,
-                              reserve=params.reserve, seed=params.seed)
-    out: dict[str, pa.Table | bytes | str] = {
-        "codings": pa.Table.from_pandas(codings[CODINGS_SCHEMA.names], schema=CODINGS_SCHEMA,
-                                        preserve_index=False),
+    doc_ids = read_all(documents, ["doc_id"]).column("doc_id").combine_chunks()
+    freq = frequencies(summary)
+    cooc = cooccurrence(summary)
+    sat, reserve = saturation_incidence(
+        doc_ids, {level: (summary.level_names(level), summary.incidence(level))
+                  for level in ("code", "category")},
+        orders=params.orders, reserve=params.reserve, seed=params.seed)
+    codings = run.writer.finish()
+    path = spool_file("project.qdpx")
+    out: dict[str, pa.Table | StoredTable | SpooledFile | bytes | str] = {
+        "codings": codings,
         "code_frequencies": freq,
-        "code_matrix": matrix(codings, book, docs_df, units, params.by),
+        "code_matrix": matrix(summary),
         "code_cooccurrence": cooc,
         "code_saturation": sat,
         "code_reserve": reserve,
         "codebook.qdc": refi.codebook_qdc(book),
         "code_network.gexf": code_gexf(freq, cooc, measure=params.measure),
+        "project.qdpx": SpooledFile(run.project.finish(path)),
     }
-    variables = tuple(c for c in documents.column_names
-                      if c not in ("doc_id", "text", "n_chars", "part"))
-    # the archive holds every text (built in memory); the texts are read a batch at a time
-    out["project.qdpx"] = refi.project_qdpx(book, documents, out["codings"], name=book.name,
-                                            variables=variables)
-    if params.reference:  # matching a human coding's sources needs every text at once
+    if params.reference:  # only the documents whose text is that of a source of the projects
+        frame, units = _reference_frames(summary, book, doc_ids)
         out["reference_codings"], out["code_agreement"] = compare_reference(
-            params.reference, book, read_all(documents), codings, units,
-            second=params.reference_b)
+            params.reference, book, run.texts, frame, units, second=params.reference_b)
     return out
 
 
-def _collect(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Coded segments and units of all partitions, units numbered across partitions."""
+def _reference_frames(summary, book, doc_ids: pa.Array) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The coded segments (with their unit) and the units of the documents kept for the
+    comparison with a human coding, as :func:`pipelines.code.compare.compare` takes them."""
     import pandas as pd
 
-    frames, unit_frames, offset = [], [], 0
-    for r in results:
-        n = len(r["unit_doc"])
-        unit_frames.append(pd.DataFrame({"doc_id": r["unit_doc"], "para_id": r["unit_para"],
-                                         "sent_id": r["unit_sent"], "start": r["unit_start"],
-                                         "end": r["unit_end"]}))
-        frame = pd.DataFrame({k: r[k] for k in CODINGS_SCHEMA.names})
-        frame["unit"] = np.asarray(r["_unit"], dtype=np.int64) + offset
-        frames.append(frame)
-        offset += n
-    units = pd.concat(unit_frames, ignore_index=True)
-    units["unit"] = np.arange(len(units))
-    codings = pd.concat(frames, ignore_index=True)
-    if len(codings):
-        codings = codings.sort_values(["unit"], kind="stable").reset_index(drop=True)
-    return codings, units
+    unit_doc, start, end = summary.kept_units()
+    docs = pc.take(doc_ids, pa.array(unit_doc, pa.int64())).to_numpy(zero_copy_only=False)
+    units = pd.DataFrame({"doc_id": docs, "start": start, "end": end,
+                          "unit": np.arange(len(unit_doc))})
+    unit, code = summary.kept_codings()
+    order = np.argsort(unit, kind="stable")
+    unit, code = unit[order], code[order]
+    codes = book.codes
+    frame = pd.DataFrame({"doc_id": docs[unit] if len(unit) else np.zeros(0, dtype=object),
+                          "group": [codes[c].group for c in code],
+                          "category": [codes[c].category for c in code],
+                          "code": [codes[c].name for c in code], "unit": unit})
+    return frame, units

@@ -7,7 +7,7 @@ coded twice under one category counts once for it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,8 +19,10 @@ from pipelines.core.association import from_occurrences
 if TYPE_CHECKING:  # pandas costs 0.25 s and 50 MB at import: loaded where it is used
     import pandas as pd
 
-__all__ = ["MEASURES", "level_units", "frequencies", "matrix", "cooccurrence", "association",
-           "code_gexf"]
+    from pipelines.code.summary import Summary
+
+__all__ = ["MEASURES", "names", "level_units", "frequencies", "matrix", "cooccurrence",
+           "association", "code_gexf"]
 
 MEASURES = ("jaccard", "dice", "cosine", "inclusion", "lift", "pmi", "npmi")
 
@@ -40,7 +42,7 @@ def level_units(codings: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     return out[["level", "name", "group", "category", "unit", "doc_id"]]
 
 
-def _names(book: Codebook) -> list[tuple[str, str, str, str | None]]:
+def names(book: Codebook) -> list[tuple[str, str, str, str | None]]:
     """(level, name, group, category) of every code, category and group, in codebook order."""
     rows = [("code", c.name, c.group, c.category) for c in book.codes]
     rows += [("category", c.name, c.group, c.name) for c in book.categories]
@@ -48,29 +50,23 @@ def _names(book: Codebook) -> list[tuple[str, str, str, str | None]]:
     return rows
 
 
-def frequencies(codings: pd.DataFrame, book: Codebook, *, n_units: int, n_docs: int,
-                unit_chars: np.ndarray) -> pa.Table:
+def frequencies(summary: Summary) -> pa.Table:
     """Units and documents coded per code, category and group, with their shares.
 
     ``coverage`` is the share of all characters of the coding units that lie in units coded
     with the name (NVivo's coverage, at the unit's granularity); ``unit_share`` and
     ``document_share`` divide by all units and all documents.
     """
-    lv = level_units(codings, book)
-    chars = unit_chars[lv["unit"].to_numpy()] if len(lv) else np.zeros(0)
-    lv = lv.assign(chars=chars)
-    agg = lv.groupby(["level", "name"]).agg(units=("unit", "size"), documents=("doc_id", "nunique"),
-                                            chars=("chars", "sum"))
-    total_chars = float(unit_chars.sum()) or 1.0
+    n_units, n_docs = summary.n_units, summary.n_docs
+    total_chars = float(summary.total_chars) or 1.0
     rows = []
-    for level, name, group, category in _names(book):
-        units, docs, ch = (agg.loc[(level, name)].tolist() if (level, name) in agg.index
-                           else (0, 0, 0))
+    for i, (level, name, group, category) in enumerate(summary.names):
+        units, docs = int(summary.units[i]), int(summary.documents[i])
         rows.append({"level": level, "name": name, "group": group, "category": category,
-                     "units": int(units), "documents": int(docs),
+                     "units": units, "documents": docs,
                      "unit_share": units / n_units if n_units else 0.0,
                      "document_share": docs / n_docs if n_docs else 0.0,
-                     "coverage": ch / total_chars})
+                     "coverage": int(summary.chars[i]) / total_chars})
     return pa.Table.from_pylist(rows, schema=FREQUENCIES_SCHEMA)
 
 
@@ -88,29 +84,9 @@ MATRIX_SCHEMA = pa.schema([
 ])
 
 
-def _value_strings(series: pd.Series) -> pd.Series:
-    import pandas as pd
-
-    def text(v: object) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            return "(none)"
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
-
-    return series.map(text)
-
-
-def matrix(codings: pd.DataFrame, book: Codebook, documents: pd.DataFrame, units: pd.DataFrame,
-           by: Sequence[str]) -> pa.Table:
-    """The matrix coding query: each code, category and group against each value of ``by``.
-
-    Args:
-        codings: Coded segments with ``unit`` and ``doc_id``.
-        book: The codebook.
-        documents: ``ingest/documents`` (the ``by`` columns).
-        units: Every coding unit (``unit``, ``doc_id``).
-        by: Document columns (``year``, ``source``, a metadata column).
+def matrix(summary: Summary) -> pa.Table:
+    """The matrix coding query: each code, category and group against each value of the
+    summary's ``by`` columns (``year``, ``source``, a metadata column).
 
     Returns:
         Rows (level, name, by, value) with ``units`` coded, ``documents`` coded,
@@ -119,26 +95,23 @@ def matrix(codings: pd.DataFrame, book: Codebook, documents: pd.DataFrame, units
         value) and ``col_pct`` = the cell over the column total (every name of the level in that
         value), both in percent, as NVivo's matrix coding query shows them.
     """
-    lv = level_units(codings, book)
     rows = []
-    for column in by:
-        values = _value_strings(documents.set_index("doc_id")[column])
-        all_values = sorted(values.unique(), key=_sort_key)
-        value_units = units["doc_id"].map(values).value_counts()
-        tagged = lv.assign(value=lv["doc_id"].map(values))
-        cells = tagged.groupby(["level", "name", "value"]).agg(
-            units=("unit", "size"), documents=("doc_id", "nunique"))
-        row_total = tagged.groupby(["level", "name"]).size()
-        col_total = tagged.groupby(["level", "value"]).size()
-        for level, name, group, _category in _names(book):
+    for column in summary.by:
+        ids = summary.values[column]
+        all_values = sorted(ids, key=_sort_key)
+        cells, cell_docs = summary.cells[column], summary.cell_docs[column]
+        col_total: Counter = Counter()
+        for (i, v), n in cells.items():
+            col_total[(summary.names[i][0], v)] += n
+        for i, (level, name, group, _category) in enumerate(summary.names):
+            rt = int(summary.units[i])
             for value in all_values:
-                n, d = (cells.loc[(level, name, value)].tolist()
-                        if (level, name, value) in cells.index else (0, 0))
-                vu = int(value_units.get(value, 0))
-                rt = int(row_total.get((level, name), 0))
-                ct = int(col_total.get((level, value), 0))
+                v = ids[value]
+                n, d = cells.get((i, v), 0), cell_docs.get((i, v), 0)
+                vu = int(summary.value_units[column].get(v, 0))
+                ct = col_total.get((level, v), 0)
                 rows.append({"level": level, "name": name, "group": group, "by": column,
-                             "value": value, "units": int(n), "documents": int(d),
+                             "value": value, "units": n, "documents": d,
                              "value_units": vu, "unit_share": n / vu if vu else 0.0,
                              "row_pct": 100.0 * n / rt if rt else 0.0,
                              "col_pct": 100.0 * n / ct if ct else 0.0})
@@ -170,35 +143,26 @@ COOCCURRENCE_SCHEMA = pa.schema([
 ])
 
 
-def cooccurrence(codings: pd.DataFrame, book: Codebook, *, n_units: int) -> pa.Table:
+def cooccurrence(summary: Summary) -> pa.Table:
     """Pairs of codes (and of categories) coded in the same unit, with association measures.
 
     Only pairs that share at least one unit are listed; ``source`` comes before ``target`` in
     codebook order.
     """
-    from scipy import sparse
-
-    lv = level_units(codings, book)
     rows = []
+    n_units = summary.n_units
     for level in ("code", "category"):
-        names = [n for lvl, n, _g, _c in _names(book) if lvl == level]
-        sub = lv[lv["level"] == level]
-        if sub.empty:
-            continue
-        col = sub["name"].map({n: i for i, n in enumerate(names)}).to_numpy()
-        unit_ids, row = np.unique(sub["unit"].to_numpy(), return_inverse=True)
-        x = sparse.csr_matrix((np.ones(len(sub)), (row.ravel(), col)),
-                              shape=(len(unit_ids), len(names)))
-        product = (x.T @ x).toarray().astype(np.int64)
+        level_names = summary.level_names(level)
+        product = summary.pairs[level]
         df = np.diag(product)
         i, j = np.nonzero(np.triu(product, k=1))
         c = product[i, j]
         measures = {m: association(m, c, df[i], df[j], n_units) for m in MEASURES}
         for k in range(len(c)):
-            rows.append({"level": level, "source": names[i[k]], "target": names[j[k]],
-                         "cooccurrences": int(c[k]), "source_units": int(df[i[k]]),
-                         "target_units": int(df[j[k]]), "n_units": n_units,
-                         **{m: float(v[k]) for m, v in measures.items()}})
+            rows.append({"level": level, "source": level_names[i[k]],
+                         "target": level_names[j[k]], "cooccurrences": int(c[k]),
+                         "source_units": int(df[i[k]]), "target_units": int(df[j[k]]),
+                         "n_units": n_units, **{m: float(v[k]) for m, v in measures.items()}})
     return pa.Table.from_pylist(rows, schema=COOCCURRENCE_SCHEMA)
 
 

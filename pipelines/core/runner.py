@@ -3,7 +3,8 @@
 Every stage module provides ``NAME``, ``INPUTS`` (table names it reads), ``OUTPUTS`` (table
 names it always writes), ``SCHEMAS`` (output table -> ``pyarrow.Schema``), a frozen ``Params``
 dataclass, ``compute(tables, params)`` and, if it reads files other than tables (raw
-documents, user dictionaries), ``external_inputs(params) -> list[Path]``. A stage may also
+documents, user dictionaries), ``external_inputs(params) -> list[Path | str]`` (a str URL is
+fingerprinted by its filesystem's version of it, see :mod:`pipelines.core.remote`). A stage may also
 provide ``prepare(params)``, which loads what ``compute`` will need (a dictionary, a model)
 in a thread while the runner reads the input tables. A stage whose ``RELABEL`` names
 parameters that only relabel finished outputs (topics: ``labels``) provides
@@ -25,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pipelines.core import engine, store, swap
+from pipelines.core import engine, remote, store, swap
 from pipelines.core import params as P
 from pipelines.core.errors import CorruptInput, MissingInput
 from pipelines.core.hashcache import InputHashes
@@ -110,6 +111,9 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
     own = cache is None
     cache = cache if cache is not None else InputHashes(workdir, stage.NAME)
     for path in getattr(stage, "external_inputs", lambda _p: [])(params):
+        if isinstance(path, str) and remote.is_url(path):  # its version, never its bytes
+            hashes[f"url:{path}"] = remote.fingerprint(path)
+            continue
         path = Path(path)
         if not path.is_file():
             raise MissingInput(f"{stage.NAME}: input file {path} does not exist")

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pipelines.core import remote
 from pipelines.core.errors import BadParams, MissingInput
 from pipelines.ingest.clean import normalise, split_articles, strip_chrome_lines
 from pipelines.ingest.decode import Rejected
@@ -127,6 +128,17 @@ def discover_all(inputs: Sequence[str], exclude: Sequence[str] = ()
     items: dict[str, FileItem] = {}
     skipped: list[dict[str, Any]] = []
     for index, entry in enumerate(inputs):
+        if remote.is_url(entry):  # read where it lies, by each parse task (core/remote.py)
+            for url, rel, _size in remote.list_files(entry):
+                if _excluded(rel, exclude):
+                    continue
+                if any(part.startswith(".") for part in rel.split("/")):
+                    skipped.append(_skip(rel, "hidden", f"{url} is hidden (a name starting "
+                                         "with a dot), not read; pass it as an input to read "
+                                         "it."))
+                    continue
+                items.setdefault(url, (url, rel, index))
+            continue
         path = Path(entry).expanduser()
         if _GLOB_CHARS & set(entry):
             parts = Path(entry).parts
@@ -293,6 +305,21 @@ def _open_regular(path: str, source: str, max_bytes: float, max_file_mb: float
     return data
 
 
+def _open_remote(url: str, source: str, max_bytes: float, max_file_mb: float
+                 ) -> bytes | dict[str, Any]:
+    """The bytes of a file named by URL, or the reject row saying why it is not read."""
+    try:
+        data = remote.read_bytes(url, int(max_bytes) + 1)
+    except FileNotFoundError:
+        return _skip(source, "unreadable", f"{url} is gone (it was listed, then removed).")
+    except OSError as err:
+        return _skip(source, "unreadable", f"{url} cannot be read ({err}).")
+    if len(data) > max_bytes:
+        return _skip(source, "too_large", f"{source} is above max_file_mb={max_file_mb:g}; "
+                     "raise max_file_mb to read it.")
+    return data
+
+
 def parse_files(items: Sequence[FileItem], split_pattern: str | None, opts: ReadOptions,
                 max_file_mb: float, max_archive_mb: float, to_simplified: bool
                 ) -> list[dict[str, Any]]:
@@ -320,7 +347,8 @@ def iter_parsed(items: Sequence[FileItem], split_pattern: str | None, opts: Read
     max_total = max_archive_mb * 1e6
     for path, raw_source, collection in items:
         source = safe_name(raw_source)
-        data = _open_regular(path, source, max_bytes, max_file_mb)
+        data = (_open_remote(path, source, max_bytes, max_file_mb) if remote.is_url(path)
+                else _open_regular(path, source, max_bytes, max_file_mb))
         if isinstance(data, dict):
             yield data
             continue

@@ -125,14 +125,18 @@ class Params:
                                 f"regular expression ({err}); fix or empty it") from None
 
 
-def external_inputs(params: Params) -> list[Path]:
-    """The raw files (and the metadata CSV) whose content decides the result."""
+def external_inputs(params: Params) -> list[Path | str]:
+    """The raw files (and the metadata CSV) whose content decides the result; files named by
+    URL stay URLs (the runner fingerprints their version)."""
     import os
 
+    from pipelines.core.remote import is_url
     from pipelines.ingest.files import discover
 
-    files = [Path(item[0]) for item in discover(params.inputs, params.exclude)
-             if os.path.isfile(item[0]) and os.access(item[0], os.R_OK)]
+    files: list[Path | str] = [
+        item[0] if is_url(item[0]) else Path(item[0])
+        for item in discover(params.inputs, params.exclude)
+        if is_url(item[0]) or (os.path.isfile(item[0]) and os.access(item[0], os.R_OK))]
     return files + ([Path(params.metadata)] if params.metadata else [])
 
 

@@ -9,11 +9,12 @@ from pipelines.report.stage import (
     NAME,
     OUTPUTS,
     SCHEMAS,
+    STREAMED,
     Params,
     compute,
     render,
     render_report,
 )
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "render",
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "STREAMED", "Params", "compute", "render",
            "render_report"]

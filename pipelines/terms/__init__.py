@@ -2,9 +2,11 @@
 group_keywords.
 
 The contract lives in ``stage.py``; ``count`` (batch-by-batch counting: pass 1 totals, pass 2
-the counts of a few documents at a time), ``keywords`` (pass 2: each document's keywords, each
-group's counts), ``score`` (keyness, TF-IDF, the top keywords of a block of units) and
-``groups`` (documents per ``--by`` group) are its private helpers.
+the counts of a few documents at a time), ``parts`` (the units of the tokens dataset and the
+work of each, run as engine tasks: its counts, its keywords written as parts), ``keywords``
+(pass 2: each document's keywords, each group's counts), ``score`` (keyness, TF-IDF, the top
+keywords of a block of units) and ``groups`` (documents per ``--by`` group) are its private
+helpers.
 """
 
 from pipelines.terms.stage import (

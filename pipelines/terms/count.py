@@ -34,8 +34,8 @@ import pyarrow.compute as pc
 from pipelines.core import store
 from pipelines.core.errors import BadParams
 
-__all__ = ["BATCH_ROWS", "COLUMNS", "WINDOW", "Counts", "KeyCounts", "Vocab", "count_matrix",
-           "count_tokens", "doc_rows", "sum_by_key"]
+__all__ = ["BATCH_ROWS", "COLUMNS", "TAG_BITS", "WINDOW", "Counts", "KeyCounts", "Vocab",
+           "count_matrix", "count_tokens", "doc_rows", "sum_by_key"]
 
 #: the columns of segment/tokens the stage reads
 COLUMNS = ["doc_id", "tokens", "pos"]
@@ -47,7 +47,8 @@ WINDOW = 1 << 17
 #: sentence rows read at a time
 BATCH_ROWS = 8192
 _LOW = np.int64(0xFFFFFFFF)
-_TAG_BITS = 20
+#: bits of a (term, POS tag) key that hold the tag
+TAG_BITS = 20
 
 
 class _Ids:
@@ -256,9 +257,9 @@ class _TagCounts(KeyCounts):
     """(term, POS tag) occurrences."""
 
     def __call__(self, term: Any, tag: Any) -> None:
-        if tag.max(initial=0) >= 1 << _TAG_BITS:
-            raise BadParams(f"terms: more than {1 << _TAG_BITS} distinct POS tags")
-        self.add(*np.unique(term << _TAG_BITS | tag, return_counts=True))
+        if tag.max(initial=0) >= 1 << TAG_BITS:
+            raise BadParams(f"terms: more than {1 << TAG_BITS} distinct POS tags")
+        self.add(*np.unique(term << TAG_BITS | tag, return_counts=True))
 
 
 def _add(total: Any, ids: Any, weights: Any | None, size: int) -> Any:
@@ -290,8 +291,8 @@ def count_tokens(source: Any, window: int | None = None) -> Counts:
     size = len(vocab.terms.names)
     tf, df = _add(tf, tf[:0], None, size)[:size], _add(df, df[:0], None, size)[:size]
     tag_keys, tag_n = tags.total()
-    return Counts(vocab=vocab, tf=tf, df=df, tag_term=tag_keys >> _TAG_BITS,
-                  tag=tag_keys & ((1 << _TAG_BITS) - 1), tag_n=tag_n, apart=apart)
+    return Counts(vocab=vocab, tf=tf, df=df, tag_term=tag_keys >> TAG_BITS,
+                  tag=tag_keys & ((1 << TAG_BITS) - 1), tag_n=tag_n, apart=apart)
 
 
 class _Matrix:

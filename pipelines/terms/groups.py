@@ -1,7 +1,7 @@
-"""Groups of documents for ``--by``: which group each counted document belongs to.
+"""Groups of documents for ``--by``: which group each document belongs to.
 
 Only the ``doc_id`` and ``by`` columns of ``ingest/documents`` are read (one row per document,
-never the text).
+never the text); what is kept is each labelled document's group (a dict by doc_id).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipelines.core import store
 from pipelines.core.errors import BadParams
@@ -25,14 +23,19 @@ class Groups:
     """Groups in output order.
 
     Attributes:
-        of_doc: Group of each counted document id (-1: no group).
+        index: The group of each document that has a label, by doc_id.
         labels: The label of each group.
         n_docs: Documents of the documents table in each group's label (int64).
     """
 
-    of_doc: Any
+    index: dict[str, int]
     labels: list[str]
     n_docs: Any
+
+    def of(self, doc_ids: list[str]) -> Any:
+        """The group of each of ``doc_ids`` (int64; -1: no group)."""
+        get = self.index.get
+        return np.fromiter((get(d, -1) for d in doc_ids), dtype=np.int64, count=len(doc_ids))
 
 
 def check_by(documents: Any, by: str) -> None:
@@ -53,8 +56,8 @@ def _label(value: Any) -> str | None:
     return str(value)
 
 
-def document_groups(documents: Any, by: str, docs: list[str]) -> Groups:
-    """The group of each counted document (``docs``: doc_id by document id).
+def document_groups(documents: Any, by: str) -> Groups:
+    """The groups of the documents by their ``by`` value.
 
     Groups are ordered by value (numbers before text), a document listed twice keeps its
     first row, and documents without a value belong to no group.
@@ -70,13 +73,8 @@ def document_groups(documents: Any, by: str, docs: list[str]) -> Groups:
         if label is not None and doc_id not in unit_of:
             unit_of[doc_id] = (order.get(value, -1), label)
     units = sorted(set(unit_of.values()))
-    index = {unit: i for i, unit in enumerate(units)}
+    place = {unit: i for i, unit in enumerate(units)}
     labels = [label for _, label in units]
     n_docs = Counter(label for _, label in unit_of.values())
-    where = pc.index_in(pa.array(list(unit_of), pa.string()),
-                        value_set=pa.array(docs, pa.string())).fill_null(-1).to_numpy()
-    of_doc = np.full(len(docs), -1, dtype=np.int64)
-    found = where >= 0  # documents without a token are in no counted row
-    of_doc[where[found]] = np.array([index[u] for u in unit_of.values()], np.int64)[found]
-    return Groups(of_doc=of_doc, labels=labels,
+    return Groups(index={d: place[u] for d, u in unit_of.items()}, labels=labels,
                   n_docs=np.array([n_docs[label] for label in labels], np.int64))

@@ -2,9 +2,9 @@
 
 ``Keywords.add`` takes the complete (document, term) counts of a few documents (from
 ``count.doc_rows`` or a block of the document x term matrix), scores them a block of
-``block`` entries at a time (``score.pick``), keeps each document's top keywords and, with
-groups, sums the counts of each (group, term). Only the picked keywords (at most
-``top_keywords`` per document) and the (group, term) counts are held.
+``block`` entries at a time (``score.pick``) and keeps each document's top keywords until
+``rows`` hands them over (the caller writes them as a part and goes on). ``GroupCounts`` sums
+the counts of each (group, term) for ``--by``.
 """
 
 from __future__ import annotations
@@ -16,45 +16,43 @@ import numpy as np
 from pipelines.terms.count import KeyCounts, sum_by_key
 from pipelines.terms.score import FIELDS, pick, spans
 
-__all__ = ["DENSE", "Keywords"]
+__all__ = ["DENSE", "GroupCounts", "Keywords"]
 
 #: (group, term) cells counted in one dense array (32 MB) rather than as sparse partial sums
 DENSE = 1 << 22
 
 
 class Keywords:
-    """Collects the keywords of documents handed over a few at a time."""
+    """Collects the keywords of documents handed over a few at a time, in document order."""
 
     def __init__(self, *, kept: Any, tf: Any, idf: Any | None, min_keyness: float, top: int,
-                 term_rank: Any, of_doc: Any | None, n_groups: int = 0, block: int) -> None:
+                 term_rank: Any, block: int, grand: float | None = None) -> None:
         """
         Args:
             kept: Whether each term id is counted (``df >= min_df``).
-            tf: Occurrences of each term id (zero where not kept).
+            tf: Occurrences of each term id in the whole corpus (zero where not kept).
             idf: Idf by term id for TF-IDF, None for keyness.
             min_keyness: Smallest G2 of a keyword.
             top: Keywords kept per document.
-            term_rank: Position of each term id in code-point order.
-            of_doc: Group of each document id (-1: none), or None without groups.
-            n_groups: The number of groups.
+            term_rank: Position of each term id in code-point order (of the whole corpus).
             block: Entries scored at a time.
+            grand: Occurrences of every kept term in the corpus (default: the sum of ``tf``;
+                a part of the corpus gives the corpus's).
         """
         self.kept, self.tf, self.idf, self.term_rank = kept, tf, idf, term_rank
-        self.grand = float(tf[kept].sum())
+        self.grand = float(tf[kept].sum()) if grand is None else grand
         self.min_keyness, self.top, self.block = min_keyness, top, block
-        self.of_doc = of_doc
         self.picked: list[dict[str, Any]] = []
-        self.groups = KeyCounts(4 * block)
-        cells = n_groups * len(kept)
-        # few groups (years): one dense count per (group, term) cell, else sparse partial sums
-        self.dense = np.zeros(cells, np.int64) if of_doc is not None and cells <= DENSE else None
+        self.held = 0
 
-    def add(self, doc: Any, term: Any, n: Any) -> None:
-        """Score documents: ``doc`` ascending, each document's counts complete and here once."""
+    def add(self, doc: Any, term: Any, n: Any) -> tuple[Any, Any, Any]:
+        """Score documents: ``doc`` ascending, each document's counts complete and here once.
+
+        Returns the counts of the kept terms (``doc``, ``term``, ``n`` as int64)."""
         on = self.kept[term]
         doc, term, n = doc[on], term[on], n[on].astype(np.int64)
         if not len(doc):
-            return
+            return doc, term, n
         starts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
         bounds = np.r_[starts, len(doc)]
         for a, b in spans(np.diff(bounds), self.block):
@@ -65,33 +63,44 @@ class Keywords:
                        min_keyness=self.min_keyness, top=self.top, term_rank=self.term_rank)
             got["unit"] = d[starts[a:b] - lo][got["unit"]]
             self.picked.append(got)
-        if self.of_doc is not None:
-            self._add_groups(doc, term, n)
+            self.held += len(got["unit"])
+        return doc, term, n
 
-    def _add_groups(self, doc: Any, term: Any, n: Any) -> None:
-        group = self.of_doc[doc]
+    def rows(self) -> dict[str, Any]:
+        """The keywords picked since the last call (``score.FIELDS``; unit = document id), in
+        the order their documents were added; they are no longer held here."""
+        picked, self.picked, self.held = self.picked, [], 0
+        if not picked:
+            return {k: np.empty(0, np.int64) for k in FIELDS}
+        return {k: np.concatenate([p.pop(k) for p in picked]) for k in FIELDS}
+
+
+class GroupCounts:
+    """Occurrences of each (group, term): keys ``group * n_terms + term``."""
+
+    def __init__(self, n_groups: int, n_terms: int, *, floor: int, dense: bool = True) -> None:
+        """``dense``: count in one array when there are at most ``DENSE`` cells (few groups,
+        such as years), else (or when False) as sparse partial sums."""
+        self.n_terms = n_terms
+        cells = n_groups * n_terms
+        self.dense = np.zeros(cells, np.int64) if dense and cells <= DENSE else None
+        self.sparse = KeyCounts(floor)
+
+    def add(self, group: Any, term: Any, n: Any) -> None:
+        """Add counts ``n`` of ``term`` in ``group`` (-1: none, skipped)."""
         on = group >= 0
-        keys, n = sum_by_key(group[on] * len(self.kept) + term[on], n[on])
+        self.add_keys(*sum_by_key(group[on] * self.n_terms + term[on], n[on]))
+
+    def add_keys(self, keys: Any, n: Any) -> None:
+        """Add summed counts by distinct key (as ``total`` returns them)."""
         if self.dense is None:
-            self.groups.add(keys, n)
+            self.sparse.add(keys, n)
         else:
             self.dense[keys] += n  # keys are distinct
 
-    def group_counts(self) -> tuple[Any, Any]:
-        """Keys ``group * terms + term`` (ascending) and their summed counts."""
+    def total(self) -> tuple[Any, Any]:
+        """Keys ``group * n_terms + term`` (ascending) and their summed counts."""
         if self.dense is None:
-            return self.groups.total()
+            return self.sparse.total()
         keys = np.flatnonzero(self.dense)
         return keys, self.dense[keys]
-
-    def rows(self, doc_rank: Any) -> dict[str, Any]:
-        """The picked keywords (``score.FIELDS``; unit = document id) in doc_id order.
-
-        Hands the picked blocks over field by field, so about one copy of them is held.
-        """
-        picked, self.picked = self.picked, []
-        if not picked:
-            return {k: np.empty(0, np.int64) for k in FIELDS}
-        order = np.argsort(doc_rank[np.concatenate([p["unit"] for p in picked])],
-                           kind="stable")
-        return {k: np.concatenate([p.pop(k) for p in picked])[order] for k in FIELDS}

@@ -38,6 +38,17 @@ def tables(docs: dict[str, str] = DOCS, tokens: dict = TOKENS,
     return {"ingest/documents": documents, "segment/tokens": pa.Table.from_pylist(rows)}
 
 
+def value(out: object) -> object:
+    """An output value as a table or bytes (a dataset read whole, a spooled file's bytes)."""
+    from pipelines.core.store import SpooledFile, StoredTable
+
+    if isinstance(out, StoredTable):
+        return out.read()
+    if isinstance(out, SpooledFile):
+        return out.path.read_bytes()
+    return out
+
+
 def book_text(*codes: tuple[str, str]) -> str:
     """A codebook YAML with one group and category holding ``(name, rule)`` codes."""
     lines = ["name: test", "groups:", "  - name: G", "    categories:", "      - name: C",

@@ -28,7 +28,7 @@ def test_code_command_writes_tables(tmp_path: Path) -> None:
     result = CliRunner().invoke(wenmai, ["--workdir", str(work), "code", "--codebook",
                                          str(book), "--unit", "paragraph", "--orders", "5"])
     assert result.exit_code == 0, result.output
-    assert "codings.parquet  2 rows" in result.output
+    assert "codings/  2 rows in 1 part" in result.output
     assert (work / "code" / "project.qdpx").is_file()
     show = CliRunner().invoke(wenmai, ["--workdir", str(work), "show", "codings"])
     assert show.exit_code == 0 and "学校开展教师培训。" in show.output
@@ -40,7 +40,7 @@ def test_code_without_codebook_writes_empty_tables_and_says_so(tmp_path: Path) -
     result = CliRunner().invoke(wenmai, ["--workdir", str(work), "code"])
     assert result.exit_code == 0, result.output
     assert "no codebook; the code tables are empty" in result.output
-    assert "codings.parquet  0 rows" in result.output
+    assert "codings/  0 rows in 1 part" in result.output
 
 
 def test_bad_codebook_exits_1_with_file_and_line(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from pipelines import code
 from pipelines.code.codebook import load_codebook
 from pipelines.code.refi import read_qdpx
 from pipelines.core.resources import data_path
-from tests.code.helpers import DOCS, book_text, tables
+from pipelines.core.store import read_all
+from tests.code.helpers import DOCS, book_text, tables, value
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_export_is_schema_valid_and_reads_back(book: str, tmp_path: Path, shared
                                                 ) -> None:
     out = code.compute(tables(), code.Params(codebook=book, orders=0))
     path = tmp_path / "project.qdpx"
-    path.write_bytes(out["project.qdpx"])
+    path.write_bytes(value(out["project.qdpx"]))
     with zipfile.ZipFile(path) as zf:
         validate(zf.read("project.qde"), shared)
         assert len([n for n in zf.namelist() if n.startswith("sources/")]) == 2
@@ -44,7 +45,7 @@ def test_export_is_schema_valid_and_reads_back(book: str, tmp_path: Path, shared
     assert texts == {"title d1": DOCS["d1"], "title d2": DOCS["d2"]}
     sels = {(s["code"], texts[next(x["name"] for x in back.sources if x["guid"] == s["source"])]
              [s["start"]:s["end"]]) for s in back.selections}
-    assert sels == {(r["code"], r["text"]) for r in out["codings"].to_pylist()}
+    assert sels == {(r["code"], r["text"]) for r in read_all(out["codings"]).to_pylist()}
 
 
 def test_shipped_codebooks_export_valid_qdc(shared: Path) -> None:
@@ -72,7 +73,7 @@ def _human_project(out: dict, drop_code: str) -> bytes:
     """wenmai's own project with every selection of one code removed (a 'human' recoding)."""
     import re
 
-    src = zipfile.ZipFile(io.BytesIO(out["project.qdpx"]))
+    src = zipfile.ZipFile(io.BytesIO(value(out["project.qdpx"])))
     qde = src.read("project.qde").decode("utf-8")
     guid = re.search(rf'guid="([0-9A-F-]+)" name="{drop_code}"', qde).group(1)
     qde = re.sub(rf'\s*<Coding guid="[^"]+" creatingUser="[^"]+">\s*<CodeRef targetGUID='
@@ -87,11 +88,11 @@ def _human_project(out: dict, drop_code: str) -> bytes:
 def test_import_and_agreement(book: str, tmp_path: Path) -> None:
     out = code.compute(tables(), code.Params(codebook=book, orders=0))
     human = tmp_path / "human.qdpx"
-    human.write_bytes(out["project.qdpx"])
+    human.write_bytes(value(out["project.qdpx"]))
     same = code.compute(tables(), code.Params(codebook=book, orders=0, reference=str(human)))
     rows = {r["name"]: r for r in same["code_agreement"].to_pylist()}
     assert rows["培训"]["kappa"] == 1.0 and rows["(all, pooled)"]["percent_agreement"] == 100
-    assert same["reference_codings"].num_rows == out["codings"].num_rows
+    assert same["reference_codings"].num_rows == read_all(out["codings"]).num_rows
     human.write_bytes(_human_project(out, "政府"))
     diff = code.compute(tables(), code.Params(codebook=book, orders=0, reference=str(human)))
     rows = {r["name"]: r for r in diff["code_agreement"].to_pylist()}
@@ -104,7 +105,7 @@ def test_import_and_agreement(book: str, tmp_path: Path) -> None:
 def test_two_human_coders(book: str, tmp_path: Path) -> None:
     out = code.compute(tables(), code.Params(codebook=book, orders=0))
     first, second = tmp_path / "a.qdpx", tmp_path / "b.qdpx"
-    first.write_bytes(out["project.qdpx"])
+    first.write_bytes(value(out["project.qdpx"]))
     second.write_bytes(_human_project(out, "培训"))
     both = code.compute(tables(), code.Params(codebook=book, orders=0, reference=str(first),
                                               reference_b=str(second)))
@@ -153,3 +154,47 @@ def test_bad_projects_are_one_clear_error(tmp_path: Path) -> None:
     big = _qdpx(tmp_path, gbk, {"sources/a.txt": b"a" * 3 * 2**20})
     with zipfile.ZipFile(big) as zf, pytest.raises(BadInputFile, match="inflates past 1 MB"):
         refi._read_member(zf, "sources/a.txt", big, limit=10**6)
+
+
+def test_streamed_project_is_the_in_memory_one(book: str, monkeypatch) -> None:
+    """The .qdpx written a batch at a time has the bytes of the whole-tree export (kept in
+    tests/code/reference.py): same members in the same order, same XML."""
+    from pipelines.core.store import read_all
+    from tests.code.reference import project_qdpx
+
+    docs = {f"d{i}": ("政府加大经费投入。企业参与培训！\n" if i % 2 else "Teachers & <training>. ")
+            + f"学校开展教师培训{i}。" for i in range(7)}
+    toks = {(d, s): ["政府", "培训", "training"][: 1 + (s + int(d[1:])) % 3]
+            for d in docs for s in range(4)}
+    given = tables(docs, toks)
+    monkeypatch.setattr(code.stage, "BATCH_DOCS", 3)
+    for params in (code.Params(codebook=book, orders=0),
+                   code.Params(codebook=book, orders=0, unit="document")):
+        out = code.compute(given, params)
+        book_obj = load_codebook(book)
+        documents = given["ingest/documents"]
+        expected = project_qdpx(book_obj, documents, read_all(out["codings"]),
+                                name=book_obj.name, variables=("title", "year", "source"))
+        assert value(out["project.qdpx"]) == expected
+
+
+def test_agreement_is_the_same_in_batches(book: str, tmp_path: Path, monkeypatch) -> None:
+    """Only the documents a reference's sources match are kept for the comparison, batch by
+    batch: the same tables as with every document in one batch."""
+    docs = {f"d{i}": ("政府加大经费投入。企业参与培训！\n" if i % 2 else "Teachers need training. ")
+            + f"学校开展教师培训{i}。" for i in range(7)}
+    toks = {(d, s): ["政府", "培训", "training"][: 1 + (s + int(d[1:])) % 3]
+            for d in docs for s in range(4)}
+    first = code.compute(tables(docs, toks), code.Params(codebook=book, orders=0))
+    human = tmp_path / "human.qdpx"
+    human.write_bytes(_human_project({"project.qdpx": value(first["project.qdpx"])}, "政府"))
+    params = code.Params(codebook=book, orders=0, reference=str(human))
+    whole = code.compute(tables(docs, toks), params)
+    monkeypatch.setattr(code.stage, "BATCH_DOCS", 2)
+    batched = code.compute(tables(docs, toks), params)
+    for name in ("code_agreement", "reference_codings"):
+        assert whole[name].equals(batched[name]), name
+    rows = {r["name"]: r for r in whole["code_agreement"].to_pylist()}
+    # 4 names (G, C, 培训, 政府) x 17 sentences (4 documents of 2, 3 of 3)
+    assert rows["(all, pooled)"]["units"] == 4 * (4 * 2 + 3 * 3)
+    assert rows["政府"]["only_a"] > 0 and rows["政府"]["both"] == 0

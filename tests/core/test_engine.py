@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -44,12 +45,19 @@ def test_map_forked_with_one_worker_runs_here() -> None:
     assert map_forked(lambda i, w: (i, w), 3, 1) == [(0, False), (1, False), (2, False)]
 
 
-def test_a_failing_worker_raises_with_its_traceback() -> None:
+def test_a_failing_worker_raises_with_its_traceback(tmp_path: Path) -> None:
+    failed = tmp_path / "failed"
+
     def run_part(i: int, in_worker: bool) -> int:
         if in_worker:
+            failed.touch()
             raise ValueError(f"part {i} is broken")
-        time.sleep(0.05)
+        for _ in range(400):  # the parent's part waits for a worker to fail (a loaded machine
+            if failed.exists():  # may start the worker after the parent did every part)
+                break
+            time.sleep(0.025)
         return i
 
-    with pytest.raises(RuntimeError, match="a worker failed:(.|\n)*ValueError: part 0 is broken"):
+    with pytest.raises(RuntimeError, match="a worker failed:(.|\n)*ValueError: part \\d+ is "
+                       "broken"):
         map_forked(run_part, 6, 2, label="test")

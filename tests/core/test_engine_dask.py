@@ -2,9 +2,9 @@
 
 Runs `wenmai run --until code` on data/sample with the local engine (forked workers), with
 `--engine processes` (fresh worker processes), and on a `dask.distributed.LocalCluster` of 2
-worker processes chosen in the `[engine]` section. The size thresholds below which ingest and
-segment stay in one process are lowered, and code gets `workers = 0`, so that every run really
-partitions the sample.
+worker processes chosen in the `[engine]` section. The size thresholds below which ingest,
+segment and terms stay in one process are lowered, and code gets `workers = 0`, so that every
+run really partitions the sample.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def _read(part: list[str]) -> list[int]:
 def _run(config: Path, work: Path, *engine: str) -> str:
     import pipelines.ingest.stage as ingest_stage
     import pipelines.segment.stage as segment_stage
+    import pipelines.terms.parts as terms_parts
+    import pipelines.terms.stage as terms_stage
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ingest_stage, "_PARALLEL_MIN_FILES", 1)
@@ -47,6 +49,11 @@ def _run(config: Path, work: Path, *engine: str) -> str:
         patch.setattr(segment_stage, "SPAWN_MIN_CHARS", 1)
         patch.setattr(segment_stage, "PARALLEL_MIN_CHARS", {"rjieba": 1, "jieba": 1})
         patch.setattr(segment_stage, "PART_CHARS", {"rjieba": 20_000, "jieba": 20_000})
+        # terms: a unit per part of the tokens, in workers, keywords parts of about 50 rows
+        patch.setattr(terms_parts, "UNIT_ROWS", 1)
+        patch.setattr(terms_parts, "PART_ROWS", 50)
+        patch.setattr(terms_stage, "PARALLEL_MIN_ROWS", 1)
+        patch.setattr(terms_stage, "SPAWN_MIN_ROWS", 1)
         result = CliRunner().invoke(wenmai, ["--config", str(config), "--workdir", str(work),
                                              *engine, "run", "--until", "code"])
     assert result.exit_code == 0, result.output + result.stderr
@@ -66,6 +73,7 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     log = _run(config, root / "local")
     assert "on dask" not in log
     assert re.search(r"^segment: [2-9] parts done$", log, re.M)  # in forked workers
+    assert re.search(r"^terms: [2-9] parts done$", log, re.M)
     yield project, root / "local", log
 
 
@@ -88,10 +96,13 @@ def _assert_same_outputs(first: Path, second: Path) -> None:
         else:
             assert a.read_bytes() == b.read_bytes(), rel
         compared.append(rel.as_posix())
-    assert {"ingest/documents/part-00000.parquet", "segment/tokens/part-00000.parquet",
-            "segment/tokens/part-00001.parquet", "segment/report.parquet",
-            "terms/terms.parquet", "topics/doc_topics.parquet", "network/edges.parquet",
-            "network/nodes.parquet", "code/codings.parquet"} <= set(compared)
+    expected = {"ingest/documents/part-00000.parquet", "segment/tokens/part-00000.parquet",
+                "segment/tokens/part-00001.parquet", "segment/report.parquet",
+                "terms/terms.parquet", "terms/keywords/part-00000.parquet",
+                "terms/keywords/part-00001.parquet", "topics/doc_topics.parquet",
+                "network/edges.parquet", "network/nodes.parquet",
+                "code/codings/part-00000.parquet", "code/project.qdpx"}
+    assert expected <= set(compared)
 
 
 def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path: Path) -> None:
@@ -101,7 +112,7 @@ def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path:
                       + '\n[engine]\nname = "dask"\nworkers = 2\n', encoding="utf-8")
     log = _run(config, tmp_path / "dask")
     assert "engine: dask LocalCluster of 2 worker process(es)" in log
-    for stage in ("ingest", "segment", "topics", "code"):  # their partitions ran as Dask tasks
+    for stage in ("ingest", "segment", "terms", "topics", "code"):  # partitions as Dask tasks
         assert re.search(rf"^{stage}: \d+(/\d+)? partitions done on dask$", log, re.M), stage
     _assert_same_outputs(local, tmp_path / "dask")
 
@@ -109,7 +120,7 @@ def test_dask_local_cluster_writes_the_same_tables_as_local(local_run, tmp_path:
 def test_processes_engine_writes_the_same_tables_as_local(local_run, tmp_path: Path) -> None:
     project, local, _ = local_run
     log = _run(project / "wenmai.toml", tmp_path / "processes", "--engine", "processes")
-    for stage in ("ingest", "segment", "topics", "code"):  # fresh processes, not forks
+    for stage in ("ingest", "segment", "terms", "topics", "code"):  # fresh processes, not forks
         assert re.search(rf"^{stage}: \d+(/\d+)? partitions done$", log, re.M), stage
     _assert_same_outputs(local, tmp_path / "processes")
 
@@ -149,3 +160,19 @@ def test_a_running_scheduler_is_used_once_it_has_workers(monkeypatch: pytest.Mon
             assert engine.resolve_workers(0) == 2
             assert map_partitions(_parse_or_fail, [[1], [2, 3]], 0, workers=0) == [[10],
                                                                                   [20, 30]]
+
+
+def test_dask_workers_read_inputs_named_by_url(local_run, tmp_path: Path) -> None:
+    import pipelines.ingest.stage as ingest_stage
+
+    project, local, _ = local_run
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingest_stage, "_PARALLEL_MIN_FILES", 1)
+        result = CliRunner().invoke(wenmai, [
+            "--config", str(project / "wenmai.toml"), "--workdir", str(tmp_path / "url"),
+            "--engine", "dask", "ingest", (project / "docs").as_uri()])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert re.search(r"^ingest: \d+(/\d+)? partitions done on dask$", result.stderr, re.M)
+    parts = sorted((local / "ingest" / "documents").iterdir())
+    assert parts and [p.read_bytes() for p in parts] == [
+        (tmp_path / "url" / "ingest" / "documents" / p.name).read_bytes() for p in parts]

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines import terms as T
+from pipelines.core import store
 from pipelines.segment import TOKENS_SCHEMA
 from pipelines.terms import count
 
@@ -72,11 +73,15 @@ def test_the_matrix_has_a_row_per_document_with_ascending_terms() -> None:
     assert np.bincount(col, weights=cnt).astype(int).tolist() == counts.tf.tolist()
 
 
+def _read(out: dict[str, object]) -> dict[str, pa.Table]:
+    return {name: store.read_all(value) for name, value in out.items()}
+
+
 def test_results_do_not_depend_on_the_window(monkeypatch: pytest.MonkeyPatch) -> None:
-    whole = T.compute({"segment/tokens": _tokens()}, T.Params())
+    whole = _read(T.compute({"segment/tokens": _tokens()}, T.Params()))
     monkeypatch.setattr(count, "WINDOW", 2)
     monkeypatch.setattr(count, "BATCH_ROWS", 1)
-    windowed = T.compute({"segment/tokens": _tokens()}, T.Params())
+    windowed = _read(T.compute({"segment/tokens": _tokens()}, T.Params()))
     assert whole["terms"].equals(windowed["terms"])
     assert whole["keywords"].equals(windowed["keywords"])
 

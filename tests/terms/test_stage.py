@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines import terms as T
+from pipelines.core import store
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.segment import TOKENS_SCHEMA
 
@@ -32,7 +33,12 @@ def run(tokens: pa.Table | None = None, documents: pa.Table | None = None,
     tables = {"segment/tokens": tokens if tokens is not None else tokens_table()}
     if documents is not None:
         tables["ingest/documents"] = documents
-    return T.compute(tables, T.Params(**params))
+    return read(T.compute(tables, T.Params(**params)))
+
+
+def read(out: dict[str, object]) -> dict[str, pa.Table]:
+    """The stage's outputs in memory (``keywords`` is a dataset of parts)."""
+    return {name: store.read_all(value) for name, value in out.items()}
 
 
 #: doc x: 甲 甲 甲 乙 (4 tokens); doc y: 甲 乙 乙 乙 乙 丙 (6 tokens)
@@ -130,3 +136,13 @@ def test_same_result_twice_and_from_chunked_input() -> None:
     a = run(t, min_keyness=0.0)
     b = run(chunked, min_keyness=0.0)
     assert a["terms"].equals(b["terms"]) and a["keywords"].equals(b["keywords"])
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_tokens_table_without_pos_says_to_rerun_segment(stored: bool, tmp_path) -> None:
+    tokens = tokens_table(XY).drop_columns(["pos"])
+    if stored:
+        store.write_part(tmp_path / "part-00000.parquet", tokens)
+        tokens = store.StoredTable([tmp_path / "part-00000.parquet"], "segment/tokens")
+    with pytest.raises(BadParams, match=r"tokens table lacks pos; rerun `wenmai segment`"):
+        T.compute({"segment/tokens": tokens}, T.Params())
