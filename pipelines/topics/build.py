@@ -61,7 +61,9 @@ def encode_batches(batches: Iterable[pa.RecordBatch], unit: str,
     doc_ids: list[str] = []
     para_ids: list[int | None] = []
     token_ids: list[np.ndarray] = []
-    token_units: list[np.ndarray] = []
+    # each batch's units as runs (unit, tokens): a few per batch, not one int32 per token
+    run_units: list[np.ndarray] = []
+    run_lengths: list[np.ndarray] = []
     for batch in batches:
         if not batch.num_rows:
             continue
@@ -97,15 +99,43 @@ def encode_batches(batches: Iterable[pa.RecordBatch], unit: str,
         ids = mapping[local]
         kept = ids >= 0
         token_ids.append(ids[kept].astype(np.int32))
-        token_units.append(row_unit[parents[kept]])
-    ids = np.concatenate(token_ids) if token_ids else np.zeros(0, dtype=np.int32)
-    units = np.concatenate(token_units) if token_units else np.zeros(0, dtype=np.int32)
+        units, lengths = _runs(row_unit[parents[kept]])
+        run_units.append(units)
+        run_lengths.append(lengths)
+        del ids, kept, local, parents
+    ids = _drain(token_ids)
+    units = np.concatenate(run_units) if run_units else np.zeros(0, dtype=np.int32)
+    lengths = np.concatenate(run_lengths) if run_lengths else np.zeros(0, dtype=np.int64)
     if len(units) and np.any(units[1:] < units[:-1]):
-        order = np.argsort(units, kind="stable")  # a unit's rows were not all together
-        ids, units = ids[order], units[order]
-    counts = np.bincount(units, minlength=len(doc_ids)) if len(doc_ids) else np.zeros(0, int)
+        # a unit's rows were not all together: order the tokens by unit (stable)
+        order = np.argsort(np.repeat(units, lengths), kind="stable")
+        ids = ids[order]
+    counts = (np.bincount(units, weights=lengths, minlength=len(doc_ids)).astype(np.int64)
+              if len(doc_ids) else np.zeros(0, np.int64))
     offsets = np.concatenate([[0], np.cumsum(counts)])
     return Encoded(words, Bags(ids, offsets), doc_ids, para_ids)
+
+
+def _runs(units: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run-length form of a unit number per token: (unit of each run, tokens in it)."""
+    if not len(units):
+        return units[:0], np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], units[1:] != units[:-1]]))
+    return units[starts], np.diff(np.append(starts, len(units))).astype(np.int64)
+
+
+def _drain(chunks: list[np.ndarray]) -> np.ndarray:
+    """The chunks concatenated, each freed once copied: the peak is the result plus one chunk
+    (``np.concatenate`` would hold every chunk and the whole result at once)."""
+    out = np.empty(sum(len(c) for c in chunks), dtype=np.int32)  # pages used as filled
+    at = 0
+    chunks.reverse()
+    while chunks:
+        chunk = chunks.pop()
+        out[at:at + len(chunk)] = chunk
+        at += len(chunk)
+        del chunk
+    return out
 
 
 def document_frequencies(bags: Bags, n_words: int) -> np.ndarray:

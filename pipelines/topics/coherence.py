@@ -96,15 +96,20 @@ def bag_window_counts(texts: Bags, cols: np.ndarray, window: int | None
     if not r or not len(texts.ids):
         return occurrences, co, n_windows
     first_window = np.cumsum(per_text) - per_text
-    lookup = np.full(max(int(texts.ids.max()), int(cols.max())) + 2, -1, dtype=np.int64)
+    lookup = np.full(max(int(texts.ids.max()), int(cols.max())) + 2, -1, dtype=np.int32)
     lookup[cols] = np.arange(r)
-    word_at = lookup[texts.ids]  # ids are >= 0, so -1 never indexes from the end here
-    pos = np.flatnonzero(word_at >= 0)
+    # positions of the counted words, found a chunk of tokens at a time (nothing per token of
+    # the reference corpus is held but the ids themselves); ids are >= 0, so -1 never indexes
+    # from the end here
+    ids = texts.ids
+    pos = np.concatenate([lo + np.flatnonzero(lookup[ids[lo:lo + CHUNK]] >= 0)
+                          for lo in range(0, len(ids), CHUNK)] or [np.zeros(0, np.int64)])
     if not len(pos):
         return occurrences, co, n_windows
+    word_at = lookup[ids[pos]].astype(np.int64)  # the word of each position in pos
     text = np.searchsorted(texts.offsets, pos, side="right") - 1
     for lo, hi in _chunks(text):
-        occ_c, co_c = _count(word_at[pos[lo:hi]], text[lo:hi],
+        occ_c, co_c = _count(word_at[lo:hi], text[lo:hi],
                              pos[lo:hi] - texts.offsets[text[lo:hi]], lengths, first_window,
                              per_text, window, r)
         occurrences += occ_c

@@ -23,13 +23,15 @@ and the harmonic mean of these samples is the metric, as ldatuning does with top
 from __future__ import annotations
 
 import pickle
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
 from pipelines.topics.corpus import Corpus, Fit, holdout_mask, normalise_rows
 from pipelines.topics.metrics import completion_perplexity, griffiths_2004, log_p_w_given_z
 
-__all__ = ["fit_tomotopy", "fit_gensim", "completion_split", "GRIFFITHS_SAMPLES"]
+__all__ = ["fit_tomotopy", "fit_gensim", "completion_split", "bow", "GRIFFITHS_SAMPLES"]
 
 GRIFFITHS_SAMPLES = 10
 
@@ -128,17 +130,27 @@ def fit_tomotopy(corpus: Corpus, k: int, seed: int, keep: bool = True) -> Fit:
         perplexity = completion_perplexity(doc_topic[train_idx], topic_term,
                                            _in_sample(corpus, train_idx))
     return Fit(k, seed, topic_term, normalise_rows(doc_topic), perplexity,
-               float(model.ll_per_word), 0.0, bytes(model.saves(full=True)) if keep else b"",
+               float(model.ll_per_word), 0.0, _tomotopy_bytes(model) if keep else b"",
                griffiths2004=griffiths_2004(logliks) if logliks else None,
                heldout=len(held_idx))
 
 
+def _tomotopy_bytes(model: object) -> bytes:
+    """``model.saves(full=True)``, the same bytes, by way of a temporary file: ``saves``
+    builds them in a growing buffer and copies it (about four times the model's size at the
+    peak, measured), ``save`` streams them to the file and reading it back holds them once."""
+    with tempfile.TemporaryDirectory(prefix="wenmai-lda-") as folder:
+        path = Path(folder) / "model.bin"
+        model.save(str(path), full=True)
+        return path.read_bytes()
+
+
 def _bows(corpus: Corpus, idx: np.ndarray) -> list[list[tuple[int, int]]]:
     """gensim bags of words (a list, so gensim can pass over it several times)."""
-    return [_bow(corpus.bags[i]) for i in idx]
+    return [bow(corpus.bags[i]) for i in idx]
 
 
-def _bow(ids: np.ndarray) -> list[tuple[int, int]]:
+def bow(ids: np.ndarray) -> list[tuple[int, int]]:
     """(term, count) pairs by term."""
     terms, counts = np.unique(ids, return_counts=True)
     return list(zip(terms.tolist(), counts.tolist(), strict=True))
@@ -165,7 +177,7 @@ def fit_gensim(corpus: Corpus, k: int, seed: int, keep: bool = True) -> Fit:
         gamma_h, _ = model.inference(_bows(corpus, held_idx))
         doc_topic[held_idx] = gamma_h
         shown, scored = completion_split(corpus, held_idx, train_idx)
-        gamma_c, _ = model.inference([_bow(half) for half in shown])
+        gamma_c, _ = model.inference([bow(half) for half in shown])
         perplexity = completion_perplexity(normalise_rows(gamma_c), topic_term, scored)
     else:
         perplexity = completion_perplexity(normalise_rows(doc_topic[train_idx]), topic_term,

@@ -25,6 +25,11 @@ Writes:
 * ``lda_k<K>.bin`` (tomotopy ``saves()`` bytes, or a pickle of the gensim ``LdaModel``) or
   ``nmf_k<K>.pkl``, and ``ldavis_k<K>.html``, for the recommended (or closest) k only.
 
+With ``fit_on="sample"`` (and ``sample`` N) the vocabulary, every fit and the final model are
+the seeded sample's, and the other units' shares are inferred by that model a batch at a time
+(``stream.py``, ``inferred.py``): ``doc_topics`` is then a dataset of parts with an
+``inferred`` column, and nothing per token of the whole corpus is held.
+
 With ``unit=paragraph`` each (doc_id, para_id) is a unit: ``doc_topics`` and
 ``representative_docs`` carry ``para_id``; trends and group shares first average a document's
 paragraphs, weighted by their kept-token counts.
@@ -34,7 +39,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +52,11 @@ from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.params import param
 from pipelines.core.script import has_han
 from pipelines.core.store import StoredTable, check_schema
-from pipelines.topics.build import encode_batches, vocabulary
+from pipelines.topics.build import CHUNK, encode_batches, vocabulary
 from pipelines.topics.corpus import Bags, Corpus, Fit
 from pipelines.topics.fit import fit_task
+from pipelines.topics.inferred import Described, describe_units
+from pipelines.topics.stream import Inferrer, only_units, scan_units, unit_bags
 from pipelines.topics.tables import SCHEMAS, Sampled, Units, build_tables, relabel
 
 __all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "RELABEL", "Params", "parse_k",
@@ -145,11 +152,17 @@ class Params:
     sample: int = param(0, "Choose k on a seeded random sample of this many units (documents "
                         "or paragraphs, per --unit); the final model of the chosen k is then "
                         "fitted on every unit (0 = choose on every unit).", min=0)
+    fit_on: str = param("all", "Units the models are fitted on: all, or the --sample only (the "
+                        "final model too; the other units' topic shares are then inferred by "
+                        "it, for corpora too large to fit whole).", choices=("all", "sample"))
     workers: int = param(0, "Processes fitting models in parallel (0 = every core).", min=0,
                          key=False)
 
     def __post_init__(self) -> None:
         parse_k(self.k)
+        if self.fit_on == "sample" and not self.sample:
+            raise BadParams("topics: --fit-on sample needs a sample size; add --sample N "
+                            "(e.g. --sample 20000) or use --fit-on all")
 
 
 def external_inputs(params: Params) -> list[Path]:
@@ -193,7 +206,9 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     documents = store.read_all(documents, columns=list(dict.fromkeys(
         ["doc_id", "title", "year"] + ([params.by] if params.by else []))))
     ks = parse_k(params.k)
-    corpus, units = _corpus(tokens, params)
+    if params.fit_on == "sample":
+        return _fit_on_sample(tokens, documents, ks, params)
+    corpus, units = _corpus(_batches(tokens), params)
     noun = "documents" if params.unit == "document" else "paragraphs"
     total = len(units.doc_ids)
     sample = _sample(total, params)
@@ -231,26 +246,67 @@ def _batches(tokens: pa.Table | StoredTable) -> Iterator[pa.RecordBatch]:
     yield from store.iter_batches(tokens, columns=["doc_id", "para_id", "tokens"], rows=BATCH)
 
 
-def _corpus(tokens: pa.Table | StoredTable, params: Params) -> tuple[Corpus, Units]:
+def _fit_on_sample(tokens: pa.Table | StoredTable, documents: pa.Table, ks: list[int],
+                   params: Params) -> dict[str, pa.Table | bytes | str]:
+    """``--fit-on sample``: vocabulary, every fit and the final model on the seeded sample; the
+    other units' shares inferred by the model (three passes over the tokens, see
+    ``stream.py``)."""
+    scan = scan_units(_batches(tokens), params.unit, _keeps(params.lang))
+    candidates = np.flatnonzero(scan.tokens > 0)
+    noun = "documents" if params.unit == "document" else "paragraphs"
+    if len(candidates) < 3:
+        extra = "" if params.lang == "all" else f" in language {params.lang}"
+        raise EmptyCorpus(f"topics: only {len(candidates)} {noun} of segment/tokens have "
+                          f"tokens{extra}; a topic model needs at least 3")
+    n = min(params.sample, len(candidates))
+    rng = np.random.default_rng(params.seed)
+    picked = candidates[np.sort(rng.choice(len(candidates), size=n, replace=False))]
+    keys = {(scan.doc_ids[i], scan.para_ids[i]) for i in picked.tolist()}
+    del scan, candidates, picked
+    corpus, units = _corpus(only_units(_batches(tokens), params.unit, keys), params)
+    del keys
+    if ks[-1] >= len(units.doc_ids):
+        raise BadParams(f"topics: k={ks[-1]} is larger than a sample of {len(units.doc_ids)} "
+                        f"{noun} allow; use --k 2..{len(units.doc_ids) - 1} or a larger --sample")
+    log.info("topics: --fit-on sample: %d sampled %s, %d terms, k=%s, %d seed(s)",
+             len(units.doc_ids), noun, len(corpus.vocab), ",".join(map(str, ks)), params.seeds)
+    seeds = [params.seed + i for i in range(params.seeds)]
+    fits = _fit_all([(k, s, s == seeds[0]) for k in ks for s in seeds], corpus, params.workers)
+    fitted = {key: i for i, key in enumerate(zip(units.doc_ids, units.para_ids, strict=True))}
+
+    def describe(best: Fit, labels: list[str]) -> Described:
+        infer = Inferrer(best.model, params.method, params.backend, corpus.vocab,
+                         params.iterations)
+        bags = unit_bags(_batches(tokens), params.unit, corpus.vocab)
+        return describe_units(bags, best, fitted, infer, params.method, labels, params.workers)
+
+    return build_tables(fits, corpus, units, documents, params, describe=describe)
+
+
+def _corpus(batches: Iterable[pa.RecordBatch], params: Params) -> tuple[Corpus, Units]:
     """The topic corpus and its units, built batch by batch (see ``build.py``).
 
     Raises:
         EmptyCorpus: no token passes the language filter, or fewer than 3 units keep a term.
         BadParams: no term passes the df bounds.
     """
-    encoded = encode_batches(_batches(tokens), params.unit, _keeps(params.lang))
+    encoded = encode_batches(batches, params.unit, _keeps(params.lang))
     if not len(encoded.bags.ids):
         extra = "" if params.lang == "all" else f" in language {params.lang}"
         raise EmptyCorpus(f"topics: segment/tokens has no tokens{extra}; check `wenmai segment` "
                           "output" + ("" if params.lang == "all" else " or use --lang all"))
     vocab, column = vocabulary(encoded, params.min_df, params.max_df, params.top_n_terms)
-    texts = Bags(column[encoded.bags.ids], encoded.bags.offsets)
-    del encoded.bags  # the word numbers (one int32 per token) are not needed any more
+    # word numbers -> vocabulary columns in place, a chunk at a time (no second int32 per token)
+    ids = encoded.bags.ids
+    for lo in range(0, len(ids), CHUNK):
+        ids[lo:lo + CHUNK] = column[ids[lo:lo + CHUNK]]
+    texts = Bags(ids, encoded.bags.offsets)
+    del encoded.bags, ids
     inside = texts.ids < len(vocab)
-    running = np.zeros(len(inside) + 1, dtype=np.int64)
-    np.cumsum(inside, out=running[1:])
-    per_unit = running[texts.offsets[1:]] - running[texts.offsets[:-1]]  # kept tokens
-    del running
+    per_unit = np.zeros(len(texts), dtype=np.int64)  # kept tokens of each unit
+    full = np.flatnonzero(texts.lengths() > 0)
+    if len(full):
+        per_unit[full] = np.add.reduceat(inside, texts.offsets[full], dtype=np.int64)
     keep = np.flatnonzero(per_unit > 0)
     noun = "documents" if params.unit == "document" else "paragraphs"
     if len(keep) < 3:

@@ -178,7 +178,7 @@ def language_split(langs: list[str], corpus: Corpus) -> str | None:
 
 
 def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: pa.Table,
-                 params: Any, sampled: Sampled | None = None
+                 params: Any, sampled: Sampled | None = None, describe: Any = None
                  ) -> dict[str, pa.Table | bytes | str]:
     """Score the fits, recommend k and build every output of the stage.
 
@@ -187,6 +187,12 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
     describes the units (``doc_topics``, trends, effects, representative units, the model file
     and LDAvis page); ``topic_terms`` and ``topic_alignment`` show the sample's first-seed
     model for every other k.
+
+    With ``describe`` (``--fit-on sample``) ``corpus`` and the fits are the sample's and the
+    first seed's model of the chosen k is the final model; ``describe(model, labels)`` reads
+    every unit of the corpus again and gives the shares of every unit
+    (:class:`pipelines.topics.inferred.Described`): ``doc_topics``, trends, group shares,
+    effects and representative units come from it, the LDAvis page from the sample.
     """
     method = corpus.method
     selection = corpus if sampled is None else sampled.selection
@@ -213,6 +219,7 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
         final = sampled.final(chosen)
         firsts = [final if f.k == chosen else f for f in firsts]
     best = next(f for f in firsts if f.k == chosen)
+    described_all = None
     langs = {f.k: topic_language(f.topic_term, corpus.vocab) for f in firsts}
     split = language_split(langs[chosen], corpus)
     if choice.k is None:
@@ -228,6 +235,17 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
     def label(k: int, t: int) -> str:
         return given.get(t, auto[k][t]) if k == chosen else auto[k][t]
 
+    if describe is not None:
+        noun = "documents" if params.unit == "document" else "paragraphs"
+        log.info("topics: inferring the topic shares of the units outside the sample with "
+                 "the k=%d model", chosen)
+        described_all = describe(best, [label(chosen, t) for t in range(chosen)])
+        n_fit, n_all = len(corpus.bags), described_all.units
+        reason = (f"the model was fitted on a seeded random sample of {n_fit} of the {n_all} "
+                  f"{noun} (--fit-on sample, --sample {params.sample}, seed {params.seed}); "
+                  f"the topic shares of the other {n_all - n_fit} were inferred by it. "
+                  f"{reason}")
+
     rows = []
     for i, f in enumerate(fits):
         s = f.scores
@@ -242,7 +260,8 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
                      "arun2010": arun_2010(f.topic_term, f.doc_topic, fit_lengths),
                      "deveaud2014": deveaud_2014(f.topic_term), "loglik": f.loglik,
                      "heldout_units": f.heldout, "fit_units": len(selection.bags),
-                     "corpus_units": len(corpus.bags)})
+                     "corpus_units": len(corpus.bags) if described_all is None
+                     else described_all.units})
     out: dict[str, pa.Table | bytes | str] = {
         "model_selection": _table(rows, "model_selection"),
         "recommendation": _table([{"method": method, "k": choice.k, "reason": reason,
@@ -250,17 +269,24 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
                                    "language_split": split}], "recommendation"),
     }
     # only a model fitted on every unit describes the units
-    described = firsts if sampled is None else [best]
-    doc_weights = [_doc_weights(f, units, lengths) for f in described]
+    described = firsts if sampled is None and describe is None else [best]
+    doc_weights = ([_doc_weights(f, units, lengths) for f in described]
+                   if described_all is None else [described_all.weights])
     out["topic_terms"] = _table([r for f in firsts
                                  for r in _terms(f, corpus, params, label, langs[f.k],
                                                  auto[f.k])],
                                 "topic_terms")
-    out["doc_topics"] = pa.concat_tables([_doc_topics(f, units, method, label)
-                                          for f in described])
-    out["representative_docs"] = _table(
-        [r for f in described for r in _representative(f, units, documents, method, label)],
-        "representative_docs")
+    if described_all is None:
+        out["doc_topics"] = pa.concat_tables([_doc_topics(f, units, method, label)
+                                              for f in described])
+        out["representative_docs"] = _table(
+            [r for f in described for r in _representative(f, units, documents, method, label)],
+            "representative_docs")
+    else:
+        out["doc_topics"] = described_all.doc_topics
+        out["representative_docs"] = _table(
+            _top_rows(best.k, described_all.top, documents, method, label),
+            "representative_docs")
     years = dict(zip(documents.column("doc_id").to_pylist(),
                      documents.column("year").to_pylist(), strict=True))
     out["topic_trends"] = _table(
@@ -282,6 +308,8 @@ def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: p
     out["topic_effects"] = _table(effects, "topic_effects")
     prevalence = {f.k: (w @ f.doc_topic) / w.sum() for f in firsts
                   for w in [lengths if sampled is None or f is best else fit_lengths]}
+    if described_all is not None:
+        prevalence[chosen] = described_all.prevalence
     aligned = alignment_rows([(f.k, f.topic_term, prevalence[f.k]) for f in firsts])
     out["topic_alignment"] = _table(
         [{**r, "method": method, "label_from": label(r["k_from"], r["topic_from"]),
@@ -350,7 +378,10 @@ def relabel(outputs: dict[str, Any], params: Any) -> dict[str, Any]:
     names = {t: given.get(t, a) for t, a in auto.items()}
     out = dict(outputs)
     for name in LABELLED:
-        out[name] = _with_labels(outputs[name], "k", "topic", "label", k, names)
+        # a dataset output (doc_topics with --fit-on sample) comes as its parts, "name/part-N"
+        parts = [name] if name in outputs else [n for n in outputs if n.startswith(name + "/")]
+        for part in parts:
+            out[part] = _with_labels(outputs[part], "k", "topic", "label", k, names)
     align = _with_labels(outputs["topic_alignment"], "k_from", "topic_from", "label_from", k,
                          names)
     out["topic_alignment"] = _with_labels(align, "k_to", "topic_to", "label_to", k, names)
@@ -418,6 +449,18 @@ def _representative(f: Fit, units: Units, documents: pa.Table, method: str, labe
                      "title": titles.get(units.doc_ids[i]), "weight": float(f.doc_topic[i, t]),
                      "label": label(f.k, t)} for r, i in enumerate(order))
     return rows
+
+
+def _top_rows(k: int, top: list[list[tuple]], documents: pa.Table, method: str, label
+              ) -> list[dict]:
+    """``representative_docs`` rows from the running top units of each topic (``--fit-on
+    sample``): the same rows ``_representative`` gives from a whole θ."""
+    titles = dict(zip(documents.column("doc_id").to_pylist(),
+                      documents.column("title").to_pylist(), strict=True))
+    return [{"method": method, "k": k, "topic": t, "rank": r + 1, "doc_id": doc,
+             "para_id": para, "title": titles.get(doc), "weight": share,
+             "label": label(k, t)}
+            for t in range(k) for r, (share, _, doc, para) in enumerate(top[t])]
 
 
 def _doc_weights(f: Fit, units: Units, lengths: np.ndarray) -> dict[str, np.ndarray]:
