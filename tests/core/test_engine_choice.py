@@ -97,8 +97,8 @@ def test_engine_option_after_a_stage_command(tmp_path: Path, monkeypatch: pytest
                                          str(SAMPLE / "docs"), "--scheduler", "tcp://h:8786"])
     assert result.exit_code == 0, result.output
     assert chosen == [EngineSpec("processes"), EngineSpec("dask", "tcp://h:8786")]
-    result = CliRunner().invoke(wenmai, ["--workdir", str(tmp_path / "w"), "terms",
-                                         "--engine", "dask"])
+    result = CliRunner().invoke(wenmai, ["--workdir", str(tmp_path / "w"), "report",
+                                         "--engine", "dask"])  # a stage without partitions
     assert result.exit_code == 2 and "No such option '--engine'" in result.output
 
 
