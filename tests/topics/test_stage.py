@@ -274,3 +274,17 @@ def test_held_out_perplexity_skips_words_unseen_in_training():
                                            "lda", "tomotopy", 50, 1, 0.1))
     assert math.isfinite(plain.perplexity) and plain.perplexity > 1
     assert with_unseen.perplexity == plain.perplexity
+
+
+def test_a_large_corpus_points_to_the_bounded_memory_mode(monkeypatch, caplog):
+    import logging
+
+    import pipelines.topics.stage as stage
+
+    with caplog.at_level(logging.INFO, logger="wenmai"):
+        topics.compute(_corpus(), _params(k="2"))
+    assert "--fit-on sample" not in caplog.text
+    monkeypatch.setattr(stage, "LARGE_TOKENS", 10)
+    with caplog.at_level(logging.INFO, logger="wenmai"):
+        topics.compute(_corpus(), _params(k="2"))
+    assert "kept tokens; with --fit-on all" in caplog.text and "--fit-on sample --sample N" in caplog.text
