@@ -287,4 +287,5 @@ def test_a_large_corpus_points_to_the_bounded_memory_mode(monkeypatch, caplog):
     monkeypatch.setattr(stage, "LARGE_TOKENS", 10)
     with caplog.at_level(logging.INFO, logger="wenmai"):
         topics.compute(_corpus(), _params(k="2"))
-    assert "kept tokens; with --fit-on all" in caplog.text and "--fit-on sample --sample N" in caplog.text
+    assert "192 kept tokens; with --fit-on all" in caplog.text
+    assert "--fit-on sample --sample N bounds it" in caplog.text
