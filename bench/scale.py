@@ -114,12 +114,14 @@ def build_corpus(folder: Path, megabytes: float, seed: int, pool: list[str]) -> 
     return docs, written
 
 
-def write_config(project: Path, k: int) -> Path:
+def write_config(project: Path, k: int, fit_sample: int = 0) -> Path:
     config = project / "wenmai.toml"
     new = project / "wenmai.toml.new"  # replaced, not rewritten: a cp -al copy shares the inode
     new.write_text(
         '[ingest]\ninputs = ["docs"]\ntext_column = "text"\n\n[segment]\nbackend = "rjieba"\n\n'
-        f'[topics]\nk = "{k}"\nseeds = 1\nseed = 42\n\n[network]\nseed = 42\n\n'
+        f'[topics]\nk = "{k}"\nseeds = 1\nseed = 42\n'
+        + (f'fit_on = "sample"\nsample = {fit_sample}\n' if fit_sample else "")
+        + '\n[network]\nseed = 42\n\n'
         # the sample's codebook and [code] settings (data/sample/wenmai.toml)
         '[code]\ncodebook = "builtin:vocational_poverty"\nreserve = 2\nseed = 42\n',
         encoding="utf-8")
@@ -214,14 +216,13 @@ def main() -> None:
                   f"{time.perf_counter() - started:.0f} s -->", flush=True)
         if args.build_only:
             continue
-        config = write_config(project, args.k)
+        # in the config, not on the command line, so the unchanged `run` below finds it fresh
+        config = write_config(project, args.k, args.fit_sample)
         work = project / "work"
         for stage in stages:
             load = os.getloadavg()[0]
             extra = ["--workers", str(args.workers)] if stage in with_workers else []
             extra += ["--force"] if args.force else []
-            if stage == "topics" and args.fit_sample:
-                extra += ["--fit-on", "sample", "--sample", str(args.fit_sample)]
             seconds, rss, code = run_process(
                 wenmai(config, work, "--engine", args.engine, stage, *extra))
             status = "" if code == 0 else f" (failed, exit {code})"
