@@ -383,15 +383,18 @@ def coding(work: Work, top: int = 30) -> str | None:
     sat = work.table("code/code_saturation")
     reserve = work.table("code/code_reserve")
     if sat is not None and sat.num_rows:
-        codes = [r for r in sat.to_pylist() if r["level"] == "code"]
-        held = [r for r in codes if r["random_median"] is None]  # reserve rows only
-        main = [r for r in codes if r["random_median"] is not None]
-        last_new = max((r["cases"] for r in main if r["new"]), default=0)
+        # one row per case and level: counted in Arrow (a million cases would not fit as rows)
+        codes = sat.filter(pc.equal(sat.column("level"), "code"))
+        on_main = pc.is_valid(codes.column("random_median"))  # reserve rows have none
+        held = len(codes) - (pc.sum(on_main).as_py() or 0)
+        main = codes.filter(on_main)
+        new_here = pc.fill_null(pc.not_equal(main.column("new"), 0), False)
+        last_new = pc.max(main.column("cases").filter(new_here)).as_py() or 0
         only = [r["name"] for r in (reserve.to_pylist() if reserve is not None else [])
                 if r["only_in_reserve"] and r["level"] == "code"]
         text = (f"Saturation: the last new code appeared at case {last_new} of the "
                 f"{len(main)} {'main ' if held else ''}cases (corpus order)"
-                + (f"; the {len(held)} reserve cases bring "
+                + (f"; the {held} reserve cases bring "
                    + (f"new codes: {', '.join(only)}" if only else "no new code")
                    if held else "") + ".")
         parts.insert(0, note(html.escape(text)))

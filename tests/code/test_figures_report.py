@@ -48,3 +48,16 @@ def test_report_has_a_coding_section(outputs: dict, workdir: Path) -> None:
                                           if k in code.OUTPUTS}, code.SCHEMAS)
     page = render_report(workdir)
     assert "<h2>Coding</h2>" in page and "Saturation: the last new code appeared" in page
+
+
+def test_the_reports_saturation_sentence_counts_the_table(outputs: dict, workdir: Path) -> None:
+    store.write_outputs(workdir, "code", {k: v for k, v in outputs.items()
+                                          if k in code.OUTPUTS}, code.SCHEMAS)
+    rows = [r for r in outputs["code_saturation"].to_pylist() if r["level"] == "code"]
+    main = [r for r in rows if r["random_median"] is not None]
+    last = max((r["cases"] for r in main if r["new"]), default=0)
+    assert main and last  # the example has main cases and new codes
+    held = len(rows) - len(main)
+    expected = (f"Saturation: the last new code appeared at case {last} of the {len(main)} "
+                f"{'main ' if held else ''}cases (corpus order)")
+    assert expected in render_report(workdir)
