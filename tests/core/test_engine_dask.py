@@ -180,3 +180,28 @@ def test_dask_workers_read_inputs_named_by_url(local_run, tmp_path: Path) -> Non
     parts = sorted((local / "ingest" / "documents").iterdir())
     assert parts and [p.read_bytes() for p in parts] == [
         (tmp_path / "url" / "ingest" / "documents" / p.name).read_bytes() for p in parts]
+
+
+def test_topics_fit_on_sample_infers_the_same_shares_on_dask(local_run, tmp_path: Path) -> None:
+    """--fit-on sample: the other units' shares inferred in Dask tasks equal the local ones."""
+    import pipelines.topics.inferred as inferred
+
+    project, local, _ = local_run
+    shares = {}
+    for name, engine in (("local", []), ("dask", ["--engine", "dask"])):
+        work = tmp_path / name
+        shutil.copytree(local / "segment", work / "segment")
+        shutil.copytree(local / "ingest", work / "ingest")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(inferred, "UNITS", 2)  # batches of 2 units: several tasks
+            result = CliRunner().invoke(wenmai, [
+                "--config", str(project / "wenmai.toml"), "--workdir", str(work), *engine,
+                "topics", "--k", "2..3", "--fit-on", "sample", "--sample", "8",
+                "--workers", "2"])
+        assert result.exit_code == 0, result.output + result.stderr
+        parts = sorted((work / "topics" / "doc_topics").iterdir())
+        shares[name] = [p.read_bytes() for p in parts]
+        if engine:
+            assert re.search(r"^topics: inferring: \d+(/\d+)? partitions done on dask$",
+                             result.stderr, re.M), result.stderr
+    assert len(shares["local"]) > 1 and shares["local"] == shares["dask"]
