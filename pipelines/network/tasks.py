@@ -301,14 +301,10 @@ def vocabulary(source: Any, columns: list[str], *, min_chars: int,
 # --- pass 2: the counters --------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class CountPlan:
-    """What a counting task needs (sent to each worker once)."""
+class CountPlan(VocabPlan):
+    """What a counting task needs (sent to each worker once): a vocabulary task's reading
+    settings, the nodes and the counters."""
 
-    files: tuple[str, ...]
-    columns: list[str]
-    min_chars: int
-    pos_prefixes: tuple[str, ...]
-    rows: int
     nodes: pa.Array
     counters: tuple[Any, ...]
 
