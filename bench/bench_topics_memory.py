@@ -19,11 +19,11 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from measure import run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("segment/tokens", "ingest/documents")
@@ -49,16 +49,10 @@ def run(root: Path, work: Path, args: argparse.Namespace) -> tuple[float, float,
                "--workers", "1"]
     if args.sample:
         command += ["--sample", str(args.sample)]
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, cwd=root, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{' '.join(command)} failed:\n{err.decode('utf-8', 'replace')[-2000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    run = run_measured(command, pythonpath=root, cwd=root)
+    if run.returncode:
+        raise SystemExit(f"{' '.join(command)} failed:\n{run.stderr[-2000:]}")
+    return run.seconds, run.cpu, run.peak_mb
 
 
 def main() -> None:

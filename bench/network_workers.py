@@ -17,11 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+
+from measure import run_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,25 +76,25 @@ def run(project: Path, workers: int, engine: str) -> dict:
     args = [sys.executable, "-c", "import cli; cli.main()", "--config", "wenmai.toml",
             "--workdir", "work", "--engine", engine, "network", "--force",
             "--workers", str(workers)]
-    load = os.getloadavg()[0]
-    start = time.perf_counter()
+    watchers: list[Watcher] = []
+
+    def watch(pid: int) -> None:
+        watchers.append(Watcher(pid))
+        watchers[0].start()
+
     # cwd: the project, which holds no `cli` (python -c imports the current folder first)
-    proc = subprocess.Popen(args, cwd=project, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    watcher = Watcher(proc.pid)
-    watcher.start()
-    stderr = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
+    run = run_measured(args, pythonpath=ROOT, cwd=project, started=watch)
+    watcher = watchers[0]
     watcher.stop.set()
     watcher.join()
-    if os.waitstatus_to_exitcode(status):
-        sys.stderr.write(stderr.decode("utf-8", "replace")[-3000:])
+    if run.returncode:
+        sys.stderr.write(run.stderr[-3000:])
         raise SystemExit(f"network failed with {workers} workers")
-    return {"workers": workers, "seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
-            "peak_mb": usage.ru_maxrss / 1024, "parent_mb": watcher.parent_kb / 1024,
+    return {"workers": workers, "seconds": run.seconds, "cpu": run.cpu,
+            "peak_mb": run.peak_mb, "parent_mb": watcher.parent_kb / 1024,
             "worker_mb": max(watcher.workers_kb.values(), default=0) / 1024,
-            "forked": len(watcher.workers_kb), "load": load, "load_after": os.getloadavg()[0]}
+            "forked": len(watcher.workers_kb), "load": run.load,
+            "load_after": os.getloadavg()[0]}
 
 
 def main() -> None:

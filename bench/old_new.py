@@ -16,32 +16,23 @@ folder holds the last run's tables afterwards.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
+
+from measure import run_measured
 
 
 def run(root: Path, project: Path, stage: str, extra: list[str]) -> dict[str, float]:
     """``wenmai STAGE --force`` of checkout ``root`` on ``project``: seconds, MB, CPU, load."""
-    load = os.getloadavg()[0]
     args = [sys.executable, "-c", "import cli; cli.main()", "--config",
             str(project / "wenmai.toml"), "--workdir", str(project / "work"), stage, "--force",
             *extra]
-    start = time.perf_counter()
-    # run from the checkout: ``python -c`` puts the current folder first on the path
-    proc = subprocess.Popen(args, env={**os.environ, "PYTHONPATH": str(root)}, cwd=root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    stderr = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"{root} {stage} failed:\n{stderr.decode('utf-8', 'replace')[-2000:]}")
-    return {"s": seconds, "rss": usage.ru_maxrss / 1024, "cpu": usage.ru_utime + usage.ru_stime,
-            "load": load}
+    run = run_measured(args, pythonpath=root, cwd=root)
+    if run.returncode:
+        raise SystemExit(f"{root} {stage} failed:\n{run.stderr[-2000:]}")
+    return {"s": run.seconds, "rss": run.peak_mb, "cpu": run.cpu, "load": run.load}
 
 
 def main() -> None:

@@ -36,11 +36,12 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from measure import run_measured
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The shared corpora beside the project (``--shared`` for another place).
@@ -131,18 +132,10 @@ def write_config(project: Path, k: int, fit_sample: int = 0) -> Path:
 
 def run_process(args: list[str]) -> tuple[float, float, int]:
     """Run a command; return (wall seconds, peak RSS in MB of it or any child, exit code)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    start = time.perf_counter()
-    # cwd: `python -c` imports from the working folder before PYTHONPATH
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    stderr = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        sys.stderr.write(stderr.decode("utf-8", "replace")[-2000:])
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+    run = run_measured(args, pythonpath=ROOT, cwd=ROOT)
+    if run.returncode:
+        sys.stderr.write(run.stderr[-2000:])
+    return run.seconds, run.peak_mb, run.returncode
 
 
 def wenmai(config: Path, work: Path, *args: str) -> list[str]:
