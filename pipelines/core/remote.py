@@ -3,11 +3,12 @@
 A corpus on object storage or a web server is read where it lies: ingest lists it with
 :func:`list_files`, each parse task (in this process, a forked worker or a Dask worker) reads
 its files with :func:`read_bytes`, and the runner decides freshness from
-:func:`fingerprint`, the filesystem's own version of each file (``fs.checksum``: the ETag and
-modification time on S3, size and mtime on a local disk), so checking a remote corpus never
-downloads it. fsspec comes with Dask (``pip install 'wenmai[dask]'``) or alone
-(``pip install 'wenmai[remote]'``); a protocol needs its own package (``s3fs`` for ``s3://``,
-``gcsfs`` for ``gs://``, ``aiohttp`` for ``https://``), named in the error when missing.
+:func:`fingerprint`, the filesystem's own version of each file (its listing entry: the ETag
+and modification time on S3, size and mtime on a local disk), so checking a remote corpus
+never downloads it and asks one listing, not one request per file. fsspec comes with Dask
+(``pip install 'wenmai[dask]'``) or alone (``pip install 'wenmai[remote]'``); a protocol
+needs its own package (``s3fs`` for ``s3://``, ``gcsfs`` for ``gs://``, ``aiohttp`` for
+``https://``), named in the error when missing.
 
 The work folder itself stays on a POSIX filesystem (local, or shared by the workers of a
 cluster): the store's promise that a killed run leaves the old outputs or the new ones, never a
@@ -23,6 +24,9 @@ from typing import Any
 from pipelines.core.errors import BadParams, MissingInput
 
 __all__ = ["is_url", "filesystem", "list_files", "read_bytes", "fingerprint"]
+
+#: URL -> version of each file in the listings of this process (the newest listing wins)
+_LISTED: dict[str, str] = {}
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -69,8 +73,8 @@ def list_files(url: str) -> list[tuple[str, str, int]]:
     try:
         if any(c in path for c in "*?["):
             root = re.split(r"[*?\[]", path, maxsplit=1)[0].rsplit("/", 1)[0]
-            found = {p: fs.info(p) for p in fs.glob(path)}
-            found = {p: i for p, i in found.items() if i.get("type") != "directory"}
+            found = {p: i for p, i in fs.glob(path, detail=True).items()
+                     if i.get("type") != "directory"}
         elif fs.isdir(path):
             root = path.rstrip("/")
             found = fs.find(path, detail=True)
@@ -87,8 +91,9 @@ def list_files(url: str) -> list[tuple[str, str, int]]:
     rows = []
     for name, info in found.items():
         rel = name[len(root):].lstrip("/") if root and name.startswith(root) else name
-        rows.append((fs.unstrip_protocol(name), rel or name.rsplit("/", 1)[-1],
-                     int(info.get("size") or 0)))
+        url_of = fs.unstrip_protocol(name)
+        _LISTED[url_of] = _version(info)
+        rows.append((url_of, rel or name.rsplit("/", 1)[-1], int(info.get("size") or 0)))
     return sorted(rows, key=lambda r: (r[1], r[0]))
 
 
@@ -104,14 +109,26 @@ def read_bytes(url: str, limit: int) -> bytes:
 
 
 def fingerprint(url: str) -> str:
-    """A hash of the file's current version as its filesystem reports it (no byte is read).
+    """A hash of the file's current version as its filesystem reports it (no byte is read):
+    its entry in the last :func:`list_files` of this process, which the runner calls just
+    before (one listing, not one request per file), else its ``info``.
 
     Raises:
         MissingInput: the file is gone.
     """
-    fs, path = filesystem(url)
-    try:
-        version = fs.checksum(path)
-    except (OSError, ValueError):
-        raise MissingInput(f"input file {url} does not exist") from None
+    version = _LISTED.get(url)
+    if version is None:
+        fs, path = filesystem(url)
+        try:
+            version = _version(fs.info(path))
+        except (OSError, ValueError):
+            raise MissingInput(f"input file {url} does not exist") from None
     return hashlib.sha256(f"{url}\n{version}".encode()).hexdigest()
+
+
+def _version(info: dict[str, Any]) -> str:
+    """A file's version from its listing entry (size, modification time, ETag on S3), as
+    fsspec's default ``checksum`` derives it."""
+    from fsspec.utils import tokenize
+
+    return tokenize(info)

@@ -80,3 +80,18 @@ def test_a_recorded_url_input_is_used_again_as_a_url(tmp_path: Path, monkeypatch
     status = runner.invoke(wenmai, ["status"])
     line = next(x for x in status.output.splitlines() if x.startswith("ingest "))
     assert "fresh" in line, status.output  # not read back as a path inside the project
+
+
+def test_checking_freshness_asks_the_listing_not_each_file(bucket, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    fs, root, _local = bucket
+    work = tmp_path / "work"
+    params = ingest.Params(inputs=(f"memory://{root}",), workers=1)
+    run_stage(ingest, work, params)
+    asked: list[str] = []
+    info = type(fs).info
+    monkeypatch.setattr(type(fs), "info", lambda self, path, **kw: (asked.append(path),
+                                                                    info(self, path, **kw))[1])
+    assert current_state(ingest, work, params).state == "fresh"
+    files = [p for p in fs.find(root) if "hidden" not in p]
+    assert len(files) >= 3 and len(asked) < len(files)  # a file's version comes from its listing
