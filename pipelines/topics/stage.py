@@ -269,7 +269,14 @@ def _fit_on_sample(tokens: pa.Table | StoredTable, documents: pa.Table, ks: list
     picked = candidates[np.sort(rng.choice(len(candidates), size=n, replace=False))]
     keys = {(scan.doc_ids[i], scan.para_ids[i]) for i in picked.tolist()}
     del scan, candidates, picked
-    corpus, units = _corpus(only_units(_batches(tokens), params.unit, keys), params)
+    if ks[-1] >= n:  # before reading the tokens again
+        raise BadParams(f"topics: k={ks[-1]} is larger than a sample of {n} {noun} allow; use "
+                        f"--k 2..{n - 1} or a larger --sample")
+    try:
+        corpus, units = _corpus(only_units(_batches(tokens), params.unit, keys), params)
+    except BadParams as err:  # the bounds apply to the sample, which may be the cause
+        raise BadParams(f"{err}, or use a larger --sample (the vocabulary is that of the "
+                        f"{n} sampled {noun})") from None
     del keys
     if ks[-1] >= len(units.doc_ids):
         raise BadParams(f"topics: k={ks[-1]} is larger than a sample of {len(units.doc_ids)} "

@@ -201,3 +201,11 @@ def test_gensim_and_nmf_infer_the_other_units(method, backend):
     assert len({t for d, (_, t) in top.items() if d[0] == "e"}) == 1
     assert len({t for d, (_, t) in top.items() if d[0] == "p"}) == 1
     assert top["e00"][1] != top["p00"][1]
+
+
+def test_a_sample_too_small_says_so_before_reading_the_tokens_again():
+    with pytest.raises(BadParams, match="k=5 is larger than a sample of 3 documents"):
+        topics.compute(_corpus(), _params(k="2..5", fit_on="sample", sample=3))
+    with pytest.raises(BadParams, match=r"relax one bound, or use a larger --sample \(the "
+                       "vocabulary is that of the 4 sampled documents\\)"):
+        topics.compute(_corpus(), _params(k="2", fit_on="sample", sample=4, min_df=50))
