@@ -13,7 +13,7 @@ Without a codebook (``[code] codebook`` unset) the stage writes empty tables and
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -237,24 +237,49 @@ class _Run:
         self.unseen: set[str] | None = None
         self.split: set[str] = set()
 
-    def batch(self, docs: pa.RecordBatch, tokens: pa.Table) -> None:
-        """Code one batch of documents and fold its results in."""
-        from pipelines.code.apply import code_partition
-        from pipelines.core.engine import map_partitions, partition, resolve_workers
+    def code(self, batches: Iterable[tuple[pa.RecordBatch, pa.Table]]) -> None:
+        """Code every batch of documents (with its tokens) and fold each batch in, in order.
+
+        The partitions of all batches stream through one set of workers
+        (:func:`~pipelines.core.engine.map_stream`): this process folds a finished batch in
+        while the workers code the next, and no pool is started per batch.
+        """
+        from pipelines.core.engine import map_stream, partition, resolve_workers
 
         workers = resolve_workers(self.params.workers)
-        doc_ids = docs.column("doc_id").to_pylist()
-        texts = [t or "" for t in docs.column("text").to_pylist()]
-        parts, offsets = [], []
-        for idx in partition(range(len(doc_ids)), workers * 4 if workers > 1 else 1):
-            ids = [doc_ids[i] for i in idx]
-            mask = pc.is_in(tokens.column("doc_id"), value_set=pa.array(ids, pa.string()))
-            parts.append((ids, [texts[i] for i in idx],
-                          tokens.filter(mask).select(["doc_id", "sent_id", "tokens"])))
-            offsets.append(idx[0] if len(idx) else 0)
-        results = map_partitions(code_partition, parts, self.book, self.params.unit,
-                                 workers=workers, label="code")
+        waiting: dict[int, tuple[pa.RecordBatch, list[str], list[int]]] = {}
+
+        def parts() -> Iterator[tuple[int, tuple[list[str], list[str], pa.Table]]]:
+            for b, (docs, tokens) in enumerate(batches):
+                doc_ids = docs.column("doc_id").to_pylist()
+                texts = [t or "" for t in docs.column("text").to_pylist()]
+                slices = partition(range(len(doc_ids)), workers * 4 if workers > 1 else 1)
+                if not slices:  # an empty batch: nothing to fold in
+                    continue
+                waiting[b] = (docs, texts, [idx[0] for idx in slices])
+                for idx in slices:
+                    ids = [doc_ids[i] for i in idx]
+                    mask = pc.is_in(tokens.column("doc_id"), value_set=pa.array(ids, pa.string()))
+                    yield b, (ids, [texts[i] for i in idx],
+                              tokens.filter(mask).select(["doc_id", "sent_id", "tokens"]))
+                del docs, tokens, texts  # not held while the next batch is read
+
+        book, unit = self.book, self.params.unit
+        done: list[dict] = []
+        for b, result in map_stream(_code_part, parts(), book, unit, workers=workers,
+                                    label="code",
+                                    forked=lambda item, _in_worker: _code_part(item, book, unit)):
+            done.append(result)
+            del result  # a batch's results are held by ``done`` only, until it is folded in
+            if len(done) == len(waiting[b][2]):
+                self._fold(*waiting.pop(b), done)
+                done = []
+
+    def _fold(self, docs: pa.RecordBatch, texts: list[str], offsets: list[int],
+              results: list[dict]) -> None:
+        """Fold one batch's partition results into the summary, the codings and the project."""
         meta = docs.drop_columns(["text"]).to_pylist()
+        doc_ids = [m["doc_id"] for m in meta]
         values, first = self.summary.add_documents(meta)
         keep = None
         if self.wanted is not None:
@@ -275,6 +300,15 @@ class _Run:
                 "doc_id", "start", "end", "code")), strict=True):
             spans.setdefault(d, []).append((start, end, code))
         self.project.add(meta, texts, spans)
+
+
+def _code_part(item: tuple[int, tuple[list[str], list[str], pa.Table]], book, unit: str
+               ) -> tuple[int, dict]:
+    """Code one partition (a task of :meth:`_Run.code`); its batch number travels with it."""
+    from pipelines.code.apply import code_partition
+
+    batch, part = item
+    return batch, code_partition(part, book, unit)
 
 
 def _codings_table(results: list[dict]) -> pa.Table:
@@ -303,13 +337,11 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
     started = time.perf_counter()
     run = _Run(book, params, documents.column_names)
     try:  # documents and tokens a batch at a time, the tokens walked in step
-        for docs, toks in _token_batches(documents, tokens, BATCH_DOCS):
-            run.batch(docs, toks)
+        run.code(_token_batches(documents, tokens, BATCH_DOCS))
     except _OutOfOrder:
         log.info("code: segment/tokens is not in document order; reading it whole")
         run = _Run(book, params, documents.column_names)
-        for docs, toks in _filtered_batches(documents, tokens, BATCH_DOCS):
-            run.batch(docs, toks)
+        run.code(_filtered_batches(documents, tokens, BATCH_DOCS))
     summary = run.summary
     split = (run.unseen or set()) & run.split
     if split:

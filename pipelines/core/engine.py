@@ -474,6 +474,7 @@ def map_stream(func: Callable[..., R], items: Iterable[T], *shared: Any, workers
                 progress.update(measure(item))
                 log.debug("%s: %d parts done", label, done)
                 yield result
+                del item, result  # not held while the next item is read
         elif _active.spec.name == "dask":
             yield from _stream_dask(func, items, shared, label, window, measure, progress)
         elif forked is not None and can_fork():
