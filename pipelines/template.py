@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
+from pathlib import Path
 from typing import Any
 
 from pipelines.core import params as P
+from pipelines.core.errors import BadParams
+from pipelines.core.resources import data_path
 from pipelines.stages import ORDER
 
-__all__ = ["config_template", "SET_IN_TEMPLATE"]
+__all__ = ["config_template", "copy_example", "SET_IN_TEMPLATE"]
 
 #: Keys ``wenmai init`` sets (uncommented), not at the library default: a new policy
 #: project gets the policy-genre stopwords (see data/stopwords/SOURCE.md).
@@ -68,3 +72,31 @@ def config_template(*, inputs: tuple[str, ...] = ("docs",)) -> str:
               "# LocalCluster worker processes (0 = every core).", "# workers = 0",
               "# The stages that use the engine (empty = every stage).", "# stages = []"]
     return "\n".join(lines) + "\n"
+
+
+def copy_example(folder: Path, *, force: bool = False) -> list[Path]:
+    """Copy the shipped sample project (``docs/``, ``wenmai.toml``, ``SOURCE.md``) into ``folder``.
+
+    Args:
+        folder: The new project folder (made if missing).
+        force: Overwrite files of an earlier copy; otherwise any of them existing is an error.
+
+    Returns:
+        The paths written, ``wenmai.toml`` first.
+
+    Raises:
+        BadParams: ``folder`` already holds one of the files and ``force`` is not given.
+    """
+    sample = data_path("sample")
+    names = ["wenmai.toml", "SOURCE.md"] + [f"docs/{p.name}" for p in
+                                             sorted((sample / "docs").iterdir()) if p.is_file()]
+    there = [name for name in names if (folder / name).exists()]
+    if there and not force:
+        raise BadParams(f"{folder / there[0]} exists; use --force to overwrite it")
+    written = []
+    for name in names:
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sample / name, target)
+        written.append(target)
+    return written
