@@ -20,9 +20,11 @@ __all__ = ["status"]
 def status(app: App, check: bool, list_stale: bool) -> None:
     """Say for each stage whether it is fresh, stale (and why) or missing.
 
-    A stage is stale when its parameters or inputs changed, or when a stage upstream of it is
-    stale or missing. Reads only manifests and input hashes; runs nothing. Exits 0 unless
-    --check is given and something is not fresh.
+    A stage is stale when its parameters, its inputs or wenmai's version changed, or when a
+    stage upstream of it is stale or missing. A fresh stage whose tables were computed by other
+    versions of its libraries (tomotopy, jieba, ...) than those installed stays fresh, with a
+    line "! made with other library versions" naming them. Reads only manifests and input
+    hashes; runs nothing. Exits 0 unless --check is given and something is not fresh.
 
     \b
     Examples:
@@ -44,5 +46,7 @@ def status(app: App, check: bool, list_stale: bool) -> None:
             click.echo(f"{state.stage:<8} {state.state}")
             for reason in state.reasons:
                 click.echo(f"         - {reason}")
+            for note in state.notes:
+                click.echo(f"         ! {note}")
     if check and any(s.state != "fresh" for s in states):
         raise SystemExit(1)

@@ -140,6 +140,30 @@ def test_run_builds_the_report_and_status_tracks_it(sample_run, tmp_path) -> Non
     assert "data:application/pdf;base64," in page and "Not run yet" not in page
 
 
+def test_other_library_version_is_named_by_status_and_report(sample_run, tmp_path) -> None:
+    """A result made by another tomotopy stays fresh (status --check passes: nothing need
+    rerun) but is not silently fresh; the report states the versions that made each table."""
+    import json
+    from importlib.metadata import version
+
+    project, work = sample_run
+    page = (work / "report" / "report.html").read_text(encoding="utf-8")
+    assert f"tomotopy {version('tomotopy')}" in page and f"rjieba {version('rjieba')}" in page
+    copy = tmp_path / "work"
+    shutil.copytree(work, copy)
+    path = copy / "topics" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert manifest["libraries"]["tomotopy"] == version("tomotopy")
+    manifest["libraries"]["tomotopy"] = "0.12.0"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    status = _run(project, copy, "status")
+    assert ("topics   fresh\n         ! made with other library versions: tomotopy 0.12.0 "
+            f"(installed: {version('tomotopy')})") in status.output
+    assert status.output.count("!") == 1  # the other stages agree with what is installed
+    assert _run(project, copy, "status", "--check").exit_code == 0
+    assert _run(project, copy, "status", "--stale").stdout == ""
+
+
 def test_deleted_output_is_reported_and_rebuilt(sample_run, tmp_path) -> None:
     project, work = sample_run
     copy = tmp_path / "work"

@@ -6,6 +6,7 @@ The contract lives in ``stage.py``; the other modules of this package are its pr
 from pipelines.code.stage import (
     CODINGS_SCHEMA,
     INPUTS,
+    LIBRARIES,
     NAME,
     OUTPUTS,
     SCHEMAS,
@@ -15,5 +16,5 @@ from pipelines.code.stage import (
     external_inputs,
 )
 
-__all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "CODINGS_SCHEMA", "Params",
-           "compute", "external_inputs"]
+__all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "LIBRARIES", "SCHEMAS", "CODINGS_SCHEMA",
+           "Params", "compute", "external_inputs"]

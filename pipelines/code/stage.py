@@ -53,6 +53,8 @@ STREAMED = ("segment/tokens", "ingest/documents")
 BATCH_DOCS = 2048
 OUTPUTS = ("codings", "code_frequencies", "code_matrix", "code_cooccurrence",
            "code_saturation", "code_reserve")
+#: Distributions whose code computes the tables; their versions go into the manifest.
+LIBRARIES: tuple[str, ...] = ("numpy", "pandas", "pyyaml", "scipy")
 
 CODINGS_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("para_id", pa.int32()), ("sent_id", pa.int32()),

@@ -12,7 +12,13 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["DATA_DIR", "data_path", "data_dir"]
+from pipelines.core.errors import BadParams
+
+__all__ = ["DATA_DIR", "BUILTIN", "data_path", "data_dir", "builtin_path"]
+
+#: How a parameter names a shipped file (``builtin:bilingual_concepts``); the same spelling
+#: works in an installed wheel and in a checkout, where a path into ``data/`` would not.
+BUILTIN = "builtin:"
 
 #: A file every copy of the shipped data has; it tells the data folder from any other ``data/``.
 _MARKER = ("dicts", "education_policy.txt")
@@ -41,3 +47,20 @@ DATA_DIR = data_dir()
 def data_path(*parts: str) -> Path:
     """Path of a shipped file, e.g. ``data_path("stopwords", "zh.txt")``."""
     return DATA_DIR.joinpath(*parts)
+
+
+def builtin_path(value: str, folder: str, suffix: str, *, what: str) -> Path:
+    """``value`` as a path, or for ``builtin:NAME`` the shipped ``data/<folder>/NAME<suffix>``.
+
+    Raises:
+        BadParams: no shipped file has that name (the message lists those that do).
+    """
+    if not value.startswith(BUILTIN):
+        return Path(value)
+    name = value.removeprefix(BUILTIN)
+    path = data_path(folder, name if name.endswith(suffix) else name + suffix)
+    if not path.is_file() or path.parent != data_path(folder):
+        shipped = sorted(BUILTIN + p.stem for p in data_path(folder).glob(f"*{suffix}"))
+        raise BadParams(f"{what}: {value!r} is not shipped with wenmai; choose a file or one "
+                        f"of {', '.join(shipped)}")
+    return path

@@ -13,7 +13,8 @@ the runner applies it to the stage's own outputs instead of running ``compute`` 
 A stage that lists input tables in ``STREAMED`` gets them as :class:`store.StoredTable`
 (read a batch at a time) instead of whole tables, and may return a dataset written with
 :class:`store.PartWriter` as an output; parts go to a spool folder in the work folder while
-``compute`` runs.
+``compute`` runs. ``LIBRARIES`` names the distributions whose code decides the stage's
+tables; the manifest records their versions (:mod:`pipelines.core.provenance`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from pipelines.core import engine, remote, store, swap
+from pipelines.core import engine, provenance, remote, store, swap
 from pipelines.core import params as P
 from pipelines.core.errors import CorruptInput, MissingInput
 from pipelines.core.hashcache import InputHashes
@@ -37,7 +38,7 @@ from pipelines.core.resources import DATA_DIR
 DATA_PREFIX = "wenmai-data:"
 
 __all__ = ["DATA_PREFIX", "StageResult", "key_params", "input_hashes", "current_state",
-           "run_stage"]
+           "run_stage", "library_notes"]
 
 log = logging.getLogger("wenmai")
 
@@ -139,13 +140,31 @@ def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path |
                                 reasons)
     state = store.stage_state(workdir, stage.NAME, key_params(params, root), inputs)
     if state.state == "fresh":
-        recorded = (store.read_manifest(workdir, stage.NAME) or {}).get("outputs", {})
+        manifest = store.read_manifest(workdir, stage.NAME) or {}
+        recorded = manifest.get("outputs", {})
         new = [name for name in stage.OUTPUTS if f"{name}.parquet" not in recorded
                and not any(k.startswith(f"{name}/") for k in recorded)]
         if new:  # the stage gained a table since its last run (a newer wenmai)
             return store.StageState(stage.NAME, "stale", [
                 f"output {', '.join(new)} is not in the last run's manifest"])
+        state.notes = library_notes(stage, manifest)
     return state
+
+
+def library_notes(stage: ModuleType, manifest: dict[str, Any]) -> list[str]:
+    """A fresh stage's libraries whose recorded version is not the installed one, as one note.
+
+    Such a stage stays fresh: its tables are what the manifest says they are, and which
+    versions made them is recorded; rerunning it would change tables a user may already cite,
+    so that is left to ``--force`` (docs/install.md).
+    """
+    rerun = f"`wenmai {stage.NAME} --force` recomputes it with the installed ones"
+    recorded = manifest.get("libraries")
+    if not recorded:
+        return [f"library versions not recorded (made before wenmai recorded them); {rerun}"]
+    changed = provenance.differences(recorded,
+                                     provenance.versions(getattr(stage, "LIBRARIES", ())))
+    return [f"made with other library versions: {'; '.join(changed)}; {rerun}"] if changed else []
 
 
 def _read_input(workdir: Path, name: str, streamed: bool = False) -> Any:
@@ -223,8 +242,10 @@ def _relabel(stage: ModuleType, workdir: Path, params: Any, recorded: dict[str, 
     written = store.write_outputs(workdir, stage.NAME, stage.relabel(outputs, params),
                                   getattr(stage, "SCHEMAS", {}))
     finished = time.time()
+    # the tables were computed by the last run; only their labels are new
     store.write_manifest(workdir, stage.NAME, params=recorded, inputs=inputs, outputs=written,
-                         started=started, finished=finished)
+                         started=started, finished=finished,
+                         libraries=manifest.get("libraries"))
     log.info("%s: relabelled in %.1f s (only %s changed; no model refitted)", stage.NAME,
              finished - started, ", ".join(stage.RELABEL))
     return StageResult(stage.NAME, True, written, ["relabel"], finished - started)
@@ -258,6 +279,8 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
         cache.save()
         log.info("%s is fresh, skipped", stage.NAME)
         manifest = store.read_manifest(workdir, stage.NAME) or {}
+        for note in library_notes(stage, manifest):
+            log.warning("%s: %s", stage.NAME, note)
         return StageResult(stage.NAME, False, manifest.get("outputs", {}), [])
     if not force and state.state == "stale" and _relabel_only(stage, workdir, recorded, inputs):
         return _relabel(stage, workdir, params, recorded, inputs)
@@ -271,7 +294,9 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
         written = store.write_outputs(workdir, stage.NAME, outputs,
                                       getattr(stage, "SCHEMAS", {}),
                                       manifest={"params": recorded, "inputs": inputs,
-                                                "started": started})
+                                                "started": started,
+                                                "libraries": provenance.versions(
+                                                    getattr(stage, "LIBRARIES", ()))})
     cache.save()
     finished = time.time()
     log.info("%s: done in %.1f s", stage.NAME, finished - started)

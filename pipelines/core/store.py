@@ -531,8 +531,9 @@ def write_outputs(
             :class:`StoredTable` (a dataset of parts), or file name with extension -> bytes/str
             or :class:`SpooledFile` (moved into place).
         schemas: Table name -> required schema, checked before anything is written.
-        manifest: ``params``, ``inputs`` and ``started`` of the run; when given, the manifest
-            is written inside the new folder before the swap (see :func:`manifest_data`).
+        manifest: ``params``, ``inputs``, ``started`` and ``libraries`` of the run; when
+            given, the manifest is written inside the new folder before the swap (see
+            :func:`manifest_data`).
 
     Returns:
         File name -> {"rows"?, "size", "mtime_ns", "sha256"}.
@@ -665,14 +666,15 @@ def write_manifest(
     outputs: Mapping[str, Mapping[str, Any]],
     started: float,
     finished: float,
+    libraries: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the manifest into an existing stage folder, via a temporary file and a rename.
 
-    The runner does not use this: it passes the manifest to :func:`write_outputs`, which
-    writes it inside the new stage folder before the swap.
+    The runner does not use this for a run: it passes the manifest to :func:`write_outputs`,
+    which writes it inside the new stage folder before the swap.
     """
     data = manifest_data(stage, params=params, inputs=inputs, outputs=outputs,
-                         started=started, finished=finished)
+                         started=started, finished=finished, libraries=libraries)
     path = Path(workdir) / stage / MANIFEST
     _write_json(path, data)
     return path
@@ -680,11 +682,15 @@ def write_manifest(
 
 def manifest_data(stage: str, *, params: Mapping[str, Any], inputs: Mapping[str, str],
                   outputs: Mapping[str, Mapping[str, Any]], started: float,
-                  finished: float) -> dict[str, Any]:
-    """The manifest's fields (the format every wenmai version reads)."""
+                  finished: float, libraries: Mapping[str, str] | None = None
+                  ) -> dict[str, Any]:
+    """The manifest's fields (the format every wenmai version reads); ``libraries`` holds the
+    versions of Python and of the libraries that computed the tables
+    (:mod:`pipelines.core.provenance`)."""
     return {
         "stage": stage,
         "wenmai_version": __version__,
+        "libraries": dict(libraries or {}),
         "key": freshness_key(stage, params, inputs),
         "params": dict(params),
         "inputs": dict(inputs),
@@ -713,6 +719,8 @@ class StageState:
     stage: str
     state: str  # "fresh", "stale" or "missing"
     reasons: list[str] = field(default_factory=list)
+    #: what a fresh stage's user should know: e.g. made by other library versions
+    notes: list[str] = field(default_factory=list)
 
 
 def stage_state(

@@ -6,6 +6,7 @@ The contract lives in ``stage.py``; the other modules of this package are its pr
 from pipelines.figures.stage import (
     FIGURES,
     INPUTS,
+    LIBRARIES,
     NAME,
     OUTPUTS,
     SCHEMAS,
@@ -21,6 +22,7 @@ __all__ = [
     "NAME",
     "INPUTS",
     "OUTPUTS",
+    "LIBRARIES",
     "SCHEMAS",
     "FIGURES",
     "Params",

@@ -64,6 +64,8 @@ INPUTS = ("terms/terms", "terms/group_keywords", "topics/model_selection", "topi
           "topics/topic_effects", "topics/topic_alignment", "network/slices",
           "network/slice_edges", "network/bursts", "network/two_mode") + code_figures.INPUTS
 OUTPUTS: tuple[str, ...] = ()
+#: Distributions whose code computes the tables; their versions go into the manifest.
+LIBRARIES: tuple[str, ...] = ("fonttools", "matplotlib", "networkx", "numpy", "scipy", "wordcloud")
 SCHEMAS: dict[str, pa.Schema] = {}
 
 FIGURES = ("term_frequency", "wordcloud", "keyness", "model_selection", "topic_terms",

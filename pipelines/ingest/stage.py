@@ -38,6 +38,9 @@ __all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "Params", "compute", "externa
 NAME = "ingest"
 INPUTS: tuple[str, ...] = ()
 OUTPUTS = ("documents", "rejected", "duplicates", "boilerplate")
+#: Distributions whose code computes the tables; their versions go into the manifest.
+LIBRARIES: tuple[str, ...] = ("charset-normalizer", "opencc", "openpyxl", "pypdf", "python-docx",
+                               "trafilatura")
 
 DOCUMENTS_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("source", pa.string()), ("part", pa.int32()),

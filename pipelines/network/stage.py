@@ -72,6 +72,8 @@ INPUTS = ("segment/tokens", "ingest/documents")
 #: read a batch (tokens) or a few columns (documents) at a time, never whole
 STREAMED = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("nodes", "edges", "summary", "slices", "slice_edges", "bursts", "two_mode")
+#: Distributions whose code computes the tables; their versions go into the manifest.
+LIBRARIES: tuple[str, ...] = ("igraph", "networkx", "numpy", "scipy")
 
 log = logging.getLogger("wenmai")
 

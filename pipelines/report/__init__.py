@@ -6,6 +6,7 @@ HTML around them, ``work`` reads the work folder.
 
 from pipelines.report.stage import (
     INPUTS,
+    LIBRARIES,
     NAME,
     OUTPUTS,
     SCHEMAS,
@@ -16,5 +17,5 @@ from pipelines.report.stage import (
     render_report,
 )
 
-__all__ = ["NAME", "INPUTS", "OUTPUTS", "SCHEMAS", "STREAMED", "Params", "compute", "render",
-           "render_report"]
+__all__ = ["NAME", "INPUTS", "OUTPUTS", "LIBRARIES", "SCHEMAS", "STREAMED", "Params", "compute",
+           "render", "render_report"]

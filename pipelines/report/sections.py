@@ -58,20 +58,24 @@ def _output_tables(manifest: dict[str, Any]) -> list[tuple[str, int, str]]:
 
 
 def pipeline(work: Work, stages: tuple[str, ...] = STAGES) -> str:
-    """Every stage: wenmai version, when it ran, how long, its parameters and its tables."""
+    """Every stage: the versions of wenmai and of the libraries that computed its tables, when
+    it ran, how long, its parameters and its tables."""
     rows = []
     for stage in stages:
         m = work.manifest(stage)
         if m is None:
-            rows.append([stage, "not run", "", "", "", ""])
+            rows.append([stage, "not run", "", "", "", "", ""])
             continue
         tables = "<br>".join(html.escape(f"{name} ({rows:,}{parts})")
                              for name, rows, parts in _output_tables(m))
-        rows.append([stage, m.get("wenmai_version", ""), m.get("finished", ""),
-                     m.get("seconds"), Html(_params(m.get("params", {}))), Html(tables)])
+        libraries = ", ".join(f"{k} {v}" for k, v in sorted(m.get("libraries", {}).items()))
+        rows.append([stage, m.get("wenmai_version", ""), libraries or "not recorded",
+                     m.get("finished", ""), m.get("seconds"),
+                     Html(_params(m.get("params", {}))), Html(tables)])
     return (note("The parameters are those that decide the results (the freshness key); "
-                 "<code>wenmai status</code> says whether each stage is still fresh.")
-            + table(["stage", "wenmai", "finished", "seconds", "parameters",
+                 "<code>wenmai status</code> says whether each stage is still fresh, and "
+                 "whether the installed libraries are those that computed it.")
+            + table(["stage", "wenmai", "libraries", "finished", "seconds", "parameters",
                           "tables (rows)"], rows))
 
 

@@ -38,6 +38,8 @@ INPUTS = ("ingest/documents", "ingest/rejected", "ingest/duplicates", "segment/r
 #: read by column (never the texts) or a batch at a time (keywords of the documents listed)
 STREAMED = ("ingest/documents", "terms/keywords")
 OUTPUTS: tuple[str, ...] = ()
+#: Distributions whose code computes the tables; their versions go into the manifest.
+LIBRARIES: tuple[str, ...] = ()
 SCHEMAS: dict[str, pa.Schema] = {}
 
 

@@ -5,6 +5,7 @@ The contract lives in ``stage.py``; the other modules of this package are its pr
 
 from pipelines.segment.stage import (
     INPUTS,
+    LIBRARIES,
     NAME,
     OUTPUTS,
     REPORT_SCHEMA,
@@ -25,6 +26,7 @@ __all__ = [
     "NAME",
     "INPUTS",
     "OUTPUTS",
+    "LIBRARIES",
     "SCHEMAS",
     "TOKENS_SCHEMA",
     "REPORT_SCHEMA",

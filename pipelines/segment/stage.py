@@ -25,7 +25,7 @@ from pipelines.core import store
 from pipelines.core.engine import can_fork, map_stream, resolve_workers
 from pipelines.core.errors import BadParams
 from pipelines.core.params import param
-from pipelines.core.resources import data_path
+from pipelines.core.resources import builtin_path, data_path
 from pipelines.segment.backends import BACKENDS
 from pipelines.segment.lexicon import (
     checked_words,
@@ -70,6 +70,8 @@ INPUTS = ("ingest/documents",)
 #: The documents are read a batch at a time (``store.StoredTable``), never whole.
 STREAMED = ("ingest/documents",)
 OUTPUTS = ("tokens", "report")
+#: Distributions whose code computes the tables; their versions go into the manifest.
+LIBRARIES: tuple[str, ...] = ("gensim", "jieba", "opencc", "rjieba", "simplemma")
 
 REPORT_SCHEMA = pa.schema([("kind", pa.string()), ("term", pa.string()), ("count", pa.int64())])
 SCHEMAS = {"tokens": TOKENS_SCHEMA, "report": REPORT_SCHEMA}
@@ -119,8 +121,9 @@ class Params:
     policy_stopwords: bool = param(False, "Also drop the shipped policy-genre stopwords "
                                    "(data/stopwords/zh_policy.txt: 发展, 加强, 应当 ...); "
                                    "wenmai init turns it on.")
-    synonyms: str | None = param(None, "Synonym table, variant<TAB>canonical per line.",
-                                 path=True)
+    synonyms: str | None = param(None, "Synonym table, variant<TAB>canonical per line, or a "
+                                 "shipped one: builtin:bilingual_concepts (English renderings "
+                                 "of the dictionary's terms).", path=True)
     keep_pos: tuple[str, ...] = param((), "Keep only tokens whose POS tag starts with one of "
                                       "these (e.g. n,v,eng); empty keeps all.")
     min_length: int = param(2, "Shortest Chinese token kept, in characters.", min=1, max=20)
@@ -152,8 +155,12 @@ def external_inputs(params: Params) -> list[Path]:
     """The dictionary, stopword and synonym files in use (editing one makes the stage stale)."""
     paths = _dict_paths(params) + _stopword_paths(params)
     if params.synonyms:
-        paths.append(Path(params.synonyms))
+        paths.append(_synonyms_path(params.synonyms))
     return paths
+
+
+def _synonyms_path(value: str) -> Path:
+    return builtin_path(value, "synonyms", ".tsv", what="segment synonyms")
 
 
 def settings_from_params(params: Params) -> Settings:
@@ -164,7 +171,7 @@ def settings_from_params(params: Params) -> Settings:
     """
     entries = tuple(e for p in _dict_paths(params) for e in load_user_dict(p))
     stop = frozenset(w for p in _stopword_paths(params) for w in load_stopwords(p))
-    syn = tuple(load_synonyms(params.synonyms)) if params.synonyms else ()
+    syn = tuple(load_synonyms(_synonyms_path(params.synonyms))) if params.synonyms else ()
     return Settings(backend=params.backend, entries=entries, stopwords=stop, synonyms=syn,
                     keep_pos=params.keep_pos, min_length=params.min_length,
                     keep_numbers=params.keep_numbers, lemmatize=params.lemmatize,

@@ -83,6 +83,8 @@ __all__ = [
 NAME = "terms"
 INPUTS = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("terms", "keywords", "group_keywords")
+#: Distributions whose code computes the tables; their versions go into the manifest.
+LIBRARIES: tuple[str, ...] = ("numpy",)
 #: read a batch at a time (tokens) or only two columns (documents, with ``by``)
 STREAMED = ("segment/tokens", "ingest/documents")
 

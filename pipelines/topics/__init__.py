@@ -5,6 +5,7 @@ The contract lives in ``stage.py``; the other modules of this package are its pr
 
 from pipelines.topics.stage import (
     INPUTS,
+    LIBRARIES,
     NAME,
     OUTPUTS,
     RELABEL,
@@ -21,6 +22,7 @@ __all__ = [
     "NAME",
     "INPUTS",
     "OUTPUTS",
+    "LIBRARIES",
     "SCHEMAS",
     "Params",
     "parse_k",

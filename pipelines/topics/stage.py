@@ -69,6 +69,8 @@ INPUTS = ("segment/tokens", "ingest/documents")
 STREAMED = ("segment/tokens", "ingest/documents")
 OUTPUTS = ("model_selection", "recommendation", "topic_terms", "doc_topics", "topic_trends",
            "representative_docs", "topic_by_group", "topic_effects", "topic_alignment")
+#: Distributions whose code computes the tables; their versions go into the manifest.
+LIBRARIES: tuple[str, ...] = ("gensim", "numpy", "scikit-learn", "scipy", "tomotopy")
 
 log = logging.getLogger("wenmai")
 

@@ -173,8 +173,7 @@ def language_split(langs: list[str], corpus: Corpus) -> str | None:
     return (f"the topics split by language: topic(s) {', '.join(zh)} are Chinese-only and "
             f"{', '.join(en)} English-only, and {zh_units} units are mostly Chinese, {en_units} "
             "mostly English; model one language (--lang zh or --lang en) or map English terms "
-            "to Chinese concepts first (wenmai segment --synonyms "
-            "data/synonyms/bilingual_concepts.tsv)")
+            "to Chinese concepts first (wenmai segment --synonyms builtin:bilingual_concepts)")
 
 
 def build_tables(fits: Sequence[Fit], corpus: Corpus, units: Units, documents: pa.Table,
