@@ -25,6 +25,9 @@ __all__ = ["init"]
 def init(ctx: click.Context, folder: Path, inputs: str, example: bool, force: bool) -> None:
     """Write a commented wenmai.toml listing every option of every stage.
 
+    FOLDER is the project folder (default: the current one); it is made if missing. With
+    --example, the sample project is copied there instead.
+
     \b
     Examples:
       wenmai init myproject --inputs reports

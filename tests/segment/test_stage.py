@@ -9,6 +9,7 @@ import pytest
 
 from pipelines import segment as S
 from pipelines.core import store
+from pipelines.core.errors import BadParams
 from pipelines.core.resources import data_path
 from pipelines.segment.worker import Segmenter, Settings
 
@@ -127,6 +128,16 @@ def test_shipped_synonym_example_maps_english_phrases() -> None:
     example = str(data_path("synonyms", "example.tsv"))
     assert toks("Targeted poverty alleviation and rural revitalization.",
                 synonyms=example) == [["精准扶贫", "乡村振兴"]]
+
+
+def test_shipped_synonyms_by_builtin_name() -> None:
+    text = "Targeted poverty alleviation and rural revitalization."
+    assert toks(text, synonyms="builtin:example") == [["精准扶贫", "乡村振兴"]]
+    assert S.external_inputs(S.Params(synonyms="builtin:bilingual_concepts"))[-1] == data_path(
+        "synonyms", "bilingual_concepts.tsv")
+    with pytest.raises(BadParams, match="'builtin:nope' is not shipped with wenmai; choose a "
+                       "file or one of builtin:bilingual_concepts, builtin:example"):
+        S.external_inputs(S.Params(synonyms="builtin:nope"))
 
 
 def test_report_counts_removed_tokens_and_unseen_domain_terms() -> None:
