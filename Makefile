@@ -13,7 +13,7 @@ STAGES := ingest segment terms topics network code figures report
 # `make STAGE` targets depend on this; CI or a test may set it empty to use an existing venv.
 SETUP  ?= setup
 
-.PHONY: setup demo test lint check status clean example $(STAGES)
+.PHONY: setup demo test lint check status clean example docs wheel-check $(STAGES)
 
 # The venv is a file target: it is rebuilt only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -37,6 +37,16 @@ lint: setup
 	$(BIN)/ruff check cli pipelines tests bench
 
 check: lint test
+
+# docs/cli.md from the Click commands (tests/test_docs.py fails when it is out of date).
+docs: $(SETUP)
+	$(BIN)/python -m cli.reference docs/cli.md
+
+# What `pip install wenmai` gives: build the sdist and the wheel, install the wheel alone into a
+# new venv outside the checkout, run the sample there end to end (`wenmai init --example`,
+# `run`, `status --check`), and check that a missing extra is one clear line (CI runs it).
+wheel-check: $(SETUP)
+	.ci/wheel-check $(BIN)/python $(PYTHON)
 
 status: setup
 	$(WENMAI) status

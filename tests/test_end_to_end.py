@@ -141,8 +141,8 @@ def test_run_builds_the_report_and_status_tracks_it(sample_run, tmp_path) -> Non
 
 
 def test_other_library_version_is_named_by_status_and_report(sample_run, tmp_path) -> None:
-    """A result made by another tomotopy stays fresh (status --check passes: nothing need
-    rerun) but is not silently fresh; the report states the versions that made each table."""
+    """A result made by other library versions stays fresh (status --check passes: nothing
+    need rerun) but is not silently fresh; the report states the versions of every stage."""
     import json
     from importlib.metadata import version
 
@@ -151,17 +151,27 @@ def test_other_library_version_is_named_by_status_and_report(sample_run, tmp_pat
     assert f"tomotopy {version('tomotopy')}" in page and f"rjieba {version('rjieba')}" in page
     copy = tmp_path / "work"
     shutil.copytree(work, copy)
-    path = copy / "topics" / "manifest.json"
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    assert manifest["libraries"]["tomotopy"] == version("tomotopy")
-    manifest["libraries"]["tomotopy"] = "0.12.0"
-    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    def fake(stage: str, library: str, old: str) -> None:
+        path = copy / stage / "manifest.json"
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        assert manifest["libraries"][library] == version(library)
+        manifest["libraries"][library] = old
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    fake("report", "pyarrow", "15.0.0")  # no stage reads the report's manifest
+    status = _run(project, copy, "status")
+    assert ("report   fresh\n         ! made with other library versions: pyarrow 15.0.0 "
+            f"(installed: {version('pyarrow')})") in status.output
+    assert status.output.count("!") == 1  # the other stages agree with what is installed
+    assert _run(project, copy, "status", "--check").exit_code == 0
+    fake("topics", "tomotopy", "0.12.0")
     status = _run(project, copy, "status")
     assert ("topics   fresh\n         ! made with other library versions: tomotopy 0.12.0 "
             f"(installed: {version('tomotopy')})") in status.output
-    assert status.output.count("!") == 1  # the other stages agree with what is installed
-    assert _run(project, copy, "status", "--check").exit_code == 0
-    assert _run(project, copy, "status", "--stale").stdout == ""
+    # the report states the topics manifest's versions, so it is made again
+    assert "input topics/manifest.json changed" in status.output
+    assert _run(project, copy, "status", "--stale").stdout.split() == ["report"]
 
 
 def test_deleted_output_is_reported_and_rebuilt(sample_run, tmp_path) -> None:

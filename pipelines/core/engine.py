@@ -132,12 +132,19 @@ class _Session:
 WAIT_FOR_WORKERS_S = 300
 
 
-def _start_dask(spec: EngineSpec) -> tuple[Any, Any]:
+def _require_dask() -> None:
+    """Raises WenmaiError (one line naming the extra) when Dask is not installed."""
     try:
-        from dask.distributed import Client, LocalCluster
+        import dask.distributed  # noqa: F401
     except ImportError:
         raise WenmaiError("engine dask needs Dask: pip install 'wenmai[dask]' (or "
                           "'dask[distributed]'), or choose --engine local") from None
+
+
+def _start_dask(spec: EngineSpec) -> tuple[Any, Any]:
+    _require_dask()
+    from dask.distributed import Client, LocalCluster
+
     if spec.scheduler:
         try:
             client = Client(spec.scheduler, timeout="10s")
@@ -178,8 +185,15 @@ def active() -> EngineSpec:
 @contextlib.contextmanager
 def use(spec: EngineSpec) -> Iterator[None]:
     """Run partitions on ``spec`` inside the block (per stage: see :func:`for_stage`); a Dask
-    cluster started for it is closed at the end."""
+    cluster started for it is closed at the end.
+
+    Raises:
+        WenmaiError: the engine is dask and Dask is not installed; said before any stage
+            runs, not when the first stage large enough to be split needs it.
+    """
     global _active
+    if spec.name == "dask":
+        _require_dask()
     previous, session = _active, _Session(spec)
     _active = session
     try:
