@@ -23,7 +23,7 @@ def commands() -> list[tuple[str, click.Command]]:
     order ``wenmai --help`` lists them."""
     from cli import wenmai
 
-    ctx = click.Context(wenmai, info_name="wenmai")
+    ctx = click.Context(wenmai, info_name="wenmai", **wenmai.context_settings)
     return [("wenmai", wenmai)] + [(f"wenmai {name}", wenmai.get_command(ctx, name))
                                    for name in wenmai.list_commands(ctx)]
 
@@ -32,8 +32,9 @@ def _help(path: str, command: click.Command) -> str:
     """The command's ``--help`` as the terminal shows it, at :data:`WIDTH` columns."""
     from cli import wenmai
 
-    parent = click.Context(wenmai, info_name="wenmai", terminal_width=WIDTH,
-                           max_content_width=WIDTH)
+    # the group's settings (-h as well as --help), as `wenmai` itself makes its context
+    settings = {**wenmai.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
+    parent = click.Context(wenmai, info_name="wenmai", **settings)
     ctx = (parent if command is wenmai else
            click.Context(command, info_name=path.split()[-1], parent=parent,
                          terminal_width=WIDTH, max_content_width=WIDTH))

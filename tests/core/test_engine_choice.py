@@ -67,7 +67,8 @@ def test_dask_engine_without_dask_says_how_to_install(monkeypatch: pytest.Monkey
     from pipelines.core.errors import WenmaiError
 
     monkeypatch.setitem(sys.modules, "dask.distributed", None)  # import fails
-    with use(EngineSpec("dask")), pytest.raises(WenmaiError, match=r"pip install 'wenmai\[dask\]'"):
+    # said when the engine is chosen, before any stage runs
+    with pytest.raises(WenmaiError, match=r"pip install 'wenmai\[dask\]'"), use(EngineSpec("dask")):
         engine.map_partitions(len, [[1], [2, 3]], workers=2)
 
 
