@@ -301,6 +301,8 @@ def _build(node: Node, schema: pa.Schema, text: str) -> pc.Expression:
                 ">": field.__gt__, ">=": field.__ge__}[op](value)
     if kind == "in":
         found = field.isin(_value_set(node[2], schema.field(node[1]).type, text))
+        # a missing value is neither in nor out of the list (SQL): null, so never kept
+        found = pc.if_else(field.is_valid(), found, pa.scalar(None, pa.bool_()))
         return ~found if node[3] else found
     if kind == "contains":
         if not (pa.types.is_string(schema.field(node[1]).type)
