@@ -54,7 +54,8 @@ def test_stage_stopwords_leave_tokens_and_codings_alone(project: Path) -> None:
     _cli(project, "code")
     _cli(project, "terms")
     tokens, codings = _hashes(work, "segment"), _hashes(work, "code")
-    top = store.read_table(work, "terms/terms").column("term").to_pylist()[:3]
+    full = store.read_table(work, "terms/terms").to_pylist()
+    top = [r["term"] for r in full if r["pos"].startswith("n")][:3]  # kept by --pos n,v
     (project / "mine.txt").write_text("\n".join(top) + "\n", encoding="utf-8")
     stop = str(project / "mine.txt")
     _cli(project, "terms", "--stopwords", stop, "--pos", "n,v")
@@ -74,7 +75,13 @@ def test_stage_stopwords_leave_tokens_and_codings_alone(project: Path) -> None:
     assert set(top) <= words
     status = _cli(project, "status")
     assert "segment  fresh" in status and "code     fresh" in status
-    assert "stopwords" in json.loads((work / "terms" / "manifest.json").read_text())["params"]
+    # the word list is an input of the stages that use it: editing it makes them stale
+    manifest = json.loads((work / "terms" / "manifest.json").read_text(encoding="utf-8"))
+    assert any(k.startswith("file:") and k.endswith("mine.txt") for k in manifest["inputs"])
+    assert "fresh, nothing to do" in _cli(project, "terms", "--stopwords", stop, "--pos", "n,v")
+    (project / "mine.txt").write_text(top[0] + "\n", encoding="utf-8")
+    assert "terms: done" in _cli(project, "terms", "--stopwords", stop, "--pos", "n,v")
+    assert top[1] in set(store.read_table(work, "terms/terms").column("term").to_pylist())
 
 
 def test_a_subset_writes_beside_the_whole_corpus(project: Path) -> None:

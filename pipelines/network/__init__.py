@@ -22,6 +22,7 @@ from pipelines.network.stage import (
     build_network,
     compute,
     edge_table,
+    external_inputs,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "TWO_MODE_SCHEMA",
     "Params",
     "compute",
+    "external_inputs",
     "edge_table",
     "Network",
     "build_network",

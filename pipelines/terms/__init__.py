@@ -20,6 +20,7 @@ from pipelines.terms.stage import (
     TERMS_SCHEMA,
     Params,
     compute,
+    external_inputs,
     keyness,
 )
 
@@ -34,5 +35,6 @@ __all__ = [
     "GROUP_KEYWORDS_SCHEMA",
     "Params",
     "compute",
+    "external_inputs",
     "keyness",
 ]
