@@ -142,3 +142,23 @@ def test_a_bad_filter_is_one_line_and_exit_2(segmented: Path, args, message) -> 
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and message in errors[0]
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("body", "error", "message"), [
+    ('[subsets]\n"../up" = "year >= 2013"\n', "ConfigError", "must be letters, digits"),
+    ("[subsets]\nrecent = 2013\n", "ConfigError", "must be a where expression in quotes"),
+    ('[subsets]\nrecent = "year >="\n', "BadParams", r"\[subsets\] recent: where 'year >='"),
+])
+def test_subsets_table_is_checked_when_loaded(tmp_path: Path, body, error, message) -> None:
+    from pipelines.core import errors
+    from pipelines.core.config import load_config
+    from pipelines.stages import STAGES
+
+    path = tmp_path / "wenmai.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(getattr(errors, error), match=message):
+        load_config(path, STAGES)
+    path.write_text('[subsets]\nsince_2013 = "year >= 2013"\n西部 = "region = \'西部\'"\n',
+                    encoding="utf-8")
+    assert load_config(path, STAGES).subsets == {"since_2013": "year >= 2013",
+                                                 "西部": "region = '西部'"}
