@@ -158,7 +158,7 @@ def test_subsets_table_is_checked_when_loaded(tmp_path: Path, body, error, messa
     path.write_text(body, encoding="utf-8")
     with pytest.raises(getattr(errors, error), match=message):
         load_config(path, STAGES)
-    path.write_text('[subsets]\nsince_2013 = "year >= 2013"\n西部 = "region = \'西部\'"\n',
+    path.write_text('[subsets]\nsince_2013 = "year >= 2013"\n"西部" = "region = \'西部\'"\n',
                     encoding="utf-8")
     assert load_config(path, STAGES).subsets == {"since_2013": "year >= 2013",
                                                  "西部": "region = '西部'"}
