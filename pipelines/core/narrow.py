@@ -107,6 +107,10 @@ def narrow(tables: dict[str, Any], stage: str, how: Narrowing) -> dict[str, Any]
     return out
 
 
+#: Rows read at a time: documents carry their texts, token rows are short
+_ROWS = {DOCUMENTS: 2048, TOKENS: store.BATCH_ROWS}
+
+
 def _filtered(source: Any, keep: Any, name: str) -> Any:
     """``keep`` applied to ``source``: in memory for a table, else a part file at a time into
     the spool folder (a part left empty is not written)."""
@@ -115,7 +119,7 @@ def _filtered(source: Any, keep: Any, name: str) -> Any:
     writer = store.PartWriter(source.schema, name)
     for path in source.files:
         part = store.StoredTable([path], name, source.schema)
-        kept = [keep(pa.Table.from_batches([b])) for b in part.iter_batches()]
+        kept = [keep(pa.Table.from_batches([b])) for b in part.iter_batches(rows=_ROWS[name])]
         table = pa.concat_tables(kept) if kept else source.schema.empty_table()
         if table.num_rows:
             writer.write(table.combine_chunks())
