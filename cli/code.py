@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from cli.options import App, echo_result, force_option, handle_errors, overrides_from, stage_options
+from cli.options import (
+    App,
+    echo_result,
+    force_option,
+    handle_errors,
+    overrides_from,
+    stage_options,
+    subset_option,
+)
 from pipelines import code as stage
 
 __all__ = ["code"]
@@ -13,6 +21,7 @@ __all__ = ["code"]
 @click.command("code")
 @stage_options(stage.Params)
 @force_option
+@subset_option
 @click.pass_obj
 @handle_errors("code")
 def code(app: App, force: bool, **options: object) -> None:
@@ -33,12 +42,16 @@ def code(app: App, force: bool, **options: object) -> None:
     """
     from pipelines.core.config import resolve_params
     from pipelines.core.runner import run_stage
+    from pipelines.subsets import narrowed, scope
 
     config = app.config()
-    workdir = app.workdir(config)
-    params = resolve_params(stage, config, overrides_from(stage.Params, options))
+    where = scope(config, app.workdir(config), app.subset_option)
+    workdir = where.folder(stage.NAME)
+    params = resolve_params(stage, config, narrowed(stage, config, where,
+                                                    overrides_from(stage.Params, options)))
     if params.codebook is None:  # empty tables, so figures and report still run stage by stage
         click.echo("code: no codebook; the code tables are empty. Give --codebook FILE or set "
                    "codebook in [code] of wenmai.toml (shipped: builtin:vocational_poverty, "
                    "builtin:policy_instruments)", err=True)
-    echo_result(run_stage(stage, workdir, params, force=force, root=config.base), workdir)
+    echo_result(run_stage(stage, workdir, params, force=force, root=config.base,
+                          sources=where.sources_of(stage.NAME)), workdir)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from cli.options import App, force_option, handle_errors, overrides_from, run_one, stage_options
+from cli.options import (
+    App,
+    force_option,
+    handle_errors,
+    overrides_from,
+    run_one,
+    stage_options,
+    subset_option,
+)
 from pipelines import figures as stage
 
 __all__ = ["figures"]
@@ -13,6 +21,7 @@ __all__ = ["figures"]
 @click.command("figures")
 @stage_options(stage.Params)
 @force_option
+@subset_option
 @click.pass_obj
 @handle_errors("figures")
 def figures(app: App, force: bool, **options: object) -> None:

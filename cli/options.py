@@ -18,8 +18,8 @@ from pipelines.core.config import Config, load_config
 from pipelines.core.engine import ENGINES, EngineSpec, engine_from_config, use
 from pipelines.core.errors import BadParams, ConfigError, WenmaiError
 
-__all__ = ["App", "stage_options", "force_option", "handle_errors", "overrides_from",
-           "echo_result", "run_one"]
+__all__ = ["App", "stage_options", "subset_option", "force_option", "handle_errors",
+           "overrides_from", "echo_result", "run_one"]
 
 log = logging.getLogger("wenmai")
 
@@ -33,6 +33,7 @@ class App:
     debug: bool
     engine_option: str | None = None
     scheduler_option: str | None = None
+    subset_option: str | None = None
 
     def config(self) -> Config:
         """Load and validate the configuration (``./wenmai.toml`` when none is given)."""
@@ -103,6 +104,15 @@ engine_options = (
                  callback=_set_on_app("scheduler_option"),
                  help="Dask scheduler address, e.g. tcp://host:8786 (implies --engine dask)."),
 )
+
+
+#: ``--subset NAME`` on the commands that can run on a named subset (the stages after segment,
+#: run, status, show); it sets ``App.subset_option``.
+subset_option = click.option(
+    "--subset", metavar="NAME", expose_value=False, callback=_set_on_app("subset_option"),
+    help="Work on the named subset of [subsets] in wenmai.toml: the stages after segment read "
+         "the project's documents and tokens filtered by its where, and write to "
+         "<workdir>/subsets/NAME (docs/subsets.md).")
 
 
 def stage_options(params_cls: type, *, skip: Iterable[str] = ()) -> Callable:
@@ -201,10 +211,13 @@ def run_one(app: App, stage: Any, overrides: dict[str, Any], *, force: bool) -> 
     """The recipe of every stage command: config, params with CLI overrides, run, report."""
     from pipelines.core.config import resolve_params
     from pipelines.core.runner import run_stage
+    from pipelines.subsets import narrowed, scope
 
     config = app.config()
-    workdir = app.workdir(config)
-    params = resolve_params(stage, config, overrides)
+    where = scope(config, app.workdir(config), app.subset_option)
+    params = resolve_params(stage, config, narrowed(stage, config, where, overrides))
+    folder = where.folder(stage.NAME)
     with use(app.engine(config)):
-        result = run_stage(stage, workdir, params, force=force, root=config.base)
-    echo_result(result, workdir)
+        result = run_stage(stage, folder, params, force=force, root=config.base,
+                           sources=where.sources_of(stage.NAME))
+    echo_result(result, folder)

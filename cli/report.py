@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from cli.options import App, force_option, handle_errors, overrides_from, run_one, stage_options
+from cli.options import (
+    App,
+    force_option,
+    handle_errors,
+    overrides_from,
+    run_one,
+    stage_options,
+    subset_option,
+)
 from pipelines import report as stage
 
 __all__ = ["report"]
@@ -18,6 +26,7 @@ __all__ = ["report"]
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Also copy the page to this file.")
 @force_option
+@subset_option
 @click.pass_obj
 @handle_errors("report")
 def report(app: App, output: Path | None, force: bool, **options: object) -> None:
@@ -35,21 +44,25 @@ def report(app: App, output: Path | None, force: bool, **options: object) -> Non
     Example:
       wenmai --workdir work report -o thesis_results.html
     """
+    from pipelines.core.runner import source_of
     from pipelines.core.store import table_exists
     from pipelines.report.stage import render
     from pipelines.report.work import Work
+    from pipelines.subsets import scope
 
     config = app.config()
-    workdir = app.workdir(config)
+    where = scope(config, app.workdir(config), app.subset_option)
+    workdir = where.folder(stage.NAME)
+    sources = where.sources_of(stage.NAME)
     target = workdir / "report" / "report.html"
-    missing = [n for n in stage.INPUTS if not table_exists(workdir, n)]
+    missing = [n for n in stage.INPUTS if not table_exists(source_of(workdir, n, sources), n)]
     if missing:
         from pipelines.core.config import resolve_params
 
         params = resolve_params(stage, config, overrides_from(stage.Params, options))
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".html.tmp")
-        tmp.write_text(render(Work(workdir), params), encoding="utf-8")
+        tmp.write_text(render(Work(workdir, sources=sources), params), encoding="utf-8")
         tmp.replace(target)
         click.echo(f"wrote {target} (partial: {missing[0].split('/')[0]} has not run; "
                    "`wenmai run` makes the whole report)")

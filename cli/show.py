@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import App, handle_errors
+from cli.options import App, handle_errors, subset_option
 
 __all__ = ["show"]
 
@@ -23,6 +23,7 @@ __all__ = ["show"]
               "line), xlsx.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout (required for xlsx).")
+@subset_option
 @click.pass_obj
 @handle_errors("show")
 def show(app: App, table: str | None, rows: int | None, columns: str | None, fmt: str,
@@ -38,22 +39,26 @@ def show(app: App, table: str | None, rows: int | None, columns: str | None, fmt
       wenmai show topic_terms --format xlsx -o appendix_topics.xlsx
       wenmai show nodes --format csv > nodes.csv
       wenmai show keywords -n 50
+      wenmai show keywords --subset since_2013
     """
     from pipelines.export import export_table
-    from pipelines.workflow import list_tables
+    from pipelines.subsets import scope
+    from pipelines.workflow import resolve_table_name, scoped_tables
 
     config = app.config()
-    workdir = app.workdir(config)
+    where = scope(config, app.workdir(config), app.subset_option)
+    located = scoped_tables(where)
     if table is None:
-        names = list_tables(workdir)
-        if not names:
-            click.echo(f"no tables in {workdir} yet; run `wenmai run` first")
-        for name in names:
+        if not located:
+            click.echo(f"no tables in {where.own} yet; run `wenmai run` first")
+        for name in located:
             click.echo(name)
         return
     if rows is None:  # the head on screen, everything in an export
         rows = 10 if fmt == "table" and output is None else 0
-    text = export_table(workdir, table, rows=rows, columns=columns, fmt=fmt, output=output)
+    name = resolve_table_name(where.own, table, list(located))
+    text = export_table(where.folder(name.split("/")[0]), name, rows=rows, columns=columns,
+                        fmt=fmt, output=output)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))
     elif output is not None:

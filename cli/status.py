@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli.options import App, handle_errors
+from cli.options import App, handle_errors, subset_option
 
 __all__ = ["status"]
 
@@ -15,6 +15,7 @@ __all__ = ["status"]
 @click.option("--stale", "list_stale", is_flag=True,
               help="Print only the names of the stages that are not fresh, one a line "
               "(the Makefile uses it).")
+@subset_option
 @click.pass_obj
 @handle_errors("status")
 def status(app: App, check: bool, list_stale: bool) -> None:
@@ -30,18 +31,20 @@ def status(app: App, check: bool, list_stale: bool) -> None:
     Examples:
       wenmai --workdir work status
       wenmai status --check || wenmai run      # in CI
+      wenmai status --subset since_2013
     """
     from pipelines.workflow import statuses
 
     config = app.config()
     workdir = app.workdir(config)
-    states = statuses(config, workdir)
+    states = statuses(config, workdir, subset=app.subset_option)
     if list_stale:
         for state in states:
             if state.state != "fresh":
                 click.echo(state.stage)
     else:
-        click.echo(f"work folder: {workdir}")
+        click.echo(f"work folder: {workdir}" + (f" (subset {app.subset_option}: "
+                   f"{workdir / 'subsets' / app.subset_option})" if app.subset_option else ""))
         for state in states:
             click.echo(f"{state.stage:<8} {state.state}")
             for reason in state.reasons:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from cli.options import App, force_option, handle_errors, overrides_from, run_one, stage_options
+from cli.options import (
+    App,
+    force_option,
+    handle_errors,
+    overrides_from,
+    run_one,
+    stage_options,
+    subset_option,
+)
 from pipelines import terms as stage
 
 __all__ = ["terms"]
@@ -13,6 +21,7 @@ __all__ = ["terms"]
 @click.command("terms")
 @stage_options(stage.Params)
 @force_option
+@subset_option
 @click.pass_obj
 @handle_errors("terms")
 def terms(app: App, force: bool, **options: object) -> None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from cli.options import App, force_option, handle_errors, overrides_from, run_one, stage_options
+from cli.options import (
+    App,
+    force_option,
+    handle_errors,
+    overrides_from,
+    run_one,
+    stage_options,
+    subset_option,
+)
 from pipelines import topics as stage
 
 __all__ = ["topics"]
@@ -13,6 +21,7 @@ __all__ = ["topics"]
 @click.command("topics")
 @stage_options(stage.Params)
 @force_option
+@subset_option
 @click.pass_obj
 @handle_errors("topics")
 def topics(app: App, force: bool, **options: object) -> None:

@@ -70,7 +70,11 @@ def config_template(*, inputs: tuple[str, ...] = ("docs",)) -> str:
               "# Dask scheduler address; left out, --engine dask starts a LocalCluster here.",
               '# scheduler = "tcp://head-node:8786"',
               "# LocalCluster worker processes (0 = every core).", "# workers = 0",
-              "# The stages that use the engine (empty = every stage).", "# stages = []"]
+              "# The stages that use the engine (empty = every stage).", "# stages = []",
+              "",
+              "# Named subsets: `wenmai run --subset NAME` runs the stages after segment on the "
+              "documents", "# passing the filter, in work/subsets/NAME (docs/subsets.md).",
+              "[subsets]", '# since_2013 = "year >= 2013"']
     return "\n".join(lines) + "\n"
 
 

@@ -15,8 +15,10 @@ from pipelines.core.remote import is_url
 from pipelines.core.resources import DATA_DIR
 from pipelines.core.runner import DATA_PREFIX, StageResult, current_state, run_stage
 from pipelines.stages import ORDER, STAGES
+from pipelines.subsets import SHARED, Scope, narrowed, scope
 
-__all__ = ["run_all", "statuses", "upstream", "resolve_table_name", "list_tables"]
+__all__ = ["run_all", "statuses", "upstream", "resolve_table_name", "list_tables",
+           "scoped_tables"]
 
 log = logging.getLogger("wenmai")
 
@@ -28,17 +30,22 @@ def run_all(
     force: bool = False,
     until: str | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    subset: str | None = None,
 ) -> list[StageResult]:
-    """Run every stage in order (up to ``until``), skipping fresh ones unless ``force``."""
+    """Run every stage in order (up to ``until``), skipping fresh ones unless ``force``; with
+    ``subset``, the stages after segment run in that subset's folder (:mod:`pipelines.subsets`).
+    """
     if until is not None and until not in STAGES:
         raise BadParams(f"run: --until {until!r} is not a stage; choose from "
                         + ", ".join(STAGES))
     overrides = overrides or {}
+    where = scope(config, workdir, subset)
     results = []
     for stage in ORDER:
         given = {**_recorded(stage, config, workdir), **overrides.get(stage.NAME, {})}
-        params = resolve_params(stage, config, given)
-        results.append(run_stage(stage, workdir, params, force=force, root=config.base))
+        params = resolve_params(stage, config, narrowed(stage, config, where, given))
+        results.append(run_stage(stage, where.folder(stage.NAME), params, force=force,
+                                 root=config.base, sources=where.sources_of(stage.NAME)))
         if stage.NAME == until:
             break
     return results
@@ -50,7 +57,8 @@ def upstream(stage: Any) -> list[str]:
     return [s.NAME for s in ORDER if s.NAME in names and s.NAME != stage.NAME]
 
 
-def statuses(config: Config, workdir: Path) -> list[store.StageState]:
+def statuses(config: Config, workdir: Path, subset: str | None = None
+             ) -> list[store.StageState]:
     """Fresh / stale (with reasons) / missing for every stage, from manifests and inputs.
 
     A stage is stale when anything upstream is stale or missing, even if its own inputs on
@@ -58,10 +66,12 @@ def statuses(config: Config, workdir: Path) -> list[store.StageState]:
     whether this one must ("stale: upstream topics is stale").
     """
     states: dict[str, store.StageState] = {}
+    where = scope(config, workdir, subset)
     for stage in ORDER:
-        state = current_state(stage, workdir,
-                              resolve_params(stage, config, _recorded(stage, config, workdir)),
-                              root=config.base)
+        given = narrowed(stage, config, where, _recorded(stage, config, workdir))
+        state = current_state(stage, where.folder(stage.NAME),
+                              resolve_params(stage, config, given), root=config.base,
+                              sources=where.sources_of(stage.NAME))
         behind = [u for u in upstream(stage) if states[u].state != "fresh"]
         if behind and state.state != "missing":
             state.state = "stale"
@@ -129,11 +139,23 @@ def list_tables(workdir: Path) -> list[str]:
     return names
 
 
-def resolve_table_name(workdir: Path, name: str) -> str:
-    """Accept ``stage/table`` or a bare table name that is unique in the work folder."""
+def scoped_tables(where: Scope) -> dict[str, Path]:
+    """Table name -> the work folder it lies in, for a scope: a subset's own tables and the
+    project's ``ingest`` and ``segment`` tables (all of the project's without a subset)."""
+    out = {name: where.workdir for name in list_tables(where.workdir)
+           if where.name is None or name.split("/")[0] in SHARED}
+    if where.name is not None:
+        out.update({name: where.own for name in list_tables(where.own)
+                    if name.split("/")[0] not in SHARED})
+    return out
+
+
+def resolve_table_name(workdir: Path, name: str, present: list[str] | None = None) -> str:
+    """Accept ``stage/table`` or a bare table name that is unique in the work folder (or among
+    ``present``)."""
     if "/" in name:
         return name
-    present = list_tables(workdir)
+    present = list_tables(workdir) if present is None else present
     matches = [t for t in present if t.split("/", 1)[1] == name]
     if len(matches) == 1:
         return matches[0]

@@ -34,6 +34,7 @@ from pipelines.code.tables import (
     MEASURES,
 )
 from pipelines.core.errors import BadParams, EmptyCorpus, SchemaError
+from pipelines.core.narrow import DOCUMENTS, Narrowing, narrow
 from pipelines.core.params import param
 from pipelines.core.resources import data_path
 from pipelines.core.store import SpooledFile, StoredTable, iter_batches, read_all
@@ -95,10 +96,16 @@ class Params:
     reserve: int = param(0, "Cases (documents) held back at random for the saturation reserve "
                          "check.", min=0)
     seed: int = param(42, "Random seed of the reserve draw and the random orders.", min=0)
+    where: str | None = param(None, "Code only the documents passing this filter over documents "
+                              "columns, e.g. \"year >= 2013\" (docs/subsets.md).")
     workers: int = param(1, "Worker processes (0 = all cores); coding is per document.",
                          min=0, key=False)
 
     def __post_init__(self) -> None:
+        if self.where:
+            from pipelines.core.where import parse
+
+            parse(self.where)
         if not self.by:
             raise BadParams("code: by is empty; give at least one document column, e.g. year")
         if self.reference_b and not self.reference:
@@ -145,7 +152,9 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     from pipelines.code.codebook import load_codebook
 
     book = load_codebook(codebook_path(params.codebook))
-    documents, tokens = tables["ingest/documents"], tables["segment/tokens"]
+    # only the documents are narrowed: the token rows of other documents are skipped
+    documents = narrow({DOCUMENTS: tables[DOCUMENTS]}, NAME, Narrowing(params.where))[DOCUMENTS]
+    tokens = tables["segment/tokens"]
     missing = [c for c in ("doc_id", "text") if c not in documents.column_names]
     missing += [f"segment/tokens.{c}" for c in ("doc_id", "sent_id", "tokens")
                 if c not in tokens.column_names]

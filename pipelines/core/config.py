@@ -1,11 +1,12 @@
 """Load and validate ``wenmai.toml``, and resolve a stage's parameters with CLI overrides.
 
 The file has one table per stage (``[ingest]``, ``[segment]``, ...) whose keys are that stage's
-parameters, plus an optional top-level ``workdir`` and an optional ``[engine]`` table (where
-partitions run; see :mod:`pipelines.core.engine`). Paths in the file are relative to the file
-and must stay inside its folder (the project; wenmai's shipped ``data/`` is allowed too);
-paths given on the command line are relative to the current folder and may be anywhere. The
-command line wins.
+parameters, plus an optional top-level ``workdir``, an optional ``[engine]`` table (where
+partitions run; see :mod:`pipelines.core.engine`) and an optional ``[subsets]`` table of named
+``where`` filters (``since_2013 = "year >= 2013"``; see :mod:`pipelines.subsets`). Paths in
+the file are relative to the file and must stay inside its folder (the project; wenmai's
+shipped ``data/`` is allowed too); paths given on the command line are relative to the current
+folder and may be anywhere. The command line wins.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Config:
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     workdir: Path | None = None
     engine: dict[str, Any] = field(default_factory=dict)
+    subsets: dict[str, str] = field(default_factory=dict)
 
     @property
     def base(self) -> Path:
@@ -78,12 +80,42 @@ def load_config(path: Path | None, stages: Mapping[str, ModuleType]) -> Config:
             if unknown:
                 raise ConfigError(f"{path} [engine]: stages names {unknown[0]!r}, which is not "
                                   "a stage; choose from " + ", ".join(stages))
+        elif key == "subsets" and isinstance(value, dict):
+            config.subsets = _subsets(value, f"{path} [subsets]")
         else:
-            allowed = ", ".join([*TOP_LEVEL_KEYS, "[engine]", *(f"[{s}]" for s in stages)])
+            allowed = ", ".join([*TOP_LEVEL_KEYS, "[engine]", "[subsets]",
+                                 *(f"[{s}]" for s in stages)])
             raise ConfigError(f"{path}: unknown key or section {key!r}; allowed: {allowed}")
     for name in config.sections:
         resolve_params(stages[name], config, {})
     return config
+
+
+def _subsets(table: dict[str, Any], where: str) -> dict[str, str]:
+    """The ``[subsets]`` table: a folder-safe name -> a ``where`` expression that parses.
+
+    Raises:
+        ConfigError: a name is not letters, digits, ``_`` or ``-``, or a value is not text.
+        BadParams: an expression does not parse.
+    """
+    import re
+
+    from pipelines.core.where import parse
+
+    out = {}
+    for name, text in table.items():
+        if not re.fullmatch(r"[^\W][\w-]*", name):
+            raise ConfigError(f"{where}: subset name {name!r} must be letters, digits, _ or - "
+                              "(it names a folder), e.g. since_2013")
+        if not isinstance(text, str):
+            raise ConfigError(f"{where}: {name} must be a where expression in quotes, e.g. "
+                              f'{name} = "year >= 2013"')
+        try:
+            parse(text)
+        except BadParams as err:
+            raise BadParams(f"{where} {name}: {err}") from None
+        out[name] = text
+    return out
 
 
 def resolve_params(stage: ModuleType, config: Config, overrides: Mapping[str, Any]) -> Any:

@@ -7,9 +7,15 @@ documents, user dictionaries), ``external_inputs(params) -> list[Path | str]`` (
 fingerprinted by its filesystem's version of it, see :mod:`pipelines.core.remote`). A stage may also
 provide ``prepare(params)``, which loads what ``compute`` will need (a dictionary, a model)
 in a thread while the runner reads the input tables. A stage whose ``RELABEL`` names
-parameters that only relabel finished outputs (topics: ``labels``) provides
-``relabel(outputs, params)``; when nothing but those parameters and the files they name changed,
-the runner applies it to the stage's own outputs instead of running ``compute`` again.
+parameters that only relabel or regroup finished outputs (topics: ``labels``, ``by``) provides
+``relabel(outputs, params, *, tables, previous)`` (``tables``: its inputs, ``previous``: the
+parameters the outputs were made with); when nothing but those parameters and the files they
+name changed, the runner applies it to the stage's own outputs instead of running ``compute``
+again (``relabel`` returns None when it cannot: then the stage runs whole).
+
+``sources`` maps an upstream stage to another work folder its tables are read from: a named
+subset's folder (``work/subsets/<name>``) holds its own terms, topics, network, code, figures
+and report, and reads ``ingest`` and ``segment`` from the project's work folder.
 A stage that lists input tables in ``STREAMED`` gets them as :class:`store.StoredTable`
 (read a batch at a time) instead of whole tables, and may return a dataset written with
 :class:`store.PartWriter` as an output; parts go to a spool folder in the work folder while
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +44,8 @@ from pipelines.core.resources import DATA_DIR
 #: How a path inside wenmai's own ``data/`` is recorded in manifests (moves with the install)
 DATA_PREFIX = "wenmai-data:"
 
-__all__ = ["DATA_PREFIX", "StageResult", "key_params", "input_hashes", "current_state",
-           "run_stage", "library_notes"]
+__all__ = ["DATA_PREFIX", "StageResult", "Sources", "source_of", "key_params", "input_hashes",
+           "current_state", "run_stage", "library_notes"]
 
 log = logging.getLogger("wenmai")
 
@@ -79,8 +86,18 @@ def key_params(params: Any, root: Path | None = None) -> dict[str, Any]:
     return values
 
 
+#: Upstream stage name -> the work folder its tables are read from (default: the stage's own).
+Sources = Mapping[str, Path]
+
+
+def source_of(workdir: Path, name: str, sources: Sources | None) -> Path:
+    """The work folder input table ``name`` (``"stage/table"``) is read from."""
+    return Path((sources or {}).get(name.split("/", 1)[0], workdir))
+
+
 def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | None = None,
-                 *, cache: InputHashes | None = None) -> dict[str, str]:
+                 *, cache: InputHashes | None = None, sources: Sources | None = None
+                 ) -> dict[str, str]:
     """Content hashes of every input: upstream tables by name, other files by path.
 
     A file whose size, mtime and ctime are those recorded when it was last hashed is not read
@@ -94,20 +111,22 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
         root: Project root; external files inside it are keyed by their relative path.
         cache: The stage's input-file hash cache; when given, the caller saves it (after
             the run, when the work folder exists); else it is saved here.
+        sources: Where upstream stages' tables are read from (see the module docstring).
 
     Raises:
         MissingInput: an upstream table or an external file does not exist.
     """
     hashes: dict[str, str] = {}
     for name in stage.INPUTS:
-        path = store.table_path(workdir, name)
+        source = source_of(workdir, name, sources)
+        path = store.table_path(source, name)
         if path.name == store.MANIFEST:  # the report reads manifests; no record lists them
             if not path.is_file():
                 raise MissingInput(f"{path} does not exist; run `wenmai {name.split('/')[0]}` "
                                    "first")
             hashes[name] = store.file_sha256(path)
             continue
-        hashes[name] = store.verified_sha256(workdir, name)
+        hashes[name] = store.verified_sha256(source, name)
     # other files are read again only when their size, mtime or ctime changed
     own = cache is None
     cache = cache if cache is not None else InputHashes(workdir, stage.NAME)
@@ -128,11 +147,11 @@ def input_hashes(stage: ModuleType, workdir: Path, params: Any, root: Path | Non
     return hashes
 
 
-def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path | None = None
-                  ) -> store.StageState:
+def current_state(stage: ModuleType, workdir: Path, params: Any, *, root: Path | None = None,
+                  sources: Sources | None = None) -> store.StageState:
     """Fresh, stale (with reasons) or missing, from the manifest and the current inputs."""
     try:
-        inputs = input_hashes(stage, workdir, params, root)
+        inputs = input_hashes(stage, workdir, params, root, sources=sources)
     except MissingInput as err:
         state = store.stage_state(workdir, stage.NAME, key_params(params, root), {})
         reasons = [str(err) if isinstance(err, CorruptInput) else f"input missing: {err}"]
@@ -177,7 +196,8 @@ def _read_input(workdir: Path, name: str, streamed: bool = False) -> Any:
     return store.open_table(workdir, name) if streamed else store.read_table(workdir, name)
 
 
-def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any]:
+def _read_inputs(stage: ModuleType, workdir: Path, params: Any,
+                 sources: Sources | None = None) -> dict[str, Any]:
     """The stage's input tables, read while its ``prepare(params)`` (if any) runs in a thread.
 
     Reading parquet releases the GIL, so the two overlap (segment: rjieba's dictionary, 0.1 s,
@@ -186,7 +206,8 @@ def _read_inputs(stage: ModuleType, workdir: Path, params: Any) -> dict[str, Any
     streamed = set(getattr(stage, "STREAMED", ()))
 
     def read_all() -> dict[str, Any]:
-        return {name: _read_input(workdir, name, name in streamed) for name in stage.INPUTS}
+        return {name: _read_input(source_of(workdir, name, sources), name, name in streamed)
+                for name in stage.INPUTS}
 
     prepare = getattr(stage, "prepare", None)
     if prepare is None:
@@ -226,33 +247,39 @@ def _relabel_only(stage: ModuleType, workdir: Path, recorded: dict[str, Any],
 
 
 def _relabel(stage: ModuleType, workdir: Path, params: Any, recorded: dict[str, Any],
-             inputs: dict[str, str]) -> StageResult:
-    """Apply ``stage.relabel`` to the outputs on disk; write them and the manifest."""
+             inputs: dict[str, str], sources: Sources | None = None) -> StageResult | None:
+    """Apply ``stage.relabel`` to the outputs on disk; write them and the manifest (None, and
+    nothing written, when the stage says it cannot)."""
     import pyarrow.parquet as pq
 
     started = time.time()
     folder = Path(workdir) / stage.NAME
     manifest = store.read_manifest(workdir, stage.NAME) or {}
+    previous = manifest.get("params", {})
     outputs: dict[str, Any] = {}
     for name in manifest.get("outputs", {}):
         if name.endswith(".parquet"):
             outputs[name[: -len(".parquet")]] = pq.read_table(folder / name)
         else:
             outputs[name] = (folder / name).read_bytes()
-    written = store.write_outputs(workdir, stage.NAME, stage.relabel(outputs, params),
-                                  getattr(stage, "SCHEMAS", {}))
+    done = stage.relabel(outputs, params, tables=_read_inputs(stage, workdir, params, sources),
+                         previous=previous)
+    if done is None:
+        return None
+    written = store.write_outputs(workdir, stage.NAME, done, getattr(stage, "SCHEMAS", {}))
     finished = time.time()
     # the tables were computed by the last run; only their labels are new
     store.write_manifest(workdir, stage.NAME, params=recorded, inputs=inputs, outputs=written,
                          started=started, finished=finished,
                          libraries=manifest.get("libraries"))
+    changed = [k for k in stage.RELABEL if previous.get(k) != recorded.get(k)] or ["files"]
     log.info("%s: relabelled in %.1f s (only %s changed; no model refitted)", stage.NAME,
-             finished - started, ", ".join(stage.RELABEL))
+             finished - started, ", ".join(changed))
     return StageResult(stage.NAME, True, written, ["relabel"], finished - started)
 
 
 def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = False,
-              root: Path | None = None) -> StageResult:
+              root: Path | None = None, sources: Sources | None = None) -> StageResult:
     """Run one stage unless it is fresh; its outputs and manifest replace the stage folder whole.
 
     Leftovers of an interrupted run of this stage are cleaned first (see
@@ -264,16 +291,18 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
         params: The stage's resolved params.
         force: Run even when fresh, and write into a folder that is not yet a work folder.
         root: Project root (the config file's folder); see :func:`key_params`.
+        sources: Where upstream stages' tables are read from (a named subset's run).
     """
     workdir = Path(workdir)
     check_workdir(workdir, force=force,
-                  tables=[store.table_path(workdir, name) for name in stage.INPUTS])
+                  tables=[store.table_path(source_of(workdir, name, sources), name)
+                          for name in stage.INPUTS])
     if workdir.is_dir():
         swap.recover(workdir, stage.NAME, store.MANIFEST)
         store.recover_spool(workdir, stage.NAME)
     recorded = key_params(params, root)
     cache = InputHashes(workdir, stage.NAME)
-    inputs = input_hashes(stage, workdir, params, root, cache=cache)
+    inputs = input_hashes(stage, workdir, params, root, cache=cache, sources=sources)
     state = store.stage_state(workdir, stage.NAME, recorded, inputs)
     if state.state == "fresh" and not force:
         cache.save()
@@ -283,11 +312,13 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
             log.warning("%s: %s", stage.NAME, note)
         return StageResult(stage.NAME, False, manifest.get("outputs", {}), [])
     if not force and state.state == "stale" and _relabel_only(stage, workdir, recorded, inputs):
-        return _relabel(stage, workdir, params, recorded, inputs)
+        relabelled = _relabel(stage, workdir, params, recorded, inputs, sources)
+        if relabelled is not None:
+            return relabelled
     reasons = ["--force"] if force and state.state == "fresh" else state.reasons
     log.info("%s: running (%s)", stage.NAME, "; ".join(reasons))
     started = time.time()
-    tables = _read_inputs(stage, workdir, params)
+    tables = _read_inputs(stage, workdir, params, sources)
     with store.spooling(workdir, stage.NAME):  # part files written during compute
         with engine.for_stage(stage.NAME):
             outputs = stage.compute(tables, params)

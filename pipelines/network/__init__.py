@@ -23,6 +23,7 @@ from pipelines.network.stage import (
     build_network,
     compute,
     edge_table,
+    external_inputs,
 )
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "TWO_MODE_SCHEMA",
     "Params",
     "compute",
+    "external_inputs",
     "edge_table",
     "Network",
     "build_network",

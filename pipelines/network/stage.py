@@ -35,7 +35,9 @@ import pyarrow as pa
 
 from pipelines.core import store
 from pipelines.core.errors import BadParams
+from pipelines.core.narrow import Narrowing, narrow
 from pipelines.core.params import param
+from pipelines.core.where import parse
 from pipelines.network import tasks
 from pipelines.network.graph import COMMUNITY_METHODS
 from pipelines.network.measures import (
@@ -65,7 +67,8 @@ from pipelines.network.stream import need_columns, schema_names, top_terms
 
 __all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "NODES_SCHEMA", "EDGES_SCHEMA",
            "SUMMARY_SCHEMA", "SLICES_SCHEMA", "SLICE_EDGES_SCHEMA", "BURSTS_SCHEMA",
-           "TWO_MODE_SCHEMA", "Params", "compute", "edge_table", "Network", "build_network"]
+           "TWO_MODE_SCHEMA", "Params", "compute", "external_inputs", "edge_table", "Network",
+           "build_network"]
 
 NAME = "network"
 INPUTS = ("segment/tokens", "ingest/documents")
@@ -131,6 +134,11 @@ class Params:
                                  "term x group network with the same measure and selection "
                                  "(numeric columns in bins of --slice values).")
     seed: int = param(42, "Random seed of the community detection.", min=0)
+    where: str | None = param(None, "Count only the documents passing this filter over "
+                              "documents columns, e.g. \"year >= 2013\" (docs/subsets.md).")
+    stopwords: tuple[str, ...] = param((), "Extra stopword lists (one word per line) for this "
+                                       "analysis only; segment/tokens keeps the words.",
+                                       path=True)
     workers: int = param(0, "Processes counting co-occurrences (a task per run of whole "
                          "documents) and sharing the betweenness computation of graphs over "
                          "200 nodes (0 = all cores); results do not depend on it.", min=0,
@@ -155,6 +163,13 @@ class Params:
                             "base rate); CiteSpace uses 2")
         if kind == "sliding" and self.within == "paragraph":
             pass  # paragraph ids are checked when counting
+        if self.where:
+            parse(self.where)
+
+
+def external_inputs(params: Params) -> list[str]:
+    """The stage's own stopword lists."""
+    return list(params.stopwords)
 
 
 @dataclass
@@ -283,6 +298,8 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, pa.Table |
         year_span,
     )
 
+    # the POS filter stays the network's own (it also picks the columns counted)
+    tables = narrow(tables, NAME, Narrowing(params.where, params.stopwords))
     tokens = tables["segment/tokens"]
     kind, _ = parse_window(params.window)
     unit = params.within if kind == "sliding" else kind

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from pipelines.core.params import param
 from pipelines.report import sections as S
+from pipelines.report.coverage import coverage
 from pipelines.report.page import page
 from pipelines.report.work import Work
 
@@ -57,6 +58,7 @@ class Params:
 SECTIONS = (
     ("Pipeline and parameters", S.pipeline),
     ("Corpus", S.corpus),
+    ("Documents analysed", coverage),
     ("Segmentation", S.segmentation),
     ("Terms and keywords", None),
     ("Figures", S.figures),
@@ -85,7 +87,8 @@ def render_report(workdir: Path, params: Params | None = None) -> str:
 
 def work_of(tables: dict[str, Any]) -> Work:
     """The work folder the runner read the inputs from (the manifests' paths say it)."""
-    manifest = next(v for k, v in tables.items() if k.endswith("/manifest.json"))
+    # the last stage's manifest: in a subset's folder, where ingest's and segment's are not
+    manifest = [v for k, v in tables.items() if k.endswith("/manifest.json")][-1]
     return Work(Path(manifest).parent.parent, tables)
 
 

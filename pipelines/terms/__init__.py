@@ -21,6 +21,7 @@ from pipelines.terms.stage import (
     TERMS_SCHEMA,
     Params,
     compute,
+    external_inputs,
     keyness,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "GROUP_KEYWORDS_SCHEMA",
     "Params",
     "compute",
+    "external_inputs",
     "keyness",
 ]

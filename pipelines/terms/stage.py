@@ -50,8 +50,10 @@ import pyarrow.compute as pc
 from pipelines.core import store
 from pipelines.core.engine import can_fork, map_stream, resolve_workers
 from pipelines.core.errors import EmptyCorpus
+from pipelines.core.narrow import Narrowing, narrow
 from pipelines.core.params import param
 from pipelines.core.script import has_han
+from pipelines.core.where import parse
 from pipelines.terms import parts as units_of
 from pipelines.terms.count import Counts, count_matrix, count_tokens
 from pipelines.terms.groups import Groups, check_by, document_groups
@@ -77,6 +79,7 @@ __all__ = [
     "GROUP_KEYWORDS_SCHEMA",
     "Params",
     "compute",
+    "external_inputs",
     "keyness",
 ]
 
@@ -133,8 +136,24 @@ class Params:
                            "a value of this documents column (year, group, ...), against the "
                            "other groups: terms/group_keywords.")
     min_df: int = param(1, "Drop terms found in fewer documents than this.", min=1)
+    where: str | None = param(None, "Analyse only the documents passing this filter over "
+                              "documents columns, e.g. \"year >= 2013\" (docs/subsets.md).")
+    stopwords: tuple[str, ...] = param((), "Extra stopword lists (one word per line) for this "
+                                       "analysis only; segment/tokens keeps the words.",
+                                       path=True)
+    pos: tuple[str, ...] = param((), "Count only tokens whose POS tag starts with one of these "
+                                 "(e.g. n,v,vn); empty counts every token.")
     workers: int = param(0, "Worker processes (0 = all cores; on Dask, every worker thread).",
                          min=0, key=False)
+
+    def __post_init__(self) -> None:
+        if self.where:
+            parse(self.where)
+
+
+def external_inputs(params: Params) -> list[Path]:
+    """The stage's own stopword lists."""
+    return [Path(p) for p in params.stopwords]
 
 #: (unit, term) counts scored at a time
 BLOCK = 1 << 18
@@ -342,6 +361,7 @@ def compute(tables: dict[str, Any], params: Params) -> dict[str, Any]:
         EmptyCorpus: no token at all, or no term reaches ``min_df``.
         BadParams: ``by`` is not a documents column.
     """
+    tables = narrow(tables, NAME, Narrowing(params.where, params.stopwords, params.pos))
     documents, tokens = tables.get("ingest/documents"), tables["segment/tokens"]
     if params.by:
         check_by(documents, params.by)

@@ -42,6 +42,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -49,15 +50,18 @@ import pyarrow as pa
 from pipelines.core import store
 from pipelines.core.engine import can_fork, map_forked, map_partitions, resolve_workers
 from pipelines.core.errors import BadParams, EmptyCorpus
+from pipelines.core.narrow import Narrowing, narrow
 from pipelines.core.params import param
 from pipelines.core.script import has_han
 from pipelines.core.store import StoredTable, check_schema
+from pipelines.core.where import parse
 from pipelines.topics.build import CHUNK, encode_batches, vocabulary
 from pipelines.topics.corpus import Bags, Corpus, Fit
 from pipelines.topics.fit import fit_task
 from pipelines.topics.inferred import Described, describe_units
 from pipelines.topics.stream import Inferrer, only_units, scan_units, unit_bags
-from pipelines.topics.tables import SCHEMAS, Sampled, Units, build_tables, relabel
+from pipelines.topics.tables import SCHEMAS, Sampled, Units, build_tables, regroup
+from pipelines.topics.tables import relabel as relabel_tables
 
 __all__ = ["NAME", "INPUTS", "STREAMED", "OUTPUTS", "SCHEMAS", "RELABEL", "Params", "parse_k",
            "compute", "external_inputs", "relabel"]
@@ -74,9 +78,9 @@ LIBRARIES: tuple[str, ...] = ("gensim", "numpy", "scikit-learn", "scipy", "tomot
 
 log = logging.getLogger("wenmai")
 
-#: Parameters whose change only relabels finished outputs (see ``relabel``): the runner then
-#: calls ``relabel`` on the outputs instead of refitting every model.
-RELABEL = ("labels",)
+#: Parameters whose change only relabels or regroups finished outputs (see ``relabel``): the
+#: runner then calls ``relabel`` on the outputs instead of refitting every model.
+RELABEL = ("labels", "by")
 
 _TOKENS_SCHEMA = pa.schema([("doc_id", pa.string()), ("para_id", pa.int32()),
                             ("tokens", pa.list_(pa.string()))])
@@ -159,19 +163,51 @@ class Params:
     fit_on: str = param("all", "Units the models are fitted on: all, or the --sample only (the "
                         "final model too; the other units' topic shares are then inferred by "
                         "it, for corpora too large to fit whole).", choices=("all", "sample"))
+    where: str | None = param(None, "Model only the documents passing this filter over "
+                              "documents columns, e.g. \"year >= 2013\" (docs/subsets.md).")
+    stopwords: tuple[str, ...] = param((), "Extra stopword lists (one word per line) for this "
+                                       "analysis only; segment/tokens keeps the words.",
+                                       path=True)
+    pos: tuple[str, ...] = param((), "Model only tokens whose POS tag starts with one of these "
+                                 "(e.g. n,v,vn); empty models every token.")
     workers: int = param(0, "Processes fitting models in parallel (0 = every core).", min=0,
                          key=False)
 
     def __post_init__(self) -> None:
         parse_k(self.k)
+        if self.where:
+            parse(self.where)
         if self.fit_on == "sample" and not self.sample:
             raise BadParams("topics: --fit-on sample needs a sample size; add --sample N "
                             "(e.g. --sample 20000) or use --fit-on all")
 
 
 def external_inputs(params: Params) -> list[Path]:
-    """The labels file, when given, decides the label columns."""
-    return [Path(params.labels)] if params.labels else []
+    """The labels file, when given, decides the label columns; the stopword lists the words."""
+    return ([Path(params.labels)] if params.labels else []) + [Path(p) for p in params.stopwords]
+
+
+def relabel(outputs: dict[str, Any], params: Params, *, tables: dict[str, Any] | None = None,
+            previous: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The finished outputs with the labels of ``params.labels`` and, when ``by`` changed since
+    the run that wrote them (``previous``: its recorded parameters), the group tables of the
+    new ``by`` (:func:`~pipelines.topics.tables.regroup`, from ``doc_topics`` and the
+    documents in ``tables``). None when the outputs cannot be regrouped (``unit=paragraph``
+    or ``--fit-on sample``): the runner then runs the stage whole.
+
+    Raises:
+        BadParams: ``by`` is not a documents column.
+    """
+    if previous is not None and previous.get("by") != params.by:
+        if params.unit != "document" or params.fit_on != "all" or tables is None:
+            return None
+        documents = tables["ingest/documents"]
+        if params.by and params.by not in documents.column_names:
+            raise BadParams(f"topics: by={params.by!r} is not a column of ingest/documents; "
+                            "choose from " + ", ".join(documents.column_names))
+        outputs = regroup(outputs, store.read_all(documents, columns=list(dict.fromkeys(
+            ["doc_id", "year"] + ([params.by] if params.by else [])))), params)
+    return relabel_tables(outputs, params)
 
 
 def _keeps(lang: str):
@@ -200,6 +236,7 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
             is not a documents column.
         EmptyCorpus: fewer than 3 units have a kept term.
     """
+    tables = narrow(tables, NAME, Narrowing(params.where, params.stopwords, params.pos))
     tokens, documents = tables["segment/tokens"], tables["ingest/documents"]
     check_schema(tokens, _TOKENS_SCHEMA, name="segment/tokens")
     check_schema(documents, _DOCS_SCHEMA, name="ingest/documents")

@@ -27,7 +27,8 @@ from pipelines.topics.metrics import (
 )
 from pipelines.topics.select import choose_k
 
-__all__ = ["SCHEMAS", "Units", "Sampled", "build_tables", "read_labels", "relabel", "LABELLED"]
+__all__ = ["SCHEMAS", "Units", "Sampled", "build_tables", "read_labels", "relabel", "regroup",
+           "LABELLED"]
 
 log = logging.getLogger("wenmai")
 
@@ -349,6 +350,51 @@ def _effects(k: int, weights: dict[str, np.ndarray], years: dict[str, Any],
     return rows
 
 
+def regroup(outputs: dict[str, Any], documents: pa.Table, params: Any) -> dict[str, Any]:
+    """Rebuild ``topic_by_group`` and ``topic_effects`` of finished outputs for ``params.by``.
+
+    The documents' topic weights are read back from ``doc_topics`` (one unit per document:
+    the weights a full run uses, bit for bit), so a new grouping column needs no model
+    refitted; the result equals what a full run with this ``by`` writes. Only for
+    ``unit=document`` (a paragraph's token count, which weighs it in its document, is not
+    in the outputs).
+
+    Args:
+        outputs: The stage's outputs as written.
+        documents: ``doc_id``, ``year`` and the ``by`` column of the documents.
+        params: The parameters; ``by``, ``effects_df`` and ``seed`` are read.
+    """
+    topics = outputs["doc_topics"]
+    labels = {(r["k"], r["topic"]): r["label"]
+              for r in outputs["topic_terms"].select(["k", "topic", "label"]).to_pylist()}
+
+    def label(k: int, t: int) -> str:
+        return labels[(k, t)]
+
+    years = dict(zip(documents.column("doc_id").to_pylist(),
+                     documents.column("year").to_pylist(), strict=True))
+    values: dict[str, Any] = {}
+    if params.by:
+        values = {d: None if v is None else str(v) for d, v in zip(
+            documents.column("doc_id").to_pylist(), documents.column(params.by).to_pylist(),
+            strict=True)}
+    groups: list[dict] = []
+    effects: list[dict] = []
+    ks = topics.column("k").to_numpy(zero_copy_only=False)
+    for k in dict.fromkeys(ks.tolist()):
+        rows = topics.filter(pa.array(ks == k))
+        method = rows.column("method")[0].as_py()
+        docs = rows.column("doc_id").to_pylist()[::k]
+        theta = rows.column("weight").to_numpy().reshape(len(docs), k)
+        weights = dict(zip(docs, theta, strict=True))
+        if params.by:
+            groups.extend({**r, "by": params.by}
+                          for r in _shares(k, weights, values, method, label, "group"))
+        effects.extend(_effects(k, weights, years, values, params, method, label))
+    return {**outputs, "topic_by_group": _table(groups, "topic_by_group"),
+            "topic_effects": _table(effects, "topic_effects")}
+
+
 LABELLED = ("topic_terms", "doc_topics", "topic_trends", "representative_docs",
             "topic_by_group", "topic_effects")
 
@@ -466,10 +512,13 @@ def _doc_weights(f: Fit, units: Units, lengths: np.ndarray) -> dict[str, np.ndar
     """Per-document topic weights; paragraphs are averaged weighted by their kept tokens."""
     sums: dict[str, np.ndarray] = {}
     mass: dict[str, float] = {}
+    single: dict[str, int] = {}  # a document of one unit keeps that unit's weights exactly
     for i, doc in enumerate(units.doc_ids):
+        single[doc] = -1 if doc in single else i
         sums[doc] = sums.get(doc, 0.0) + f.doc_topic[i] * lengths[i]
         mass[doc] = mass.get(doc, 0.0) + lengths[i]
-    return {d: sums[d] / mass[d] for d in sums}
+    return {d: f.doc_topic[single[d]].astype(np.float64) if single[d] >= 0
+            else sums[d] / mass[d] for d in sums}
 
 
 def _shares(k: int, weights: dict[str, np.ndarray], key_of: dict[str, Any], method: str,
