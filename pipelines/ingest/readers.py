@@ -43,7 +43,7 @@ class Record:
     text: str
     title: str | None = None
     date: str | None = None
-    meta: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # str, or list[str] (authors, ...)
     split: bool = True  # may be split into articles by the split pattern
     date_kind: str = "record"
 
@@ -396,20 +396,23 @@ def _pdf(data: bytes, name: str, _opts: ReadOptions) -> Result:
                    date_kind="file_metadata")], []
 
 
-def _bib_records(entries: list[dict[str, str]], name: str, kind: str) -> Result:
-    """Bibliographic records as documents: the abstract is the text."""
+def _bib_records(entries: list[dict[str, Any]], name: str, kind: str) -> Result:
+    """Bibliographic records as documents: the abstract is the text; a date without a year
+    (``Dec``) is completed by the record's year (:func:`records.merge_date`)."""
+    from pipelines.ingest.records import merge_date
+
     if not entries:
         raise Rejected("parse_error", f"{name} holds no {kind} records.")
     records, rejects = [], []
     for i, fields in enumerate(entries):
-        fields = {clean_key(k): v for k, v in fields.items() if v.strip()}
+        fields = {clean_key(k): v for k, v in fields.items()
+                  if (v.strip() if isinstance(v, str) else v)}
         text = fields.pop("text", "")
         if not text.strip():
             rejects.append(Rejected("empty", f"{name} record {i} has no abstract.", i))
             continue
         title = fields.pop("title", None)
-        date = fields.pop("date", None) or fields.get("year")
-        fields.pop("year", None)
+        date = merge_date(fields.pop("date", None), fields.pop("year", None))
         records.append(Record(i, text, title=title, date=date, meta=fields, split=False))
     return records, rejects
 

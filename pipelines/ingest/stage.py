@@ -332,8 +332,11 @@ def _write_documents(dedup: Deduplicator, near: set[int]) -> StoredTable:
     from pipelines.core.store import PartWriter
     from pipelines.ingest.stream import parts_of
 
+    from pipelines.ingest.records import LIST_KEYS
+
     extra = sorted({_meta_column(k) for k in dedup.meta_keys(near)})
-    schema = pa.schema(list(DOCUMENTS_SCHEMA) + [(k, pa.string()) for k in extra])
+    schema = pa.schema(list(DOCUMENTS_SCHEMA) + [
+        (k, pa.list_(pa.string()) if k in LIST_KEYS else pa.string()) for k in extra])
     writer = PartWriter(schema, name="documents")
     for part in parts_of(dedup.kept(near)):
         writer.write(_documents_table(part, schema))
@@ -341,8 +344,11 @@ def _write_documents(dedup: Deduplicator, near: set[int]) -> StoredTable:
 
 
 def _documents_table(docs: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """One part of the documents table; metadata keys are the string columns after
-    :data:`DOCUMENTS_SCHEMA`'s."""
+    """One part of the documents table; metadata keys are the columns after
+    :data:`DOCUMENTS_SCHEMA`'s: lists of strings for authors and keywords (a string from a
+    table or the metadata file is split at ``;``), strings for the others."""
+    from pipelines.ingest.records import LIST_KEYS, as_list
+
     core = set(DOCUMENTS_SCHEMA.names)
     extra = schema.names[len(DOCUMENTS_SCHEMA):]
     columns: dict[str, list[Any]] = {
@@ -358,5 +364,10 @@ def _documents_table(docs: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     }
     for key in extra:
         raw = key[5:] if key.startswith("meta_") and key[5:] in core else key
-        columns[key] = [d["meta"].get(raw) for d in docs]
+        values = [d["meta"].get(raw) for d in docs]
+        if key in LIST_KEYS:
+            columns[key] = [as_list(v) for v in values]
+        else:
+            columns[key] = [v if v is None or isinstance(v, str) else "; ".join(v)
+                            for v in values]
     return pa.table(columns, schema=schema)
