@@ -48,7 +48,7 @@ from typing import Any
 
 from pipelines.ingest.records import LIST_KEYS, finish, scopus_authors, split_list
 
-__all__ = ["parse_noteexpress", "parse_ris", "parse_bibtex", "parse_endnote",
+__all__ = ["parse", "parse_noteexpress", "parse_ris", "parse_bibtex", "parse_endnote",
            "parse_endnote_xml", "parse_refworks", "parse_wos", "parse_cnki_custom",
            "table_kind", "map_row", "sniff", "PARSERS"]
 
@@ -94,16 +94,20 @@ _CNKI_FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*)-([^\s:：]*)\s*[:：]\s?(.*)$")
 _CNKI_DATATYPE = re.compile(r"^DataType\s*[:：]\s*(\S*)\s*$")
 
 
+_SINGLE = ("title", "text", "journal", "year", "date", "doi")
+
+
 def _add(record: Fields, key: str, value: str) -> None:
     """Add a field's value; a repeated field joins its values with ``"; "`` (split into
-    lists by :func:`records.finish`), except a value the field already holds (IEEE and EBSCO
-    write the journal under two tags)."""
+    lists by :func:`records.finish`), except a value the field already holds, and the
+    single-valued fields, whose first value stays (EBSCO writes the journal under two tags
+    and a copyright notice as a second ``AB``)."""
     value = value.strip()
     if not value:
         return
     if key not in record:
         record[key] = value
-    elif key in LIST_KEYS or value not in split_list(record[key]):
+    elif key in LIST_KEYS or (key not in _SINGLE and value not in split_list(record[key])):
         record[key] = f"{record[key]}; {value}"
 
 
@@ -286,7 +290,7 @@ def parse_wos(text: str) -> list[Fields]:
                 continue
             last_tag = tag
             _add(current, _WOS_KEYS.get(tag, tag.lower()), value)
-        elif line.startswith("   ") and last_tag is not None:
+        elif line.strip() and last_tag is not None:  # indented by 3 spaces (not always)
             key = _WOS_KEYS.get(last_tag, last_tag.lower())
             if last_tag in ("AU", "AF", "C1", "CR"):
                 _add(current, key, line.strip())
@@ -503,6 +507,9 @@ def sniff(text: str) -> str | None:
     (None, None)
     """
     lines = [line.strip("\ufeff \t") for line in text[:8192].splitlines() if line.strip()]
+    if re.match(r"(?i)^RefWorks Export Tagged Format", lines[0] if lines else ""):
+        lines = lines[next((i for i, x in enumerate(lines) if x.startswith("RT ")),
+                           len(lines)):]  # the header and tag legend of a RefWorks file
     if not lines:
         return None
     head = "\n".join(lines[:40])
@@ -510,6 +517,18 @@ def sniff(text: str) -> str | None:
         if first.match(lines[0]) and also.search(head):
             return kind
     return None
+
+
+def parse(kind: str, text: str) -> tuple[str, list[Fields]]:
+    """The records of an export read as ``kind`` (its file extension's format), or, when
+    that finds none, as the format the text itself shows (rispy's ``example_wos.ris`` is a
+    Web of Science file named .ris); returns the format used and the records."""
+    entries = PARSERS[kind](text)
+    if not entries:
+        found = sniff(text)
+        if found is not None and found != kind:
+            return found, PARSERS[found](text)
+    return kind, entries
 
 
 PARSERS: dict[str, Callable[[str], list[Fields]]] = {

@@ -423,11 +423,11 @@ def _biblio(kind: str) -> Reader:
 
         text = decode_bytes(data, name=name)[0]
         try:
-            entries = ingest_biblio.PARSERS[kind](text)
+            used, entries = ingest_biblio.parse(kind, text)
         except (ValueError, SyntaxError) as err:  # ElementTree.ParseError is a SyntaxError
             raise Rejected("parse_error", f"{name} is not a readable {kind} export "
                            f"({err}).") from None
-        return _bib_records(entries, name, kind)
+        return _bib_records(entries, name, used)
 
     return read
 

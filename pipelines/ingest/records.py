@@ -33,24 +33,29 @@ def scopus_authors(value: str) -> list[str]:
     """Authors of a Scopus CSV cell: ``;``-separated since 2020, comma-joined before.
 
     Before 2020 Scopus wrote ``Little A.R., Mike Conner L.`` (surname, space, initials;
-    names apart by commas); since then ``Little, A.R.; Conner, L.M.``. A cell without ``;``
-    is comma-joined names when every comma-separated piece holds a space (a surname and its
-    initials), else one name (``Li, W.``).
+    names apart by commas); since then ``Little, A.R.; Conner, L.M.``. In a cell without
+    ``;`` a comma-separated piece without a space (``III``, ``W.``) belongs to the name
+    before it, so ``Li, W.`` stays one name.
 
     >>> scopus_authors("Little A.R., Mike Conner L."), scopus_authors("Li, W.; Dou, Z.")
     (['Little A.R.', 'Mike Conner L.'], ['Li, W.', 'Dou, Z.'])
-    >>> scopus_authors("Li, W."), scopus_authors("[No author name available]")
-    (['Li, W.'], [])
+    >>> scopus_authors("Li, W."), scopus_authors("Thompson F.R., III, Rumble M.A.")
+    (['Li, W.'], ['Thompson F.R., III', 'Rumble M.A.'])
+    >>> scopus_authors("[No author name available]")
+    []
     """
     value = value.strip()
     if not value or value.startswith("[No author"):
         return []
     if ";" in value:
         return split_list(value)
-    pieces = [p.strip() for p in value.split(",") if p.strip()]
-    if len(pieces) > 1 and all(" " in p for p in pieces):
-        return pieces
-    return [value]
+    names: list[str] = []
+    for piece in (p.strip() for p in value.split(",")):
+        if names and " " not in piece:
+            names[-1] = f"{names[-1]}, {piece}"
+        elif piece:
+            names.append(piece)
+    return names
 
 
 def as_list(value: Any) -> list[str] | None:
@@ -73,6 +78,8 @@ def finish(record: dict[str, Any]) -> dict[str, Any]:
                 del record[key]
     if isinstance(record.get("text"), str):
         record["text"] = clean_abstract(record["text"])
+    if isinstance(record.get("title"), str):  # 　 (U+3000) and line breaks inside titles
+        record["title"] = re.sub(r"\s+", " ", record["title"]).strip()
     return record
 
 

@@ -330,9 +330,8 @@ def _meta_column(key: str) -> str:
 def _write_documents(dedup: Deduplicator, near: set[int]) -> StoredTable:
     """The kept documents, read back from the spool and written part by part."""
     from pipelines.core.store import PartWriter
-    from pipelines.ingest.stream import parts_of
-
     from pipelines.ingest.records import LIST_KEYS
+    from pipelines.ingest.stream import parts_of
 
     extra = sorted({_meta_column(k) for k in dedup.meta_keys(near)})
     schema = pa.schema(list(DOCUMENTS_SCHEMA) + [

@@ -89,7 +89,8 @@ def test_formats_are_read_with_titles_dates_and_metadata():
     assert docs[("records.jsonl", 2)]["lang"] == "en"
     ris = docs[("refs.ris", 0)]
     assert (ris["title"], ris["authors"], ris["keywords"], ris["year"], ris["journal"]) == (
-        "Rural schools", ["Li, Ming", "Wang, Fang"], ["rural", "teachers"], 2018, "Education Review")
+        "Rural schools", ["Li, Ming", "Wang, Fang"], ["rural", "teachers"], 2018,
+        "Education Review")
     bib = docs[("refs.bib", 0)]
     assert (bib["title"], bib["authors"], bib["text"]) == ("乡村教师流失问题研究", ["李明", "王芳"],
                                                           "乡村教师流失严重影响农村教育质量。")
