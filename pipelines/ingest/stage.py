@@ -230,13 +230,44 @@ def _parse(params: Params, folder: Path) -> tuple[list[ParsedPart], list[dict[st
     return results, skipped
 
 
+def collection_name(entry: str) -> str:
+    """An input entry as ``ingest/boilerplate`` names it: never an absolute path of this
+    machine (a moved project, or the same corpus in another clone, gives the same table).
+
+    A relative entry stays as given; an absolute one is made relative to the working folder
+    (the project) when inside it, else named from its last folder on (``/data/corpus`` →
+    ``corpus``, ``/data/corpus/*.txt`` → ``corpus/*.txt``); a URL stays a URL.
+
+    >>> collection_name("docs/"), collection_name("/nowhere/data/corpus")
+    ('docs/', 'corpus')
+    >>> collection_name("/nowhere/data/corpus/**/*.txt"), collection_name("s3://b/corpus")
+    ('corpus/**/*.txt', 's3://b/corpus')
+    """
+    import os
+
+    from pipelines.core.remote import is_url
+
+    if is_url(entry) or not os.path.isabs(entry):
+        return entry
+    path = PurePosixPath(Path(entry).as_posix())
+    try:
+        return path.relative_to(Path.cwd().as_posix()).as_posix() or "."
+    except ValueError:
+        pass
+    parts = path.parts
+    glob_at = next((i for i, p in enumerate(parts) if set(p) & set("*?[")), len(parts))
+    start = max(1, glob_at - 1)
+    return "/".join(parts[start:]) or path.name
+
+
 def _boilerplate_rows(dedup: Deduplicator, chrome: dict[int, Counter[str]],
                       docs: Counter[int], params: Params) -> list[dict[str, Any]]:
     """Rows of ``ingest/boilerplate``: every removed line (repeated or page chrome) with the
     number of documents of its collection it was removed from."""
     rows = []
     for collection in sorted(docs):
-        name = params.inputs[collection] if collection < len(params.inputs) else str(collection)
+        name = (collection_name(params.inputs[collection]) if collection < len(params.inputs)
+                else str(collection))
         lines = dedup.boilerplate_names(collection)
         if lines:
             log.info("ingest: %d repeated template lines removed from a collection of %d",

@@ -182,9 +182,20 @@ def test_repeated_lines_are_listed_and_salutations_stay(tmp_path):
     assert all(d["text"].startswith("各位代表：\n第") for d in out["documents"])
     assert [(r["line"], r["documents"], r["kind"]) for r in out["boilerplate"]] == [
         ("本网站由省政府办公厅主办", 6, "repeated")]
-    assert out["boilerplate"][0]["collection"] == str(tmp_path)
+    assert out["boilerplate"][0]["collection"] == tmp_path.name  # no absolute path
     out = run(tmp_path, min_chars=5, keep_lines=())  # the user removes the salutation too
     assert {r["line"] for r in out["boilerplate"]} == {"各位代表：", "本网站由省政府办公厅主办"}
+
+
+def test_the_boilerplate_table_is_the_same_wherever_the_corpus_lies(tmp_path):
+    tables = []
+    for place in ("a", "b"):
+        for i in range(6):
+            write(tmp_path / place / "corpus", f"r{i}.txt", f"本网站由省政府办公厅主办\n第{i}份"
+                                                            f"报告的正文，编号{i * 7}。")
+        tables.append(run(tmp_path / place / "corpus", min_chars=5)["boilerplate"])
+    assert tables[0] == tables[1] and tables[0][0]["collection"] == "corpus"
+    assert not any(str(tmp_path) in str(r) for r in tables[0])
 
 
 def test_small_collections_are_cleaned_when_asked(tmp_path):
