@@ -80,8 +80,13 @@ class Params:
         "an input folder or the file name (e.g. README.md,SOURCE.md,drafts/*).")
     text_column: str | None = param(
         None, "Column or JSON field holding the text in .csv/.tsv/.xlsx/.json/.jsonl files; "
-        "dotted for nested JSON (video_detail.content). Default: guessed, never a column of "
-        "JSON objects or lists.")
+        "dotted for nested JSON (video_detail.content); several apart by commas take the "
+        "first non-empty one of each row (video_detail.content,brief). Default: guessed, "
+        "never a column of JSON objects or lists.")
+    title_column: str | None = param(
+        None, "Column or JSON field holding the title (dotted like text_column, e.g. "
+        "video_title). Default: a field named title, video_title, headline, 标题, 题名 ..., "
+        "else the first short line of the text.")
     records_path: str | None = param(
         None, "Dotted path of the list of items in a .json file that is one object "
         "(e.g. videoList); default: the file's only list of objects, or the file if a list.")
@@ -221,7 +226,7 @@ def _parse(params: Params, folder: Path) -> tuple[list[ParsedPart], list[dict[st
         workers = 1
     parts = partition(items, workers * 4 if workers > 1 else 1)
     log.info("ingest: parsing %d files with %d worker(s)", len(items), workers)
-    opts = ReadOptions(params.text_column, params.records_path)
+    opts = ReadOptions(params.text_column, params.records_path, params.title_column)
     results = map_partitions(parse_part, list(enumerate(parts)), str(folder),
                              params.split_pattern, opts, params.max_file_mb,
                              params.max_archive_mb, params.to_simplified,
@@ -272,8 +277,9 @@ def _boilerplate_rows(dedup: Deduplicator, chrome: dict[int, Counter[str]],
         if lines:
             log.info("ingest: %d repeated template lines removed from a collection of %d",
                      len(lines), docs[collection])
-        rows.extend({"line": line, "documents": n, "collection": name, "kind": "repeated"}
-                    for line, n in sorted(lines.items(), key=lambda kv: (-kv[1], kv[0])))
+        rows.extend({"line": line, "documents": n, "collection": name, "kind": kind}
+                    for (kind, line), n in sorted(lines.items(),
+                                                  key=lambda kv: (-kv[1], kv[0][1], kv[0][0])))
         removed = chrome.get(collection, Counter())
         rows.extend({"line": line, "documents": n, "collection": name, "kind": "chrome"}
                     for line, n in sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
