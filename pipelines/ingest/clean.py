@@ -37,7 +37,8 @@ _RUNS = re.compile(r" {2,}")
 
 # Chrome phrases removed wherever they stand in a line (they often share a line with a date).
 _CHROME_PHRASES = re.compile(
-    r"[（(]记者 [^（）()。！？]{1,30}[）)]|扫码查看|扫一扫|版权声明|我要投稿|我要纠错|打印本页|关闭窗口|分享到[:：]?|收藏本文|"
+    r"[（(]记者 [^（）()。！？]{1,30}[）)]|"  # a reporter credit inside a line: （记者 张三）
+    r"扫码查看|扫一扫|版权声明|我要投稿|我要纠错|打印本页|关闭窗口|分享到[:：]?|收藏本文|"
     r"点击[:：]?\s*\d*\s*次|字号[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?|"
     r"Share to\s*[:：]?|Print this page|Close window"
 )
@@ -173,7 +174,7 @@ def strip_chrome(text: str) -> tuple[str, int]:
 # A lead-in sharing the first line with the first sentence (央视网消息（新闻联播）：…, 本报讯：…),
 # and a closing parenthesis sharing the last line (…。（《新闻联播》 03-15）): candidates for
 # prefixes and suffixes repeated across a collection.
-_HEAD = re.compile(r"^(.{2,30}?[：:】])\s*(?=\S)")
+_HEAD = re.compile(r"^(.{2,30}?[：:】])\s*(?=\S|$)")
 _TAIL = re.compile(r"(?<=\S)\s*([（(][^（()）]{2,40}[）)])$")
 #: Marks of a prefix or a suffix among a collection's line keys.
 PREFIX, SUFFIX = "\x01^", "\x01$"
@@ -185,8 +186,8 @@ def edge_pieces(text: str) -> list[str]:
 
     >>> [p[2:] for p in edge_pieces("央视网消息（新闻联播）：今天开会。\\n会议指出。（记者 张三）")]
     ['央视网消息（新闻联播）：', '（记者 张三）']
-    >>> edge_pieces("今天开会。"), edge_pieces("标题：\\n正文")
-    ([], [])
+    >>> edge_pieces("今天开会。"), [p[2:] for p in edge_pieces("央视网消息（新闻联播）：\\n正文")]
+    ([], ['央视网消息（新闻联播）：'])
     """
     lines = text.split("\n")
     head, tail = _HEAD.match(lines[0]), _TAIL.search(lines[-1])
@@ -206,12 +207,12 @@ def strip_edges(text: str, pieces: set[str]) -> tuple[str, list[str]]:
     for piece in edge_pieces(text):
         if piece not in pieces:
             continue
-        if piece.startswith(PREFIX):
+        if piece.startswith(PREFIX):  # the lead-in, or the whole first line if it is one
             lines[0] = lines[0][len(piece) - 2:].lstrip()
         else:
             lines[-1] = lines[-1][:len(lines[-1]) - len(piece) + 2].rstrip()
         removed.append(piece)
-    return "\n".join(lines), removed
+    return "\n".join(line for line in lines if line), removed
 
 
 def repeated_lines(texts: Sequence[str], *, min_docs: int = 5, share: float = 0.6,

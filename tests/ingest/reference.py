@@ -265,7 +265,8 @@ def reference(path: Path, folder: str) -> tuple[int, list[Ref]]:
 def files() -> list[tuple[str, Path]]:
     """Every real export: (format folder, path), the shared CNKI NoteExpress set included
     when ../shared is present."""
-    out = [(p.parent.name, p) for p in sorted(REAL.glob("*/*")) if p.name != "SOURCE.md"]
+    out = [(p.parent.name, p) for p in sorted(REAL.glob("*/*"))
+           if p.name != "SOURCE.md" and p.parent.name in PARSERS]
     if SHARED_NE.is_dir():
         out += [("noteexpress", p) for p in sorted(SHARED_NE.glob("*.net"))]
     return out
