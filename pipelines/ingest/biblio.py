@@ -37,22 +37,23 @@ field under its own name. ``authors`` and ``keywords`` are lists of one name or 
 with ``"; "``. The quirks of real exports (tests/fixtures/ingest/real) are handled where they
 occur: CNKI's ``(#br)`` and ``<正>`` marks, a RIS journal written under two tags, keywords on
 untagged RIS lines, RefWorks tags without a space or in lower case, E-Study ``DataType`` lines.
+The line-tagged formats are parsed here; EndNote XML, BibTeX and the Scopus/WoS table rows in
+:mod:`pipelines.ingest.structured`.
 """
-
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
-from pipelines.ingest.records import LIST_KEYS, finish, scopus_authors, split_list
+from pipelines.ingest.records import LIST_KEYS, Fields, finish_all
+from pipelines.ingest.records import add_field as _add
+from pipelines.ingest.structured import WOS_KEYS as _WOS_KEYS
+from pipelines.ingest.structured import map_row, parse_bibtex, parse_endnote_xml, table_kind
 
 __all__ = ["parse", "parse_noteexpress", "parse_ris", "parse_bibtex", "parse_endnote",
            "parse_endnote_xml", "parse_refworks", "parse_wos", "parse_cnki_custom",
            "table_kind", "map_row", "sniff", "PARSERS"]
-
-Fields = dict[str, Any]
 
 _NE_FIELD = re.compile(r"^\{([^}]+)\}\s*[:：]\s?(.*)$")
 _NE_KEYS = {"abstract": "text", "author": "authors", "keywords": "keywords", "title": "title",
@@ -63,8 +64,6 @@ _RIS_KEYS = {"AB": "text", "N2": "text", "TI": "title", "T1": "title", "AU": "au
 # The journal of a RIS record, first found in this order (full names before abbreviations;
 # EBSCO and IEEE write the same name under JO and JF, EndNote under T2).
 _RIS_JOURNAL = ("JF", "T2", "JO", "JA", "J2")
-_BIB_KEYS = {"abstract": "text", "author": "authors", "keywords": "keywords", "title": "title",
-             "year": "year", "journal": "journal", "date": "date", "doi": "doi"}
 _ENW_KEYS = {"0": "type", "A": "authors", "T": "title", "J": "journal", "B": "journal",
              "D": "year", "8": "date", "K": "keywords", "X": "text", "R": "doi", "U": "url",
              "@": "issn", "+": "address", "V": "volume", "N": "issue", "P": "pages",
@@ -78,41 +77,12 @@ _RW_KEYS = {"RT": "type", "A1": "authors", "T1": "title", "JF": "journal", "YR":
 _RW_TAGS = set(_RW_KEYS) | {"SR", "ID", "A2", "A3", "A4", "A5", "A6", "T2", "T3", "JO", "JA",
                             "NO", "PP", "ED", "AN", "CL", "CN", "DB", "IP", "RD", "SF", "OL",
                             "OT", "WT", "WP", "WV", "CR", "U1", "U2", "U3", "U4", "U5"}
-_WOS_KEYS = {"PT": "type", "AU": "authors", "TI": "title", "SO": "journal", "DE": "keywords",
-             "ID": "keywords_plus", "AB": "text", "PY": "year", "PD": "pub_date", "DI": "doi",
-             "UT": "wos_id", "LA": "language", "DT": "document_type", "C1": "address"}
-# Columns of a Scopus CSV export and their normalised names.
-_SCOPUS_KEYS = {"Authors": "authors", "Title": "title", "Year": "year", "Source title": "journal",
-                "DOI": "doi", "Abstract": "text", "Author Keywords": "keywords",
-                "Index Keywords": "index_keywords", "Document Type": "document_type",
-                "EID": "eid", "Link": "url"}
 _CNKI_KEYS = {"title": "title", "author": "authors", "source": "journal", "year": "year",
               "pubtime": "date", "keyword": "keywords", "summary": "text", "doi": "doi",
               "srcdatabase": "database", "organ": "address", "link": "url",
               "period": "issue", "volume": "volume", "roll": "volume"}
 _CNKI_FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*)-([^\s:：]*)\s*[:：]\s?(.*)$")
 _CNKI_DATATYPE = re.compile(r"^DataType\s*[:：]\s*(\S*)\s*$")
-
-
-_SINGLE = ("title", "text", "journal", "year", "date", "doi")
-
-
-def _add(record: Fields, key: str, value: str) -> None:
-    """Add a field's value; a repeated field joins its values with ``"; "`` (split into
-    lists by :func:`records.finish`), except a value the field already holds, and the
-    single-valued fields, whose first value stays (EBSCO writes the journal under two tags
-    and a copyright notice as a second ``AB``)."""
-    value = value.strip()
-    if not value:
-        return
-    if key not in record:
-        record[key] = value
-    elif key in LIST_KEYS or (key not in _SINGLE and value not in split_list(record[key])):
-        record[key] = f"{record[key]}; {value}"
-
-
-def _done(records: list[Fields]) -> list[Fields]:
-    return [finish(r) for r in records if r]
 
 
 def parse_noteexpress(text: str) -> list[Fields]:
@@ -152,7 +122,7 @@ def parse_noteexpress(text: str) -> list[Fields]:
         elif last_key is not None:  # a value broken over lines
             current[last_key] = current.get(last_key, "") + line.strip()
     records.append(current)
-    return _done(records)
+    return finish_all(records)
 
 
 def parse_ris(text: str) -> list[Fields]:
@@ -187,7 +157,7 @@ def parse_ris(text: str) -> list[Fields]:
             else:
                 current[last_key] = (current.get(last_key, "") + " " + line.strip()).strip()
     records.append(_ris_journal(current))
-    return _done(records)
+    return finish_all(records)
 
 
 def _ris_journal(record: Fields) -> Fields:
@@ -236,7 +206,7 @@ def _tagged(text: str, tag: re.Pattern[str], keys: dict[str, str], start: str,
             current[last_key] = (current.get(last_key, "") + joiner + line.strip()).strip()
             gap = False
     records.append(current)
-    return _done(records)
+    return finish_all(records)
 
 
 def parse_endnote(text: str) -> list[Fields]:
@@ -297,7 +267,7 @@ def parse_wos(text: str) -> list[Fields]:
             else:
                 current[key] = current.get(key, "") + " " + line.strip()
     records.append(current)
-    return _done(records)
+    return finish_all(records)
 
 
 def parse_cnki_custom(text: str) -> list[Fields]:
@@ -339,147 +309,7 @@ def parse_cnki_custom(text: str) -> list[Fields]:
         elif line and last_key is not None:
             current[last_key] = current.get(last_key, "") + line
     records.append(current)
-    return _done(records)
-
-
-def parse_endnote_xml(text: str) -> list[Fields]:
-    """Parse an EndNote XML export; a DOCTYPE (entities, external files) is refused.
-
-    >>> parse_endnote_xml('<xml><records><record><ref-type name="Journal Article">17</ref-type>'
-    ...   '<contributors><authors><author><style>Li, M</style></author><author>Wang, F</author>'
-    ...   '</authors></contributors><titles><title><style>T</style></title></titles>'
-    ...   '<dates><year>2019</year><pub-dates><date>Dec</date></pub-dates></dates>'
-    ...   '<abstract>x</abstract></record></records></xml>')
-    [{'type': 'Journal Article', 'authors': ['Li, M', 'Wang, F'], 'title': 'T', \
-'year': '2019', 'date': 'Dec', 'text': 'x'}]
-    """
-    import xml.etree.ElementTree as ET
-
-    if re.search(r"<!DOCTYPE|<!ENTITY", text[:100_000], re.I):
-        raise ValueError("the XML declares a DOCTYPE or entities, which are not read")
-    root = ET.fromstring(text)
-
-    def val(el: ET.Element | None) -> str:
-        return re.sub(r"\s+", " ", "".join(el.itertext())).strip() if el is not None else ""
-
-    paths = [("type", "ref-type"), ("authors", "contributors/authors/author"),
-             ("title", "titles/title"), ("journal", "periodical/full-title"),
-             ("journal", "titles/secondary-title"), ("year", "dates/year"),
-             ("date", "dates/pub-dates/date"), ("keywords", "keywords/keyword"),
-             ("text", "abstract"), ("doi", "electronic-resource-num"), ("url", "urls//url"),
-             ("volume", "volume"), ("issue", "number"), ("pages", "pages"), ("issn", "isbn")]
-    records = []
-    for rec in root.iter("record"):
-        out: Fields = {}
-        for key, path in paths:
-            if key == "journal" and "journal" in out:
-                continue
-            for el in rec.findall(path):
-                value = el.get("name") if key == "type" and el.get("name") else val(el)
-                if key in LIST_KEYS:  # one element is one name or keyword, even with ";"
-                    out.setdefault(key, []).append(value) if value else None
-                else:
-                    _add(out, key, value)
-        records.append(out)
-    return _done(records)
-
-
-def _bib_value(body: str, start: int) -> tuple[str, int]:
-    """Read a braced, quoted or bare BibTeX value starting at ``start``."""
-    if body[start] == "{":
-        depth, i = 0, start
-        while i < len(body):
-            if body[i] == "{":
-                depth += 1
-            elif body[i] == "}":
-                depth -= 1
-                if depth == 0:
-                    return body[start + 1:i], i + 1
-            i += 1
-        return body[start + 1:], len(body)
-    if body[start] == '"':
-        end = body.find('"', start + 1)
-        end = len(body) if end < 0 else end
-        return body[start + 1:end], end + 1
-    m = re.match(r"[^,}\s]+", body[start:])
-    return (m.group(0), start + m.end()) if m else ("", start)
-
-
-def parse_bibtex(text: str) -> list[Fields]:
-    """Parse BibTeX entries (``@article{key, field = {value}, ...}``).
-
-    Scopus writes the author keywords as ``author_keywords`` and its index keywords as
-    ``keywords``: the author keywords become ``keywords`` (as in a Scopus CSV) and the others
-    ``index_keywords``. Keywords are apart by ``;``, else by ``,``.
-
-    >>> parse_bibtex('@article{k1, title={A {B}}, author = "X and Y", year = 2021,'
-    ...              ' keywords={a, b}, abstract={z}}')
-    [{'type': 'article', 'key': 'k1', 'title': 'A B', 'authors': ['X', 'Y'], 'year': '2021', \
-'keywords': ['a', 'b'], 'text': 'z'}]
-    """
-    records = []
-    for m in re.finditer(r"@(\w+)\s*\{\s*([^,\s]*)\s*,", text):
-        kind = m.group(1).lower()
-        if kind in ("comment", "preamble", "string"):
-            continue
-        record: Fields = {"type": kind, "key": m.group(2)}
-        i = m.end()
-        while i < len(text):
-            fm = re.compile(r"\s*(\w[\w-]*)\s*=\s*").match(text, i)
-            if not fm:
-                break
-            value, i = _bib_value(text, fm.end())
-            key = _BIB_KEYS.get(fm.group(1).lower(), fm.group(1).lower())
-            value = re.sub(r"\s+", " ", value.replace("{", "").replace("}", "")).strip()
-            if key == "authors":
-                value = "; ".join(a.strip() for a in re.split(r"\s+and\s+", value))
-            elif key in ("keywords", "author_keywords") and ";" not in value:
-                value = "; ".join(value.split(","))
-            _add(record, key, value)
-            cm = re.compile(r"\s*,?").match(text, i)
-            i = cm.end()
-            if i < len(text) and text[i] == "}":
-                break
-        if "author_keywords" in record:
-            if "keywords" in record:
-                record["index_keywords"] = record.pop("keywords")
-            record["keywords"] = record.pop("author_keywords")
-        records.append(record)
-    return _done(records)
-
-
-def table_kind(columns: list[str]) -> str | None:
-    """``"scopus"`` or ``"wos"`` when a table's header is that database's export, else None.
-
-    >>> table_kind(["Authors", "Title", "Year", "Source title", "Abstract"]), table_kind(
-    ...     ["PT", "AU", "TI", "SO", "AB", "PY"]), table_kind(["title", "text"])
-    ('scopus', 'wos', None)
-    """
-    names = {c.strip().lstrip("\ufeff") for c in columns}
-    if {"Authors", "Title", "Year", "Source title"} <= names:
-        return "scopus"
-    if {"PT", "AU", "TI", "SO"} <= names and ("AB" in names or "PY" in names):
-        return "wos"
-    return None
-
-
-def map_row(kind: str, row: dict[str, str]) -> Fields:
-    """A Scopus or WoS table row with normalised keys (other columns keep their names);
-    Scopus' comma-joined authors (before 2020) become a list like its later ``;`` ones."""
-    keys = _SCOPUS_KEYS if kind == "scopus" else _WOS_KEYS
-    out: Fields = {}
-    for col, value in row.items():
-        col = col.strip().lstrip("\ufeff")
-        value = (value or "").strip()
-        if not value or (kind == "wos" and col in ("FN", "VR", "ER", "EF")):
-            continue
-        if kind == "scopus" and value == "[No abstract available]":
-            continue
-        key = keys.get(col, col if kind == "scopus" else col.lower())
-        if key == "authors" and kind == "scopus":
-            value = "; ".join(scopus_authors(value))
-        _add(out, key, value)
-    return finish(out)
+    return finish_all(records)
 
 
 # (format, pattern of the first line, pattern the first 40 lines must also hold)

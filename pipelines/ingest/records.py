@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["LIST_KEYS", "split_list", "scopus_authors", "finish", "merge_date",
-           "clean_abstract", "as_list"]
+__all__ = ["LIST_KEYS", "Fields", "split_list", "scopus_authors", "add_field", "finish",
+           "finish_all", "merge_date", "clean_abstract", "as_list"]
 
+Fields = dict[str, Any]
 #: Metadata keys that hold lists (one name or keyword per item) in ``ingest/documents``.
 LIST_KEYS = ("authors", "keywords", "index_keywords", "keywords_plus")
 _SEP = re.compile(r"\s*[;；]+\s*")
@@ -56,6 +57,28 @@ def scopus_authors(value: str) -> list[str]:
         elif piece:
             names.append(piece)
     return names
+
+
+SINGLE_KEYS = ("title", "text", "journal", "year", "date", "doi")
+
+
+def add_field(record: Fields, key: str, value: str) -> None:
+    """Add a field's value; a repeated field joins its values with ``"; "`` (split into
+    lists by :func:`records.finish`), except a value the field already holds, and the
+    single-valued fields, whose first value stays (EBSCO writes the journal under two tags
+    and a copyright notice as a second ``AB``)."""
+    value = value.strip()
+    if not value:
+        return
+    if key not in record:
+        record[key] = value
+    elif key in LIST_KEYS or (key not in SINGLE_KEYS and value not in split_list(record[key])):
+        record[key] = f"{record[key]}; {value}"
+
+
+def finish_all(records: list[Fields]) -> list[Fields]:
+    """The non-empty records, each :func:`finish`-ed."""
+    return [finish(r) for r in records if r]
 
 
 def as_list(value: Any) -> list[str] | None:
