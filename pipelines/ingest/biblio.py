@@ -32,7 +32,13 @@ Formats and the specifications they follow:
 
 Each parser returns one dict per record with normalised keys: ``text`` (the abstract),
 ``title``, ``authors``, ``keywords``, ``year``, ``date``, ``journal``, ``doi``, plus every other
-field under its own name. Repeated fields (one author per line) are joined with ``"; "``.
+field under its own name. ``authors`` and ``keywords`` are lists of one name or keyword each
+(:mod:`pipelines.ingest.records`), whatever the export wrote; other repeated fields are joined
+with ``"; "``. The quirks of real exports (tests/fixtures/ingest/real) are handled where they
+occur: CNKI's ``(#br)`` and ``<正>`` marks, a RIS journal written under two tags, keywords on
+untagged RIS lines, RefWorks tags without a space or in lower case, E-Study ``DataType`` lines.
+The line-tagged formats are parsed here; EndNote XML, BibTeX and the Scopus/WoS table rows in
+:mod:`pipelines.ingest.structured`.
 """
 
 from __future__ import annotations
@@ -40,7 +46,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["parse_noteexpress", "parse_ris", "parse_bibtex", "parse_endnote",
+from pipelines.ingest.records import LIST_KEYS, Fields, finish_all
+from pipelines.ingest.records import add_field as _add
+from pipelines.ingest.structured import WOS_KEYS as _WOS_KEYS
+from pipelines.ingest.structured import map_row, parse_bibtex, parse_endnote_xml, table_kind
+
+__all__ = ["parse", "parse_noteexpress", "parse_ris", "parse_bibtex", "parse_endnote",
            "parse_endnote_xml", "parse_refworks", "parse_wos", "parse_cnki_custom",
            "table_kind", "map_row", "sniff", "PARSERS"]
 
@@ -49,63 +60,49 @@ _NE_KEYS = {"abstract": "text", "author": "authors", "keywords": "keywords", "ti
             "year": "year", "journal": "journal", "date": "date", "doi": "doi"}
 _RIS_KEYS = {"AB": "text", "N2": "text", "TI": "title", "T1": "title", "AU": "authors",
              "A1": "authors", "KW": "keywords", "PY": "year", "Y1": "year", "DA": "date",
-             "JO": "journal", "JF": "journal", "T2": "journal", "PB": "publisher",
-             "UR": "url", "DO": "doi", "TY": "type"}
-_BIB_KEYS = {"abstract": "text", "author": "authors", "keywords": "keywords", "title": "title",
-             "year": "year", "journal": "journal", "date": "date", "doi": "doi"}
+             "PB": "publisher", "UR": "url", "DO": "doi", "TY": "type"}
+# The journal of a RIS record, first found in this order (full names before abbreviations;
+# EBSCO and IEEE write the same name under JO and JF, EndNote under T2).
+_RIS_JOURNAL = ("JF", "T2", "JO", "JA", "J2")
 _ENW_KEYS = {"0": "type", "A": "authors", "T": "title", "J": "journal", "B": "journal",
              "D": "year", "8": "date", "K": "keywords", "X": "text", "R": "doi", "U": "url",
              "@": "issn", "+": "address", "V": "volume", "N": "issue", "P": "pages",
              "I": "publisher", "W": "database", "L": "call_number", "9": "type_of_work"}
 _RW_KEYS = {"RT": "type", "A1": "authors", "T1": "title", "JF": "journal", "YR": "year",
             "FD": "date", "K1": "keywords", "AB": "text", "DO": "doi", "SN": "issn",
-            "AD": "address", "LA": "language", "DS": "database", "LK": "url", "VO": "volume",
-            "IS": "issue", "SP": "start_page", "OP": "end_page", "PB": "publisher"}
-_WOS_KEYS = {"PT": "type", "AU": "authors", "TI": "title", "SO": "journal", "DE": "keywords",
-             "ID": "keywords_plus", "AB": "text", "PY": "year", "PD": "pub_date", "DI": "doi",
-             "UT": "wos_id", "LA": "language", "DT": "document_type", "C1": "address"}
-# Columns of a Scopus CSV export and their normalised names.
-_SCOPUS_KEYS = {"Authors": "authors", "Title": "title", "Year": "year", "Source title": "journal",
-                "DOI": "doi", "Abstract": "text", "Author Keywords": "keywords",
-                "Index Keywords": "index_keywords", "Document Type": "document_type",
-                "EID": "eid", "Link": "url"}
+            "AD": "address", "LA": "language", "DS": "database", "LK": "url", "UL": "url",
+            "URL": "url", "VO": "volume", "IS": "issue", "SP": "start_page", "OP": "end_page",
+            "PB": "publisher"}
+# Tags of the RefWorks tagged format (Ex Libris), also read in lower case (CNKI writes vo).
+_RW_TAGS = set(_RW_KEYS) | {"SR", "ID", "A2", "A3", "A4", "A5", "A6", "T2", "T3", "JO", "JA",
+                            "NO", "PP", "ED", "AN", "CL", "CN", "DB", "IP", "RD", "SF", "OL",
+                            "OT", "WT", "WP", "WV", "CR", "U1", "U2", "U3", "U4", "U5"}
 _CNKI_KEYS = {"title": "title", "author": "authors", "source": "journal", "year": "year",
               "pubtime": "date", "keyword": "keywords", "summary": "text", "doi": "doi",
               "srcdatabase": "database", "organ": "address", "link": "url",
-              "period": "issue", "volume": "volume"}
+              "period": "issue", "volume": "volume", "roll": "volume"}
 _CNKI_FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*)-([^\s:：]*)\s*[:：]\s?(.*)$")
-_AUTHOR_SPLIT = re.compile(r"\s*;+\s*")
+_CNKI_DATATYPE = re.compile(r"^DataType\s*[:：]\s*(\S*)\s*$")
 
 
-def _add(record: dict[str, str], key: str, value: str) -> None:
-    value = value.strip()
-    if not value:
-        return
-    record[key] = f"{record[key]}; {value}" if key in record else value
-
-
-def _split_list(value: str) -> str:
-    """``"张;;李;"`` → ``"张; 李"`` (CNKI separates authors and keywords with ; or ;;)."""
-    return "; ".join(a.strip() for a in re.split(r"[;；]+", value) if a.strip())
-
-
-def parse_noteexpress(text: str) -> list[dict[str, str]]:
+def parse_noteexpress(text: str) -> list[Fields]:
     """Parse a NoteExpress export: ``{Field}: value`` lines.
 
     A record starts at ``{Reference Type}``; only files without that field fall back to
     records apart by blank lines. A line that is not a field continues the previous field.
 
-    >>> parse_noteexpress("{Title}: 甲\\n{Author}: 张;\\n{Author}: 李\\n{Abstract}: Abstract(#br)x"
-    ...                   "\\n\\n{Title}: 乙\\n")
-    [{'title': '甲', 'authors': '张; 李', 'text': 'x'}, {'title': '乙'}]
+    >>> parse_noteexpress("{Title}: 甲\\n{Author}: 张;\\n{Author}: 李\\n{Keywords}: 教育；乡村"
+    ...                   "\\n{Abstract}: Abstract(#br)x\\n\\n{Title}: 乙\\n")
+    [{'title': '甲', 'authors': ['张', '李'], 'keywords': ['教育', '乡村'], 'text': 'x'}, \
+{'title': '乙'}]
     >>> [r["title"] for r in parse_noteexpress("{Reference Type}: J\\n{Title}: 甲\\n"
     ...  "{Author Address}: 北京\\n\\n\\n,100029\\n{Abstract}: x\\n\\n{Reference Type}: J\\n"
     ...  "{Title}: 乙")]
     ['甲', '乙']
     """
     marked = re.search(r"(?mi)^\s*\{Reference Type\}", text) is not None
-    records: list[dict[str, str]] = []
-    current: dict[str, str] = {}
+    records: list[Fields] = []
+    current: Fields = {}
     last_key: str | None = None
     for line in text.splitlines():
         m = _NE_FIELD.match(line.strip())
@@ -115,12 +112,7 @@ def parse_noteexpress(text: str) -> list[dict[str, str]]:
                 records.append(current)
                 current = {}
             key = _NE_KEYS.get(name.lower(), name)
-            value = m.group(2).strip()
-            if key == "authors":
-                value = _split_list(value)
-            if key == "text":
-                value = re.sub(r"^Abstract\(#br\)", "", value).replace("(#br)", "\n")
-            _add(current, key, value)
+            _add(current, key, m.group(2))
             last_key = key
         elif not line.strip():
             if not marked:
@@ -129,27 +121,30 @@ def parse_noteexpress(text: str) -> list[dict[str, str]]:
                 current, last_key = {}, None
         elif last_key is not None:  # a value broken over lines
             current[last_key] = current.get(last_key, "") + line.strip()
-    if current:
-        records.append(current)
-    return records
+    records.append(current)
+    return finish_all(records)
 
 
-def parse_ris(text: str) -> list[dict[str, str]]:
+def parse_ris(text: str) -> list[Fields]:
     """Parse RIS records (``TY  - `` ... ``ER  - ``).
 
-    >>> parse_ris("TY  - JOUR\\nTI  - T\\nAU  - A\\nAU  - B\\nPY  - 2020\\nAB  - x\\nER  - \\n")
-    [{'type': 'JOUR', 'title': 'T', 'authors': 'A; B', 'year': '2020', 'text': 'x'}]
+    An untagged line continues the field above it; under ``KW`` or ``AU`` it is one more
+    keyword or author (EndNote writes its keywords so).
+
+    >>> parse_ris("TY  - JOUR\\nTI  - T\\nAU  - A\\nAU  - B\\nPY  - 2020\\nJO  - J\\nJF  - J\\n"
+    ...           "KW  - x\\ny\\nAB  - z\\nER  - \\n")
+    [{'type': 'JOUR', 'title': 'T', 'authors': ['A', 'B'], 'year': '2020', \
+'keywords': ['x', 'y'], 'text': 'z', 'journal': 'J'}]
     """
-    records: list[dict[str, str]] = []
-    current: dict[str, str] = {}
+    records: list[Fields] = []
+    current: Fields = {}
     last_key: str | None = None
     for line in text.splitlines():
-        m = re.match(r"^([A-Z][A-Z0-9])  -\s?(.*)$", line)
+        m = re.match(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|$)", line.lstrip("\ufeff"))
         if m:
-            tag, value = m.groups()
+            tag, value = m.group(1), m.group(2) or ""
             if tag == "ER":
-                if current:
-                    records.append(current)
+                records.append(_ris_journal(current))
                 current, last_key = {}, None
                 continue
             last_key = _RIS_KEYS.get(tag, tag.lower())
@@ -157,256 +152,164 @@ def parse_ris(text: str) -> list[dict[str, str]]:
                 value = value.split("/")[0]
             _add(current, last_key, value)
         elif line.strip() and last_key is not None:
-            current[last_key] = current.get(last_key, "") + " " + line.strip()
-    if current:
-        records.append(current)
-    return records
+            if last_key in LIST_KEYS:
+                _add(current, last_key, line)
+            else:
+                current[last_key] = (current.get(last_key, "") + " " + line.strip()).strip()
+    records.append(_ris_journal(current))
+    return finish_all(records)
+
+
+def _ris_journal(record: Fields) -> Fields:
+    """Pick the record's journal among its journal tags (the others stay as ``jo``, ``t2``,
+    ... when they differ)."""
+    for tag in _RIS_JOURNAL:
+        value = record.get(tag.lower())
+        if value:
+            record["journal"] = value.split("; ")[0]
+            break
+    for tag in _RIS_JOURNAL:
+        if tag.lower() in record and record[tag.lower()] == record.get("journal"):
+            del record[tag.lower()]
+    return record
 
 
 def _tagged(text: str, tag: re.Pattern[str], keys: dict[str, str], start: str,
-            *, blank_ends: bool, joiner: str = " ") -> list[dict[str, str]]:
-    """Shared loop of the line-tagged formats (EndNote, RefWorks)."""
-    records: list[dict[str, str]] = []
-    current: dict[str, str] = {}
+            *, known: set[str] | None = None) -> list[Fields]:
+    """Shared loop of the line-tagged formats (EndNote, RefWorks).
+
+    A blank line ends a field, except the abstract: CNKI writes a thesis abstract after an
+    empty ``%X`` line as paragraphs apart by blank lines. With ``known``, a tag is also read
+    in lower case when it is one of those (CNKI's RefWorks export writes ``vo 49``).
+    """
+    records: list[Fields] = []
+    current: Fields = {}
     last_key: str | None = None
+    gap = False
     for line in text.splitlines():
         m = tag.match(line)
+        code = m.group(1) if m else ""
+        if m and known is not None and code not in known and code.upper() not in known:
+            m = None
         if m:
-            code, value = m.group(1), m.group(2)
+            code, value = code.upper() if known is not None else code, m.group(2)
             if code == start and current:
                 records.append(current)
                 current = {}
             last_key = keys.get(code, f"tag_{code}" if not code.isalnum() else code.lower())
-            if last_key in ("authors", "keywords"):
-                value = _split_list(value)
             _add(current, last_key, value)
+            gap = False
         elif not line.strip():
-            if blank_ends and current and last_key is not None:
-                last_key = None
-        elif last_key is not None:
-            current[last_key] = current.get(last_key, "") + joiner + line.strip()
-    if current:
-        records.append(current)
-    return records
+            gap = True
+        elif last_key is not None and (not gap or last_key == "text"):
+            joiner = "\n" if gap else ("; " if last_key in LIST_KEYS else " ")
+            current[last_key] = (current.get(last_key, "") + joiner + line.strip()).strip()
+            gap = False
+    records.append(current)
+    return finish_all(records)
 
 
-def parse_endnote(text: str) -> list[dict[str, str]]:
+def parse_endnote(text: str) -> list[Fields]:
     """Parse EndNote tagged records (``%0 Journal Article`` starts one).
 
     >>> parse_endnote("%0 Journal Article\\n%A 张三\\n%A 李四\\n%T 题\\n%D 2021\\n%K 甲;乙\\n"
-    ...               "%X 摘要\\n\\n%0 Book\\n%T 书")
-    [{'type': 'Journal Article', 'authors': '张三; 李四', 'title': '题', 'year': '2021', \
-'keywords': '甲; 乙', 'text': '摘要'}, {'type': 'Book', 'title': '书'}]
+    ...               "%X\\n\\n摘要一\\n\\n摘要二\\n\\n%0 Book\\n%T 书")
+    [{'type': 'Journal Article', 'authors': ['张三', '李四'], 'title': '题', 'year': '2021', \
+'keywords': ['甲', '乙'], 'text': '摘要一\\n摘要二'}, {'type': 'Book', 'title': '书'}]
     """
-    return _tagged(text, re.compile(r"^%(\S)\s?(.*)$"), _ENW_KEYS, "0", blank_ends=True)
+    return _tagged(text, re.compile(r"^%(\S)\s?(.*)$"), _ENW_KEYS, "0")
 
 
-def parse_refworks(text: str) -> list[dict[str, str]]:
+def parse_refworks(text: str) -> list[Fields]:
     """Parse RefWorks tagged records (``RT Journal Article`` starts one).
 
-    >>> parse_refworks("RT Journal Article\\nA1 张三;李四\\nT1 题\\nYR 2020\\nK1 甲\\nK1 乙\\nAB x")
-    [{'type': 'Journal Article', 'authors': '张三; 李四', 'title': '题', 'year': '2020', \
-'keywords': '甲; 乙', 'text': 'x'}]
+    CNKI writes some tags without the space (``A1林行众``) or in lower case (``vo 49``).
+
+    >>> parse_refworks("RT Journal Article\\nA1林行众;李四\\nT1 题\\nYR 2020\\nvo 49\\nK1 甲\\n"
+    ...                "K1 乙\\nAB x")
+    [{'type': 'Journal Article', 'authors': ['林行众', '李四'], 'title': '题', 'year': '2020', \
+'volume': '49', 'keywords': ['甲', '乙'], 'text': 'x'}]
     """
-    return _tagged(text, re.compile(r"^([A-Z][A-Z0-9]) (.*)$"), _RW_KEYS, "RT",
-                   blank_ends=True)
+    return _tagged(text, re.compile(r"^([A-Za-z][A-Za-z0-9]|URL)(?= |[^\x00-\x7f]|$) ?(.*)$"),
+                   _RW_KEYS, "RT", known=_RW_TAGS)
 
 
-def parse_wos(text: str) -> list[dict[str, str]]:
+def parse_wos(text: str) -> list[Fields]:
     """Parse a Web of Science plain-text export (``PT`` ... ``ER``; indented continuations).
 
     Continuation lines of ``AU``/``AF`` are further authors; of other fields, more text.
 
     >>> parse_wos("FN Clarivate\\nVR 1.0\\nPT J\\nAU Li, M\\n   Wang, F\\nTI A long\\n   title\\n"
     ...           "DE rural; teachers\\nAB x\\nPY 2020\\nER\\n\\nEF")
-    [{'type': 'J', 'authors': 'Li, M; Wang, F', 'title': 'A long title', \
-'keywords': 'rural; teachers', 'text': 'x', 'year': '2020'}]
+    [{'type': 'J', 'authors': ['Li, M', 'Wang, F'], 'title': 'A long title', \
+'keywords': ['rural', 'teachers'], 'text': 'x', 'year': '2020'}]
     """
-    records: list[dict[str, str]] = []
-    current: dict[str, str] = {}
+    records: list[Fields] = []
+    current: Fields = {}
     last_tag: str | None = None
     for line in text.splitlines():
+        line = line.lstrip("\ufeff")
         m = re.match(r"^([A-Z][A-Z0-9])(?: (.*))?$", line.rstrip())
         if m and m.group(1) in ("FN", "VR", "EF"):
             continue
         if m:
             tag, value = m.group(1), m.group(2) or ""
             if tag == "ER":
-                if current:
-                    records.append(current)
+                records.append(current)
                 current, last_tag = {}, None
                 continue
             last_tag = tag
             _add(current, _WOS_KEYS.get(tag, tag.lower()), value)
-        elif line.startswith("   ") and last_tag is not None:
+        elif line.strip() and last_tag is not None:  # indented by 3 spaces (not always)
             key = _WOS_KEYS.get(last_tag, last_tag.lower())
             if last_tag in ("AU", "AF", "C1", "CR"):
                 _add(current, key, line.strip())
             else:
                 current[key] = current.get(key, "") + " " + line.strip()
-    if current:
-        records.append(current)
-    return records
+    records.append(current)
+    return finish_all(records)
 
 
-def parse_cnki_custom(text: str) -> list[dict[str, str]]:
-    """Parse CNKI's 自定义 / 知网研学 export (``Title-题名: …`` lines).
+def parse_cnki_custom(text: str) -> list[Fields]:
+    """Parse CNKI's 自定义 / 知网研学 (E-Study) export (``Title-题名: …`` lines).
 
-    A record starts at the field name that opened the file's first record.
+    A record starts at a ``DataType: 1`` line (E-Study writes one before each record),
+    else at the field name that opened the file's first record.
 
     >>> parse_cnki_custom("SrcDatabase-来源库: 期刊\\nTitle-题名: 甲\\nAuthor-作者: 张;李;\\n"
     ...                   "Summary-摘要: x\\n\\nSrcDatabase-来源库: 期刊\\nTitle-题名: 乙")
-    [{'database': '期刊', 'title': '甲', 'authors': '张; 李', 'text': 'x'}, \
+    [{'database': '期刊', 'title': '甲', 'authors': ['张', '李'], 'text': 'x'}, \
 {'database': '期刊', 'title': '乙'}]
+    >>> [r["url"] for r in parse_cnki_custom("DataType: 1\\nTitle-题名: 甲\\nLink-链接: http://a"
+    ...  "\\nDataType: 1\\nTitle-题名: 乙\\nLink-链接: http://b")]
+    ['http://a', 'http://b']
     """
-    records: list[dict[str, str]] = []
-    current: dict[str, str] = {}
+    records: list[Fields] = []
+    current: Fields = {}
     opener: str | None = None
     last_key: str | None = None
+    typed = re.search(r"(?m)^DataType\s*[:：]", text) is not None
     for line in text.splitlines():
-        m = _CNKI_FIELD.match(line.strip())
+        line = line.strip().lstrip("\ufeff")
+        dm = _CNKI_DATATYPE.match(line)
+        if dm:
+            records.append(current)
+            current, last_key = {"data_type": dm.group(1)} if dm.group(1) else {}, None
+            continue
+        m = _CNKI_FIELD.match(line)
         if m:
             name = m.group(1).replace(" ", "").lower()
             opener = opener or name
-            if name == opener and current:
+            if not typed and name == opener and current:
                 records.append(current)
                 current = {}
             key = _CNKI_KEYS.get(name, name)
-            value = m.group(3)
-            if key in ("authors", "keywords", "address"):
-                value = _split_list(value)
-            _add(current, key, value)
+            _add(current, key, m.group(3))
             last_key = key
-        elif line.strip() and last_key is not None:
-            current[last_key] = current.get(last_key, "") + line.strip()
-    if current:
-        records.append(current)
-    return records
-
-
-def parse_endnote_xml(text: str) -> list[dict[str, str]]:
-    """Parse an EndNote XML export; a DOCTYPE (entities, external files) is refused.
-
-    >>> parse_endnote_xml('<xml><records><record><ref-type name="Journal Article">17</ref-type>'
-    ...   '<contributors><authors><author><style>Li, M</style></author><author>Wang, F</author>'
-    ...   '</authors></contributors><titles><title><style>T</style></title></titles>'
-    ...   '<dates><year>2019</year></dates><abstract>x</abstract></record></records></xml>')
-    [{'type': 'Journal Article', 'authors': 'Li, M; Wang, F', 'title': 'T', 'year': '2019', \
-'text': 'x'}]
-    """
-    import xml.etree.ElementTree as ET
-
-    if re.search(r"<!DOCTYPE|<!ENTITY", text[:100_000], re.I):
-        raise ValueError("the XML declares a DOCTYPE or entities, which are not read")
-    root = ET.fromstring(text)
-
-    def val(el: ET.Element | None) -> str:
-        return re.sub(r"\s+", " ", "".join(el.itertext())).strip() if el is not None else ""
-
-    paths = [("type", "ref-type"), ("authors", "contributors/authors/author"),
-             ("title", "titles/title"), ("journal", "titles/secondary-title"),
-             ("journal", "periodical/full-title"), ("year", "dates/year"),
-             ("date", "dates/pub-dates/date"), ("keywords", "keywords/keyword"),
-             ("text", "abstract"), ("doi", "electronic-resource-num"), ("url", "urls//url"),
-             ("volume", "volume"), ("issue", "number"), ("pages", "pages"), ("issn", "isbn")]
-    records = []
-    for rec in root.iter("record"):
-        out: dict[str, str] = {}
-        for key, path in paths:
-            if key == "journal" and "journal" in out:
-                continue
-            for el in rec.findall(path):
-                value = el.get("name") if key == "type" and el.get("name") else val(el)
-                _add(out, key, value)
-        records.append(out)
-    return records
-
-
-def _bib_value(body: str, start: int) -> tuple[str, int]:
-    """Read a braced, quoted or bare BibTeX value starting at ``start``."""
-    if body[start] == "{":
-        depth, i = 0, start
-        while i < len(body):
-            if body[i] == "{":
-                depth += 1
-            elif body[i] == "}":
-                depth -= 1
-                if depth == 0:
-                    return body[start + 1:i], i + 1
-            i += 1
-        return body[start + 1:], len(body)
-    if body[start] == '"':
-        end = body.find('"', start + 1)
-        end = len(body) if end < 0 else end
-        return body[start + 1:end], end + 1
-    m = re.match(r"[^,}\s]+", body[start:])
-    return (m.group(0), start + m.end()) if m else ("", start)
-
-
-def parse_bibtex(text: str) -> list[dict[str, str]]:
-    """Parse BibTeX entries (``@article{key, field = {value}, ...}``).
-
-    >>> parse_bibtex('@article{k1, title={A {B}}, author = "X and Y", year = 2021,'
-    ...              ' abstract={z}}')
-    [{'type': 'article', 'key': 'k1', 'title': 'A B', 'authors': 'X; Y', 'year': '2021', \
-'text': 'z'}]
-    """
-    records = []
-    for m in re.finditer(r"@(\w+)\s*\{\s*([^,\s]*)\s*,", text):
-        kind = m.group(1).lower()
-        if kind in ("comment", "preamble", "string"):
-            continue
-        record = {"type": kind, "key": m.group(2)}
-        i = m.end()
-        while i < len(text):
-            fm = re.compile(r"\s*(\w[\w-]*)\s*=\s*").match(text, i)
-            if not fm:
-                break
-            value, i = _bib_value(text, fm.end())
-            key = _BIB_KEYS.get(fm.group(1).lower(), fm.group(1).lower())
-            value = re.sub(r"\s+", " ", value.replace("{", "").replace("}", "")).strip()
-            if key == "authors":
-                value = "; ".join(a.strip() for a in re.split(r"\s+and\s+", value))
-            _add(record, key, value)
-            cm = re.compile(r"\s*,?").match(text, i)
-            i = cm.end()
-            if i < len(text) and text[i] == "}":
-                break
-        records.append(record)
-    return records
-
-
-def table_kind(columns: list[str]) -> str | None:
-    """``"scopus"`` or ``"wos"`` when a table's header is that database's export, else None.
-
-    >>> table_kind(["Authors", "Title", "Year", "Source title", "Abstract"]), table_kind(
-    ...     ["PT", "AU", "TI", "SO", "AB", "PY"]), table_kind(["title", "text"])
-    ('scopus', 'wos', None)
-    """
-    names = {c.strip().lstrip("\ufeff") for c in columns}
-    if {"Authors", "Title", "Year", "Source title"} <= names:
-        return "scopus"
-    if {"PT", "AU", "TI", "SO"} <= names and ("AB" in names or "PY" in names):
-        return "wos"
-    return None
-
-
-def map_row(kind: str, row: dict[str, str]) -> dict[str, str]:
-    """A Scopus or WoS table row with normalised keys (other columns keep their names)."""
-    keys = _SCOPUS_KEYS if kind == "scopus" else _WOS_KEYS
-    out: dict[str, str] = {}
-    for col, value in row.items():
-        col = col.strip().lstrip("\ufeff")
-        value = (value or "").strip()
-        if not value or (kind == "wos" and col in ("FN", "VR", "ER", "EF")):
-            continue
-        if kind == "scopus" and value == "[No abstract available]":
-            continue
-        key = keys.get(col, col if kind == "scopus" else col.lower())
-        if key in ("authors", "keywords") and kind == "wos":
-            value = _split_list(value)
-        _add(out, key, value)
-    return out
+        elif line and last_key is not None:
+            current[last_key] = current.get(last_key, "") + line
+    records.append(current)
+    return finish_all(records)
 
 
 # (format, pattern of the first line, pattern the first 40 lines must also hold)
@@ -434,6 +337,9 @@ def sniff(text: str) -> str | None:
     (None, None)
     """
     lines = [line.strip("\ufeff \t") for line in text[:8192].splitlines() if line.strip()]
+    if re.match(r"(?i)^RefWorks Export Tagged Format", lines[0] if lines else ""):
+        lines = lines[next((i for i, x in enumerate(lines) if x.startswith("RT ")),
+                           len(lines)):]  # the header and tag legend of a RefWorks file
     if not lines:
         return None
     head = "\n".join(lines[:40])
@@ -443,7 +349,19 @@ def sniff(text: str) -> str | None:
     return None
 
 
-PARSERS: dict[str, Callable[[str], list[dict[str, str]]]] = {
+def parse(kind: str, text: str) -> tuple[str, list[Fields]]:
+    """The records of an export read as ``kind`` (its file extension's format), or, when
+    that finds none, as the format the text itself shows (rispy's ``example_wos.ris`` is a
+    Web of Science file named .ris); returns the format used and the records."""
+    entries = PARSERS[kind](text)
+    if not entries:
+        found = sniff(text)
+        if found is not None and found != kind:
+            return found, PARSERS[found](text)
+    return kind, entries
+
+
+PARSERS: dict[str, Callable[[str], list[Fields]]] = {
     "noteexpress": parse_noteexpress, "ris": parse_ris, "bibtex": parse_bibtex,
     "endnote": parse_endnote, "endnote_xml": parse_endnote_xml, "refworks": parse_refworks,
     "wos": parse_wos, "cnki_custom": parse_cnki_custom,

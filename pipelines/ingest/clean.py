@@ -19,6 +19,8 @@ __all__ = [
     "KEEP_LINES",
     "MAX_LINE",
     "repeated_lines",
+    "edge_pieces",
+    "strip_edges",
     "drop_lines",
     "detect_lang",
     "split_articles",
@@ -35,6 +37,7 @@ _RUNS = re.compile(r" {2,}")
 
 # Chrome phrases removed wherever they stand in a line (they often share a line with a date).
 _CHROME_PHRASES = re.compile(
+    r"[（(]记者 [^（）()。！？]{1,30}[）)]|"  # a reporter credit inside a line: （记者 张三）
     r"扫码查看|扫一扫|版权声明|我要投稿|我要纠错|打印本页|关闭窗口|分享到[:：]?|收藏本文|"
     r"点击[:：]?\s*\d*\s*次|字号[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?|"
     r"Share to\s*[:：]?|Print this page|Close window"
@@ -48,6 +51,10 @@ _CHROME_LINES = re.compile(
     r"(?:Issuing|Release|Publish(?:ed)?|Post(?:ed)?)\s*(?:time|date)\s*[:：].{0,30}|"
     r"(?:发布|发表|更新)(?:时间|日期)\s*[:：].{0,30}|"
     r"(?:来源|作者|责任编辑|编辑|浏览次数|阅读量?)\s*[:：]\s*\S{0,20}|"
+    # editor and reporter credits: (视频编辑：张贝龙 文字编辑：温凤浩), 摄影：王五, （记者 张三）
+    r"[（(]\s*(?:记者|通讯员|摄影|摄像|(?:视频|文字|图片|责任)?编辑)[^（）()。！？]{1,50}[）)]|"
+    r"(?:(?:视频|文字|图片|责任|网络)编辑|编辑|责编|摄影|摄像|撰稿|监制|审核|校对)\s*[:：]"
+    r"[^。！？!?]{1,30}|"
     r"展开\s*[>›]?|收起\s*[<‹]?|返回顶部|Copyright.*|©.*|版权所有.*|ICP备.*|"
     r"Home(?:\s*[|·>]\s*\S.*)?|Online customer service|Information hotline"
     r")$",
@@ -162,6 +169,50 @@ def strip_chrome(text: str) -> tuple[str, int]:
     """
     cleaned, removed = strip_chrome_lines(text)
     return cleaned, len(removed)
+
+
+# A lead-in sharing the first line with the first sentence (央视网消息（新闻联播）：…, 本报讯：…),
+# and a closing parenthesis sharing the last line (…。（《新闻联播》 03-15）): candidates for
+# prefixes and suffixes repeated across a collection.
+_HEAD = re.compile(r"^(.{2,30}?[：:】])\s*(?=\S|$)")
+_TAIL = re.compile(r"(?<=\S)\s*([（(][^（()）]{2,40}[）)])$")
+#: Marks of a prefix or a suffix among a collection's line keys.
+PREFIX, SUFFIX = "\x01^", "\x01$"
+
+
+def edge_pieces(text: str) -> list[str]:
+    """The first line's lead-in and the last line's closing parenthesis, marked with
+    :data:`PREFIX`/:data:`SUFFIX` so that they are counted beside whole lines.
+
+    >>> [p[2:] for p in edge_pieces("央视网消息（新闻联播）：今天开会。\\n会议指出。（记者 张三）")]
+    ['央视网消息（新闻联播）：', '（记者 张三）']
+    >>> edge_pieces("今天开会。"), [p[2:] for p in edge_pieces("央视网消息（新闻联播）：\\n正文")]
+    ([], ['央视网消息（新闻联播）：'])
+    """
+    lines = text.split("\n")
+    head, tail = _HEAD.match(lines[0]), _TAIL.search(lines[-1])
+    return ([PREFIX + head.group(1)] if head else []) + ([SUFFIX + tail.group(1)] if tail else [])
+
+
+def strip_edges(text: str, pieces: set[str]) -> tuple[str, list[str]]:
+    """Remove the marked prefixes and suffixes in ``pieces`` from the edges of ``text``;
+    return the text and the pieces removed.
+
+    >>> lead = PREFIX + "央视网消息（新闻联播）："
+    >>> strip_edges("央视网消息（新闻联播）：今天开会。\\n散会。", {lead})[0]
+    '今天开会。\\n散会。'
+    """
+    lines = text.split("\n")
+    removed = []
+    for piece in edge_pieces(text):
+        if piece not in pieces:
+            continue
+        if piece.startswith(PREFIX):  # the lead-in, or the whole first line if it is one
+            lines[0] = lines[0][len(piece) - 2:].lstrip()
+        else:
+            lines[-1] = lines[-1][:len(lines[-1]) - len(piece) + 2].rstrip()
+        removed.append(piece)
+    return "\n".join(line for line in lines if line), removed
 
 
 def repeated_lines(texts: Sequence[str], *, min_docs: int = 5, share: float = 0.6,

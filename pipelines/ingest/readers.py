@@ -19,10 +19,16 @@ from pipelines.ingest.decode import Rejected, decode_bytes
 from pipelines.ingest.meta import clean_key
 
 __all__ = ["Record", "ReadOptions", "READERS", "read_bytes", "table_records",
-           "pick_text_column", "html_to_text", "flatten"]
+           "pick_text_column", "pick_title_column", "html_to_text", "flatten"]
 
 _TEXT_NAMES = ("text", "content", "body", "abstract", "fulltext", "full_text", "正文", "内容",
                "全文", "摘要")
+# Fields named like a title, in order of preference (a scraper's own names included); matched
+# on the whole key, then on the last part of a dotted JSON key (video_detail.title).
+_TITLE_NAMES = ("title", "videotitle", "headline", "articletitle", "newstitle", "标题", "题名",
+                "题目", "新闻标题", "文章标题")
+# A media label opening a scraped title: [视频]王沪宁出席… → 王沪宁出席…
+_TITLE_LABEL = re.compile(r"^\s*[\[【](?:视频|图片|图文|组图|直播|音频|快讯)[\]】]\s*")
 _DATE_NAMES = ("date", "pubdate", "publishdate", "publishtime", "pubtime", "published",
                "releasedate", "issuedate", "year", "日期", "发布日期", "发布时间", "发文日期",
                "成文日期", "时间", "年份")
@@ -43,17 +49,19 @@ class Record:
     text: str
     title: str | None = None
     date: str | None = None
-    meta: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # str, or list[str] (authors, ...)
     split: bool = True  # may be split into articles by the split pattern
     date_kind: str = "record"
 
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """What the user told the readers: the text column and the JSON records path."""
+    """What the user told the readers: the text column(s) (comma-separated: the first
+    non-empty one of each row), the JSON records path and the title column."""
 
     text_column: str | None = None
     records_path: str | None = None
+    title_column: str | None = None
 
 
 Result = tuple[list[Record], list[Rejected]]
@@ -119,16 +127,20 @@ def pick_text_column(columns: list[str], rows: list[dict[str, str]], wanted: str
                      name: str) -> str:
     """The column holding the text: ``wanted``, a usual name, else the longest on average.
 
-    A guessed column never holds JSON objects or lists (raw JSON is not a document).
+    ``wanted`` may name several columns apart by commas (``video_detail.content,brief``):
+    each row takes the first of them that is not empty (:func:`table_records`); at least one
+    must exist. A guessed column never holds JSON objects or lists (raw JSON is not a
+    document).
 
     Raises:
         Rejected: ``no_text_column`` when ``wanted`` is absent or no column holds text.
     """
     if wanted:
-        if wanted not in columns:
+        found = [c.strip() for c in wanted.split(",") if c.strip() in columns]
+        if not found:
             raise Rejected("no_text_column", f"{name} has no column {wanted!r} (it has "
                            f"{', '.join(columns[:12])}); set text_column to one of them.")
-        return wanted
+        return ",".join(c.strip() for c in wanted.split(",") if c.strip())
     sample = rows[:200]
 
     def structured(col: str) -> bool:
@@ -156,33 +168,69 @@ def pick_text_column(columns: list[str], rows: list[dict[str, str]], wanted: str
     return best
 
 
+def pick_title_column(columns: list[str], wanted: str | None, name: str) -> str | None:
+    """The column holding the title: ``wanted``, else the first usual title name
+    (``title``, ``video_title``, ``标题``, …; a dotted JSON key by its last part), else None
+    (the title is then guessed from the text).
+
+    >>> pick_title_column(["id", "video_detail.title", "video_title"], None, "x.json")
+    'video_title'
+    >>> pick_title_column(["id", "video_detail.title"], None, "x.json")
+    'video_detail.title'
+
+    Raises:
+        Rejected: ``no_title_column`` when ``wanted`` is not a column of the file.
+    """
+    if wanted:
+        if wanted not in columns:
+            raise Rejected("no_title_column", f"{name} has no column {wanted!r} (it has "
+                           f"{', '.join(columns[:12])}); set title_column to one of them.")
+        return wanted
+
+    def norm(key: str) -> str:
+        return key.strip().lower().replace("_", "").replace("-", "")
+
+    whole = {norm(c): c for c in reversed(columns)}
+    last = {norm(c.rsplit(".", 1)[-1]): c for c in reversed(columns) if "." in c}
+    for names in (whole, last):
+        for candidate in _TITLE_NAMES:
+            if candidate in names:
+                return names[candidate]
+    return None
+
+
 def table_records(columns: list[str], rows: list[dict[str, str]], text_column: str | None,
-                  name: str, *, start: int = 0) -> Result:
+                  name: str, *, start: int = 0, title_column: str | None = None) -> Result:
     """One record per row: the text column as text, every other column as metadata.
 
-    Columns named like title/date/year fill those fields; empty text rows are rejected; HTML
-    in the text cell is turned into text like an .html file.
+    The title comes from ``title_column`` or a column named like a title (a media label
+    such as ``[视频]`` dropped); columns named like a date or year fill the date; empty text
+    rows are rejected; HTML in the text cell is turned into text like an .html file.
     """
-    col = pick_text_column(columns, rows, text_column, name)
+    text_cols = pick_text_column(columns, rows, text_column, name).split(",")
+    title_col = pick_title_column([c for c in columns if c not in text_cols], title_column,
+                                  name)
     records, rejects = [], []
     for n in range(len(rows)):
         i, row = n + start, rows[n]
         rows[n] = None  # consumed: a million-row table is not held twice
+        col = next((c for c in text_cols if (row.get(c) or "").strip()), text_cols[0])
         text = (row.get(col) or "").strip()
         if text and _HTML_HINT.search(text):
             page = (text if re.search(r"<html\b", text, re.I)
                     else f"<html><body>{text}</body></html>")
             text = html_to_text(page)[0].strip()
         if not text:
-            rejects.append(Rejected("empty", f"{name} row {i} has an empty {col!r} cell.", i))
+            rejects.append(Rejected("empty", f"{name} row {i} has an empty "
+                                    f"{' or '.join(map(repr, text_cols))} cell.", i))
             continue
         meta = {}
         for key, value in row.items():
-            if key == col or value is None or str(value).strip() == "":
+            if key in text_cols or value is None or str(value).strip() == "":
                 continue
             meta[str(key).strip()] = str(value).strip()
+        title = _TITLE_LABEL.sub("", meta.pop(title_col, "") or "").strip() or None
         lowered = {k.lower().replace("_", "").replace("-", ""): k for k in meta}
-        title = meta.pop(lowered["title"]) if "title" in lowered else None
         date = None
         for key in _DATE_NAMES:
             if key in lowered and lowered[key] in meta:
@@ -209,7 +257,8 @@ def _delimited(text: str, name: str, opts: ReadOptions, delimiter: str) -> Resul
     kind = biblio.table_kind(columns)
     if kind is not None and not opts.text_column:
         return _bib_records([biblio.map_row(kind, r) for r in rows], name, kind)
-    return table_records(columns, rows, opts.text_column, name)
+    return table_records(columns, rows, opts.text_column, name,
+                         title_column=opts.title_column)
 
 
 def _csv(data: bytes, name: str, opts: ReadOptions) -> Result:
@@ -253,7 +302,8 @@ def _json_rows(objects: list[tuple[int, Any]], name: str, opts: ReadOptions,
                            f"{rejects[0].detail})")
         raise Rejected("empty", f"{name} has no records.")
     columns = list(dict.fromkeys(k for r in rows for k in r))
-    records, row_rejects = table_records(columns, rows, opts.text_column, name)
+    records, row_rejects = table_records(columns, rows, opts.text_column, name,
+                                         title_column=opts.title_column)
     for rec in records:
         rec.part = parts[rec.part]
     for rej in row_rejects:
@@ -340,7 +390,8 @@ def _xlsx(data: bytes, name: str, opts: ReadOptions) -> Result:
         raise Rejected("empty", f"{name} has no data rows in its first sheet.")
     header = [h.strip() or f"column_{i + 1}" for i, h in enumerate(values[0])]
     rows = [dict(zip(header, r, strict=False)) for r in values[1:]]
-    return table_records(header, rows, opts.text_column, name, start=0)
+    return table_records(header, rows, opts.text_column, name, start=0,
+                         title_column=opts.title_column)
 
 
 def _docx(data: bytes, name: str, _opts: ReadOptions) -> Result:
@@ -396,20 +447,23 @@ def _pdf(data: bytes, name: str, _opts: ReadOptions) -> Result:
                    date_kind="file_metadata")], []
 
 
-def _bib_records(entries: list[dict[str, str]], name: str, kind: str) -> Result:
-    """Bibliographic records as documents: the abstract is the text."""
+def _bib_records(entries: list[dict[str, Any]], name: str, kind: str) -> Result:
+    """Bibliographic records as documents: the abstract is the text; a date without a year
+    (``Dec``) is completed by the record's year (:func:`records.merge_date`)."""
+    from pipelines.ingest.records import merge_date
+
     if not entries:
         raise Rejected("parse_error", f"{name} holds no {kind} records.")
     records, rejects = [], []
     for i, fields in enumerate(entries):
-        fields = {clean_key(k): v for k, v in fields.items() if v.strip()}
+        fields = {clean_key(k): v for k, v in fields.items()
+                  if (v.strip() if isinstance(v, str) else v)}
         text = fields.pop("text", "")
         if not text.strip():
             rejects.append(Rejected("empty", f"{name} record {i} has no abstract.", i))
             continue
         title = fields.pop("title", None)
-        date = fields.pop("date", None) or fields.get("year")
-        fields.pop("year", None)
+        date = merge_date(fields.pop("date", None), fields.pop("year", None))
         records.append(Record(i, text, title=title, date=date, meta=fields, split=False))
     return records, rejects
 
@@ -420,11 +474,11 @@ def _biblio(kind: str) -> Reader:
 
         text = decode_bytes(data, name=name)[0]
         try:
-            entries = ingest_biblio.PARSERS[kind](text)
+            used, entries = ingest_biblio.parse(kind, text)
         except (ValueError, SyntaxError) as err:  # ElementTree.ParseError is a SyntaxError
             raise Rejected("parse_error", f"{name} is not a readable {kind} export "
                            f"({err}).") from None
-        return _bib_records(entries, name, kind)
+        return _bib_records(entries, name, used)
 
     return read
 

@@ -83,8 +83,13 @@ class Params:
         "an input folder or the file name (e.g. README.md,SOURCE.md,drafts/*).")
     text_column: str | None = param(
         None, "Column or JSON field holding the text in .csv/.tsv/.xlsx/.json/.jsonl files; "
-        "dotted for nested JSON (video_detail.content). Default: guessed, never a column of "
-        "JSON objects or lists.")
+        "dotted for nested JSON (video_detail.content); several apart by commas take the "
+        "first non-empty one of each row (video_detail.content,brief). Default: guessed, "
+        "never a column of JSON objects or lists.")
+    title_column: str | None = param(
+        None, "Column or JSON field holding the title (dotted like text_column, e.g. "
+        "video_title). Default: a field named title, video_title, headline, 标题, 题名 ..., "
+        "else the first short line of the text.")
     records_path: str | None = param(
         None, "Dotted path of the list of items in a .json file that is one object "
         "(e.g. videoList); default: the file's only list of objects, or the file if a list.")
@@ -224,7 +229,7 @@ def _parse(params: Params, folder: Path) -> tuple[list[ParsedPart], list[dict[st
         workers = 1
     parts = partition(items, workers * 4 if workers > 1 else 1)
     log.info("ingest: parsing %d files with %d worker(s)", len(items), workers)
-    opts = ReadOptions(params.text_column, params.records_path)
+    opts = ReadOptions(params.text_column, params.records_path, params.title_column)
     results = map_partitions(parse_part, list(enumerate(parts)), str(folder),
                              params.split_pattern, opts, params.max_file_mb,
                              params.max_archive_mb, params.to_simplified,
@@ -233,19 +238,51 @@ def _parse(params: Params, folder: Path) -> tuple[list[ParsedPart], list[dict[st
     return results, skipped
 
 
+def collection_name(entry: str) -> str:
+    """An input entry as ``ingest/boilerplate`` names it: never an absolute path of this
+    machine (a moved project, or the same corpus in another clone, gives the same table).
+
+    A relative entry stays as given; an absolute one is made relative to the working folder
+    (the project) when inside it, else named from its last folder on (``/data/corpus`` →
+    ``corpus``, ``/data/corpus/*.txt`` → ``corpus/*.txt``); a URL stays a URL.
+
+    >>> collection_name("docs/"), collection_name("/nowhere/data/corpus")
+    ('docs/', 'corpus')
+    >>> collection_name("/nowhere/data/corpus/**/*.txt"), collection_name("s3://b/corpus")
+    ('corpus/**/*.txt', 's3://b/corpus')
+    """
+    import os
+
+    from pipelines.core.remote import is_url
+
+    if is_url(entry) or not os.path.isabs(entry):
+        return entry
+    path = PurePosixPath(Path(entry).as_posix())
+    try:
+        return path.relative_to(Path.cwd().as_posix()).as_posix() or "."
+    except ValueError:
+        pass
+    parts = path.parts
+    glob_at = next((i for i, p in enumerate(parts) if set(p) & set("*?[")), len(parts))
+    start = max(1, glob_at - 1)
+    return "/".join(parts[start:]) or path.name
+
+
 def _boilerplate_rows(dedup: Deduplicator, chrome: dict[int, Counter[str]],
                       docs: Counter[int], params: Params) -> list[dict[str, Any]]:
     """Rows of ``ingest/boilerplate``: every removed line (repeated or page chrome) with the
     number of documents of its collection it was removed from."""
     rows = []
     for collection in sorted(docs):
-        name = params.inputs[collection] if collection < len(params.inputs) else str(collection)
+        name = (collection_name(params.inputs[collection]) if collection < len(params.inputs)
+                else str(collection))
         lines = dedup.boilerplate_names(collection)
         if lines:
             log.info("ingest: %d repeated template lines removed from a collection of %d",
                      len(lines), docs[collection])
-        rows.extend({"line": line, "documents": n, "collection": name, "kind": "repeated"}
-                    for line, n in sorted(lines.items(), key=lambda kv: (-kv[1], kv[0])))
+        rows.extend({"line": line, "documents": n, "collection": name, "kind": kind}
+                    for (kind, line), n in sorted(lines.items(),
+                                                  key=lambda kv: (-kv[1], kv[0][1], kv[0][0])))
         removed = chrome.get(collection, Counter())
         rows.extend({"line": line, "documents": n, "collection": name, "kind": "chrome"}
                     for line, n in sorted(removed.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -333,10 +370,12 @@ def _meta_column(key: str) -> str:
 def _write_documents(dedup: Deduplicator, near: set[int]) -> StoredTable:
     """The kept documents, read back from the spool and written part by part."""
     from pipelines.core.store import PartWriter
+    from pipelines.ingest.records import LIST_KEYS
     from pipelines.ingest.stream import parts_of
 
     extra = sorted({_meta_column(k) for k in dedup.meta_keys(near)})
-    schema = pa.schema(list(DOCUMENTS_SCHEMA) + [(k, pa.string()) for k in extra])
+    schema = pa.schema(list(DOCUMENTS_SCHEMA) + [
+        (k, pa.list_(pa.string()) if k in LIST_KEYS else pa.string()) for k in extra])
     writer = PartWriter(schema, name="documents")
     for part in parts_of(dedup.kept(near)):
         writer.write(_documents_table(part, schema))
@@ -344,8 +383,11 @@ def _write_documents(dedup: Deduplicator, near: set[int]) -> StoredTable:
 
 
 def _documents_table(docs: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """One part of the documents table; metadata keys are the string columns after
-    :data:`DOCUMENTS_SCHEMA`'s."""
+    """One part of the documents table; metadata keys are the columns after
+    :data:`DOCUMENTS_SCHEMA`'s: lists of strings for authors and keywords (a string from a
+    table or the metadata file is split at ``;``), strings for the others."""
+    from pipelines.ingest.records import LIST_KEYS, as_list
+
     core = set(DOCUMENTS_SCHEMA.names)
     extra = schema.names[len(DOCUMENTS_SCHEMA):]
     columns: dict[str, list[Any]] = {
@@ -361,5 +403,10 @@ def _documents_table(docs: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     }
     for key in extra:
         raw = key[5:] if key.startswith("meta_") and key[5:] in core else key
-        columns[key] = [d["meta"].get(raw) for d in docs]
+        values = [d["meta"].get(raw) for d in docs]
+        if key in LIST_KEYS:
+            columns[key] = [as_list(v) for v in values]
+        else:
+            columns[key] = [v if v is None or isinstance(v, str) else "; ".join(v)
+                            for v in values]
     return pa.table(columns, schema=schema)

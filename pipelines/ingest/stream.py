@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.ingest.clean import MAX_LINE, drop_lines
+from pipelines.ingest.clean import MAX_LINE, PREFIX, SUFFIX, drop_lines, edge_pieces, strip_edges
 
 if TYPE_CHECKING:
     import numpy as np
@@ -111,7 +111,8 @@ def parse_part(task: tuple[int, Sequence[FileItem]], folder: str, split_pattern:
         out.docs[collection] += 1
         chrome[collection].update(set(row.pop("chrome", ())))
         keys[collection].extend({line_key(line) for line in row["text"].split("\n")
-                                 if len(line) <= MAX_LINE})
+                                 if len(line) <= MAX_LINE}
+                                | {line_key(piece) for piece in edge_pieces(row["text"])})
         buffer.append(row)
         chars += len(row["text"])
         if chars >= SPOOL_CHARS:
@@ -232,6 +233,8 @@ class Deduplicator:
     # --- pass 1: clean, reject, exact duplicates -------------------------------------------
 
     def _drop_repeated(self, doc: dict[str, Any]) -> None:
+        """Drop the collection's repeated lines, then its repeated first-line prefixes and
+        last-line suffixes (:func:`clean.edge_pieces`), unless a keep pattern holds them."""
         lines = self.repeated.get(doc["collection"])
         if not lines:
             return
@@ -241,16 +244,23 @@ class Deduplicator:
             if len(line) > MAX_LINE:
                 continue
             key = line_key(line)
-            if key not in lines:
-                continue
-            dropped = self._dropped.get(key)
-            if dropped is None:
-                dropped = self._dropped[key] = not any(k.match(line) for k in self.keep)
-            if dropped:
+            if key in lines and self._drops(key, line):
                 drop.add(line)
                 names.setdefault(key, line)
         doc["text"], n = drop_lines(doc["text"], drop)
         doc["boilerplate"] += n
+        pieces = {p for p in edge_pieces(doc["text"])
+                  if line_key(p) in lines and self._drops(line_key(p), p[2:])}
+        if pieces:
+            doc["text"], removed = strip_edges(doc["text"], pieces)
+            for piece in removed:
+                names.setdefault(line_key(piece), piece)
+
+    def _drops(self, key: int, line: str) -> bool:
+        dropped = self._dropped.get(key)
+        if dropped is None:
+            dropped = self._dropped[key] = not any(k.match(line) for k in self.keep)
+        return dropped
 
     def add(self, doc: dict[str, Any]) -> None:
         """Take the next parsed document (in input order)."""
@@ -360,10 +370,16 @@ class Deduplicator:
                 index += 1
             path.unlink()
 
-    def boilerplate_names(self, collection: int) -> dict[str, int]:
-        """The repeated lines removed from a collection, with their document counts."""
+    def boilerplate_names(self, collection: int) -> dict[tuple[str, str], int]:
+        """The repeated lines, prefixes and suffixes removed from a collection, as
+        ``{(kind, text): documents}`` with kind ``repeated``, ``prefix`` or ``suffix``."""
         counts = self.repeated.get(collection, {})
-        return {line: counts[key] for key, line in self.names.get(collection, {}).items()}
+        out = {}
+        for key, line in self.names.get(collection, {}).items():
+            kind = ("prefix" if line.startswith(PREFIX) else "suffix" if line.startswith(SUFFIX)
+                    else "repeated")
+            out[(kind, line[2:] if kind != "repeated" else line)] = counts[key]
+        return out
 
 
 def parts_of(docs: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -122,8 +122,8 @@ def test_parse_noteexpress_joins_continuation_lines_and_authors():
             "{Author Address}: 武汉,\n湖北\n{Year}: 2005\n{Keywords}: 教育;乡村\n"
             "{Abstract}: 摘要(#br)第二段\n\n\n{Reference Type}: Thesis\n{Title}: 乙\n")
     assert ingest_biblio.parse_noteexpress(text) == [
-        {"Reference Type": "Journal Article", "title": "甲", "authors": "张三; 李四",
-         "Author Address": "武汉,湖北", "year": "2005", "keywords": "教育;乡村",
+        {"Reference Type": "Journal Article", "title": "甲", "authors": ["张三", "李四"],
+         "Author Address": "武汉,湖北", "year": "2005", "keywords": ["教育", "乡村"],
          "text": "摘要\n第二段"},
         {"Reference Type": "Thesis", "title": "乙"},
     ]

@@ -89,9 +89,10 @@ def test_formats_are_read_with_titles_dates_and_metadata():
     assert docs[("records.jsonl", 2)]["lang"] == "en"
     ris = docs[("refs.ris", 0)]
     assert (ris["title"], ris["authors"], ris["keywords"], ris["year"], ris["journal"]) == (
-        "Rural schools", "Li, Ming; Wang, Fang", "rural; teachers", 2018, "Education Review")
+        "Rural schools", ["Li, Ming", "Wang, Fang"], ["rural", "teachers"], 2018,
+        "Education Review")
     bib = docs[("refs.bib", 0)]
-    assert (bib["title"], bib["authors"], bib["text"]) == ("乡村教师流失问题研究", "李明; 王芳",
+    assert (bib["title"], bib["authors"], bib["text"]) == ("乡村教师流失问题研究", ["李明", "王芳"],
                                                           "乡村教师流失严重影响农村教育质量。")
     assert sorted((r["source"], r["part"], r["reason"]) for r in out["rejected"]) == [
         ("records.jsonl", 1, "parse_error"), ("table.tsv", 1, "empty")]
@@ -280,5 +281,5 @@ def test_cnki_noteexpress_records_become_documents():
         "Classic5Test.net", 0, 2019, "Journal of Contemporary Accounting & Economics")
     assert first["title"] == ("Share-option based compensation expense, shareholder returns "
                               "and financial crisis")
-    assert first["authors"] == "Alaa Alhaj-Ismail; Sami Adwan; John Stittle"
+    assert first["authors"] == ["Alaa Alhaj-Ismail", "Sami Adwan", "John Stittle"]
     assert first["text"].startswith("This paper contributes to the literature")
