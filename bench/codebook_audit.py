@@ -150,6 +150,28 @@ def sample(sets: dict[str, Path], seed: int, per_code: int, n_random: int, out: 
     print(f"{out}: {len(rows)} coded (unit, code) pairs and {len(random_units)} random units")
 
 
+def mark(sheet: Path, name: str, workdir: Path) -> None:
+    """Add rule set ``name`` to the judged rows it codes (a set coded after the sample was
+    drawn). Its precision is then estimated on the judged rows it shares with the sampled
+    sets, which is unbiased only for codings inside their sampling frame: the share of its
+    codings outside the frame is printed and must be reported with the numbers."""
+    with sheet.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    frame_sets = {s for r in rows for s in r["sets"].split(";") if s} - {name}
+    coded = {(r["doc_id"], int(r["para_id"]), r["code"]) for r in _codings(workdir)}
+    for row in rows:
+        sets = [s for s in row["sets"].split(";") if s and s != name]
+        if row["kind"] == "coded" and (row["doc_id"], int(row["para_id"]), row["code"]) in coded:
+            sets.append(name)
+        row["sets"] = ";".join(sorted(sets))
+    with sheet.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{sheet}: {name} codes {sum(name in r['sets'].split(';') for r in rows)} judged rows; "
+          f"sampled sets: {', '.join(sorted(frame_sets))}")
+
+
 def _read_sheet(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -233,12 +255,18 @@ def main() -> None:
     s.add_argument("--per-code", type=int, default=4)
     s.add_argument("--random", type=int, default=30)
     s.add_argument("--out", type=Path, required=True)
+    m = sub.add_parser("mark")
+    m.add_argument("sheet", type=Path)
+    m.add_argument("--set", required=True, help="NAME=WORKDIR (coded after the sample)")
     c = sub.add_parser("score")
     c.add_argument("sheets", type=Path, nargs="+")
     c.add_argument("--set", action="append", required=True, help="NAME=WORKDIR (coded)")
     args = parser.parse_args()
     if args.command == "sample":
         sample(_sets(args.set), args.seed, args.per_code, args.random, args.out)
+    elif args.command == "mark":
+        (name, workdir), = _sets([args.set]).items()
+        mark(args.sheet, name, workdir)
     else:
         print(score(args.sheets, _sets(args.set)))
 
