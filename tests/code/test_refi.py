@@ -57,7 +57,8 @@ def test_shipped_codebooks_export_valid_qdc(shared: Path) -> None:
                                                                 "policy_instruments.yaml"))))
     assert qdc.tag == "{urn:QDA-XML:codebook:1.0}CodeBook"
     codes = qdc.findall(".//{urn:QDA-XML:codebook:1.0}Code")
-    assert len(codes) == 3 + 13 + 18  # groups, categories, codes
+    # groups, categories, codes (法规监管 joined 法律责任 in 法规管制 for regulation wording)
+    assert len(codes) == 3 + 13 + 19
 
 
 def test_read_atlas_sample(shared: Path) -> None:
