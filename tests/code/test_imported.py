@@ -1,4 +1,4 @@
-"""An imported REFI-QDA coding as the coding: round trip, code tree, alignment, a real NVivo file."""
+"""An imported REFI-QDA coding as the coding: round trip, code tree, alignment, NVivo file."""
 
 from __future__ import annotations
 
@@ -140,3 +140,32 @@ def test_nvivo_export_as_the_coding() -> None:
     assert {(r["para_id"], r["code"]) for r in codings} == expected
     names = {c.name for c in coding.book.codes}
     assert {"fenyegetés", "harag", "COVID"} <= names
+
+
+def test_cli_coding_from_and_its_errors(tmp_path: Path) -> None:
+    import shutil
+
+    from click.testing import CliRunner
+
+    from cli import wenmai
+    from tests.code.test_cli import _workdir
+
+    work = _workdir(tmp_path)
+    book = tmp_path / "book.yaml"
+    book.write_text(book_text(("培训", "培训")), encoding="utf-8")
+    run = CliRunner().invoke
+    assert run(wenmai, ["--workdir", str(work), "code", "--codebook", str(book)]).exit_code == 0
+    shutil.copy(work / "code" / "project.qdpx", tmp_path / "reviewed.qdpx")
+    result = run(wenmai, ["--workdir", str(work), "code", "--coding-from",
+                          str(tmp_path / "reviewed.qdpx"), "--orders", "5"])
+    assert result.exit_code == 0, result.output
+    assert "codings/  2 rows in 1 part" in result.output and "no codebook" not in result.output
+    shown = run(wenmai, ["--workdir", str(work), "show", "codings"])
+    assert shown.exit_code == 0 and "rules" in shown.output
+    bad = run(wenmai, ["--workdir", str(work), "code", "--codebook", str(book),
+                       "--classifier", "logistic"])
+    assert bad.exit_code == 2 and "learns from a human coding; give coding_from" in bad.output
+    missing = run(wenmai, ["--workdir", str(work), "code", "--coding-from",
+                           str(tmp_path / "nope.qdpx")])
+    assert missing.exit_code == 1 and "nope.qdpx does not exist" in missing.output
+    assert "Traceback" not in missing.output
