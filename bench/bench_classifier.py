@@ -64,7 +64,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--codebook", default="builtin:policy_instruments")
     parser.add_argument("--unit", default="paragraph")
-    parser.add_argument("--method", default="logistic", choices=("logistic", "complement_nb"))
+    parser.add_argument("--method", default="logistic",
+                        choices=("logistic", "complement_nb", "naive_bayes"))
     parser.add_argument("--share", type=float, default=0.5)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)

@@ -2,14 +2,17 @@
 
 The documents of the human coding (``coding_from``) that hold at least one coded selection are
 the sample. Each of their units is an example: its segmented tokens (the words ``segment``
-kept) are the features, TF-IDF weighted, and each code is a yes/no label (one classifier per
-code, as KH Coder's naive Bayes and NVivo's "code by example" learn one code at a time):
+kept) are the features, TF-IDF weighted (counted for ``naive_bayes``), and each code is a yes/no
+label with a classifier of its own (the job of KH Coder's naive Bayes classifier and of NVivo's
+coding by example):
 
 - ``logistic``: ``LogisticRegression(class_weight="balanced")``, the linear baseline;
-- ``complement_nb``: ``ComplementNB`` (Rennie et al. 2003), naive Bayes made for skewed classes.
+- ``complement_nb``: ``ComplementNB`` (Rennie et al. 2003), naive Bayes made for skewed classes;
+- ``naive_bayes``: ``MultinomialNB`` on word counts (McCallum & Nigam 1998), the textbook naive
+  Bayes text classifier, with the class priors ComplementNB leaves out.
 
-Both are cross-validated on the sample: the units are split into ``folds`` folds, stratified by
-the code's label and seeded, with all units of one document in one fold
+Every method is cross-validated on the sample: the units are split into ``folds`` folds,
+stratified by the code's label and seeded, with all units of one document in one fold
 (``StratifiedGroupKFold``), so a score says how well the model codes documents it has not
 seen. Per code and method, ``code_classifier`` gives the pooled precision, recall and F1 of
 the out-of-fold predictions, beside those of the codebook's rules on the same units when a
@@ -42,7 +45,7 @@ __all__ = ["METHODS", "CLASSIFIER_SCHEMA", "Sample", "make_model", "splitter", "
 
 log = logging.getLogger("wenmai")
 
-METHODS = ("logistic", "complement_nb")
+METHODS = ("logistic", "complement_nb", "naive_bayes")
 #: Words of a unit shown in ``matched`` for a model coding.
 MATCHED = 5
 
@@ -62,15 +65,17 @@ def _words(unit: Sequence[str]) -> list[str]:
 
 
 def make_model(method: str, seed: int) -> Pipeline:
-    """TF-IDF over a unit's tokens, then the classifier ``method``."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """TF-IDF (word counts for ``naive_bayes``) over a unit's tokens, then the classifier."""
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.naive_bayes import ComplementNB
+    from sklearn.naive_bayes import ComplementNB, MultinomialNB
     from sklearn.pipeline import Pipeline
 
+    if method == "naive_bayes":
+        return Pipeline([("words", CountVectorizer(analyzer=_words)), ("clf", MultinomialNB())])
     clf = (LogisticRegression(class_weight="balanced", max_iter=1000, random_state=seed)
            if method == "logistic" else ComplementNB())
-    return Pipeline([("tfidf", TfidfVectorizer(analyzer=_words)), ("clf", clf)])
+    return Pipeline([("words", TfidfVectorizer(analyzer=_words)), ("clf", clf)])
 
 
 def splitter(folds: int, seed: int):
@@ -137,7 +142,7 @@ class Model:
 
 
 def _top_words(pipe: Pipeline, unit: Sequence[str]) -> list[str]:
-    vocab = pipe.named_steps["tfidf"].vocabulary_
+    vocab = pipe.named_steps["words"].vocabulary_
     clf = pipe.named_steps["clf"]
     weights = (clf.coef_[0] if hasattr(clf, "coef_")
                else clf.feature_log_prob_[1] - clf.feature_log_prob_[0])
@@ -188,7 +193,7 @@ def _labels(result: dict, book: Codebook, n: int) -> np.ndarray:
 
 def learn(sample: Sample, book: Codebook, *, method: str, folds: int, seed: int
           ) -> tuple[pa.Table, Model]:
-    """Cross-validate both methods per code, fit ``method`` on the whole sample.
+    """Cross-validate every method per code, fit ``method`` on the whole sample.
 
     Returns:
         (``code_classifier``, the fitted model of ``method``).

@@ -55,14 +55,11 @@ def match_key(text: str) -> str:
 
 def _key_index(text: str) -> tuple[str, np.ndarray]:
     """:func:`match_key` built a character at a time, with the text position of each key
-    character."""
-    chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        folded = _DROP.sub("", unicodedata.normalize("NFKC", ch))
-        chars.append(folded)
-        index.extend([i] * len(folded))
-    return "".join(chars), np.asarray(index, dtype=np.int64)
+    character (each distinct character is folded once)."""
+    fold = {ch: _DROP.sub("", unicodedata.normalize("NFKC", ch)) for ch in set(text)}
+    parts = list(map(fold.__getitem__, text))
+    lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    return "".join(parts), np.repeat(np.arange(len(text), dtype=np.int64), lengths)
 
 
 def align(source: str, document: str, spans: list[tuple[int, int]]
