@@ -167,7 +167,9 @@ def gather(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
 
     ids = pa.array(sorted(coding.sample), pa.string())
     docs = _filtered(documents, ["doc_id", "text"], ids)
-    toks = _filtered(tokens, ["doc_id", "sent_id", "tokens"], ids)
+    # the word lists build_units reads (``tokens``, or ``words`` where segment writes them)
+    toks = _filtered(tokens, [c for c in ("doc_id", "sent_id", "tokens", "words")
+                              if c in tokens.column_names], ids)
     part = (docs.column("doc_id").to_pylist(),
             [t or "" for t in docs.column("text").to_pylist()], toks)
     units = build_units(*part)
