@@ -222,6 +222,12 @@ def prepare(params, documents: pa.Table | StoredTable, tokens: pa.Table | Stored
     coding = load_coding(params.coding_from, documents)
     if params.classifier == "none":
         return coding, {}
+    if not coding.sample:
+        from pipelines.core.errors import BadInputFile
+
+        raise BadInputFile(f"code: {params.coding_from} codes no unit of a document of this "
+                           "corpus, so the classifier has nothing to learn from; code a sample "
+                           "of the documents in your QDA program and export the project again")
     from pipelines.code.classify import gather, learn
 
     sample = gather(documents, tokens, coding, params.unit, rules)

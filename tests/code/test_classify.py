@@ -90,8 +90,8 @@ def _without_selections(qdpx: bytes, names: list[str]) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(qdpx))
     qde = src.read("project.qde").decode("utf-8")
     for name in names:
-        qde = re.sub(rf'(<TextSource [^>]*name="title {name}"[^>]*>).*?(</TextSource>)',
-                     r"\1\2", qde, flags=re.S)
+        qde = re.sub(rf'(<TextSource [^>]*name="title {name}"[^>]*?)\s*(/>|>.*?</TextSource>)',
+                     r"\1 />", qde, flags=re.S)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as out:
         for info in src.infolist():
@@ -126,6 +126,20 @@ def test_stage_learns_from_the_sample_and_codes_the_rest(tmp_path: Path) -> None
     assert all("培训" in r["matched"] for r in model_rows)
     freq = {(r["level"], r["name"]): r["units"] for r in out["code_frequencies"].to_pylist()}
     assert freq[("code", "培训")] == sum(1 for r in codings if r["code"] == "培训")
+
+
+def test_classifier_needs_coded_units(tmp_path: Path) -> None:
+    from pipelines.core.errors import BadInputFile
+
+    docs, tokens = _corpus(4)
+    book = tmp_path / "book.yaml"
+    book.write_text(book_text(("培训", "培训")), encoding="utf-8")
+    inputs = tables(docs, tokens)
+    ruled = code.compute(inputs, code.Params(codebook=str(book), orders=0))
+    project = tmp_path / "empty.qdpx"
+    project.write_bytes(_without_selections(value(ruled["project.qdpx"]), list(docs)))
+    with pytest.raises(BadInputFile, match="codes no unit .* nothing to learn from"):
+        code.compute(inputs, code.Params(coding_from=str(project), classifier="logistic"))
 
 
 def test_classifier_needs_a_human_coding() -> None:
