@@ -42,6 +42,7 @@ log = logging.getLogger("wenmai")
 _DROP = re.compile(r"[\s\u200b-\u200d\u2060\ufeff\u00ad]+")
 #: The user a wenmai export writes its codings under (see pipelines.code.project).
 _WENMAI_USER = guid("user", "wenmai")
+_MODEL_USER = guid("user", "wenmai model")  # ... and the codings of its model
 
 
 def match_key(text: str) -> str:
@@ -152,6 +153,8 @@ class ImportedCoding:
 def _coder(imported: Imported, user: str) -> str:
     if user == _WENMAI_USER:
         return "rules"
+    if user == _MODEL_USER:
+        return "model"
     name = imported.users.get(user, "")
     return f"human:{name}" if name else "human"
 
@@ -304,12 +307,12 @@ def code_partition(part: tuple[list[str], list[str], pa.Table], coding: Imported
 
 def _joined(who: set[str]) -> str:
     """One coder value for a unit several coders coded with one code: the people's names
-    when a person did, else ``human`` or ``rules``.
+    when a person did, else ``human``, ``model`` or ``rules``, in that order.
 
-    >>> _joined({"human:B", "human:A", "rules"})
-    'human:A,B'
+    >>> _joined({"human:B", "human:A", "rules"}), _joined({"model", "rules"})
+    ('human:A,B', 'model')
     """
     people = sorted({c.removeprefix("human:") for c in who if c.startswith("human:")})
     if people:
         return "human:" + ",".join(people)
-    return "human" if "human" in who else "rules"
+    return next((c for c in ("human", "model") if c in who), "rules")

@@ -313,10 +313,10 @@ class _Run:
         table = _codings_table(results)
         if table.num_rows:
             self.writer.write(table)
-        spans: dict[str, list[tuple[int, int, str]]] = {}
-        for d, start, end, code in zip(*(table.column(c).to_pylist() for c in (
-                "doc_id", "start", "end", "code")), strict=True):
-            spans.setdefault(d, []).append((start, end, code))
+        spans: dict[str, list[tuple[int, int, str, str]]] = {}
+        for d, start, end, code, coder in zip(*(table.column(c).to_pylist() for c in (
+                "doc_id", "start", "end", "code", "coder")), strict=True):
+            spans.setdefault(d, []).append((start, end, code, coder))
         self.project.add(meta, texts, spans)
 
 

@@ -126,6 +126,12 @@ def test_stage_learns_from_the_sample_and_codes_the_rest(tmp_path: Path) -> None
     assert all("培训" in r["matched"] for r in model_rows)
     freq = {(r["level"], r["name"]): r["units"] for r in out["code_frequencies"].to_pylist()}
     assert freq[("code", "培训")] == sum(1 for r in codings if r["code"] == "培训")
+    # exported, the model's codings are the "wenmai model" user's, and read back as the model's
+    again = tmp_path / "again.qdpx"
+    again.write_bytes(value(out["project.qdpx"]))
+    back = code.compute(inputs, code.Params(coding_from=str(again), orders=0))
+    assert read_all(back["codings"]).drop_columns(["matched"]).equals(
+        read_all(out["codings"]).drop_columns(["matched"]))
 
 
 def test_classifier_needs_coded_units(tmp_path: Path) -> None:

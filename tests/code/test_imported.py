@@ -92,6 +92,11 @@ def test_code_tree_coders_and_alignment(tmp_path: Path) -> None:
     cats = {r["name"]: r["units"] for r in out["code_frequencies"].to_pylist()
             if r["level"] == "category"}
     assert cats == {"Mid": 1, "Root": 1, "Alone": 0}
+    # exported again (a Coding per person) and read back: the same coders
+    again = tmp_path / "again.qdpx"
+    again.write_bytes(value(out["project.qdpx"]))
+    back = code.compute(tables(), code.Params(coding_from=str(again), orders=0))
+    assert read_all(back["codings"]).equals(read_all(out["codings"]))
 
 
 def test_align_carries_positions_through_white_space() -> None:
