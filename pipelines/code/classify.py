@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from pipelines.code.imported import ImportedCoding
 
 __all__ = ["METHODS", "CLASSIFIER_SCHEMA", "Sample", "make_model", "splitter", "cv_predict",
-           "scores", "Model", "gather", "learn"]
+           "scores", "Model", "gather", "learn", "prepare"]
 
 log = logging.getLogger("wenmai")
 
@@ -244,3 +244,32 @@ def _with_pooled(rows: list[dict]) -> pa.Table:
                        "predicted": sum(r["predicted"] for r in mine), **scores(y, pred),
                        "folds": None, "codes_rest": False})
     return pa.Table.from_pylist(rows + pooled, schema=CLASSIFIER_SCHEMA)
+
+
+def prepare(params, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
+            rules: Codebook | None) -> tuple[ImportedCoding, dict[str, pa.Table]]:
+    """The imported coding of ``params.coding_from`` and, with ``params.classifier``, the model
+    learnt from it (in the coding) and its ``code_classifier`` table.
+
+    Args:
+        params: The code stage's parameters.
+        documents: ``ingest/documents``.
+        tokens: ``segment/tokens``.
+        rules: The codebook, whose rules are scored beside the model; None without one.
+    """
+    from pipelines.code.imported import load_coding
+
+    coding = load_coding(params.coding_from, documents)
+    if params.classifier == "none":
+        return coding, {}
+    if not coding.sample:
+        from pipelines.core.errors import BadInputFile
+
+        raise BadInputFile(f"code: {params.coding_from} codes no unit of a document of this "
+                           "corpus, so the classifier has nothing to learn from; code a sample "
+                           "of the documents in your QDA program and export the project again")
+    sample = gather(documents, tokens, coding, params.unit, rules)
+    table, coding.model = learn(sample, coding.book, method=params.classifier,
+                                folds=params.folds, seed=params.seed)
+    coding.keep = None  # the model codes every document outside the sample
+    return coding, {"code_classifier": table}

@@ -34,7 +34,7 @@ from pipelines.code.refi import Imported, guid, read_qdpx
 from pipelines.code.rules import Or
 from pipelines.core.store import StoredTable, iter_batches
 
-__all__ = ["ImportedCoding", "tree_codebook", "match_key", "align", "load_coding", "prepare",
+__all__ = ["ImportedCoding", "tree_codebook", "match_key", "align", "load_coding",
            "code_partition", "unit_tokens"]
 
 log = logging.getLogger("wenmai")
@@ -209,35 +209,6 @@ def load_coding(path: str, documents: pa.Table | StoredTable) -> ImportedCoding:
     log.info("code: %s: %d code(s), %d of %d source(s) matched, %d with coded selections",
              path, len(book.codes), len(matched), len(imported.sources), len(sample))
     return ImportedCoding(book, selections, {d for d, _ in matched.values()}, sample)
-
-
-def prepare(params, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
-            rules: Codebook | None) -> tuple[ImportedCoding, dict[str, pa.Table]]:
-    """The imported coding of ``params.coding_from`` and, with ``params.classifier``, the model
-    learnt from it (in the coding) and its ``code_classifier`` table.
-
-    Args:
-        params: The code stage's parameters.
-        documents: ``ingest/documents``.
-        tokens: ``segment/tokens``.
-        rules: The codebook, whose rules are scored beside the model; None without one.
-    """
-    coding = load_coding(params.coding_from, documents)
-    if params.classifier == "none":
-        return coding, {}
-    if not coding.sample:
-        from pipelines.core.errors import BadInputFile
-
-        raise BadInputFile(f"code: {params.coding_from} codes no unit of a document of this "
-                           "corpus, so the classifier has nothing to learn from; code a sample "
-                           "of the documents in your QDA program and export the project again")
-    from pipelines.code.classify import gather, learn
-
-    sample = gather(documents, tokens, coding, params.unit, rules)
-    table, coding.model = learn(sample, coding.book, method=params.classifier,
-                                folds=params.folds, seed=params.seed)
-    coding.keep = None  # the model codes every document outside the sample
-    return coding, {"code_classifier": table}
 
 
 def unit_tokens(units, level: str) -> list[list[str]]:

@@ -171,7 +171,7 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     if documents.num_rows == 0:
         raise EmptyCorpus("code: ingest/documents is empty; nothing to code")
     if params.coding_from:  # a human coding (and a model learnt from it) instead of the rules
-        from pipelines.code.imported import prepare
+        from pipelines.code.classify import prepare
 
         coding, learnt = prepare(params, documents, tokens, book)
         return _code(coding.book, documents, tokens, params, coding) | learnt
