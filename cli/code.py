@@ -39,6 +39,8 @@ def code(app: App, force: bool, **options: object) -> None:
       wenmai code --codebook builtin:policy_instruments --unit paragraph
       wenmai show code_frequencies
       wenmai code --codebook my_codes.yaml --reference reviewed_in_nvivo.qdpx
+      wenmai code --coding-from coded_in_nvivo.qdpx --unit paragraph
+      wenmai code --coding-from sample.qdpx --classifier logistic --codebook my_codes.yaml
     """
     from pipelines.core.config import resolve_params
     from pipelines.core.runner import run_stage
@@ -49,7 +51,7 @@ def code(app: App, force: bool, **options: object) -> None:
     workdir = where.folder(stage.NAME)
     params = resolve_params(stage, config, narrowed(stage, config, where,
                                                     overrides_from(stage.Params, options)))
-    if params.codebook is None:  # empty tables, so figures and report still run stage by stage
+    if params.codebook is None and params.coding_from is None:  # empty tables: figures still run
         click.echo("code: no codebook; the code tables are empty. Give --codebook FILE or set "
                    "codebook in [code] of wenmai.toml (shipped: builtin:vocational_poverty, "
                    "builtin:policy_instruments)", err=True)

@@ -53,6 +53,7 @@ class ProjectWriter:
         self.columns = list(variables)
         self.folder = Path(tempfile.mkdtemp(prefix="qdpx-", dir=folder))
         self.user = guid("user", "wenmai")
+        self.users = {self.user: "wenmai"}  # guid -> name of every user a coding names
         # open across add() calls; finish() closes them (the spool folder goes with the run)
         self._cases = open(self.folder / "cases.xml", "w", encoding="utf-8",  # noqa: SIM115
                            newline="")
@@ -66,14 +67,16 @@ class ProjectWriter:
         self._other = dict.fromkeys(self.columns, False)  # another non-missing value seen
 
     def add(self, docs: Sequence[dict], texts: Sequence[str],
-            spans: dict[str, list[tuple[int, int, str]]]) -> None:
+            spans: dict[str, list[tuple]]) -> None:
         """Add a batch of documents, in corpus order.
 
         Args:
             docs: Per document ``doc_id``, ``title``/``source`` (when the corpus has them) and
                 the variable columns.
             texts: Their texts.
-            spans: doc_id -> (start, end, code) of its coded segments, in coding order.
+            spans: doc_id -> (start, end, code) or (start, end, code, coder) of its coded
+                segments, in coding order; ``coder`` as the ``codings`` column has it (rules
+                and no coder: wenmai's user).
         """
         keys, lengths = [], []
         for d, text in zip(docs, texts, strict=True):
@@ -109,23 +112,37 @@ class ProjectWriter:
         return _element(case)
 
     def _source(self, d: dict, src_guid: str, text: str,
-                spans: list[tuple[int, int, str]] | None) -> str:
+                spans: list[tuple] | None) -> str:
         src = ET.Element("TextSource", {"guid": src_guid, "name": source_name(d),
                                         "plainTextPath": f"internal://{src_guid}.txt"})
-        by_span: dict[tuple[int, int], list[str]] = {}
-        for start, end, code in spans or ():
-            by_span.setdefault((start, end), []).append(code)
+        by_span: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        for start, end, code, *coder in spans or ():
+            by_span.setdefault((start, end), []).append((code, coder[0] if coder else "rules"))
         for (start, end), codes in sorted(by_span.items()):
             sel = ET.SubElement(src, "PlainTextSelection", {
                 "guid": guid("selection", d["doc_id"], start, end),
                 "name": text[start:end][:40],
                 "startPosition": str(start), "endPosition": str(end)})
-            for code in dict.fromkeys(codes):
-                coding = ET.SubElement(sel, "Coding", {
-                    "guid": guid("coding", d["doc_id"], start, end, code),
-                    "creatingUser": self.user})
-                ET.SubElement(coding, "CodeRef", {"targetGUID": guid("code", code)})
+            for code, coder in dict.fromkeys(codes):
+                for user, name in self._users(coder):
+                    key = (d["doc_id"], start, end, code) + ((name,) if user != self.user
+                                                              else ())
+                    coding = ET.SubElement(sel, "Coding", {"guid": guid("coding", *key),
+                                                           "creatingUser": user})
+                    ET.SubElement(coding, "CodeRef", {"targetGUID": guid("code", code)})
         return _element(src)
+
+    def _users(self, coder: str) -> list[tuple[str, str]]:
+        """(guid, name) of the users a ``coder`` value stands for: wenmai for the rules,
+        "wenmai model" for the model, each person of ``human:A,B``."""
+        if coder == "rules":
+            return [(self.user, "wenmai")]
+        names = ["wenmai model"] if coder == "model" else (
+            coder.removeprefix("human:").split(",") if coder.startswith("human:") else [coder])
+        out = [(guid("user", "human", n) if coder != "model" else guid("user", n), n)
+               for n in names]
+        self.users.update(out)
+        return out
 
     def _skeleton(self) -> list[str]:
         """The project XML around the spooled parts: [before cases, between, after sources]
@@ -137,6 +154,9 @@ class ProjectWriter:
                                          "creatingUserGUID": self.user})
         users = ET.SubElement(root, q("Users"))
         ET.SubElement(users, q("User"), {"guid": self.user, "name": "wenmai"})
+        for user, name in sorted(self.users.items(), key=lambda u: u[1]):
+            if user != self.user:
+                ET.SubElement(users, q("User"), {"guid": user, "name": name})
         codes_xml(ET.SubElement(root, q("CodeBook")), self.book, ns)
         if self.columns and self.n_docs:
             var_el = ET.SubElement(root, q("Variables"))

@@ -52,6 +52,10 @@ def codes_xml(parent: ET.Element, book: Codebook, ns: str) -> None:
                 k = ET.SubElement(c_el, f"{{{ns}}}Code", {"guid": guid("code", code.name),
                                                           "name": code.name,
                                                           "isCodable": "true"})
+                if not code.rule_text:  # an imported code: its memo only
+                    if code.description:
+                        ET.SubElement(k, f"{{{ns}}}Description").text = code.description
+                    continue
                 memo = (code.description + "\n" if code.description else "")
                 ET.SubElement(k, f"{{{ns}}}Description").text = memo + "wenmai rule: " + \
                     code.rule_text
@@ -83,7 +87,9 @@ class Imported:
     codes: dict[str, str] = field(default_factory=dict)  # guid -> name
     parents: dict[str, str | None] = field(default_factory=dict)  # guid -> parent guid
     sources: list[dict] = field(default_factory=list)  # guid, name, text
-    selections: list[dict] = field(default_factory=list)  # source, start, end, code
+    selections: list[dict] = field(default_factory=list)  # source, start, end, code, user
+    descriptions: dict[str, str] = field(default_factory=dict)  # code guid -> description
+    users: dict[str, str] = field(default_factory=dict)  # user guid -> name
 
 
 def read_qdpx(path: str | Path) -> Imported:
@@ -95,22 +101,22 @@ def read_qdpx(path: str | Path) -> Imported:
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            qde = next((n for n in names if n.lower().endswith("project.qde")), None)
+            names = {n.lower(): n for n in zf.namelist()}  # member names by lower case
+            qde = next((n for k, n in names.items() if k.endswith("project.qde")), None)
             if qde is None:
                 raise BadInputFile(f"code: {path} has no project.qde; export a REFI-QDA "
                                    "project (.qdpx) from your QDA software")
             root = ET.fromstring(_read_member(zf, qde, path))
             return _parse_project(root, zf, names, path)
     except FileNotFoundError:
-        raise BadInputFile(f"code: reference coding {path} does not exist") from None
+        raise BadInputFile(f"code: REFI-QDA project {path} does not exist") from None
     except zipfile.BadZipFile:
         raise BadInputFile(f"code: {path} is not a .qdpx (zip) archive") from None
     except ET.ParseError as err:
         raise BadInputFile(f"code: {path}: project.qde is not valid XML ({err})") from None
 
 
-def _parse_project(root: ET.Element, zf: zipfile.ZipFile, names: set[str], path: Path
+def _parse_project(root: ET.Element, zf: zipfile.ZipFile, names: dict[str, str], path: Path
                    ) -> Imported:
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     q = (lambda tag: f"{{{ns}}}{tag}") if ns else (lambda tag: tag)
@@ -123,8 +129,13 @@ def _parse_project(root: ET.Element, zf: zipfile.ZipFile, names: set[str], path:
             guid = code.get("guid", "").strip("{}").upper()
             out.codes[guid] = code.get("name", "")
             out.parents[guid] = parent
+            memo = code.find(q("Description"))
+            if memo is not None and memo.text:
+                out.descriptions[guid] = memo.text
             walk(code, guid)
 
+    for user in root.iterfind(f"{q('Users')}/{q('User')}"):
+        out.users[_guid(user.get("guid"))] = user.get("name") or user.get("id") or ""
     codes = root.find(f"{q('CodeBook')}/{q('Codes')}")
     if codes is not None:
         walk(codes, None)
@@ -139,20 +150,30 @@ def _parse_project(root: ET.Element, zf: zipfile.ZipFile, names: set[str], path:
                 ref = coding.find(q("CodeRef"))
                 target = (ref.get("targetGUID", "") if ref is not None else "").strip("{}")
                 name = out.codes.get(target.upper())
-                if name is not None:
+                if name is not None:  # who coded it: the coding's user, else the selection's
+                    user = _guid(coding.get("creatingUser") or sel.get("creatingUser"))
                     out.selections.append({"source": guid, "start": start, "end": end,
-                                           "code": name})
+                                           "code": name, "code_guid": target.upper(),
+                                           "user": user})
     return out
 
 
-def _source_text(src: ET.Element, q, zf: zipfile.ZipFile, names: set[str], path: Path) -> str:
+def _guid(value: str | None) -> str:
+    """A GUID as the index keys it: without braces, upper case ("" for none)."""
+    return (value or "").strip("{}").upper()
+
+
+def _source_text(src: ET.Element, q, zf: zipfile.ZipFile, names: dict[str, str], path: Path
+                 ) -> str:
     content = src.find(q("PlainTextContent"))
     if content is not None and content.text is not None:
         return content.text
     ref = src.get("plainTextPath", "")
     if ref.startswith("internal://"):
-        member = "sources/" + ref[len("internal://"):]
-        if member in names:
+        # REFI-QDA names the folder "sources"; NVivo for Windows writes "Sources"
+        wanted = ("sources/" + ref[len("internal://"):]).lower()
+        member = names.get(wanted)
+        if member is not None:
             try:
                 return _read_member(zf, member, path).decode("utf-8-sig")
             except UnicodeDecodeError:

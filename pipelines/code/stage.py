@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from pipelines.code.agreement import AGREEMENT_SCHEMA
 from pipelines.code.apply import LEVELS
+from pipelines.code.classify import CLASSIFIER_SCHEMA, METHODS
 from pipelines.code.compare import REFERENCE_SCHEMA
 from pipelines.code.compare import compare as compare_reference
 from pipelines.code.saturation import RESERVE_SCHEMA, SATURATION_SCHEMA
@@ -61,12 +62,13 @@ CODINGS_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("para_id", pa.int32()), ("sent_id", pa.int32()),
     ("group", pa.string()), ("category", pa.string()), ("code", pa.string()),
     ("matched", pa.list_(pa.string())), ("start", pa.int64()), ("end", pa.int64()),
-    ("text", pa.string()),
+    ("text", pa.string()), ("coder", pa.string()),
 ])
 SCHEMAS = {"codings": CODINGS_SCHEMA, "code_frequencies": FREQUENCIES_SCHEMA,
            "code_matrix": MATRIX_SCHEMA, "code_cooccurrence": COOCCURRENCE_SCHEMA,
            "code_saturation": SATURATION_SCHEMA, "code_reserve": RESERVE_SCHEMA,
-           "code_agreement": AGREEMENT_SCHEMA, "reference_codings": REFERENCE_SCHEMA}
+           "code_agreement": AGREEMENT_SCHEMA, "reference_codings": REFERENCE_SCHEMA,
+           "code_classifier": CLASSIFIER_SCHEMA}
 
 log = logging.getLogger("wenmai")
 
@@ -92,6 +94,13 @@ class Params:
     reference_b: str | None = param(None, "A second human coding (.qdpx): code_agreement then "
                                     "compares the two human codings (reference = coder A).",
                                     path=True)
+    coding_from: str | None = param(None, "A REFI-QDA project (.qdpx) whose coding is the "
+                                    "coding analysed (its code tree the codebook), instead of "
+                                    "the codebook's rules (docs/code.md).", path=True)
+    classifier: str = param("none", "With coding_from: learn each code from the hand-coded "
+                            "documents and code the other documents with this model.",
+                            choices=("none", *METHODS))
+    folds: int = param(5, "Cross-validation folds of the classifier.", min=2, max=100)
     orders: int = param(200, "Random case orders for the saturation band.", min=0, max=100000)
     reserve: int = param(0, "Cases (documents) held back at random for the saturation reserve "
                          "check.", min=0)
@@ -108,6 +117,9 @@ class Params:
             parse(self.where)
         if not self.by:
             raise BadParams("code: by is empty; give at least one document column, e.g. year")
+        if self.classifier != "none" and not self.coding_from:
+            raise BadParams(f"code: classifier={self.classifier} learns from a human coding; "
+                            "give coding_from (a .qdpx with the hand-coded documents)")
         if self.reference_b and not self.reference:
             raise BadParams("code: reference_b is set without reference; give both human "
                             "codings to compare them")
@@ -125,7 +137,8 @@ def codebook_path(value: str) -> Path:
 def external_inputs(params: Params) -> list[Path]:
     """The codebook and the reference projects decide the result."""
     files = [codebook_path(params.codebook)] if params.codebook else []
-    return files + [Path(p) for p in (params.reference, params.reference_b) if p]
+    return files + [Path(p) for p in (params.reference, params.reference_b, params.coding_from)
+                    if p]
 
 
 def _empty(schema: pa.Schema) -> pa.Table:
@@ -141,7 +154,7 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
         BadParams: a ``by`` column is not a documents column.
         EmptyCorpus: there are no documents.
     """
-    if params.codebook is None:
+    if params.codebook is None and params.coding_from is None:
         log.warning("code: no codebook set ([code] codebook or --codebook FILE); nothing "
                     "coded, the code tables are empty")
         from pipelines.core.store import PartWriter
@@ -151,7 +164,7 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
         return out
     from pipelines.code.codebook import load_codebook
 
-    book = load_codebook(codebook_path(params.codebook))
+    book = load_codebook(codebook_path(params.codebook)) if params.codebook else None
     # only the documents are narrowed: the token rows of other documents are skipped
     documents = narrow({DOCUMENTS: tables[DOCUMENTS]}, NAME, Narrowing(params.where))[DOCUMENTS]
     tokens = tables["segment/tokens"]
@@ -168,6 +181,11 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
                         + ", ".join(choices))
     if documents.num_rows == 0:
         raise EmptyCorpus("code: ingest/documents is empty; nothing to code")
+    if params.coding_from:  # a human coding (and a model learnt from it) instead of the rules
+        from pipelines.code.classify import prepare
+
+        coding, learnt = prepare(params, documents, tokens, book)
+        return _code(coding.book, documents, tokens, params, coding) | learnt
     return _code(book, documents, tokens, params)
 
 
@@ -227,12 +245,12 @@ def _filtered_batches(documents: pa.Table | StoredTable, tokens: pa.Table | Stor
 class _Run:
     """One pass of coding: the codings parts, the running summary and the project file."""
 
-    def __init__(self, book, params: Params, columns: list[str]) -> None:
+    def __init__(self, book, params: Params, columns: list[str], coding=None) -> None:
         from pipelines.code.project import ProjectWriter
         from pipelines.code.summary import Summary
         from pipelines.core.store import PartWriter, spool_dir
 
-        self.book, self.params = book, params
+        self.book, self.params, self.coding = book, params, coding
         self.writer = PartWriter(CODINGS_SCHEMA, "codings")
         self.summary = Summary(book, params.by)
         self.wanted: set[str] | None = None  # with a reference: its sources' texts, normalised
@@ -275,11 +293,11 @@ class _Run:
                               tokens.filter(mask).select(["doc_id", "sent_id", "tokens"]))
                 del docs, tokens, texts  # not held while the next batch is read
 
-        book, unit = self.book, self.params.unit
+        book, unit, coding = self.book, self.params.unit, self.coding
         done: list[dict] = []
-        for b, result in map_stream(_code_part, parts(), book, unit, workers=workers,
-                                    label="code",
-                                    forked=lambda item, _in_worker: _code_part(item, book, unit)):
+        for b, result in map_stream(_code_part, parts(), book, unit, coding, workers=workers,
+                                    label="code", forked=lambda item, _in_worker: _code_part(
+                                        item, book, unit, coding)):
             done.append(result)
             del result  # a batch's results are held by ``done`` only, until it is folded in
             if len(done) == len(waiting[b][2]):
@@ -306,19 +324,24 @@ class _Run:
         table = _codings_table(results)
         if table.num_rows:
             self.writer.write(table)
-        spans: dict[str, list[tuple[int, int, str]]] = {}
-        for d, start, end, code in zip(*(table.column(c).to_pylist() for c in (
-                "doc_id", "start", "end", "code")), strict=True):
-            spans.setdefault(d, []).append((start, end, code))
+        spans: dict[str, list[tuple[int, int, str, str]]] = {}
+        for d, start, end, code, coder in zip(*(table.column(c).to_pylist() for c in (
+                "doc_id", "start", "end", "code", "coder")), strict=True):
+            spans.setdefault(d, []).append((start, end, code, coder))
         self.project.add(meta, texts, spans)
 
 
-def _code_part(item: tuple[int, tuple[list[str], list[str], pa.Table]], book, unit: str
-               ) -> tuple[int, dict]:
-    """Code one partition (a task of :meth:`_Run.code`); its batch number travels with it."""
+def _code_part(item: tuple[int, tuple[list[str], list[str], pa.Table]], book, unit: str,
+               coding=None) -> tuple[int, dict]:
+    """Code one partition (a task of :meth:`_Run.code`) with the rules, or with an imported
+    coding (:mod:`pipelines.code.imported`); its batch number travels with it."""
     from pipelines.code.apply import code_partition
 
     batch, part = item
+    if coding is not None:
+        from pipelines.code.imported import code_partition as imported_partition
+
+        return batch, imported_partition(part, coding, unit)
     return batch, code_partition(part, book, unit)
 
 
@@ -328,7 +351,7 @@ def _codings_table(results: list[dict]) -> pa.Table:
     units, offset = [], 0
     for r in results:
         for name in columns:
-            columns[name] += r[name]
+            columns[name] += r[name] if name != "coder" else r.get(name, ["rules"] * len(r["code"]))
         units.append(np.asarray(r["_unit"], dtype=np.int64) + offset)
         offset += len(r["unit_start"])
     table = pa.table(columns, schema=CODINGS_SCHEMA)
@@ -337,7 +360,7 @@ def _codings_table(results: list[dict]) -> pa.Table:
 
 
 def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
-          params: Params) -> dict:
+          params: Params, coding=None) -> dict:
     import time
 
     from pipelines.code import refi
@@ -346,13 +369,15 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
     from pipelines.core.store import SpooledFile, spool_file
 
     started = time.perf_counter()
-    run = _Run(book, params, documents.column_names)
+    keep = None if coding is None or coding.keep is None else pa.array(sorted(coding.keep),
+                                                                        pa.string())
+    run = _Run(book, params, documents.column_names, coding)
     try:  # documents and tokens a batch at a time, the tokens walked in step
-        run.code(_token_batches(documents, tokens, BATCH_DOCS))
+        run.code(_kept(_token_batches(documents, tokens, BATCH_DOCS), keep))
     except _OutOfOrder:
         log.info("code: segment/tokens is not in document order; reading it whole")
-        run = _Run(book, params, documents.column_names)
-        run.code(_filtered_batches(documents, tokens, BATCH_DOCS))
+        run = _Run(book, params, documents.column_names, coding)
+        run.code(_kept(_filtered_batches(documents, tokens, BATCH_DOCS), keep))
     summary = run.summary
     split = (run.unseen or set()) & run.split
     if split:
@@ -364,6 +389,8 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
              summary.n_units, params.unit, summary.n_codings, len(summary.codes_used),
              len(book.codes), time.perf_counter() - started)
     doc_ids = read_all(documents, ["doc_id"]).column("doc_id").combine_chunks()
+    if keep is not None:  # an imported coding: the documents of the project only
+        doc_ids = doc_ids.filter(pc.is_in(doc_ids, value_set=keep))
     freq = frequencies(summary)
     cooc = cooccurrence(summary)
     sat, reserve = saturation_incidence(
@@ -388,6 +415,17 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
         out["reference_codings"], out["code_agreement"] = compare_reference(
             params.reference, book, run.texts, frame, units, second=params.reference_b)
     return out
+
+
+def _kept(batches: Iterator[tuple[pa.RecordBatch, pa.Table]], keep: pa.Array | None
+          ) -> Iterator[tuple[pa.RecordBatch, pa.Table]]:
+    """The batches with only the documents in ``keep`` (all when it is None)."""
+    for docs, tokens in batches:
+        if keep is None:
+            yield docs, tokens
+            continue
+        yield (docs.filter(pc.is_in(docs.column("doc_id"), value_set=keep)),
+               tokens.filter(pc.is_in(tokens.column("doc_id"), value_set=keep)))
 
 
 def _reference_frames(summary, book, doc_ids: pa.Array) -> tuple[pd.DataFrame, pd.DataFrame]:
