@@ -21,7 +21,12 @@ from pipelines.code.codebook import Codebook
 from pipelines.code.rules import And, Near, Node, Not, Or, Phrase, Ref, Regex, Scope, Word, atoms
 from pipelines.core.sentences import split_sentences
 
-__all__ = ["LEVELS", "Units", "build_units", "Evaluator", "code_partition"]
+__all__ = ["LEVELS", "WORD_COLUMNS", "Units", "build_units", "Evaluator", "code_partition"]
+
+#: The columns of ``segment/tokens`` coding reads: rules see ``words``, every word of the text
+#: as segmented (dictionary and synonyms applied), never the counting ``tokens``, so stopword
+#: lists and POS filters do not change what a rule finds.
+WORD_COLUMNS = ("doc_id", "sent_id", "words")
 
 LEVELS = ("sentence", "paragraph", "document")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -29,7 +34,7 @@ _RANK = {level: i for i, level in enumerate(LEVELS)}
 
 @dataclass
 class Units:
-    """The sentences, paragraphs and documents of one partition, with their tokens.
+    """The sentences, paragraphs and documents of one partition, with their words.
 
     Sentence arrays are aligned (one entry per non-blank sentence, in document order);
     ``para_of_sent``/``doc_of_sent``/``doc_of_para`` map each unit to the enclosing one.
@@ -80,12 +85,12 @@ class Units:
 
 
 def build_units(doc_ids: list[str], texts: list[str], tokens: pa.Table) -> Units:
-    """Cut the documents into sentences and paragraphs and attach the segmented tokens.
+    """Cut the documents into sentences and paragraphs and attach the segmented words.
 
     Args:
         doc_ids: Document ids, in order.
         texts: Their texts (paragraphs separated by ``\\n``).
-        tokens: ``segment/tokens`` rows of these documents (``doc_id``, ``sent_id``, ``tokens``).
+        tokens: ``segment/tokens`` rows of these documents (``doc_id``, ``sent_id``, ``words``).
     """
     sent_text, sent_doc, sent_para, sent_id, sent_start, sent_end = [], [], [], [], [], []
     para_doc, para_id, para_start, para_end = [], [], [], []
@@ -123,13 +128,13 @@ def build_units(doc_ids: list[str], texts: list[str], tokens: pa.Table) -> Units
 
 def _tokens(tokens: pa.Table, key_of: dict[tuple[str, int], int]
             ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Vocabulary codes of the lower-cased tokens and the sentence index of each."""
+    """Vocabulary codes of the lower-cased words and the sentence index of each."""
     if tokens.num_rows == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
     rows = np.array([key_of.get(k, -1) for k in zip(
         tokens.column("doc_id").to_pylist(), tokens.column("sent_id").to_pylist(),
         strict=True)], dtype=np.int64)
-    column = tokens.column("tokens").combine_chunks()
+    column = tokens.column("words").combine_chunks()
     flat = pc.utf8_lower(pc.list_flatten(column))
     parents = pc.list_parent_indices(column).to_numpy(zero_copy_only=False)
     token_sent = rows[parents]

@@ -1,4 +1,5 @@
-"""Codebook coding: reads ``segment/tokens`` and ``ingest/documents``, writes ``code/codings``,
+"""Codebook coding: reads ``segment/tokens`` (its ``words``: every word as segmented, whatever
+the counting filters drop) and ``ingest/documents``, writes ``code/codings``,
 ``code_frequencies``, ``code_matrix``, ``code_cooccurrence``, ``code_saturation``,
 ``code_reserve`` (with ``reference``: ``reference_codings`` and ``code_agreement``) and the files
 ``codebook.qdc``, ``project.qdpx`` (REFI-QDA) and ``code_network.gexf``.
@@ -23,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.code.agreement import AGREEMENT_SCHEMA
-from pipelines.code.apply import LEVELS
+from pipelines.code.apply import LEVELS, WORD_COLUMNS
 from pipelines.code.compare import REFERENCE_SCHEMA
 from pipelines.code.compare import compare as compare_reference
 from pipelines.code.saturation import RESERVE_SCHEMA, SATURATION_SCHEMA
@@ -145,11 +146,11 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     book = load_codebook(codebook_path(params.codebook))
     documents, tokens = tables["ingest/documents"], tables["segment/tokens"]
     missing = [c for c in ("doc_id", "text") if c not in documents.column_names]
-    missing += [f"segment/tokens.{c}" for c in ("doc_id", "sent_id", "tokens")
-                if c not in tokens.column_names]
+    missing += [f"segment/tokens.{c}" for c in WORD_COLUMNS if c not in tokens.column_names]
     if missing:
         raise SchemaError(f"code: input lacks column(s) {', '.join(missing)}; rerun "
-                          "`wenmai run --force`")
+                          "`wenmai segment --force` (rules read the words column: every "
+                          "word of the text, whatever the counting filters drop)")
     bad = [c for c in params.by if c not in documents.column_names]
     if bad:
         choices = [c for c in documents.column_names if c not in ("text", "doc_id")]
@@ -173,7 +174,7 @@ def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredT
     when a token row belongs to a batch already given.
     """
     all_ids = read_all(documents, ["doc_id"]).column("doc_id").combine_chunks()
-    token_iter = iter_batches(tokens, ["doc_id", "sent_id", "tokens"])
+    token_iter = iter_batches(tokens, list(WORD_COLUMNS))
     pending: pa.Table | None = None
     pending_pos = np.zeros(0, dtype=np.int64)
     start = 0
@@ -197,9 +198,8 @@ def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredT
                 pending, pending_pos = pending.filter(pa.array(~here)), pending_pos[~here]
                 break
             pending = None
-        columns = ["doc_id", "sent_id", "tokens"]
         part = (pa.concat_tables(taken) if taken
-                else pa.schema([tokens.schema.field(c) for c in columns]).empty_table())
+                else pa.schema([tokens.schema.field(c) for c in WORD_COLUMNS]).empty_table())
         yield batch, part
         start = end
 
@@ -207,7 +207,7 @@ def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredT
 def _filtered_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
                       rows: int) -> Iterator[tuple[pa.RecordBatch, pa.Table]]:
     """As :func:`_token_batches` for tokens in any order: the tokens are read whole."""
-    whole = read_all(tokens, ["doc_id", "sent_id", "tokens"])
+    whole = read_all(tokens, list(WORD_COLUMNS))
     for batch in iter_batches(documents, None, rows):
         mask = pc.is_in(whole.column("doc_id"), value_set=batch.column("doc_id"))
         yield batch, whole.filter(mask)
@@ -261,7 +261,7 @@ class _Run:
                     ids = [doc_ids[i] for i in idx]
                     mask = pc.is_in(tokens.column("doc_id"), value_set=pa.array(ids, pa.string()))
                     yield b, (ids, [texts[i] for i in idx],
-                              tokens.filter(mask).select(["doc_id", "sent_id", "tokens"]))
+                              tokens.filter(mask).select(list(WORD_COLUMNS)))
                 del docs, tokens, texts  # not held while the next batch is read
 
         book, unit = self.book, self.params.unit
@@ -345,10 +345,10 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
     summary = run.summary
     split = (run.unseen or set()) & run.split
     if split:
-        log.warning("code: %d word(s) of the codebook occur in the text but never as a "
-                    "segmented token (segmentation cuts them differently); write them as "
-                    "\"phrases\" to match the raw text: %s", len(split),
-                    ", ".join(sorted(split)[:20]))
+        log.warning("code: %d word(s) of the codebook occur in the text but the segmenter "
+                    "never cuts them out as a word (they lie inside longer words or across "
+                    "two); write them as \"phrases\" to match the raw text, or add them to a "
+                    "user dictionary: %s", len(split), ", ".join(sorted(split)[:20]))
     log.info("code: %d %s units, %d coded segments, %d of %d codes used (%.2f s)",
              summary.n_units, params.unit, summary.n_codings, len(summary.codes_used),
              len(book.codes), time.perf_counter() - started)

@@ -28,7 +28,13 @@ def seg_compute(tables: dict, params: S.Params) -> dict:
 
 
 def run(*texts: str, **params: object) -> list[dict]:
-    """Segment texts in-process and return the token rows."""
+    """Segment texts in-process and return the rows that keep a token, without ``words``."""
+    return [{k: v for k, v in r.items() if k != "words"}
+            for r in run_all(*texts, **params) if r["tokens"]]
+
+
+def run_all(*texts: str, **params: object) -> list[dict]:
+    """Segment texts in-process and return every row of the tokens table."""
     p = S.Params(workers=1, **params)
     return seg_compute({"ingest/documents": docs(*texts)}, p)["tokens"].to_pylist()
 
