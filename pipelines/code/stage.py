@@ -27,6 +27,8 @@ from pipelines.code.agreement import AGREEMENT_SCHEMA
 from pipelines.code.apply import LEVELS, WORD_COLUMNS
 from pipelines.code.compare import REFERENCE_SCHEMA
 from pipelines.code.compare import compare as compare_reference
+from pipelines.code.crosstab import CROSSTAB_SCHEMA, crosstab
+from pipelines.code.precision import PRECISION_SCHEMA, RECALL_SCHEMA
 from pipelines.code.saturation import RESERVE_SCHEMA, SATURATION_SCHEMA
 from pipelines.code.tables import (
     COOCCURRENCE_SCHEMA,
@@ -64,7 +66,9 @@ CODINGS_SCHEMA = pa.schema([
 SCHEMAS = {"codings": CODINGS_SCHEMA, "code_frequencies": FREQUENCIES_SCHEMA,
            "code_matrix": MATRIX_SCHEMA, "code_cooccurrence": COOCCURRENCE_SCHEMA,
            "code_saturation": SATURATION_SCHEMA, "code_reserve": RESERVE_SCHEMA,
-           "code_agreement": AGREEMENT_SCHEMA, "reference_codings": REFERENCE_SCHEMA}
+           "code_agreement": AGREEMENT_SCHEMA, "reference_codings": REFERENCE_SCHEMA,
+           "audit_precision": PRECISION_SCHEMA, "audit_recall": RECALL_SCHEMA,
+           "code_crosstab": CROSSTAB_SCHEMA}
 
 log = logging.getLogger("wenmai")
 
@@ -93,7 +97,13 @@ class Params:
     orders: int = param(200, "Random case orders for the saturation band.", min=0, max=100000)
     reserve: int = param(0, "Cases (documents) held back at random for the saturation reserve "
                          "check.", min=0)
-    seed: int = param(42, "Random seed of the reserve draw and the random orders.", min=0)
+    seed: int = param(42, "Random seed of the reserve draw, the random orders and the audit "
+                      "sample.", min=0)
+    audit: int = param(0, "Draw this many coded units per code, and as many uncoded units, "
+                       "into code/audit_sheet.xlsx for a reader to judge (0: no sheet).", min=0)
+    audit_results: str | None = param(None, "A filled audit sheet: precision per code and "
+                                      "group (Wilson 95 % intervals) and estimated recall "
+                                      "(audit_precision, audit_recall).", path=True)
     workers: int = param(1, "Worker processes (0 = all cores); coding is per document.",
                          min=0, key=False)
 
@@ -117,7 +127,8 @@ def codebook_path(value: str) -> Path:
 def external_inputs(params: Params) -> list[Path]:
     """The codebook and the reference projects decide the result."""
     files = [codebook_path(params.codebook)] if params.codebook else []
-    return files + [Path(p) for p in (params.reference, params.reference_b) if p]
+    return files + [Path(p) for p in (params.reference, params.reference_b,
+                                      params.audit_results) if p]
 
 
 def _empty(schema: pa.Schema) -> pa.Table:
@@ -372,6 +383,12 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
         "code_network.gexf": code_gexf(freq, cooc, measure=params.measure),
         "project.qdpx": SpooledFile(run.project.finish(path)),
     }
+    out["code_crosstab"] = crosstab(out["code_matrix"])
+    if params.audit or params.audit_results:
+        from pipelines.code.audit import audit_outputs
+
+        out.update(audit_outputs(book, codings, documents, unit=params.unit, n=params.audit,
+                                 seed=params.seed, results=params.audit_results))
     if params.reference:  # only the documents whose text is that of a source of the projects
         frame, units = _reference_frames(summary, book, doc_ids)
         out["reference_codings"], out["code_agreement"] = compare_reference(
