@@ -55,7 +55,8 @@ STREAMED = ("segment/tokens", "ingest/documents")
 #: (about 300 MB for 2,048 policy documents of 6,000 characters).
 BATCH_DOCS = 2048
 OUTPUTS = ("codings", "code_frequencies", "code_matrix", "code_cooccurrence",
-           "code_saturation", "code_reserve")
+           "code_saturation", "code_reserve", "code_crosstab", "audit_precision",
+           "audit_recall")
 
 CODINGS_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("para_id", pa.int32()), ("sent_id", pa.int32()),
@@ -389,6 +390,8 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
 
         out.update(audit_outputs(book, codings, documents, unit=params.unit, n=params.audit,
                                  seed=params.seed, results=params.audit_results))
+    for name in ("audit_precision", "audit_recall"):  # empty until a sheet is read back
+        out.setdefault(name, _empty(SCHEMAS[name]))
     if params.reference:  # only the documents whose text is that of a source of the projects
         frame, units = _reference_frames(summary, book, doc_ids)
         out["reference_codings"], out["code_agreement"] = compare_reference(

@@ -118,6 +118,15 @@ def test_filled_sheet_gives_precision_and_recall(book: str, tmp_path: Path) -> N
     assert p["codings"] == freq["培训"]
     weighted = (freq["培训"] * 2.5 / 4 + freq["政府"] * 1.0) / (freq["培训"] + freq["政府"])
     assert prec[("group", "G")]["weighted"] == pytest.approx(weighted)
+    from pipelines.figures import code_checks
+    from pipelines.figures.stage import figure_style
+
+    jobs = dict(code_checks.plan({"code/audit_precision": res["audit_precision"],
+                                  "code/code_crosstab": res["code_crosstab"]}))
+    with figure_style():
+        fig = jobs["code_precision"]()
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["[G] (n=8)", "政府 (n=4)", "培训 (n=4)"]
     rec = {r["name"]: r for r in res["audit_recall"].to_pylist()}["all"]
     n_units = sum(1 for _ in DOCS_BIG for _ in range(6)) + sum(
         t_.count("政府") for t_ in DOCS_BIG.values())

@@ -61,3 +61,20 @@ def test_stage_writes_the_crosstab(tmp_path) -> None:
     out = code.compute(tables(), code.Params(codebook=str(path), orders=0))
     got = out["code_crosstab"].to_pylist()
     assert {(r["level"], r["by"]) for r in got} >= {("code", "year")}
+
+
+def test_residual_heatmap_marks_the_significant_cells() -> None:
+    from pipelines.code.precision import PRECISION_SCHEMA
+    from pipelines.figures import code_checks
+    from pipelines.figures.stage import figure_style
+
+    cross = crosstab(_matrix())
+    tables_ = {"code/code_crosstab": cross, "code/audit_precision": PRECISION_SCHEMA.empty_table()}
+    jobs = code_checks.plan(tables_)
+    assert [name for name, _ in jobs] == ["code_residuals_period"]
+    with figure_style():
+        fig = jobs[0][1]()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    marked = sum(r["significant"] for r in cross.to_pylist())
+    assert len(texts) == 9 and sum(t.endswith("*") for t in texts) == marked > 0
+    assert code_checks.data(tables_)["code_residuals_period.csv"].startswith("level,name")
