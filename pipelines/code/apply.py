@@ -25,8 +25,9 @@ __all__ = ["LEVELS", "WORD_COLUMNS", "Units", "build_units", "Evaluator", "code_
 
 #: The columns of ``segment/tokens`` coding reads: rules see ``words``, every word of the text
 #: as segmented (dictionary and synonyms applied), never the counting ``tokens``, so stopword
-#: lists and POS filters do not change what a rule finds.
-WORD_COLUMNS = ("doc_id", "sent_id", "words")
+#: lists and POS filters do not change what a rule finds; ``tokens`` only tells which rule
+#: words the counting filters drop (a warning of the report).
+WORD_COLUMNS = ("doc_id", "sent_id", "words", "tokens")
 
 LEVELS = ("sentence", "paragraph", "document")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -338,9 +339,24 @@ def code_partition(part: tuple[list[str], list[str], pa.Table], book: Codebook,
     rows["unit_end"] = np.asarray(ends, dtype=np.int64)
     words = {a for c in book.codes for a in atoms(c.rule) if isinstance(a, Word)}
     rows["unseen"] = sorted(w.text for w in words if not ev.word_positions(w).size)
+    # words of the rules seen among the words and among the counting tokens (the counting
+    # filters, stopword lists and POS, drop the others): the report warns about them
+    words |= {w for c in book.codes for a in atoms(c.rule) if isinstance(a, Near)
+              for w in (a.a, a.b)}
+    rows["as_word"] = sorted(w.label() for w in words if ev.word_positions(w).size)
+    rows["as_token"] = sorted(w.label() for w in words if _in_tokens(w, tokens))
     # words in the raw text that segmentation never cuts out as a token: rules miss them
     rows["split"] = sorted(w for w in rows["unseen"] if ev.evaluate(Phrase(w), "document").any())
     return rows
+
+
+def _in_tokens(word: Word, tokens: pa.Table) -> bool:
+    """Whether some counting token of the table is the word (starts with it, for a prefix)."""
+    if "tokens" not in tokens.column_names or not tokens.num_rows:
+        return False
+    flat = pc.utf8_lower(pc.list_flatten(tokens.column("tokens")))
+    found = (pc.starts_with(flat, word.text) if word.prefix else pc.equal(flat, word.text))
+    return bool(pc.any(found).as_py())
 
 
 def _refs_deep(book: Codebook, node: Node) -> list[str]:

@@ -28,6 +28,7 @@ from pipelines.code.apply import LEVELS, WORD_COLUMNS
 from pipelines.code.compare import REFERENCE_SCHEMA
 from pipelines.code.compare import compare as compare_reference
 from pipelines.code.crosstab import CROSSTAB_SCHEMA, crosstab
+from pipelines.code.overview import EXAMPLES_SCHEMA, RULES_SCHEMA, examples_table, rules_table
 from pipelines.code.precision import PRECISION_SCHEMA, RECALL_SCHEMA
 from pipelines.code.saturation import RESERVE_SCHEMA, SATURATION_SCHEMA
 from pipelines.code.tables import (
@@ -56,7 +57,7 @@ STREAMED = ("segment/tokens", "ingest/documents")
 BATCH_DOCS = 2048
 OUTPUTS = ("codings", "code_frequencies", "code_matrix", "code_cooccurrence",
            "code_saturation", "code_reserve", "code_crosstab", "audit_precision",
-           "audit_recall")
+           "audit_recall", "code_rules", "code_examples")
 
 CODINGS_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("para_id", pa.int32()), ("sent_id", pa.int32()),
@@ -69,7 +70,8 @@ SCHEMAS = {"codings": CODINGS_SCHEMA, "code_frequencies": FREQUENCIES_SCHEMA,
            "code_saturation": SATURATION_SCHEMA, "code_reserve": RESERVE_SCHEMA,
            "code_agreement": AGREEMENT_SCHEMA, "reference_codings": REFERENCE_SCHEMA,
            "audit_precision": PRECISION_SCHEMA, "audit_recall": RECALL_SCHEMA,
-           "code_crosstab": CROSSTAB_SCHEMA}
+           "code_crosstab": CROSSTAB_SCHEMA, "code_rules": RULES_SCHEMA,
+           "code_examples": EXAMPLES_SCHEMA}
 
 log = logging.getLogger("wenmai")
 
@@ -248,6 +250,8 @@ class _Run:
                                      folder=spool_dir())
         self.unseen: set[str] | None = None
         self.split: set[str] = set()
+        self.as_word: set[str] = set()  # rule words seen among the words, and as tokens
+        self.as_token: set[str] = set()
 
     def code(self, batches: Iterable[tuple[pa.RecordBatch, pa.Table]]) -> None:
         """Code every batch of documents (with its tokens) and fold each batch in, in order.
@@ -304,6 +308,8 @@ class _Run:
             unseen = set(result["unseen"])
             self.unseen = unseen if self.unseen is None else self.unseen & unseen
             self.split |= set(result["split"])
+            self.as_word |= set(result["as_word"])
+            self.as_token |= set(result["as_token"])
         table = _codings_table(results)
         if table.num_rows:
             self.writer.write(table)
@@ -385,6 +391,8 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
         "project.qdpx": SpooledFile(run.project.finish(path)),
     }
     out["code_crosstab"] = crosstab(out["code_matrix"])
+    out["code_rules"] = rules_table(book, run.as_word - run.as_token)
+    out["code_examples"] = examples_table(codings, book, seed=params.seed)
     if params.audit or params.audit_results:
         from pipelines.code.audit import audit_outputs
 
