@@ -187,6 +187,27 @@ def audit_workbook(rows: Iterable[dict], book: Codebook, meta: dict[str, Any]) -
     about.column_dimensions["B"].width = 100
     out = io.BytesIO()
     wb.save(out)
+    return _fixed_times(out.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The xlsx with its time stamps fixed (the zip entries' times and the document's
+    created/modified dates, which openpyxl sets to now), so a rerun gives the same bytes."""
+    import re
+    import zipfile
+
+    from pipelines.code.refi import ZIP_TIME
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(
+            out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                              rb"\g<1>2000-01-01T00:00:00Z", body)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=ZIP_TIME), body,
+                         compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

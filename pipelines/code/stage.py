@@ -158,6 +158,10 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     from pipelines.code.codebook import load_codebook
 
     book = load_codebook(codebook_path(params.codebook))
+    if params.audit_results:  # a malformed sheet stops before the coding, not after
+        from pipelines.code.precision import read_sheet
+
+        read_sheet(params.audit_results)
     documents, tokens = tables["ingest/documents"], tables["segment/tokens"]
     missing = [c for c in ("doc_id", "text") if c not in documents.column_names]
     missing += [f"segment/tokens.{c}" for c in WORD_COLUMNS if c not in tokens.column_names]

@@ -150,3 +150,13 @@ def test_bad_judgement_is_one_clear_error(book: str, tmp_path: Path) -> None:
     with pytest.raises(BadInputFile, match="not found"):
         code.compute(t, code.Params(codebook=book, orders=0,
                                     audit_results=str(tmp_path / "none.xlsx")))
+
+
+def test_the_sheet_is_the_same_file_on_every_run(book: str) -> None:
+    import time
+
+    t = tables(DOCS_BIG, TOKENS_BIG)
+    first = code.compute(t, code.Params(codebook=book, orders=0, audit=3))["audit_sheet.xlsx"]
+    time.sleep(1.1)  # the zip's times have a resolution of 2 s, openpyxl's dates of 1 s
+    again = code.compute(t, code.Params(codebook=book, orders=0, audit=3))["audit_sheet.xlsx"]
+    assert first == again
