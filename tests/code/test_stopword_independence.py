@@ -75,6 +75,14 @@ def test_codings_do_not_depend_on_the_stopword_lists(
         out[name] = read_all(result["codings"])
     assert out["bare"].num_rows > 20  # the codebook does code this corpus
     assert out["bare"].equals(out["full"])
+    if unit == "sentence":  # the warning names the rule words the filters dropped
+        filtered = {}
+        for name, tokens in token_tables.items():
+            result = code.compute({"ingest/documents": documents, "segment/tokens": tokens},
+                                  code.Params(codebook=str(book), orders=0))
+            filtered[name] = {w for r in result["code_rules"].to_pylist()
+                              for w in r["filtered_words"]}
+        assert not filtered["bare"] and len(filtered["full"]) > 5
 
 
 def test_counting_tokens_would_have_changed_the_codings(
