@@ -24,7 +24,6 @@ import heapq
 import io
 import json
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -33,8 +32,7 @@ from pipelines.code.apply import build_units
 from pipelines.code.codebook import Codebook
 from pipelines.core.store import StoredTable, iter_batches
 
-__all__ = ["SHEET_COLUMNS", "FILLED", "JUDGEMENTS", "draw_sample", "audit_workbook",
-           "audit_outputs"]
+__all__ = ["SHEET_COLUMNS", "FILLED", "JUDGEMENTS", "draw_sample", "audit_workbook"]
 
 #: Columns of the ``audit`` sheet; the reader fills the ``FILLED`` ones.
 SHEET_COLUMNS = ("audit_id", "kind", "doc_id", "title", "para_id", "sent_id", "start", "end",
@@ -210,38 +208,3 @@ def _fixed_times(data: bytes) -> bytes:
                          compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
-
-
-def audit_outputs(book: Codebook, codings: pa.Table | StoredTable,
-                  documents: pa.Table | StoredTable, *, unit: str, n: int, seed: int,
-                  results: str | None) -> dict[str, Any]:
-    """The code stage's audit outputs: ``audit_sheet.xlsx`` (with ``n`` > 0) and, from a
-    filled sheet (``results``), the tables ``audit_precision`` and ``audit_recall``.
-
-    Raises:
-        BadInputFile: the filled sheet is malformed (:func:`pipelines.code.precision.read_sheet`).
-    """
-    import logging
-
-    from pipelines.code.precision import precision_table, read_sheet, recall_table
-
-    log = logging.getLogger("wenmai")
-    digest = hashlib.sha256(Path(book.path).read_bytes()).hexdigest()
-    out: dict[str, Any] = {}
-    if n > 0:
-        rows, population = draw_sample(codings, documents, book, unit=unit, n=n, seed=seed)
-        meta = {"codebook_sha256": digest, "unit": unit, "seed": seed, "n": n,
-                "population": population}
-        out["audit_sheet.xlsx"] = audit_workbook(rows, book, meta)
-        log.info("code: audit sheet of %d units (%d per code, %d uncoded) in "
-                 "code/audit_sheet.xlsx", len(rows), n, sum(r["kind"] == "uncoded" for r in rows))
-    if results:
-        rows, meta = read_sheet(results)
-        if meta.get("codebook_sha256") != digest or meta.get("unit") != unit:
-            log.warning("code: the audit sheet %s was drawn from another codebook file or "
-                        "unit (%s); its precision is that of the coding it was drawn from",
-                        results, meta.get("unit"))
-        precision = precision_table(rows, book, meta)
-        out["audit_precision"] = precision
-        out["audit_recall"] = recall_table(rows, book, meta, precision)
-    return out

@@ -25,7 +25,9 @@ an upper bound; no interval is given.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import math
 from collections import Counter
 from pathlib import Path
@@ -33,12 +35,13 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.code.audit import JUDGEMENTS, SHEET_COLUMNS
+from pipelines.code.audit import JUDGEMENTS, SHEET_COLUMNS, audit_workbook, draw_sample
 from pipelines.code.codebook import Codebook
 from pipelines.core.errors import BadInputFile
+from pipelines.core.store import StoredTable
 
 __all__ = ["Z95", "wilson", "read_sheet", "precision_table", "recall_table",
-           "PRECISION_SCHEMA", "RECALL_SCHEMA"]
+           "PRECISION_SCHEMA", "RECALL_SCHEMA", "audit_outputs"]
 
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal
 
@@ -223,3 +226,34 @@ def recall_table(rows: list[dict], book: Codebook, meta: dict[str, Any],
                     "uncoded_units": uncoded, "true_coded": true_coded,
                     "missed_units": missed_units, "recall": recall})
     return pa.Table.from_pylist(out, schema=RECALL_SCHEMA)
+
+
+def audit_outputs(book: Codebook, codings: pa.Table | StoredTable,
+                  documents: pa.Table | StoredTable, *, unit: str, n: int, seed: int,
+                  results: str | None) -> dict[str, Any]:
+    """The code stage's audit outputs: ``audit_sheet.xlsx`` (with ``n`` > 0) and, from a
+    filled sheet (``results``), the tables ``audit_precision`` and ``audit_recall``.
+
+    Raises:
+        BadInputFile: the filled sheet is malformed (:func:`pipelines.code.precision.read_sheet`).
+    """
+    log = logging.getLogger("wenmai")
+    digest = hashlib.sha256(Path(book.path).read_bytes()).hexdigest()
+    out: dict[str, Any] = {}
+    if n > 0:
+        rows, population = draw_sample(codings, documents, book, unit=unit, n=n, seed=seed)
+        meta = {"codebook_sha256": digest, "unit": unit, "seed": seed, "n": n,
+                "population": population}
+        out["audit_sheet.xlsx"] = audit_workbook(rows, book, meta)
+        log.info("code: audit sheet of %d units (%d per code, %d uncoded) in "
+                 "code/audit_sheet.xlsx", len(rows), n, sum(r["kind"] == "uncoded" for r in rows))
+    if results:
+        rows, meta = read_sheet(results)
+        if meta.get("codebook_sha256") != digest or meta.get("unit") != unit:
+            log.warning("code: the audit sheet %s was drawn from another codebook file or "
+                        "unit (%s); its precision is that of the coding it was drawn from",
+                        results, meta.get("unit"))
+        precision = precision_table(rows, book, meta)
+        out["audit_precision"] = precision
+        out["audit_recall"] = recall_table(rows, book, meta, precision)
+    return out

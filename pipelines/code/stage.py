@@ -398,7 +398,7 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
     out["code_rules"] = rules_table(book, run.as_word - run.as_token)
     out["code_examples"] = examples_table(codings, book, seed=params.seed)
     if params.audit or params.audit_results:
-        from pipelines.code.audit import audit_outputs
+        from pipelines.code.precision import audit_outputs
 
         out.update(audit_outputs(book, codings, documents, unit=params.unit, n=params.audit,
                                  seed=params.seed, results=params.audit_results))
