@@ -41,6 +41,8 @@ def code(app: App, force: bool, **options: object) -> None:
       wenmai code --codebook my_codes.yaml --reference reviewed_in_nvivo.qdpx
       wenmai code --coding-from coded_in_nvivo.qdpx --unit paragraph
       wenmai code --coding-from sample.qdpx --classifier logistic --codebook my_codes.yaml
+      wenmai code --audit 20        # code/audit_sheet.xlsx to judge
+      wenmai code --audit-results audit_filled.xlsx
     """
     from pipelines.core.config import resolve_params
     from pipelines.core.runner import run_stage

@@ -21,9 +21,10 @@ def kwic(app: App, term: str, width: int, limit: int) -> None:
     """Show each occurrence of a segmented TERM in its context (keyword in context).
 
     Each line names the document by its title and year. English is matched in any case and
-    inflection (Policy finds "policies"). Only tokens that segmentation produced are found,
-    so this is how to check a segmentation decision: if 职业教育 is missing but 职业 shows
-    up, add it to a user dictionary.
+    inflection (Policy finds "policies"). Every word that segmentation produced is found,
+    stopwords included (they are dropped for counting only); a word segmentation never cuts
+    out is not, so this is how to check a segmentation decision: if 职业教育 is missing but
+    职业 shows up, add it to a user dictionary.
 
     \b
     Example:
@@ -38,7 +39,7 @@ def kwic(app: App, term: str, width: int, limit: int) -> None:
     tokens = store.open_table(workdir, "segment/tokens")
     hits = find(documents, tokens, term, width=width)
     if hits.num_rows == 0:
-        click.echo(f"{term}: no occurrence among the segmented tokens")
+        click.echo(f"{term}: no occurrence among the segmented words")
         return
     shown = hits if not limit else hits.slice(0, limit)
     for row in shown.to_pylist():

@@ -1,7 +1,9 @@
 """Keyword in context: every occurrence of a term with the original text on either side.
 
-Used by ``wenmai kwic TERM``. The term is looked up in ``segment/tokens`` (so only sentences
-where it survived segmentation count, e.g. 教育 is not found inside 职业教育), then located
+Used by ``wenmai kwic TERM``. The term is looked up among the words of ``segment/tokens``
+(its ``words`` column: every word of the text as segmented, stopwords and words the POS filter
+drops included, so a word the counting filters remove is still found; a word segmentation never
+cuts out is not, e.g. 教育 inside 职业教育), then located
 in the original sentence text of ``ingest/documents``; the context is taken from the
 paragraph around it, so it may run into the neighbouring sentences.
 """
@@ -12,7 +14,7 @@ import re
 
 import pyarrow as pa
 
-from pipelines.core.errors import BadParams
+from pipelines.core.errors import BadParams, SchemaError
 from pipelines.core.store import StoredTable, iter_batches
 from pipelines.segment.text import LATIN_WORD, has_han, normalise_latin, split_sentences
 
@@ -35,15 +37,15 @@ def kwic(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable, term
 
     Args:
         documents: ``ingest/documents`` (doc_id, title, text).
-        tokens: ``segment/tokens`` (doc_id, sent_id, tokens).
-        term: A token as it appears in the tokens table; English in any case and any
+        tokens: ``segment/tokens`` (doc_id, sent_id, words).
+        term: A word as it appears in the words column; English in any case and any
             inflection (``Policy``, ``policies`` and ``policy`` find "Policies").
         width: Characters of context on each side.
         limit: Stop after this many lines (None: all).
 
     Returns:
         Columns doc_id, title, year, sent_id, left, keyword, right; in document and sentence
-        order, one row per literal occurrence in a sentence where ``term`` is a token (an
+        order, one row per literal occurrence in a sentence where ``term`` is a word (an
         occurrence inside a longer word of that same sentence is shown too). ``keyword`` is
         the text as written ("Policies"). A token made by a synonym
         table (职业教育 for "vocational education") has no surface form and is not shown.
@@ -58,7 +60,10 @@ def kwic(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable, term
         raise BadParams(f"kwic: width={width} is below 0")
     forms = _forms(term)
     wanted: dict[str, set[int]] = {}
-    for batch in iter_batches(tokens, ["doc_id", "sent_id", "tokens"]):
+    if "words" not in tokens.schema.names:
+        raise SchemaError("kwic: segment/tokens lacks column words (every word of the text); "
+                          "rerun `wenmai segment --force`")
+    for batch in iter_batches(tokens, ["doc_id", "sent_id", "words"]):
         for doc_id, sent_id, toks in zip(batch.column(0).to_pylist(),
                                          batch.column(1).to_pylist(),
                                          batch.column(2).to_pylist(), strict=True):

@@ -21,7 +21,13 @@ from pipelines.code.codebook import Codebook
 from pipelines.code.rules import And, Near, Node, Not, Or, Phrase, Ref, Regex, Scope, Word, atoms
 from pipelines.core.sentences import split_sentences
 
-__all__ = ["LEVELS", "Units", "build_units", "Evaluator", "code_partition"]
+__all__ = ["LEVELS", "WORD_COLUMNS", "Units", "build_units", "Evaluator", "code_partition"]
+
+#: The columns of ``segment/tokens`` coding reads: rules see ``words``, every word of the text
+#: as segmented (dictionary and synonyms applied), never the counting ``tokens``, so stopword
+#: lists and POS filters do not change what a rule finds; ``tokens`` only tells which rule
+#: words the counting filters drop (a warning of the report).
+WORD_COLUMNS = ("doc_id", "sent_id", "words", "tokens")
 
 LEVELS = ("sentence", "paragraph", "document")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -29,7 +35,7 @@ _RANK = {level: i for i, level in enumerate(LEVELS)}
 
 @dataclass
 class Units:
-    """The sentences, paragraphs and documents of one partition, with their tokens.
+    """The sentences, paragraphs and documents of one partition, with their words.
 
     Sentence arrays are aligned (one entry per non-blank sentence, in document order);
     ``para_of_sent``/``doc_of_sent``/``doc_of_para`` map each unit to the enclosing one.
@@ -80,12 +86,12 @@ class Units:
 
 
 def build_units(doc_ids: list[str], texts: list[str], tokens: pa.Table) -> Units:
-    """Cut the documents into sentences and paragraphs and attach the segmented tokens.
+    """Cut the documents into sentences and paragraphs and attach the segmented words.
 
     Args:
         doc_ids: Document ids, in order.
         texts: Their texts (paragraphs separated by ``\\n``).
-        tokens: ``segment/tokens`` rows of these documents (``doc_id``, ``sent_id``, ``tokens``).
+        tokens: ``segment/tokens`` rows of these documents (``doc_id``, ``sent_id``, ``words``).
     """
     sent_text, sent_doc, sent_para, sent_id, sent_start, sent_end = [], [], [], [], [], []
     para_doc, para_id, para_start, para_end = [], [], [], []
@@ -123,13 +129,13 @@ def build_units(doc_ids: list[str], texts: list[str], tokens: pa.Table) -> Units
 
 def _tokens(tokens: pa.Table, key_of: dict[tuple[str, int], int]
             ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Vocabulary codes of the lower-cased tokens and the sentence index of each."""
+    """Vocabulary codes of the lower-cased words and the sentence index of each."""
     if tokens.num_rows == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
     rows = np.array([key_of.get(k, -1) for k in zip(
         tokens.column("doc_id").to_pylist(), tokens.column("sent_id").to_pylist(),
         strict=True)], dtype=np.int64)
-    column = tokens.column("tokens").combine_chunks()
+    column = tokens.column("words").combine_chunks()
     flat = pc.utf8_lower(pc.list_flatten(column))
     parents = pc.list_parent_indices(column).to_numpy(zero_copy_only=False)
     token_sent = rows[parents]
@@ -333,9 +339,24 @@ def code_partition(part: tuple[list[str], list[str], pa.Table], book: Codebook,
     rows["unit_end"] = np.asarray(ends, dtype=np.int64)
     words = {a for c in book.codes for a in atoms(c.rule) if isinstance(a, Word)}
     rows["unseen"] = sorted(w.text for w in words if not ev.word_positions(w).size)
+    # words of the rules seen among the words and among the counting tokens (the counting
+    # filters, stopword lists and POS, drop the others): the report warns about them
+    words |= {w for c in book.codes for a in atoms(c.rule) if isinstance(a, Near)
+              for w in (a.a, a.b)}
+    rows["as_word"] = sorted(w.label() for w in words if ev.word_positions(w).size)
+    rows["as_token"] = sorted(w.label() for w in words if _in_tokens(w, tokens))
     # words in the raw text that segmentation never cuts out as a token: rules miss them
     rows["split"] = sorted(w for w in rows["unseen"] if ev.evaluate(Phrase(w), "document").any())
     return rows
+
+
+def _in_tokens(word: Word, tokens: pa.Table) -> bool:
+    """Whether some counting token of the table is the word (starts with it, for a prefix)."""
+    if "tokens" not in tokens.column_names or not tokens.num_rows:
+        return False
+    flat = pc.utf8_lower(pc.list_flatten(tokens.column("tokens")))
+    found = (pc.starts_with(flat, word.text) if word.prefix else pc.equal(flat, word.text))
+    return bool(pc.any(found).as_py())
 
 
 def _refs_deep(book: Codebook, node: Node) -> list[str]:

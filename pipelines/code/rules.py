@@ -3,15 +3,16 @@
 A rule is an expression over one coding unit (a sentence, a paragraph or a document):
 
 ==========================  ===============================================================
-``扶贫``                     a word: some segmented token equals it (Latin letters ignore case),
-                             so the domain dictionary and synonyms apply
-``培训*``                    a word prefix: some token starts with ``培训``
+``扶贫``                     a word: some segmented word equals it (Latin letters ignore case),
+                             so the domain dictionary and synonyms apply; rules see every word
+                             of the text (segment/tokens ``words``), stopwords included
+``培训*``                    a word prefix: some word starts with ``培训``
 ``"产教融合"``               a phrase: the raw text contains it (Latin letters ignore case);
                              use it when segmentation splits a term
 ``/第[一二三]条/``           a regular expression (Python ``re``) searched in the raw text
 ``a and b``, ``a & b``       both; ``a or b``, ``a | b`` either; ``not a``, ``!a`` negation
-``near(a, b, 5)``            words ``a`` and ``b`` at most 5 tokens apart in one sentence
-                             (counted on the segmented tokens, stopwords removed)
+``near(a, b, 5)``            words ``a`` and ``b`` at most 5 words apart in one sentence
+                             (counted on every segmented word, punctuation left out)
 ``sentence(a and b)``        the inner rule holds inside one sentence of the unit
 ``paragraph(a and b)``       ... inside one paragraph of the unit
 ``@资金投入``                another code, or a category / group (= any of its codes)

@@ -1,4 +1,5 @@
-"""Codebook coding: reads ``segment/tokens`` and ``ingest/documents``, writes ``code/codings``,
+"""Codebook coding: reads ``segment/tokens`` (its ``words``: every word as segmented, whatever
+the counting filters drop) and ``ingest/documents``, writes ``code/codings``,
 ``code_frequencies``, ``code_matrix``, ``code_cooccurrence``, ``code_saturation``,
 ``code_reserve`` (with ``reference``: ``reference_codings`` and ``code_agreement``) and the files
 ``codebook.qdc``, ``project.qdpx`` (REFI-QDA) and ``code_network.gexf``.
@@ -23,10 +24,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.code.agreement import AGREEMENT_SCHEMA
-from pipelines.code.apply import LEVELS
+from pipelines.code.apply import LEVELS, WORD_COLUMNS
 from pipelines.code.classify import CLASSIFIER_SCHEMA, METHODS
 from pipelines.code.compare import REFERENCE_SCHEMA
 from pipelines.code.compare import compare as compare_reference
+from pipelines.code.crosstab import CROSSTAB_SCHEMA, crosstab
+from pipelines.code.overview import EXAMPLES_SCHEMA, RULES_SCHEMA, examples_table, rules_table
+from pipelines.code.precision import PRECISION_SCHEMA, RECALL_SCHEMA
 from pipelines.code.saturation import RESERVE_SCHEMA, SATURATION_SCHEMA
 from pipelines.code.tables import (
     COOCCURRENCE_SCHEMA,
@@ -54,7 +58,8 @@ STREAMED = ("segment/tokens", "ingest/documents")
 #: (about 300 MB for 2,048 policy documents of 6,000 characters).
 BATCH_DOCS = 2048
 OUTPUTS = ("codings", "code_frequencies", "code_matrix", "code_cooccurrence",
-           "code_saturation", "code_reserve")
+           "code_saturation", "code_reserve", "code_crosstab", "audit_precision",
+           "audit_recall", "code_rules", "code_examples")
 #: Distributions whose code computes the tables; their versions go into the manifest.
 LIBRARIES: tuple[str, ...] = ("numpy", "pandas", "pyyaml", "scipy")
 
@@ -68,7 +73,10 @@ SCHEMAS = {"codings": CODINGS_SCHEMA, "code_frequencies": FREQUENCIES_SCHEMA,
            "code_matrix": MATRIX_SCHEMA, "code_cooccurrence": COOCCURRENCE_SCHEMA,
            "code_saturation": SATURATION_SCHEMA, "code_reserve": RESERVE_SCHEMA,
            "code_agreement": AGREEMENT_SCHEMA, "reference_codings": REFERENCE_SCHEMA,
-           "code_classifier": CLASSIFIER_SCHEMA}
+           "code_classifier": CLASSIFIER_SCHEMA,
+           "audit_precision": PRECISION_SCHEMA, "audit_recall": RECALL_SCHEMA,
+           "code_crosstab": CROSSTAB_SCHEMA, "code_rules": RULES_SCHEMA,
+           "code_examples": EXAMPLES_SCHEMA}
 
 log = logging.getLogger("wenmai")
 
@@ -104,7 +112,13 @@ class Params:
     orders: int = param(200, "Random case orders for the saturation band.", min=0, max=100000)
     reserve: int = param(0, "Cases (documents) held back at random for the saturation reserve "
                          "check.", min=0)
-    seed: int = param(42, "Random seed of the reserve draw and the random orders.", min=0)
+    seed: int = param(42, "Random seed of the reserve draw, the random orders and the audit "
+                      "sample.", min=0)
+    audit: int = param(0, "Draw this many coded units per code, and as many uncoded units, "
+                       "into code/audit_sheet.xlsx for a reader to judge (0: no sheet).", min=0)
+    audit_results: str | None = param(None, "A filled audit sheet: precision per code and "
+                                      "group (Wilson 95 % intervals) and estimated recall "
+                                      "(audit_precision, audit_recall).", path=True)
     where: str | None = param(None, "Code only the documents passing this filter over documents "
                               "columns, e.g. \"year >= 2013\" (docs/subsets.md).")
     workers: int = param(1, "Worker processes (0 = all cores); coding is per document.",
@@ -137,8 +151,8 @@ def codebook_path(value: str) -> Path:
 def external_inputs(params: Params) -> list[Path]:
     """The codebook and the reference projects decide the result."""
     files = [codebook_path(params.codebook)] if params.codebook else []
-    return files + [Path(p) for p in (params.reference, params.reference_b, params.coding_from)
-                    if p]
+    return files + [Path(p) for p in (params.reference, params.reference_b, params.coding_from,
+                                      params.audit_results) if p]
 
 
 def _empty(schema: pa.Schema) -> pa.Table:
@@ -165,15 +179,19 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     from pipelines.code.codebook import load_codebook
 
     book = load_codebook(codebook_path(params.codebook)) if params.codebook else None
+    if params.audit_results:  # a malformed sheet stops before the coding, not after
+        from pipelines.code.precision import read_sheet
+
+        read_sheet(params.audit_results)
     # only the documents are narrowed: the token rows of other documents are skipped
     documents = narrow({DOCUMENTS: tables[DOCUMENTS]}, NAME, Narrowing(params.where))[DOCUMENTS]
     tokens = tables["segment/tokens"]
     missing = [c for c in ("doc_id", "text") if c not in documents.column_names]
-    missing += [f"segment/tokens.{c}" for c in ("doc_id", "sent_id", "tokens")
-                if c not in tokens.column_names]
+    missing += [f"segment/tokens.{c}" for c in WORD_COLUMNS if c not in tokens.column_names]
     if missing:
         raise SchemaError(f"code: input lacks column(s) {', '.join(missing)}; rerun "
-                          "`wenmai run --force`")
+                          "`wenmai segment --force` (rules read the words column: every "
+                          "word of the text, whatever the counting filters drop)")
     bad = [c for c in params.by if c not in documents.column_names]
     if bad:
         choices = [c for c in documents.column_names if c not in ("text", "doc_id")]
@@ -202,7 +220,7 @@ def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredT
     when a token row belongs to a batch already given.
     """
     all_ids = read_all(documents, ["doc_id"]).column("doc_id").combine_chunks()
-    token_iter = iter_batches(tokens, ["doc_id", "sent_id", "tokens"])
+    token_iter = iter_batches(tokens, list(WORD_COLUMNS))
     pending: pa.Table | None = None
     pending_pos = np.zeros(0, dtype=np.int64)
     start = 0
@@ -226,9 +244,8 @@ def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredT
                 pending, pending_pos = pending.filter(pa.array(~here)), pending_pos[~here]
                 break
             pending = None
-        columns = ["doc_id", "sent_id", "tokens"]
         part = (pa.concat_tables(taken) if taken
-                else pa.schema([tokens.schema.field(c) for c in columns]).empty_table())
+                else pa.schema([tokens.schema.field(c) for c in WORD_COLUMNS]).empty_table())
         yield batch, part
         start = end
 
@@ -236,7 +253,7 @@ def _token_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredT
 def _filtered_batches(documents: pa.Table | StoredTable, tokens: pa.Table | StoredTable,
                       rows: int) -> Iterator[tuple[pa.RecordBatch, pa.Table]]:
     """As :func:`_token_batches` for tokens in any order: the tokens are read whole."""
-    whole = read_all(tokens, ["doc_id", "sent_id", "tokens"])
+    whole = read_all(tokens, list(WORD_COLUMNS))
     for batch in iter_batches(documents, None, rows):
         mask = pc.is_in(whole.column("doc_id"), value_set=batch.column("doc_id"))
         yield batch, whole.filter(mask)
@@ -265,6 +282,8 @@ class _Run:
                                      folder=spool_dir())
         self.unseen: set[str] | None = None
         self.split: set[str] = set()
+        self.as_word: set[str] = set()  # rule words seen among the words, and as tokens
+        self.as_token: set[str] = set()
 
     def code(self, batches: Iterable[tuple[pa.RecordBatch, pa.Table]]) -> None:
         """Code every batch of documents (with its tokens) and fold each batch in, in order.
@@ -290,7 +309,7 @@ class _Run:
                     ids = [doc_ids[i] for i in idx]
                     mask = pc.is_in(tokens.column("doc_id"), value_set=pa.array(ids, pa.string()))
                     yield b, (ids, [texts[i] for i in idx],
-                              tokens.filter(mask).select(["doc_id", "sent_id", "tokens"]))
+                              tokens.filter(mask).select(list(WORD_COLUMNS)))
                 del docs, tokens, texts  # not held while the next batch is read
 
         book, unit, coding = self.book, self.params.unit, self.coding
@@ -321,6 +340,8 @@ class _Run:
             unseen = set(result["unseen"])
             self.unseen = unseen if self.unseen is None else self.unseen & unseen
             self.split |= set(result["split"])
+            self.as_word |= set(result["as_word"])
+            self.as_token |= set(result["as_token"])
         table = _codings_table(results)
         if table.num_rows:
             self.writer.write(table)
@@ -381,10 +402,10 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
     summary = run.summary
     split = (run.unseen or set()) & run.split
     if split:
-        log.warning("code: %d word(s) of the codebook occur in the text but never as a "
-                    "segmented token (segmentation cuts them differently); write them as "
-                    "\"phrases\" to match the raw text: %s", len(split),
-                    ", ".join(sorted(split)[:20]))
+        log.warning("code: %d word(s) of the codebook occur in the text but the segmenter "
+                    "never cuts them out as a word (they lie inside longer words or across "
+                    "two); write them as \"phrases\" to match the raw text, or add them to a "
+                    "user dictionary: %s", len(split), ", ".join(sorted(split)[:20]))
     log.info("code: %d %s units, %d coded segments, %d of %d codes used (%.2f s)",
              summary.n_units, params.unit, summary.n_codings, len(summary.codes_used),
              len(book.codes), time.perf_counter() - started)
@@ -410,6 +431,16 @@ def _code(book, documents: pa.Table | StoredTable, tokens: pa.Table | StoredTabl
         "code_network.gexf": code_gexf(freq, cooc, measure=params.measure),
         "project.qdpx": SpooledFile(run.project.finish(path)),
     }
+    out["code_crosstab"] = crosstab(out["code_matrix"])
+    out["code_rules"] = rules_table(book, run.as_word - run.as_token)
+    out["code_examples"] = examples_table(codings, book, seed=params.seed)
+    if params.audit or params.audit_results:
+        from pipelines.code.precision import audit_outputs
+
+        out.update(audit_outputs(book, codings, documents, unit=params.unit, n=params.audit,
+                                 seed=params.seed, results=params.audit_results))
+    for name in ("audit_precision", "audit_recall"):  # empty until a sheet is read back
+        out.setdefault(name, _empty(SCHEMAS[name]))
     if params.reference:  # only the documents whose text is that of a source of the projects
         frame, units = _reference_frames(summary, book, doc_ids)
         out["reference_codings"], out["code_agreement"] = compare_reference(

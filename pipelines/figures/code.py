@@ -14,9 +14,12 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipelines.figures import code_checks
+
 __all__ = ["INPUTS", "FIGURES", "plan", "draw", "data"]
 
-INPUTS = ("code/code_frequencies", "code/code_matrix", "code/code_saturation")
+INPUTS = ("code/code_frequencies", "code/code_matrix",
+          "code/code_saturation") + code_checks.INPUTS
 FIGURES = ("code_frequency", "code_year", "code_saturation")
 
 log = logging.getLogger("wenmai")
@@ -51,8 +54,8 @@ def _frames(tables: dict[str, pa.Table]) -> dict[str, Any]:
 def data(tables: dict[str, pa.Table]) -> dict[str, str]:
     """``<figure>.csv`` -> CSV text of the data of each code figure that can be drawn."""
     frames = _frames(tables)
-    return {f"{name}.csv": frame.to_csv(index=name == "code_year", lineterminator="\n")
-            for name, frame in frames.items()}
+    return {**{f"{name}.csv": frame.to_csv(index=name == "code_year", lineterminator="\n")
+               for name, frame in frames.items()}, **code_checks.data(tables)}
 
 
 def plan(tables: dict[str, pa.Table]) -> list[tuple[str, Callable[[], Any]]]:
@@ -70,7 +73,7 @@ def plan(tables: dict[str, pa.Table]) -> list[tuple[str, Callable[[], Any]]]:
         log.info("figures: code_matrix has no year column values; code_year skipped")
     if "code_saturation" in frames:
         jobs.append(("code_saturation", partial(_saturation, frames["code_saturation"])))
-    return jobs
+    return jobs + code_checks.plan(tables)
 
 
 def draw(tables: dict[str, pa.Table], params: Any = None) -> dict[str, Any]:

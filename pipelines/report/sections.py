@@ -407,4 +407,7 @@ def coding(work: Work, top: int = 30) -> str | None:
         cols = ["name", "units", "percent_agreement", "kappa", "alpha"]
         parts.append("<h3>Agreement with the reference coding</h3>" + table(
             cols, [[r[c] for c in cols] for r in agreement.to_pylist()]))
+    from pipelines.report.coding import coding_checks
+
+    parts.append(coding_checks(work))
     return "".join(parts)

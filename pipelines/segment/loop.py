@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["run_per_token"]
 
+_PUNCTUATION = "punctuation"  # the filter whose words are no words (FILTERS[0])
 _first = itemgetter(0)
 _second = itemgetter(1)
 
@@ -45,6 +46,8 @@ def run_per_token(seg: Segmenter, docs: list[tuple[str, str]], pool: pa.MemoryPo
     langs: list[str] = []
     flat: list[Pair] = []
     offsets = [0]
+    every: list[str] = []  # the ``words`` column, flat
+    every_offsets = [0]
     # decisions -> how often: kept pairs, filter names or _Drop (dropped), None (space)
     counts: Counter = Counter()
     info = seg._info.__getitem__
@@ -60,6 +63,7 @@ def run_per_token(seg: Segmenter, docs: list[tuple[str, str]], pool: pa.MemoryPo
             ends = sentence_ends(para)
             keys, cuts = _paragraph(seg, para, ends)
             if not synonyms:
+                raw_keys = keys
                 keys = list(map(info, keys))
                 counts.update(keys)
             elif raw is not None:
@@ -74,11 +78,16 @@ def run_per_token(seg: Segmenter, docs: list[tuple[str, str]], pool: pa.MemoryPo
                         decided = [seg._reason[p] or p for p in merged]
                         counts.update(decided)
                         kept = [p for p in decided if p.__class__ is tuple]
+                        words = [p[0] for p, d in zip(merged, decided, strict=True)
+                                 if d != _PUNCTUATION]
                     else:
                         kept = [p for p in keys[i:j] if p.__class__ is tuple]
-                    if kept:
+                        words = _words(seg, raw_keys[i:j], keys[i:j])
+                    if words:
                         flat += kept
                         offsets.append(len(flat))
+                        every += words
+                        every_offsets.append(len(every))
                         ids.append(doc_id)
                         para_ids.append(para_id)
                         sent_ids.append(sent_id)
@@ -91,8 +100,23 @@ def run_per_token(seg: Segmenter, docs: list[tuple[str, str]], pool: pa.MemoryPo
     result.table = token_table(
         pa.array(ids, pa.string(), memory_pool=pool), para_ids, sent_ids, offsets,
         pa.array(list(map(_first, flat)), pa.string(), memory_pool=pool),
-        pa.array(list(map(_second, flat)), pa.string(), memory_pool=pool), langs, pool)
+        pa.array(list(map(_second, flat)), pa.string(), memory_pool=pool), langs,
+        (every_offsets, pa.array(every, pa.string(), memory_pool=pool)), pool)
     return result
+
+
+def _words(seg: Segmenter, raw_keys: list[Pair], decided: list) -> list[str]:
+    """The normalised word of every raw pair that is neither white space nor punctuation,
+    kept or dropped by a counting filter (``decided``: their decisions)."""
+    out = []
+    for key, d in zip(raw_keys, decided, strict=True):
+        if d is None:
+            continue
+        if d.__class__ is tuple:
+            out.append(d[0])
+        elif (d if d.__class__ is str else d.reason) != _PUNCTUATION:
+            out.append(seg._norm[key][0])
+    return out
 
 
 def _paragraph(seg: Segmenter, para: str, ends: list[int]) -> tuple[list[Pair], list[int]]:

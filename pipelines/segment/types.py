@@ -29,6 +29,10 @@ TOKENS_SCHEMA = pa.schema([
     ("tokens", pa.list_(pa.string())),
     ("pos", pa.list_(pa.string())),
     ("lang", pa.string()),
+    # every word of the sentence as segmented (dictionary and synonyms applied), whatever the
+    # counting filters drop: only punctuation and white space are left out. Codebook rules and
+    # kwic read it; terms, topics and network count ``tokens``.
+    ("words", pa.list_(pa.string())),
 ])
 _ENG = "eng"
 _UNKNOWN = "un"
@@ -85,8 +89,14 @@ class PartitionResult:
 
     @property
     def rows(self) -> list[tuple[str, int, int, list[str], list[str], str]]:
-        """The token rows as ``(doc_id, para_id, sent_id, tokens, pos, lang)`` tuples."""
-        cols = [self.table.column(name).to_pylist() for name in TOKENS_SCHEMA.names]
+        """The rows that keep a token as ``(doc_id, para_id, sent_id, tokens, pos, lang)``."""
+        cols = [self.table.column(name).to_pylist() for name in TOKENS_SCHEMA.names[:6]]
+        return [row for row in zip(*cols, strict=True) if row[3]]
+
+    @property
+    def word_rows(self) -> list[tuple[str, int, list[str]]]:
+        """Every row as ``(doc_id, sent_id, words)``."""
+        cols = [self.table.column(name).to_pylist() for name in ("doc_id", "sent_id", "words")]
         return list(zip(*cols, strict=True))
 
 
@@ -152,10 +162,12 @@ def split_latin(text: str, run_keys: Callable[[str], list[Any]], *, keyed: bool 
 
 def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
                 words: pa.Array, tags: pa.Array, langs: list[str] | pa.Array,
-                pool: pa.MemoryPool | None = None) -> pa.Table:
-    """The tokens table from its columns; ``words`` and ``tags`` are flat, cut by ``offsets``."""
+                every: tuple[Any, pa.Array], pool: pa.MemoryPool | None = None) -> pa.Table:
+    """The tokens table from its columns; ``words`` and ``tags`` are flat, cut by ``offsets``;
+    ``every`` is the ``words`` column as (offsets, flat words)."""
     offs = pa.array(offsets, pa.int32(), memory_pool=pool)
     list_type = TOKENS_SCHEMA.field("tokens").type
+    every_offs = pa.array(every[0], pa.int32(), memory_pool=pool)
     return pa.Table.from_arrays([
         doc_ids,
         pa.array(para_ids, pa.int32(), memory_pool=pool),
@@ -163,6 +175,7 @@ def token_table(doc_ids: pa.Array, para_ids: Any, sent_ids: Any, offsets: Any,
         pa.ListArray.from_arrays(offs, words, type=list_type, pool=pool),
         pa.ListArray.from_arrays(offs, tags, type=list_type, pool=pool),
         langs if isinstance(langs, pa.Array) else pa.array(langs, pa.string(), memory_pool=pool),
+        pa.ListArray.from_arrays(every_offs, every[1], type=list_type, pool=pool),
     ], schema=TOKENS_SCHEMA)
 
 

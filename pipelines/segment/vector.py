@@ -57,6 +57,7 @@ __all__ = ["run_vectorised"]
 
 Key = str | Pair
 _WHITE = len(FILTERS) + 1  # worker.WHITE: the decision None (white space)
+_PUNCTUATION = 1 + FILTERS.index("punctuation")  # worker.PUNCTUATION
 
 
 class _Types(dict):
@@ -81,6 +82,7 @@ class _Types(dict):
         self.oov = bytearray()
         self.split: list[str | None] = []
         self.arrays: tuple[pa.Array, pa.Array] | None = None  # tokens and tags, in Arrow
+        self.every: pa.Array | None = None  # the normalised word of each code ("": none)
         self.term = array("i")  # index of the kept token in ``terms`` (-1 if dropped)
         self.terms: list[str] = []  # the distinct kept tokens
         self._term_of: dict[str, int] = {}
@@ -99,6 +101,9 @@ class _Types(dict):
             tokens = pa.concat_arrays([self.arrays[0], tokens], memory_pool=pool)
             tags = pa.concat_arrays([self.arrays[1], tags], memory_pool=pool)
         self.arrays = tokens, tags
+        every = pa.array(d.words, pa.string(), memory_pool=pool)
+        self.every = every if self.every is None else pa.concat_arrays([self.every, every],
+                                                                       memory_pool=pool)
         self.reason += d.reason.tobytes()
         self.tokens += d.tokens
         self.tags += d.tags
@@ -444,13 +449,17 @@ def _result(types: _Types, codes: np.ndarray, pieces: _Pieces, paras: _Paragraph
     """The token table and report counts from the type codes and the pieces.
 
     A piece is blank (it gets no sentence id) when all its words are white space, whose
-    decision is None; a piece becomes a row when it keeps a token.
+    decision is None; a piece becomes a row when it has a word (a token kept or dropped by a
+    counting filter: anything but punctuation and white space).
     """
     reason = types.flags("reason")
     kept_type = reason == 0
+    word_type = (reason != _WHITE) & (reason != _PUNCTUATION)
     n = len(pieces.cuts)
     kept = kept_type[codes]
-    per_piece = _per_piece(kept, pieces.cuts)
+    is_word = word_type[codes]
+    per_piece = _per_piece(is_word, pieces.cuts)
+    kept_per_piece = _per_piece(kept, pieces.cuts)
     nonblank = (_per_piece((reason != _WHITE)[codes], pieces.cuts) > 0).astype(np.int64)
     doc = paras.doc[pieces.para]
     before = np.cumsum(nonblank) - nonblank  # non-blank pieces before each piece
@@ -461,12 +470,15 @@ def _result(types: _Types, codes: np.ndarray, pieces: _Pieces, paras: _Paragraph
                       pa.array(doc[chosen]), memory_pool=pool)
     kept_codes = codes[kept]
     tokens, tags = types.arrays or (pa.array([], pa.string()),) * 2
+    every = types.every if types.every is not None else pa.array([], pa.string())
     take = pa.array(kept_codes, memory_pool=pool)
     table = token_table(
         doc_ids, paras.para_id[pieces.para[chosen]], sent_id[chosen].astype(np.int32),
-        np.concatenate([[0], np.cumsum(per_piece[chosen])]).astype(np.int32),
+        np.concatenate([[0], np.cumsum(kept_per_piece[chosen])]).astype(np.int32),
         pc.take(tokens, take, memory_pool=pool), pc.take(tags, take, memory_pool=pool),
         _languages(paras, pieces, chosen, codes, types.flags("latin").astype(bool), pool),
+        (np.concatenate([[0], np.cumsum(per_piece[chosen])]).astype(np.int32),
+         pc.take(every, pa.array(codes[is_word], memory_pool=pool), memory_pool=pool)),
         pool)
     result = PartitionResult(table=table)
     _tally(result, types, codes, reason)

@@ -74,6 +74,7 @@ __all__ = ["Segmenter", "Decisions", "Part", "dictionary_counts", "segment_part"
 #: filter, ``WHITE`` white space (the decision None).
 KEPT = 0
 WHITE = len(FILTERS) + 1
+PUNCTUATION = 1 + FILTERS.index("punctuation")
 
 
 @dataclass
@@ -87,6 +88,8 @@ class Decisions:
         oov: True for a kept token that is Chinese and not in the dictionary.
         split: The word the ``split`` report counts (the kept token, or the dropped word of a
             :class:`_Drop`), where it is or holds a checked dictionary word; else None.
+        words: The normalised word, kept or dropped by a counting filter ("" for punctuation
+            and white space): what the ``words`` column holds.
     """
 
     reason: np.ndarray
@@ -94,6 +97,7 @@ class Decisions:
     tags: list[str]
     oov: np.ndarray
     split: list[str | None]
+    words: list[str]
 
 class Segmenter:
     """A configured segmenter: backend with user words, stopwords, synonyms and filters."""
@@ -202,14 +206,20 @@ class Segmenter:
         oov = np.zeros(n, dtype=bool)
         split: list[str | None] = [None] * n
         if not n:
-            return Decisions(reason, tokens, tags, oov, split)
+            return Decisions(reason, tokens, tags, oov, split, [])
         words = [k[0] for k in keys]
         plain = _han_words(words) if not self.s.presegmented else np.zeros(n, dtype=bool)
         fast = np.flatnonzero(plain).tolist()
+        every = [""] * n
         for i in np.flatnonzero(~plain).tolist():
             self._decide_one(i, keys[i], reason, tokens, tags, oov, split)
+            if reason[i] != WHITE and reason[i] != PUNCTUATION:
+                every[i] = tokens[i] if reason[i] == KEPT else self._normalise(keys[i])[0]
         if fast:
+            # a word of Han characters is never punctuation and is its own normal form
             self._decide_han(fast, keys, reason, tokens, tags, oov, split)
+            for i in fast:
+                every[i] = words[i]
         if not self.checked:
             split = [None] * n
         else:
@@ -218,7 +228,7 @@ class Segmenter:
             for i, h in zip(at, held, strict=True):
                 if not h:
                     split[i] = None
-        return Decisions(reason, tokens, tags, oov, split)
+        return Decisions(reason, tokens, tags, oov, split, every)
 
     def _decide_one(self, i: int, key: Pair, reason: np.ndarray, tokens: list[str],
                     tags: list[str], oov: np.ndarray, split: list[str | None]) -> None:

@@ -6,7 +6,8 @@ import pyarrow as pa
 
 from pipelines.core.sentences import split_sentences
 
-#: Two documents; the tokens are hand-made (as segment would give them, stopwords removed).
+#: Two documents; the tokens are hand-made (as segment would give them, stopwords removed);
+#: the rows' ``words`` are the same lists (rules read ``words``).
 DOCS = {
     "d1": "政府加大经费投入。企业参与培训！\n学校开展教师培训。",
     "d2": "Teachers need training. 乡村振兴需要人才。",
@@ -30,7 +31,8 @@ def tables(docs: dict[str, str] = DOCS, tokens: dict = TOKENS,
             toks = tokens.get((doc_id, s.sent_id), [])
             if toks:
                 rows.append({"doc_id": doc_id, "para_id": s.para_id, "sent_id": s.sent_id,
-                             "tokens": toks, "pos": ["n"] * len(toks), "lang": "zh"})
+                             "tokens": toks, "pos": ["n"] * len(toks), "lang": "zh",
+                             "words": toks})
     documents = pa.table({"doc_id": list(docs), "title": [f"title {d}" for d in docs],
                           "year": pa.array([years[d] for d in docs], pa.int32()),
                           "source": [f"{d}.txt" for d in docs],

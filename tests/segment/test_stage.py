@@ -29,7 +29,13 @@ def seg_compute(tables: dict, params: S.Params) -> dict:
 
 
 def run(*texts: str, **params: object) -> list[dict]:
-    """Segment texts in-process and return the token rows."""
+    """Segment texts in-process and return the rows that keep a token, without ``words``."""
+    return [{k: v for k, v in r.items() if k != "words"}
+            for r in run_all(*texts, **params) if r["tokens"]]
+
+
+def run_all(*texts: str, **params: object) -> list[dict]:
+    """Segment texts in-process and return every row of the tokens table."""
     p = S.Params(workers=1, **params)
     return seg_compute({"ingest/documents": docs(*texts)}, p)["tokens"].to_pylist()
 
@@ -236,3 +242,26 @@ def test_runner_writes_tables_and_a_dictionary_edit_makes_the_stage_stale(
     state = runner.current_state(S, workdir, params)
     assert state.state == "stale"
     assert any("u.txt" in r for r in state.reasons)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_words_keep_what_the_counting_filters_drop(backend: str, tmp_path: Path) -> None:
+    syn = tmp_path / "syn.tsv"
+    syn.write_text("职教\t职业教育\n", encoding="utf-8")
+    rows = run_all("鼓励发展。我们推进职教和Policies！", backend=backend, policy_stopwords=True,
+                   synonyms=str(syn))
+    # a sentence of policy stopwords only: no counting token, but every word
+    assert [(r["sent_id"], r["tokens"], r["words"]) for r in rows] == [
+        (0, [], ["鼓励", "发展"]),
+        (1, ["推进", "职业教育", "policy"], ["我们", "推进", "职业教育", "和", "policy"])]
+    assert run_all("！？。", backend=backend) == []  # punctuation is no word
+
+
+def test_words_are_the_same_in_both_passes() -> None:
+    text = "鼓励发展。第3条 我们在2020年推进职业教育，the Policies of 乡村振兴！。"
+    settings = S.settings_from_params(S.Params(policy_stopwords=True, keep_pos=("n",)))
+    fast, slow = Segmenter(settings), Segmenter(settings)
+    slow.vectorised = False
+    docs = [("d0", text), ("d1", "")]
+    assert fast.run(docs).table.equals(slow.run(docs).table)
+    assert fast.run(docs).word_rows[0] == ("d0", 0, ["鼓励", "发展"])

@@ -20,7 +20,7 @@ def _tokens() -> pa.Table:
             ("b", 0, 0, ["扶贫", "教育"], ["v", "n"], "zh"),
             ("a", 1, 1, [], [], "zh"),
             ("c", 0, 0, ["policy"], ["eng"], "en")]
-    cols = list(zip(*rows, strict=True))
+    cols = list(zip(*[(*r, r[3]) for r in rows], strict=True))  # words: the tokens
     return pa.table(dict(zip(TOKENS_SCHEMA.names, map(list, cols), strict=True)),
                     schema=TOKENS_SCHEMA)
 

@@ -23,7 +23,7 @@ def tokens_table(rows: list[tuple[str, list[str]]] | None = None) -> pa.Table:
         ]
     else:
         full = [(d, 0, i, toks, ["n"] * len(toks), "zh") for i, (d, toks) in enumerate(rows)]
-    cols = list(zip(*full, strict=True))
+    cols = list(zip(*[(*r, r[3]) for r in full], strict=True))  # words: the tokens
     return pa.table(dict(zip(TOKENS_SCHEMA.names, map(list, cols), strict=True)),
                     schema=TOKENS_SCHEMA)
 
