@@ -272,7 +272,7 @@ def code_partition(part: tuple[list[str], list[str], pa.Table], coding: Imported
     rows["unit_doc"] = np.asarray(docs, dtype=np.int32)
     rows["unit_start"] = np.asarray(starts, dtype=np.int64)
     rows["unit_end"] = np.asarray(ends, dtype=np.int64)
-    rows["unseen"], rows["split"] = [], []
+    rows["unseen"], rows["split"], rows["as_word"], rows["as_token"] = [], [], [], []
     return rows
 
 

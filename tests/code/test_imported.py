@@ -131,7 +131,8 @@ def test_nvivo_export_as_the_coding() -> None:
         assert match_key(text[start:end]) == match_key(source[sel["start"]:sel["end"]])
         assert coder == "human:floriansipos"
     tokens = pa.table({"doc_id": pa.array([], pa.string()), "sent_id": pa.array([], pa.int32()),
-                       "tokens": pa.array([], pa.list_(pa.string()))})
+                       "tokens": pa.array([], pa.list_(pa.string())),
+                       "words": pa.array([], pa.list_(pa.string()))})
     out = code.compute({"ingest/documents": docs, "segment/tokens": tokens},
                        code.Params(coding_from=str(FIXTURE), unit="paragraph", orders=0))
     codings = read_all(out["codings"]).to_pylist()

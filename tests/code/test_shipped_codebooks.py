@@ -48,10 +48,11 @@ def test_chinese_terms_are_matched_in_the_text_not_the_tokens(name: str) -> None
 def _coded(name: str, texts: list[str], tokens: dict | None = None) -> list[set[str]]:
     """The codes of each text (one paragraph each), coded at the paragraph level."""
     ids = [f"t{i}" for i in range(len(texts))]
-    rows = [{"doc_id": d, "sent_id": s, "tokens": toks}
+    rows = [{"doc_id": d, "sent_id": s, "tokens": toks, "words": toks}
             for (d, s), toks in (tokens or {}).items()]
     table = pa.Table.from_pylist(rows, schema=pa.schema([
-        ("doc_id", pa.string()), ("sent_id", pa.int32()), ("tokens", pa.list_(pa.string()))]))
+        ("doc_id", pa.string()), ("sent_id", pa.int32()), ("tokens", pa.list_(pa.string())),
+        ("words", pa.list_(pa.string()))]))
     out = code_partition((ids, texts, table), _book(name), "paragraph")
     coded: list[set[str]] = [set() for _ in texts]
     for doc_id, code in zip(out["doc_id"], out["code"], strict=True):
