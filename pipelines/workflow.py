@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:
             paths = [_recorded_path(v, base) for v in values]
             outside = [p for p, v in zip(paths, values, strict=True)
                        if not v.startswith(DATA_PREFIX) and not is_url(v)
-                       and not Path(p).resolve().is_relative_to(base)]
+                       and not Path(os.path.abspath(p)).is_relative_to(base)]
             if outside:  # a work folder from elsewhere must not make us read other files
                 log.warning("%s: the manifest names %s outside %s; not used. Set `inputs` "
                             "under [%s] in wenmai.toml", stage.NAME, outside[0], base,

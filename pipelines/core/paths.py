@@ -17,7 +17,7 @@ from pipelines import __version__
 from pipelines.core.errors import UnsafePath
 
 __all__ = ["MARKER", "inside", "safe_child", "safe_children", "is_work_folder", "check_workdir",
-           "mark_workdir"]
+           "mark_workdir", "own_folder"]
 
 #: The file that makes a folder a wenmai work folder.
 MARKER = ".wenmai-workdir"
@@ -90,6 +90,21 @@ def safe_child(folder: Path, name: str, *, what: str, hint: str = _MANIFEST_HINT
     if _bad_name(text) or not inside(path, folder):
         raise UnsafePath(f"{what} names {text!r}, which lies outside {folder}; refusing to "
                          f"touch it ({hint})")
+    return path
+
+
+def own_folder(workdir: Path, name: str) -> Path:
+    """``workdir / name``, a folder wenmai writes in (``.cache``, ``.spool``), refused when it
+    is a symlink or otherwise leads out of the work folder: a received work folder with
+    ``.cache -> /home/me`` must not make wenmai write (or read its records) there.
+
+    Raises:
+        UnsafePath: the folder is a symlink or resolves outside ``workdir``.
+    """
+    path = Path(workdir) / name
+    if path.is_symlink() or (path.exists() and not inside(path, workdir)):
+        raise UnsafePath(f"{path} is a symlink leading out of the work folder; wenmai does "
+                         "not write through it; delete the link and rerun")
     return path
 
 

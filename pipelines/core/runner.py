@@ -19,6 +19,7 @@ A stage that lists input tables in ``STREAMED`` gets them as :class:`store.Store
 from __future__ import annotations
 
 import logging
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from typing import Any
 
 from pipelines.core import engine, remote, store, swap
 from pipelines.core import params as P
+from pipelines.core.config import outside_project
 from pipelines.core.errors import CorruptInput, MissingInput
 from pipelines.core.hashcache import InputHashes
 from pipelines.core.paths import check_workdir
@@ -57,13 +59,18 @@ def _portable(path: str, root: Path | None) -> str:
     """A path relative to the project root (or to wenmai's shipped ``data/``) when it lies
     inside it, so a moved or freshly cloned project keeps its manifests fresh; other paths
     stay as they are."""
-    if "://" in path or path.startswith("builtin:"):
+    if remote.is_url(path) or path.startswith("builtin:"):
         return path
     resolved = Path(path).resolve()
     if resolved.is_relative_to(DATA_DIR):
         return DATA_PREFIX + resolved.relative_to(DATA_DIR).as_posix()
-    if root is not None and resolved.is_relative_to(root.resolve()):
-        return resolved.relative_to(root.resolve()).as_posix()
+    if root is not None:
+        # by the name the user gave first (a symlink in the project stays ``linked``), then
+        # by where it leads
+        for given, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+                            (resolved, root.resolve())):
+            if given.is_relative_to(base):
+                return given.relative_to(base).as_posix()
     return path
 
 
@@ -250,6 +257,11 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     if workdir.is_dir():
         swap.recover(workdir, stage.NAME, store.MANIFEST)
         store.recover_spool(workdir, stage.NAME)
+    outside = outside_project(params, root)
+    if outside:  # allowed (inputs are only read), but the user sees where they come from
+        log.warning("%s: %d input(s) lie outside the project folder %s: %s", stage.NAME,
+                    len(outside), root, ", ".join(outside[:5])
+                    + (f" and {len(outside) - 5} more" if len(outside) > 5 else ""))
     recorded = key_params(params, root)
     cache = InputHashes(workdir, stage.NAME)
     inputs = input_hashes(stage, workdir, params, root, cache=cache)

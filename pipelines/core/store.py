@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from pipelines import __version__
 from pipelines.core import swap
 from pipelines.core.errors import CorruptInput, MissingInput, SchemaError, WenmaiError
-from pipelines.core.paths import mark_workdir, safe_child, safe_children
+from pipelines.core.paths import mark_workdir, own_folder, safe_child, safe_children
 
 __all__ = [
     "table_path",
@@ -232,7 +232,7 @@ def spooling(workdir: Path, stage: str) -> Iterator[Path]:
     It lies inside the work folder, so parts move into the stage folder by rename and workers
     of a cluster that share the work folder can write there; it is removed when the run ends.
     """
-    root = Path(workdir) / ".spool"
+    root = own_folder(workdir, ".spool")  # never a symlink leading out
     root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{stage}-{os.getpid()}-", dir=root))
     token = _SPOOL.set(folder)
@@ -248,7 +248,7 @@ def spooling(workdir: Path, stage: str) -> Iterator[Path]:
 def recover_spool(workdir: Path, stage: str) -> None:
     """Remove spool folders of ``stage`` left by runs that were killed (their process is gone)."""
     root = Path(workdir) / ".spool"
-    if not root.is_dir():
+    if root.is_symlink() or not root.is_dir():  # a link out is refused when a run spools
         return
     for folder in root.glob(f"{stage}-*-*"):
         pid = folder.name[len(stage) + 1:].split("-", 1)[0]

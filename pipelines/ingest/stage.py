@@ -71,7 +71,12 @@ class Params:
     """Parameters of the ingest stage."""
 
     inputs: tuple[str, ...] = param(
-        (), "Files, folders (searched recursively) or glob patterns to read.", path=True)
+        (), "Files, folders (searched recursively) or glob patterns to read; they may lie "
+        "outside the project (a run names those that do).", path=True, anywhere=True)
+    remote: bool = param(
+        False, "Allow inputs named by a network URL (s3://, gs://, https://, ...); off by "
+        "default, so a project received from someone else cannot make wenmai fetch URLs.",
+        key=False)
     split_pattern: str | None = param(
         DEFAULT_SPLIT, "Regex marking the start of each article in a collection file "
         "(empty to never split).")
@@ -230,13 +235,29 @@ def _parse(params: Params, folder: Path) -> tuple[list[ParsedPart], list[dict[st
     return results, skipped
 
 
+def _collection_name(entry: str) -> str:
+    """An input entry as ``ingest/boilerplate`` names it: its last folder or file name, and
+    a glob pattern after it, never an absolute path of this machine (a moved project, or the
+    same corpus in another clone, gives the same table).
+
+    >>> _collection_name("/home/me/proj/docs"), _collection_name("/data/c/news/*.json")
+    ('docs', 'news/*.json')
+    """
+    parts = PurePosixPath(entry.replace("\\", "/")).parts
+    cut = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")),
+               len(parts))
+    return "/".join(parts[max(cut - 1, 0):]) if cut < len(parts) else (parts[-1] if parts
+                                                                      else entry)
+
+
 def _boilerplate_rows(dedup: Deduplicator, chrome: dict[int, Counter[str]],
                       docs: Counter[int], params: Params) -> list[dict[str, Any]]:
     """Rows of ``ingest/boilerplate``: every removed line (repeated or page chrome) with the
     number of documents of its collection it was removed from."""
     rows = []
     for collection in sorted(docs):
-        name = params.inputs[collection] if collection < len(params.inputs) else str(collection)
+        name = (_collection_name(params.inputs[collection]) if collection < len(params.inputs)
+                else str(collection))
         lines = dedup.boilerplate_names(collection)
         if lines:
             log.info("ingest: %d repeated template lines removed from a collection of %d",
