@@ -104,9 +104,10 @@ def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:
             values = value if isinstance(value, list) else [value]
             paths = [_recorded_path(v, base) for v in values]
             outside = [p for p, v in zip(paths, values, strict=True)
-                       if not v.startswith(DATA_PREFIX) and not is_url(v)
-                       and not Path(os.path.abspath(p)).is_relative_to(base)]
-            if outside:  # a work folder from elsewhere must not make us read other files
+                       if not v.startswith(DATA_PREFIX)
+                       and (is_url(v) or not Path(os.path.abspath(p)).is_relative_to(base))]
+            # a work folder from elsewhere must not make us read other files or fetch a URL
+            if outside:
                 log.warning("%s: the manifest names %s outside %s; not used. Set `inputs` "
                             "under [%s] in wenmai.toml", stage.NAME, outside[0], base,
                             stage.NAME)
