@@ -95,6 +95,9 @@ class Params:
     seed: int = param(42, "Random seed of the reserve draw and the random orders.", min=0)
     workers: int = param(1, "Worker processes (0 = all cores); coding is per document.",
                          min=0, key=False)
+    rule_timeout: float = param(120.0, "Seconds one code's rule may take on one batch of "
+                                "documents before the run stops with an error naming it "
+                                "(0 = no limit).", min=0.0, key=False)
 
     def __post_init__(self) -> None:
         if not self.by:
@@ -142,7 +145,7 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
         return out
     from pipelines.code.codebook import load_codebook
 
-    book = load_codebook(codebook_path(params.codebook))
+    book = load_codebook(codebook_path(params.codebook), rule_timeout=params.rule_timeout)
     documents, tokens = tables["ingest/documents"], tables["segment/tokens"]
     missing = [c for c in ("doc_id", "text") if c not in documents.column_names]
     missing += [f"segment/tokens.{c}" for c in ("doc_id", "sent_id", "tokens")
