@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipelines.code.codebook import Codebook
 from pipelines.core.errors import BadInputFile
-from pipelines.core.zipread import MemberError, read_member
+from pipelines.core.zipread import MAX_INFLATE_RATIO, MemberError, read_member
 
 __all__ = ["PROJECT_NS", "CODEBOOK_NS", "ZIP_TIME", "guid", "codes_xml", "xml_bytes",
            "source_name", "codebook_qdc", "Imported", "read_qdpx"]
@@ -167,11 +167,11 @@ MAX_MEMBER_BYTES = 200 * 10**6
 
 
 def _read_member(zf: zipfile.ZipFile, name: str, path: Path,
-                 limit: int = MAX_MEMBER_BYTES) -> bytes:
+                 limit: int = MAX_MEMBER_BYTES, max_ratio: float = MAX_INFLATE_RATIO) -> bytes:
     """A member's bytes through :func:`pipelines.core.zipread.read_member` (streamed, never
-    past ``limit``), or one clear error."""
+    past ``limit`` nor an inflate ratio above ``max_ratio``), or one clear error."""
     try:
-        return read_member(zf, zf.getinfo(name), limit)
+        return read_member(zf, zf.getinfo(name), limit, max_ratio=max_ratio)
     except MemberError as err:
         raise BadInputFile(f"code: {path}: {name} {err}" if err.reason == "too_large" else
                            f"code: {path}: {name} cannot be read from the archive ({err})"
