@@ -12,6 +12,8 @@ from pipelines.core import params as P
 from pipelines.core import store
 from pipelines.core.config import Config, resolve_params
 from pipelines.core.errors import BadParams
+from pipelines.core.lock import workdir_lock
+from pipelines.core.paths import check_workdir
 from pipelines.core.remote import is_url
 from pipelines.core.resources import DATA_DIR
 from pipelines.core.runner import DATA_PREFIX, StageResult, current_state, run_stage
@@ -35,13 +37,18 @@ def run_all(
         raise BadParams(f"run: --until {until!r} is not a stage; choose from "
                         + ", ".join(STAGES))
     overrides = overrides or {}
-    results = []
-    for stage in ORDER:
-        given = {**_recorded(stage, config, workdir), **overrides.get(stage.NAME, {})}
-        params = resolve_params(stage, config, given)
-        results.append(run_stage(stage, workdir, params, force=force, root=config.base))
-        if stage.NAME == until:
-            break
+    results: list[StageResult] = []
+    # the lock for the whole run (not per stage), after the folder is known to be one wenmai
+    # may write in
+    check_workdir(workdir, force=force, tables=[store.table_path(workdir, name)
+                                                for stage in ORDER for name in stage.INPUTS])
+    with workdir_lock(workdir, "wenmai run"):
+        for stage in ORDER:
+            given = {**_recorded(stage, config, workdir), **overrides.get(stage.NAME, {})}
+            params = resolve_params(stage, config, given)
+            results.append(run_stage(stage, workdir, params, force=force, root=config.base))
+            if stage.NAME == until:
+                break
     return results
 
 

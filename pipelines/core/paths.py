@@ -21,6 +21,8 @@ __all__ = ["MARKER", "inside", "safe_child", "safe_children", "is_work_folder", 
 
 #: The file that makes a folder a wenmai work folder.
 MARKER = ".wenmai-workdir"
+#: The run lock's file (:mod:`pipelines.core.lock`); alone, it leaves a folder empty.
+LOCK_FILE = ".wenmai-lock"
 
 
 def inside(path: Path, folder: Path) -> bool:
@@ -144,7 +146,7 @@ def check_workdir(workdir: Path, *, force: bool = False, tables: Iterable[Path] 
     if not workdir.is_dir():
         raise UnsafePath(f"work folder {workdir} is a file; choose a folder with --workdir")
     try:
-        empty = next(workdir.iterdir(), None) is None
+        empty = next((c for c in workdir.iterdir() if c.name != LOCK_FILE), None) is None
     except OSError as err:
         raise UnsafePath(f"work folder {workdir} cannot be read ({err.strerror}); choose "
                          "another with --workdir") from None

@@ -32,6 +32,7 @@ from pipelines.core import params as P
 from pipelines.core.config import outside_project
 from pipelines.core.errors import CorruptInput, MissingInput
 from pipelines.core.hashcache import InputHashes
+from pipelines.core.lock import workdir_lock
 from pipelines.core.paths import check_workdir
 from pipelines.core.resources import DATA_DIR
 
@@ -254,9 +255,17 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     workdir = Path(workdir)
     check_workdir(workdir, force=force,
                   tables=[store.table_path(workdir, name) for name in stage.INPUTS])
-    if workdir.is_dir():
-        swap.recover(workdir, stage.NAME, store.MANIFEST)
-        store.recover_spool(workdir, stage.NAME)
+    with workdir_lock(workdir, f"wenmai {stage.NAME}"):
+        return _run_locked(stage, workdir, params, force=force, root=root)
+
+
+def _run_locked(stage: ModuleType, workdir: Path, params: Any, *, force: bool,
+                root: Path | None) -> StageResult:
+    """:func:`run_stage` while this process holds the work folder's lock: whatever runs of
+    this stage left is theirs no longer (a live run would hold the lock), so it is cleaned
+    whatever process id it names."""
+    swap.recover(workdir, stage.NAME, store.MANIFEST, locked=True)
+    store.recover_spool(workdir, stage.NAME, locked=True)
     outside = outside_project(params, root)
     if outside:  # allowed (inputs are only read), but the user sees where they come from
         log.warning("%s: %d input(s) lie outside the project folder %s: %s", stage.NAME,

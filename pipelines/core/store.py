@@ -245,14 +245,16 @@ def spooling(workdir: Path, stage: str) -> Iterator[Path]:
             root.rmdir()
 
 
-def recover_spool(workdir: Path, stage: str) -> None:
-    """Remove spool folders of ``stage`` left by runs that were killed (their process is gone)."""
+def recover_spool(workdir: Path, stage: str, *, locked: bool = False) -> None:
+    """Remove spool folders of ``stage`` left by runs that were killed: with ``locked`` (the
+    caller holds the work folder's lock) every one not of this process, else those whose
+    process id is not alive here."""
     root = Path(workdir) / ".spool"
     if root.is_symlink() or not root.is_dir():  # a link out is refused when a run spools
         return
     for folder in root.glob(f"{stage}-*-*"):
         pid = folder.name[len(stage) + 1:].split("-", 1)[0]
-        if pid.isdigit() and not swap.alive(int(pid)):
+        if pid.isdigit() and (int(pid) != os.getpid() if locked else not swap.alive(int(pid))):
             shutil.rmtree(folder, ignore_errors=True)
 
 
