@@ -276,14 +276,17 @@ def pajek(nodes: pa.Table, edges: pa.Table) -> str:
 
 
 def csv_text(table: pa.Table) -> str:
-    """The table as CSV text with a byte-order mark and a header row."""
+    """The table as CSV text with a byte-order mark and a header row; a text cell a
+    spreadsheet would run as a formula is kept text (:func:`~pipelines.core.cells.defuse`)."""
     import csv
+
+    from pipelines.core.cells import defuse
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.column_names)
+    writer.writerow([defuse(c) for c in table.column_names])
     for row in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
-        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else defuse(v)
                          for v in row])
     return "\ufeff" + buffer.getvalue()
 
