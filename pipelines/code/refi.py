@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipelines.code.codebook import Codebook
 from pipelines.core.errors import BadInputFile
+from pipelines.core.xmlsafe import clean_tree
 from pipelines.core.zipread import MAX_INFLATE_RATIO, MemberError, read_member
 
 __all__ = ["PROJECT_NS", "CODEBOOK_NS", "ZIP_TIME", "guid", "codes_xml", "xml_bytes",
@@ -58,6 +59,7 @@ def codes_xml(parent: ET.Element, book: Codebook, ns: str) -> None:
 
 
 def xml_bytes(root: ET.Element) -> bytes:
+    clean_tree(root)  # what XML 1.0 forbids (a control character in a name) is dropped
     ET.indent(root)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8",
                                                                      xml_declaration=False)
