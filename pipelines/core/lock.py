@@ -89,6 +89,8 @@ def workdir_lock(workdir: Path, command: str = "") -> Iterator[None]:
             yield
         finally:
             del _HELD[key]
+            with contextlib.suppress(OSError):  # no holder named once released
+                os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # releases the lock
 
