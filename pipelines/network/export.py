@@ -108,7 +108,9 @@ def _xml_text(value: object) -> str:
     if kind is str:
         text = _ESCAPED.get(value)  # type: ignore[arg-type]
         if text is None:
-            text = _ESCAPED[value] = value.translate(_ESCAPE)  # type: ignore[union-attr]
+            # what XML 1.0 forbids (a control character in a label) becomes U+FFFD
+            text = _ESCAPED[value] = _XML_INVALID.sub(  # type: ignore[union-attr]
+                "\ufffd", value).translate(_ESCAPE)
             if len(_ESCAPED) > 100_000:
                 _ESCAPED.clear()
         return text
@@ -116,7 +118,7 @@ def _xml_text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    return str(value).translate(_ESCAPE)
+    return _XML_INVALID.sub("\ufffd", str(value)).translate(_ESCAPE)
 
 
 def _keys(items: list[dict], skip: tuple[str, ...] = ()) -> dict[str, str]:
