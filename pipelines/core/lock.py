@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import socket
 import sys
@@ -31,8 +32,11 @@ __all__ = ["LOCK_NAME", "Busy", "workdir_lock", "holds_lock"]
 
 #: The lock file in a work folder.
 LOCK_NAME = LOCK_FILE
-#: Work folders this process holds the lock of: resolved path -> (fd, depth).
+#: Work folders this process holds the lock of: resolved path -> (fd, depth, really locked).
 _HELD: dict[str, list[int]] = {}
+#: errno values of a file system that has no record locks
+_UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS}
+log = logging.getLogger("wenmai")
 
 
 class Busy(WenmaiError):
@@ -40,8 +44,10 @@ class Busy(WenmaiError):
 
 
 def holds_lock(workdir: Path) -> bool:
-    """True while this process holds ``workdir``'s lock."""
-    return _key(workdir) in _HELD
+    """True while this process holds ``workdir``'s lock (False on a file system without
+    locks, where :func:`workdir_lock` runs unlocked)."""
+    held = _HELD.get(_key(workdir))
+    return bool(held and held[2])
 
 
 def _key(workdir: Path) -> str:
@@ -70,21 +76,27 @@ def workdir_lock(workdir: Path, command: str = "") -> Iterator[None]:
     workdir.mkdir(parents=True, exist_ok=True)
     path = own_folder(workdir, LOCK_NAME)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    locked = 1
     try:
         try:
             fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
-            if err.errno not in (errno.EACCES, errno.EAGAIN):
+            locked = 0
+            if err.errno in _UNSUPPORTED:  # a file system without locks: run, but say so
+                log.warning("%s: this file system does not support locks (%s); nothing "
+                            "stops a second run on this work folder", path, err.strerror)
+            elif err.errno not in (errno.EACCES, errno.EAGAIN):
                 raise
-            raise Busy(f"work folder {workdir} is in use by another wenmai run "
-                       f"({_holder(fd)}); wait for it to finish, or choose another "
-                       "--workdir") from None
+            else:
+                raise Busy(f"work folder {workdir} is in use by another wenmai run "
+                           f"({_holder(fd)}); wait for it to finish, or choose another "
+                           "--workdir") from None
         me = {"host": socket.gethostname(), "pid": os.getpid(),
               "command": command or " ".join(["wenmai", *sys.argv[1:3]]),
               "since": time.strftime("%Y-%m-%d %H:%M:%S %z")}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(me, ensure_ascii=False).encode("utf-8") + b"\n", 0)
-        _HELD[key] = [fd, 1]
+        _HELD[key] = [fd, 1, locked]
         try:
             yield
         finally:

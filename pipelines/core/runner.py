@@ -32,7 +32,7 @@ from pipelines.core import params as P
 from pipelines.core.config import outside_project
 from pipelines.core.errors import CorruptInput, MissingInput
 from pipelines.core.hashcache import InputHashes
-from pipelines.core.lock import workdir_lock
+from pipelines.core.lock import holds_lock, workdir_lock
 from pipelines.core.paths import check_workdir
 from pipelines.core.resources import DATA_DIR
 
@@ -264,8 +264,9 @@ def _run_locked(stage: ModuleType, workdir: Path, params: Any, *, force: bool,
     """:func:`run_stage` while this process holds the work folder's lock: whatever runs of
     this stage left is theirs no longer (a live run would hold the lock), so it is cleaned
     whatever process id it names."""
-    swap.recover(workdir, stage.NAME, store.MANIFEST, locked=True)
-    store.recover_spool(workdir, stage.NAME, locked=True)
+    locked = holds_lock(workdir)  # False only on a file system without locks
+    swap.recover(workdir, stage.NAME, store.MANIFEST, locked=locked)
+    store.recover_spool(workdir, stage.NAME, locked=locked)
     outside = outside_project(params, root)
     if outside:  # allowed (inputs are only read), but the user sees where they come from
         log.warning("%s: %d input(s) lie outside the project folder %s: %s", stage.NAME,

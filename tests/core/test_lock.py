@@ -98,3 +98,19 @@ def test_busy_is_one_line(tmp_path: Path, holder) -> None:
     with (pytest.raises(Busy, match=r"is in use by another wenmai run \(pid \d+ on host"),
           workdir_lock(work)):
         pass
+
+
+def test_a_file_system_without_locks_runs_unlocked_and_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        ) -> None:
+    import errno
+    import fcntl
+    import logging
+
+    def no_locks(*_args: object) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "lockf", no_locks)
+    with caplog.at_level(logging.WARNING, logger="wenmai"), workdir_lock(tmp_path / "w"):
+        assert not holds_lock(tmp_path / "w")  # leftovers then go by process id
+    assert "does not support locks (No locks available)" in caplog.text
