@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import logging
 import os
@@ -175,17 +177,42 @@ def handle_errors(stage: str) -> Callable:
             except KeyboardInterrupt:
                 raise click.ClickException(f"{stage}: interrupted; outputs of the stage that "
                                            "was running were not replaced") from None
+            except OSError as err:
+                if debug or err.errno not in _OUT_OF_SPACE:
+                    if debug:
+                        raise
+                    raise click.ClickException(_unexpected(stage, err)) from err
+                raise click.ClickException(_out_of_space(stage, err, app)) from err
             except Exception as err:  # the one place that catches everything
                 if debug:
                     raise
-                raise click.ClickException(
-                    f"{stage} failed unexpectedly: {type(err).__name__}: {err}; "
-                    "rerun with --debug for the traceback"
-                ) from err
+                raise click.ClickException(_unexpected(stage, err)) from err
 
         return wrapper
 
     return decorate
+
+
+#: errno values that mean the disk, a quota or a file-size limit ran out
+_OUT_OF_SPACE = {errno.ENOSPC: "disk space", errno.EFBIG: "the file-size limit",
+                 errno.EDQUOT: "the disk quota"}
+
+
+def _unexpected(stage: str, err: BaseException) -> str:
+    return (f"{stage} failed unexpectedly: {type(err).__name__}: {err}; "
+            "rerun with --debug for the traceback")
+
+
+def _out_of_space(stage: str, err: OSError, app: App | None) -> str:
+    """What ran out, where, and that nothing finished was replaced (a stage's outputs are
+    swapped in whole only after every file is written)."""
+    where = err.filename
+    if where is None and app is not None:
+        with contextlib.suppress(WenmaiError, OSError):
+            where = app.workdir(app.config())
+    return (f"{stage}: ran out of {_OUT_OF_SPACE[err.errno]} ({err.strerror}) while writing "
+            f"in {where or 'the work folder'}; the previous outputs are intact (nothing was "
+            "replaced); free space or raise the limit (`ulimit -f`) and rerun")
 
 
 def echo_result(result: Any, workdir: Path) -> None:

@@ -11,14 +11,13 @@ from typing import Any
 import pyarrow as pa
 
 from pipelines.core import store
+from pipelines.core.cells import defuse
 from pipelines.core.errors import BadParams
 
 __all__ = ["export_table", "select", "defuse"]
 
 _TEXT_WIDTH = 40
 _EXCEL_CELL = 32767
-#: OWASP's CSV-injection rule: a cell starting with one of these is a formula to a spreadsheet
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 log = logging.getLogger("wenmai")
 
 
@@ -99,22 +98,6 @@ def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fm
         Path(output).write_text(text, encoding="utf-8", newline="")
         return None
     return text
-
-
-def defuse(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made plain text.
-
-    OWASP's rule for CSV injection: a cell starting with ``=``, ``+``, ``-``, ``@``, a tab or
-    a carriage return gets a leading single quote, so ``=HYPERLINK(...)`` or ``=cmd|...`` in a
-    document shows as text in Excel, LibreOffice and WPS instead of running. Other values are
-    returned as they are.
-
-    >>> defuse("=1+1"), defuse("教育"), defuse(3)
-    ("'=1+1", '教育', 3)
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _defused(frame: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from pipelines.core import params as P
 from pipelines.core import store
 from pipelines.core.config import Config, resolve_params
 from pipelines.core.errors import BadParams
+from pipelines.core.lock import workdir_lock
+from pipelines.core.paths import check_workdir
 from pipelines.core.remote import is_url
 from pipelines.core.resources import DATA_DIR
 from pipelines.core.runner import DATA_PREFIX, StageResult, current_state, run_stage
@@ -40,14 +43,19 @@ def run_all(
                         + ", ".join(STAGES))
     overrides = overrides or {}
     where = scope(config, workdir, subset)
-    results = []
-    for stage in ORDER:
-        given = {**_recorded(stage, config, workdir), **overrides.get(stage.NAME, {})}
-        params = resolve_params(stage, config, narrowed(stage, config, where, given))
-        results.append(run_stage(stage, where.folder(stage.NAME), params, force=force,
-                                 root=config.base, sources=where.sources_of(stage.NAME)))
-        if stage.NAME == until:
-            break
+    results: list[StageResult] = []
+    # the lock for the whole run (not per stage), after the folder is known to be one wenmai
+    # may write in
+    check_workdir(workdir, force=force, tables=[store.table_path(workdir, name)
+                                                for stage in ORDER for name in stage.INPUTS])
+    with workdir_lock(workdir, "wenmai run"):
+        for stage in ORDER:
+            given = {**_recorded(stage, config, workdir), **overrides.get(stage.NAME, {})}
+            params = resolve_params(stage, config, narrowed(stage, config, where, given))
+            results.append(run_stage(stage, where.folder(stage.NAME), params, force=force,
+                                     root=config.base, sources=where.sources_of(stage.NAME)))
+            if stage.NAME == until:
+                break
     return results
 
 
@@ -113,9 +121,10 @@ def _recorded(stage: Any, config: Config, workdir: Path) -> dict[str, Any]:
             values = value if isinstance(value, list) else [value]
             paths = [_recorded_path(v, base) for v in values]
             outside = [p for p, v in zip(paths, values, strict=True)
-                       if not v.startswith(DATA_PREFIX) and not is_url(v)
-                       and not Path(p).resolve().is_relative_to(base)]
-            if outside:  # a work folder from elsewhere must not make us read other files
+                       if not v.startswith(DATA_PREFIX)
+                       and (is_url(v) or not Path(os.path.abspath(p)).is_relative_to(base))]
+            # a work folder from elsewhere must not make us read other files or fetch a URL
+            if outside:
                 log.warning("%s: the manifest names %s outside %s; not used. Set `inputs` "
                             "under [%s] in wenmai.toml", stage.NAME, outside[0], base,
                             stage.NAME)

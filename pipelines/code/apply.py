@@ -11,17 +11,20 @@ numbers its ``sent_id`` with, so tokens and character offsets line up.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.code.codebook import Codebook
+from pipelines.code.codebook import Code, Codebook
 from pipelines.code.rules import And, Near, Node, Not, Or, Phrase, Ref, Regex, Scope, Word, atoms
+from pipelines.core.errors import WenmaiError
 from pipelines.core.sentences import split_sentences
 
-__all__ = ["LEVELS", "WORD_COLUMNS", "Units", "build_units", "Evaluator", "code_partition"]
+__all__ = ["LEVELS", "WORD_COLUMNS", "Units", "build_units", "Evaluator", "RuleTimeout",
+           "code_partition"]
 
 #: The columns of ``segment/tokens`` coding reads: rules see ``words``, every word of the text
 #: as segmented (dictionary and synonyms applied), never the counting ``tokens``, so stopword
@@ -30,6 +33,10 @@ __all__ = ["LEVELS", "WORD_COLUMNS", "Units", "build_units", "Evaluator", "code_
 WORD_COLUMNS = ("doc_id", "sent_id", "words", "tokens")
 
 LEVELS = ("sentence", "paragraph", "document")
+
+
+class RuleTimeout(WenmaiError):
+    """A rule ran longer than ``--rule-timeout`` on one batch of documents."""
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 
 
@@ -146,11 +153,20 @@ def _tokens(tokens: pa.Table, key_of: dict[tuple[str, int], int]
 
 
 class Evaluator:
-    """Evaluate rules of one codebook on one partition's units, with caches."""
+    """Evaluate rules of one codebook on one partition's units, with caches.
+
+    Every node is evaluated once per level and partition (a code used by many ``@``
+    references, a sub-expression repeated across rules: one array each), so the cost is
+    linear in units x codebook size. :meth:`start` arms the codebook's ``rule_timeout`` for
+    one code; evaluation checks it between nodes and every few thousand sentences of a
+    regular expression, and stops with :class:`RuleTimeout` naming the code.
+    """
 
     def __init__(self, units: Units, book: Codebook) -> None:
         self.u = units
         self.book = book
+        self._code: Code | None = None
+        self._deadline = 0.0
         self._index = {term: i for i, term in enumerate(units.vocab)}
         order = np.argsort(units.token_codes, kind="stable")
         self._by_code = order
@@ -159,6 +175,21 @@ class Evaluator:
         self._joined: str | None = None
         self._offsets = np.zeros(0, dtype=np.int64)
         self._cache: dict[tuple[object, str], np.ndarray] = {}
+
+    def start(self, code: Code) -> None:
+        """Time ``code``'s rule from now (against the codebook's ``rule_timeout``)."""
+        self._code = code
+        limit = self.book.rule_timeout
+        self._deadline = time.monotonic() + limit if limit > 0 else 0.0
+
+    def _check(self) -> None:
+        if self._deadline and time.monotonic() > self._deadline and self._code is not None:
+            code = self._code
+            raise RuleTimeout(f"code: {self.book.path}:{code.line}: the rule of code "
+                              f"{code.name!r} ran longer than --rule-timeout "
+                              f"{self.book.rule_timeout:g} s on one batch of "
+                              f"{len(self.u.doc_ids)} documents; simplify it, or raise "
+                              "--rule-timeout")
 
     # -- atoms, per sentence -------------------------------------------------------------
     def word_positions(self, word: Word) -> np.ndarray:
@@ -197,28 +228,35 @@ class Evaluator:
             return mask
         if isinstance(node, Regex):
             search = node.pattern.search
-            return np.fromiter((search(t) is not None for t in self.u.sent_text), dtype=bool,
-                               count=len(self.u.sent_text))
+            mask = np.zeros(self.u.count("sentence"), dtype=bool)
+            for i, text in enumerate(self.u.sent_text):
+                mask[i] = search(text) is not None
+                if not i % 4096:
+                    self._check()
+            return mask
         if isinstance(node, Near):
             return self._near(node)
         raise TypeError(node)
 
     def _near(self, node: Near) -> np.ndarray:
-        """Sentences where an ``a`` token and a different ``b`` token are <= n tokens apart."""
+        """Sentences where an ``a`` token and a different ``b`` token are <= n tokens apart.
+
+        For each ``a`` token only the nearest ``b`` token on either side can be the closest
+        (tokens of a sentence are consecutive positions), so the cost is
+        O((|a| + |b|) log |b|) whatever ``n`` is.
+        """
         a, b = self.word_positions(node.a), self.word_positions(node.b)
         mask = np.zeros(self.u.count("sentence"), dtype=bool)
         if not a.size or not b.size:
             return mask
         sent = self.u.token_sent
-        for shift in range(-node.n, node.n + 1):
-            if shift == 0:
-                continue
-            target = a + shift
-            hit = np.isin(target, b)
-            hit &= (target >= 0) & (target < sent.size)
-            ok = a[hit]
-            ok = ok[sent[ok] == sent[np.clip(ok + shift, 0, sent.size - 1)]]
-            mask[sent[ok]] = True
+        at = np.searchsorted(b, a)  # b[at - 1] < a <= b[at]
+        for candidate in (at - 1, at, at + 1):  # at + 1: when b[at] is the a token itself
+            inside = (candidate >= 0) & (candidate < b.size)
+            near = b[np.clip(candidate, 0, b.size - 1)]
+            hit = (inside & (near != a) & (np.abs(near - a) <= node.n)
+                   & (sent[near] == sent[a]))
+            mask[sent[a[hit]]] = True
         return mask
 
     # -- expressions, per level ----------------------------------------------------------
@@ -236,14 +274,16 @@ class Evaluator:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        self._check()
         if isinstance(node, Word | Phrase | Regex | Near):
             result = self.lift(self._atom_cached(node), "sentence", level)
         elif isinstance(node, Not):
             result = ~self.evaluate(node.item, level)
-        elif isinstance(node, And):
-            result = np.logical_and.reduce([self.evaluate(i, level) for i in node.items])
-        elif isinstance(node, Or):
-            result = np.logical_or.reduce([self.evaluate(i, level) for i in node.items])
+        elif isinstance(node, And | Or):  # folded one item at a time: one array held, not n
+            fold = np.logical_and if isinstance(node, And) else np.logical_or
+            result = self.evaluate(node.items[0], level).copy()
+            for item in node.items[1:]:
+                fold(result, self.evaluate(item, level), out=result)
         elif isinstance(node, Scope):
             if _RANK[node.level] >= _RANK[level]:
                 result = self.evaluate(node.item, level)
@@ -252,8 +292,9 @@ class Evaluator:
         elif isinstance(node, Ref):
             members = self.book.members(node.name)
             names = members if members is not None else (node.name,)
-            result = np.logical_or.reduce([self.evaluate(self.book.code(n).rule, level)
-                                           for n in names])
+            result = np.zeros(self.u.count(level), dtype=bool)
+            for n in names:
+                result |= self.evaluate(self.book.code(n).rule, level)
         else:
             raise TypeError(node)
         self._cache[key] = result
@@ -311,6 +352,7 @@ def code_partition(part: tuple[list[str], list[str], pa.Table], book: Codebook,
                                              "category", "code", "matched", "start", "end",
                                              "text", "_unit")}
     for code in book.codes:
+        ev.start(code)
         mask = ev.evaluate(code.rule, unit)
         coded = np.flatnonzero(mask)
         if not coded.size:

@@ -19,10 +19,17 @@ its codes, or a group = any of its codes). Validation collects the first problem
 one :class:`~pipelines.core.errors.BadInputFile` naming the file and line: an unknown key, a
 missing name or rule, a duplicate name, a bad rule (bad regex, unbalanced bracket, ``near``
 without a number), a reference to an undefined name, or references that go round in a circle.
+
+A codebook is bounded before any text is read (issue 30): at most :data:`MAX_CODES` codes,
+chains of ``@`` references at most :data:`MAX_REF_DEPTH` deep, a file of at most
+:data:`MAX_CODEBOOK_BYTES`, and each rule within the bounds of :mod:`pipelines.code.rules`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +42,14 @@ _TOP_KEYS = {"name", "description", "source", "groups"}
 _GROUP_KEYS = {"name", "description", "categories"}
 _CATEGORY_KEYS = {"name", "description", "codes"}
 _CODE_KEYS = {"name", "description", "rule"}
+#: The most codes a codebook may hold (real codebooks hold tens to a few hundred).
+MAX_CODES = 2_000
+#: The longest chain of ``@`` references (a code using a code using a code ...).
+MAX_REF_DEPTH = 20
+#: The largest codebook file read.
+MAX_CODEBOOK_BYTES = 4 << 20
+_NULL = "tag:yaml.org,2002:null"
+_RULE_KEY = re.compile(r"^[ \t-]*rule[ \t]*:", re.M)
 
 
 @dataclass(frozen=True)
@@ -81,24 +96,32 @@ class Codebook:
     categories: tuple[Category, ...]
     codes: tuple[Code, ...]
     order: tuple[str, ...] = field(default=())  # codes in dependency order (references first)
+    rule_timeout: float = 0.0  # seconds a rule may run on one batch (0: no limit)
 
     def code(self, name: str) -> Code:
         """The code called ``name``."""
-        return next(c for c in self.codes if c.name == name)
+        return self._by_name[name]
 
     def members(self, name: str) -> tuple[str, ...] | None:
         """The codes a category or group name stands for, or None for a code name."""
-        for cat in self.categories:
-            if cat.name == name:
-                return cat.codes
-        for grp in self.groups:
-            if grp.name == name:
-                return tuple(c.name for c in self.codes if c.group == name)
-        return None
+        return self._members.get(name)
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Code]:
+        # looked up once per reference while rules are evaluated: a dict, not a scan
+        return {c.name: c for c in self.codes}
+
+    @functools.cached_property
+    def _members(self) -> dict[str, tuple[str, ...]]:
+        out = {grp.name: tuple(c.name for c in self.codes if c.group == grp.name)
+               for grp in self.groups}
+        out.update({cat.name: cat.codes for cat in self.categories})
+        return out
 
 
-def load_codebook(path: str | Path) -> Codebook:
-    """Read and check a codebook file.
+def load_codebook(path: str | Path, *, rule_timeout: float = 0.0) -> Codebook:
+    """Read and check a codebook file; ``rule_timeout`` (seconds, 0: none) bounds the time one
+    rule may take on one batch of documents (see :class:`pipelines.code.apply.Evaluator`).
 
     Raises:
         BadInputFile: the file is missing, not YAML, or breaks a rule above (one line naming
@@ -106,13 +129,18 @@ def load_codebook(path: str | Path) -> Codebook:
     """
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_CODEBOOK_BYTES:
+            raise BadInputFile(f"code: codebook {path} is larger than "
+                               f"{MAX_CODEBOOK_BYTES >> 20} MB; a codebook holds rules, not "
+                               "text: check that this is the right file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise BadInputFile(f"code: codebook {path} does not exist; give --codebook FILE "
                            "(shipped examples are in data/codebooks/)") from None
     except (OSError, UnicodeDecodeError) as err:
         raise BadInputFile(f"code: cannot read codebook {path}: {err}") from None
-    return parse_codebook(text, str(path))
+    book = parse_codebook(text, str(path))
+    return dataclasses.replace(book, rule_timeout=rule_timeout) if rule_timeout else book
 
 
 class _Error(Exception):
@@ -125,20 +153,47 @@ def parse_codebook(text: str, path: str = "<codebook>") -> Codebook:
     """Parse codebook YAML text; see :func:`load_codebook`."""
     import yaml
 
+    if len(text) > MAX_CODEBOOK_BYTES:  # before YAML, which is slow on megabytes of text
+        raise BadInputFile(f"code: codebook {path} is larger than {MAX_CODEBOOK_BYTES >> 20} "
+                           "MB; a codebook holds rules, not text: check that this is the "
+                           "right file")
+    rules = [m.start() for m in _RULE_KEY.finditer(text, 0)]
+    if len(rules) > MAX_CODES:  # counted before YAML reads them all
+        line = text.count("\n", 0, rules[MAX_CODES]) + 1
+        raise BadInputFile(f"code: {path}:{line}: more than {MAX_CODES:,} codes; split the "
+                           "codebook, or code in several runs")
     try:
-        root = yaml.compose(text)
+        # libyaml when present: several times faster, and it refuses deep nesting itself
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else path
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        hint = ("; a rule that begins with a quote must be written in single quotes or as "
-                "a block (rule: >-)" if "found '<scalar>'" in problem
-                or "found '<block" in problem else "")
-        raise BadInputFile(f"code: {where}: not valid YAML ({problem}){hint}") from None
+        if "nesting depth" in str(err) or not hasattr(yaml, "CSafeLoader"):
+            raise _not_yaml(err, path) from None
+        # the pure-Python loader says what is wrong in more words (the quote hint)
+        try:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as again:
+            raise _not_yaml(again, path) from None
+        except RecursionError:
+            raise BadInputFile(f"code: {path}: nested too deeply to be a codebook (groups -> "
+                               "categories -> codes)") from None
+        raise _not_yaml(err, path) from None
+    except RecursionError:
+        raise BadInputFile(f"code: {path}: nested too deeply to be a codebook (groups -> "
+                           "categories -> codes)") from None
     try:
         return _build(root, path)
     except _Error as err:
         raise BadInputFile(f"code: {path}:{err.line}: {err}") from None
+
+
+def _not_yaml(err: Exception, path: str) -> BadInputFile:
+    mark = getattr(err, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}" if mark is not None else path
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    hint = ("; a rule that begins with a quote must be written in single quotes or as "
+            "a block (rule: >-)" if "found '<scalar>'" in problem
+            or "found '<block" in problem else "")
+    return BadInputFile(f"code: {where}: not valid YAML ({problem}){hint}")
 
 
 def _line(node) -> int:
@@ -166,13 +221,21 @@ def _mapping(node, keys: set[str], what: str) -> dict:
 def _scalar(node, key: str, what: str, *, required: bool = True) -> str:
     import yaml
 
-    if node is None:
+    if node is None or (not required and getattr(node, "tag", None) == _NULL):
         if required:
             raise _Error(0, f"{what} has no {key}")
         return ""
-    if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+    # `rule: ~` is YAML's null, not the word "~"
+    if (not isinstance(node, yaml.ScalarNode) or node.tag == _NULL
+            or not str(node.value).strip()):
         raise _Error(_line(node), f"{key} of {what} must be non-empty text")
-    return str(node.value).strip()
+    value = str(node.value).strip()
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:  # a lone surrogate from a "\ud800" escape
+        raise _Error(_line(node), f"{key} of {what} holds {value[err.start]!r}, which is no "
+                     "character (a lone surrogate); remove it") from None
+    return value
 
 
 def _sequence(node, key: str, what: str) -> list:
@@ -220,6 +283,9 @@ def _build(root, path: str) -> Codebook:
                 k = _mapping(k_node, _CODE_KEYS, f"a code of category {c_name!r}")
                 k_name = _scalar(_required(k, "name", "a code", _line(k_node)), "name", "a code")
                 claim(k_name, _line(k_node))
+                if len(codes) >= MAX_CODES:
+                    raise _Error(_line(k_node), f"more than {MAX_CODES:,} codes; split the "
+                                 "codebook, or code in several runs")
                 rule_node = _required(k, "rule", f"code {k_name!r}", _line(k_node))
                 rule_text = _scalar(rule_node, "rule", f"code {k_name!r}")
                 try:
@@ -260,22 +326,41 @@ def _dependency_order(book: Codebook, names: dict[str, int]) -> tuple[str, ...]:
             members = book.members(ref)
             needed.update(members if members is not None else (ref,))
         deps[code.name] = needed
+    return _ordered(book, deps)
+
+
+def _ordered(book: Codebook, deps: dict[str, set[str]]) -> tuple[str, ...]:
+    """Codes in dependency order, by an explicit stack (a chain of thousands of references
+    must not exhaust Python's recursion); a circle or a chain deeper than
+    :data:`MAX_REF_DEPTH` is an error naming a code's line."""
     order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            circle = " -> ".join([*path[path.index(name):], name])
-            raise _Error(book.code(name).line, f"rules refer to each other in a circle: "
-                         f"{circle}")
-        state[name] = 1
-        for dep in sorted(deps[name]):
-            visit(dep, [*path, name])
-        state[name] = 2
-        order.append(name)
-
+    depth: dict[str, int] = {}  # finished codes: the longest chain of references below them
     for code in book.codes:
-        visit(code.name, [])
+        if code.name in depth:
+            continue
+        path = [code.name]
+        on_path = {code.name}
+        stack = [iter(sorted(deps[code.name]))]
+        while stack:
+            dep = next(stack[-1], None)
+            if dep is None:
+                name = path.pop()
+                on_path.discard(name)
+                stack.pop()
+                depth[name] = 1 + max((depth[d] for d in deps[name]), default=-1)
+                if depth[name] > MAX_REF_DEPTH:
+                    raise _Error(book.code(name).line, f"rule of code {name!r} reaches codes "
+                                 f"through more than {MAX_REF_DEPTH} levels of @ references; "
+                                 "refer to the codes it needs directly")
+                order.append(name)
+                continue
+            if dep in depth:
+                continue
+            if dep in on_path:
+                circle = " -> ".join([*path[path.index(dep):], dep])
+                raise _Error(book.code(dep).line, f"rules refer to each other in a circle: "
+                             f"{circle}")
+            path.append(dep)
+            on_path.add(dep)
+            stack.append(iter(sorted(deps[dep])))
     return tuple(order)

@@ -23,6 +23,7 @@ import numpy as np
 
 from pipelines.code.codebook import Codebook
 from pipelines.code.refi import PROJECT_NS, ZIP_TIME, codes_xml, guid, source_name, xml_bytes
+from pipelines.core.xmlsafe import clean_tree
 
 __all__ = ["ProjectWriter"]
 
@@ -227,5 +228,6 @@ class ProjectWriter:
 def _element(el: ET.Element) -> str:
     """One element inside <Cases>/<Sources> as ElementTree writes it in the whole project
     (indented for its depth, 2; the namespace is the document's default, so no prefix)."""
+    clean_tree(el)  # what XML 1.0 forbids (a vertical tab in a title) is dropped
     ET.indent(el, space="  ", level=2)
     return ET.tostring(el, encoding="unicode")

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from pipelines.code.codebook import Codebook
 from pipelines.core.errors import BadInputFile
-from pipelines.core.zipread import MemberError, read_member
+from pipelines.core.xmlsafe import clean_tree
+from pipelines.core.zipread import MAX_INFLATE_RATIO, MemberError, read_member
 
 __all__ = ["PROJECT_NS", "CODEBOOK_NS", "ZIP_TIME", "guid", "codes_xml", "xml_bytes",
            "source_name", "codebook_qdc", "Imported", "read_qdpx"]
@@ -62,6 +63,7 @@ def codes_xml(parent: ET.Element, book: Codebook, ns: str) -> None:
 
 
 def xml_bytes(root: ET.Element) -> bytes:
+    clean_tree(root)  # what XML 1.0 forbids (a control character in a name) is dropped
     ET.indent(root)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8",
                                                                      xml_declaration=False)
@@ -102,50 +104,58 @@ def read_qdpx(path: str | Path) -> Imported:
     try:
         with zipfile.ZipFile(path) as zf:
             names = {n.lower(): n for n in zf.namelist()}  # member names by lower case
-            qde = next((n for k, n in names.items() if k.endswith("project.qde")), None)
-            if qde is None:
+            # sorted: the same answer on every run (a set's order depends on PYTHONHASHSEED)
+            found = sorted(n for k, n in names.items() if k.endswith("project.qde"))
+            if not found:
                 raise BadInputFile(f"code: {path} has no project.qde; export a REFI-QDA "
                                    "project (.qdpx) from your QDA software")
-            root = ET.fromstring(_read_member(zf, qde, path))
-            return _parse_project(root, zf, names, path)
+            if len(found) > 1:
+                raise BadInputFile(f"code: {path} holds {len(found)} project files ("
+                                   f"{', '.join(found[:3])}); a .qdpx holds one project.qde")
+            budget = [MAX_PROJECT_BYTES]
+            root = ET.fromstring(_read_member(zf, found[0], path, budget=budget))
+            return _parse_project(root, zf, names, path, budget)
     except FileNotFoundError:
         raise BadInputFile(f"code: REFI-QDA project {path} does not exist") from None
     except zipfile.BadZipFile:
         raise BadInputFile(f"code: {path} is not a .qdpx (zip) archive") from None
     except ET.ParseError as err:
         raise BadInputFile(f"code: {path}: project.qde is not valid XML ({err})") from None
+    except ValueError as err:  # expat: "multi-byte encodings are not supported" (GBK, ...)
+        raise BadInputFile(f"code: {path}: project.qde cannot be read ({err}); REFI-QDA "
+                           "projects are UTF-8: export it again") from None
 
 
-def _parse_project(root: ET.Element, zf: zipfile.ZipFile, names: dict[str, str], path: Path
-                   ) -> Imported:
+def _parse_project(root: ET.Element, zf: zipfile.ZipFile, names: dict[str, str], path: Path,
+                   budget: list[int]) -> Imported:
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     q = (lambda tag: f"{{{ns}}}{tag}") if ns else (lambda tag: tag)
     if root.tag != q("Project"):
         raise BadInputFile(f"code: {path}: project.qde is not a QDA-XML Project")
     out = Imported()
 
-    def walk(el: ET.Element, parent: str | None) -> None:
-        for code in el.findall(q("Code")):
+    for user in root.iterfind(f"{q('Users')}/{q('User')}"):
+        out.users[_guid(user.get("guid"))] = user.get("name") or user.get("id") or ""
+    codes = root.find(f"{q('CodeBook')}/{q('Codes')}")
+    # by an explicit stack: a code tree thousands deep must not exhaust Python's recursion
+    stack: list[tuple[ET.Element, str | None]] = [] if codes is None else [(codes, None)]
+    while stack:
+        el, parent = stack.pop()
+        for code in reversed(el.findall(q("Code"))):
             guid = code.get("guid", "").strip("{}").upper()
             out.codes[guid] = code.get("name", "")
             out.parents[guid] = parent
             memo = code.find(q("Description"))
             if memo is not None and memo.text:
                 out.descriptions[guid] = memo.text
-            walk(code, guid)
-
-    for user in root.iterfind(f"{q('Users')}/{q('User')}"):
-        out.users[_guid(user.get("guid"))] = user.get("name") or user.get("id") or ""
-    codes = root.find(f"{q('CodeBook')}/{q('Codes')}")
-    if codes is not None:
-        walk(codes, None)
+            stack.append((code, guid))
     sources = root.find(q("Sources"))
     for src in [] if sources is None else sources.findall(q("TextSource")):
         guid = src.get("guid", "").strip("{}").upper()
-        text = _source_text(src, q, zf, names, path)
+        text = _source_text(src, q, zf, names, path, budget)
         out.sources.append({"guid": guid, "name": src.get("name", ""), "text": text})
         for sel in src.findall(q("PlainTextSelection")):
-            start, end = _positions(sel, src, path)
+            start, end = _positions(sel, src, path, len(text))
             for coding in sel.findall(q("Coding")):
                 ref = coding.find(q("CodeRef"))
                 target = (ref.get("targetGUID", "") if ref is not None else "").strip("{}")
@@ -163,8 +173,8 @@ def _guid(value: str | None) -> str:
     return (value or "").strip("{}").upper()
 
 
-def _source_text(src: ET.Element, q, zf: zipfile.ZipFile, names: dict[str, str], path: Path
-                 ) -> str:
+def _source_text(src: ET.Element, q, zf: zipfile.ZipFile, names: dict[str, str], path: Path,
+                 budget: list[int]) -> str:
     content = src.find(q("PlainTextContent"))
     if content is not None and content.text is not None:
         return content.text
@@ -175,7 +185,7 @@ def _source_text(src: ET.Element, q, zf: zipfile.ZipFile, names: dict[str, str],
         member = names.get(wanted)
         if member is not None:
             try:
-                return _read_member(zf, member, path).decode("utf-8-sig")
+                return _read_member(zf, member, path, budget=budget).decode("utf-8-sig")
             except UnicodeDecodeError:
                 raise BadInputFile(f"code: {path}: text source {member} is not UTF-8 (REFI-QDA "
                                    "plain-text sources are UTF-8); export it again") from None
@@ -185,21 +195,33 @@ def _source_text(src: ET.Element, q, zf: zipfile.ZipFile, names: dict[str, str],
 
 #: The most a member of a .qdpx may inflate to (a project file or one text source).
 MAX_MEMBER_BYTES = 200 * 10**6
+#: The most all members of one .qdpx read together may inflate to.
+MAX_PROJECT_BYTES = 500 * 10**6
 
 
 def _read_member(zf: zipfile.ZipFile, name: str, path: Path,
-                 limit: int = MAX_MEMBER_BYTES) -> bytes:
+                 limit: int = MAX_MEMBER_BYTES, max_ratio: float = MAX_INFLATE_RATIO,
+                 budget: list[int] | None = None) -> bytes:
     """A member's bytes through :func:`pipelines.core.zipread.read_member` (streamed, never
-    past ``limit``), or one clear error."""
+    past ``limit``, what is left of ``budget`` (the project's total, decreased here), nor an
+    inflate ratio above ``max_ratio``), or one clear error."""
+    if budget is not None and budget[0] <= 0:
+        raise BadInputFile(f"code: {path}: its members inflate past "
+                           f"{MAX_PROJECT_BYTES / 1e6:g} MB in all; not read further")
     try:
-        return read_member(zf, zf.getinfo(name), limit)
+        data = read_member(zf, zf.getinfo(name), min(limit, budget[0]) if budget else limit,
+                           max_ratio=max_ratio)
+        if budget is not None:
+            budget[0] -= len(data)
+        return data
     except MemberError as err:
         raise BadInputFile(f"code: {path}: {name} {err}" if err.reason == "too_large" else
                            f"code: {path}: {name} cannot be read from the archive ({err})"
                            ) from None
 
 
-def _positions(sel: ET.Element, src: ET.Element, path: Path) -> tuple[int, int]:
+def _positions(sel: ET.Element, src: ET.Element, path: Path, length: int
+               ) -> tuple[int, int]:
     """``startPosition`` and ``endPosition`` of a selection, or one clear error."""
     try:
         start, end = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
@@ -208,7 +230,8 @@ def _positions(sel: ET.Element, src: ET.Element, path: Path) -> tuple[int, int]:
             f"code: {path}: a selection in source {src.get('name')!r} has no valid "
             "startPosition/endPosition; export the project again from your QDA software"
         ) from None
-    if start < 0 or end < start:
+    if start < 0 or end < start or end > length:
         raise BadInputFile(f"code: {path}: a selection in source {src.get('name')!r} spans "
-                           f"{start}..{end}; positions must satisfy 0 <= start <= end")
+                           f"{start}..{end}; positions must satisfy 0 <= start <= end <= "
+                           f"{length} (the text's length)")
     return start, end

@@ -9,7 +9,7 @@ A rule is an expression over one coding unit (a sentence, a paragraph or a docum
 ``培训*``                    a word prefix: some word starts with ``培训``
 ``"产教融合"``               a phrase: the raw text contains it (Latin letters ignore case);
                              use it when segmentation splits a term
-``/第[一二三]条/``           a regular expression (Python ``re``) searched in the raw text
+``/第[一二三]条/``           a regular expression (RE2 syntax) searched in the raw text
 ``a and b``, ``a & b``       both; ``a or b``, ``a | b`` either; ``not a``, ``!a`` negation
 ``near(a, b, 5)``            words ``a`` and ``b`` at most 5 words apart in one sentence
                              (counted on every segmented word, punctuation left out)
@@ -21,6 +21,19 @@ A rule is an expression over one coding unit (a sentence, a paragraph or a docum
 ``not`` binds tighter than ``and``, which binds tighter than ``or``; brackets group. Phrases and
 regular expressions match inside one sentence (as ``near`` does): a unit matches when one of
 its sentences does. A scope as wide as the unit or wider is the unit itself.
+
+A codebook is a program run on every unit of the corpus, so what a rule may ask is bounded
+before any text is read (issue 30), each breach refused with the file and line:
+
+- regular expressions run on RE2 (``google-re2``), whose matching time is linear in the text:
+  no catastrophic backtracking (``/(a+)+b/``). RE2 accepts Python's syntax except
+  backreferences (``\\1``), lookaround (``(?=``, ``(?!``, ``(?<=``) and possessive or atomic
+  groups, and a counted repetition above {1000} (https://github.com/google/re2/wiki/Syntax);
+  ``\\d``, ``\\w`` and ``\\b`` are ASCII-only there, so write ``[0-9０-９]`` or
+  ``[一二三四五六七八九十]`` for Chinese numerals;
+- ``near(a, b, n)``: ``n`` ≤ :data:`MAX_NEAR` tokens (far beyond a real sentence);
+- a rule: at most :data:`MAX_RULE_CHARS` characters, :data:`MAX_TERMS` terms and operators,
+  and :data:`MAX_NESTING` levels of brackets, ``not`` and scopes.
 """
 
 from __future__ import annotations
@@ -28,11 +41,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["RuleError", "Node", "Word", "Phrase", "Regex", "Near", "Not", "And", "Or",
-           "Scope", "Ref", "parse_rule", "references", "atoms", "SCOPES"]
+           "Scope", "Ref", "parse_rule", "references", "atoms", "SCOPES", "MAX_NEAR",
+           "MAX_RULE_CHARS", "MAX_TERMS", "MAX_NESTING"]
 
 SCOPES = ("sentence", "paragraph")
+#: The widest ``near`` window, in tokens (a long policy sentence has about 100).
+MAX_NEAR = 1000
+#: The longest rule, in characters.
+MAX_RULE_CHARS = 10_000
+#: The most terms, operators and brackets in one rule.
+MAX_TERMS = 2_000
+#: The deepest nesting of brackets, ``not`` and scopes in one rule.
+MAX_NESTING = 50
+#: The largest counted repetition in a regular expression (RE2's own limit).
+_MAX_REPEAT = 1000
+#: Memory RE2 may use for one compiled expression.
+_RE2_MAX_MEM = 32 << 20
 
 
 class RuleError(ValueError):
@@ -61,7 +88,8 @@ class Regex:
     source: str
 
     @property
-    def pattern(self) -> re.Pattern:
+    def pattern(self) -> Any:
+        """The compiled RE2 program (``search`` as in ``re``)."""
         return _compiled(self.source)
 
     def label(self) -> str:
@@ -106,13 +134,37 @@ class Ref:
 
 Node = Word | Phrase | Regex | Near | Not | And | Or | Scope | Ref
 
-_REGEX_CACHE: dict[str, re.Pattern] = {}
+_REGEX_CACHE: dict[str, Any] = {}
+_REPEAT = re.compile(r"\{(\d+)(?:,(\d*))?\}")
 
 
-def _compiled(source: str) -> re.Pattern:
+def _compiled(source: str) -> Any:
+    """The RE2 program of a rule's regular expression (compiled once per process).
+
+    Raises:
+        RuleError: RE2 cannot compile it (a backreference, lookaround, a repetition above
+            {1000}, a program too large).
+    """
     pattern = _REGEX_CACHE.get(source)
-    if pattern is None:
-        pattern = _REGEX_CACHE[source] = re.compile(source)
+    if pattern is not None:
+        return pattern
+    import re2
+
+    for match in _REPEAT.finditer(source):
+        if any(int(n) > _MAX_REPEAT for n in match.groups() if n):
+            raise RuleError(f"bad regular expression /{source}/: repetition {match.group(0)} "
+                            f"is above {{{_MAX_REPEAT}}}")
+    options = re2.Options()
+    options.log_errors = False
+    options.max_mem = _RE2_MAX_MEM
+    try:
+        pattern = re2.compile(source, options)
+    except re2.error as err:
+        reason = err.args[0].decode("utf-8", "replace") if err.args and isinstance(
+            err.args[0], bytes) else str(err)
+        raise RuleError(f"bad regular expression /{source}/: {reason} (rules use RE2 syntax: "
+                        "no backreferences or lookaround)") from None
+    _REGEX_CACHE[source] = pattern
     return pattern
 
 
@@ -159,10 +211,7 @@ def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
             source = "".join(buf)
             if not source:
                 raise RuleError(f"empty regular expression at column {i + 1}")
-            try:
-                _compiled(source)
-            except re.error as err:
-                raise RuleError(f"bad regular expression /{source}/: {err}") from None
+            _compiled(source)
             yield "regex", source, i
             i = j + 1
         elif ch == "@":
@@ -194,8 +243,20 @@ def _tokens(text: str) -> Iterator[tuple[str, str, int]]:
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.tokens = list(_tokens(text))
+        self.tokens = []
+        for token in _tokens(text):
+            self.tokens.append(token)
+            if len(self.tokens) > MAX_TERMS:
+                raise RuleError(f"the rule has more than {MAX_TERMS} terms and operators; "
+                                "split it into codes and combine them with @code")
         self.i = 0
+        self.depth = 0
+
+    def deeper(self, col: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise RuleError(f"brackets, not and scopes nest deeper than {MAX_NESTING} levels "
+                            f"at column {col + 1}")
 
     def peek(self) -> tuple[str, str, int] | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -240,14 +301,19 @@ class _Parser:
         token = self.peek()
         if token and token[:2] == ("op", "!"):
             self.take()
-            return Not(self.not_())
+            self.deeper(token[2])
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:
         kind, value, col = self.take()
         if kind == "(":
+            self.deeper(col)
             node = self.or_()
             self.expect(")")
+            self.depth -= 1
             return node
         if kind == "phrase":
             return Phrase(value)
@@ -266,8 +332,10 @@ class _Parser:
         self.expect("(")
         lowered = name.lower()
         if lowered in SCOPES:
+            self.deeper(col)
             node = self.or_()
             self.expect(")")
+            self.depth -= 1
             return Scope(lowered, node)
         if lowered != "near":
             raise RuleError(f"unknown function {name}( at column {col + 1}; use near, "
@@ -277,9 +345,12 @@ class _Parser:
         b = self.near_word()
         self.expect(",")
         kind, value, vcol = self.take()
-        if kind != "word" or not value.isdigit() or int(value) < 1:
+        if kind != "word" or not value.isascii() or not value.isdigit() or int(value) < 1:
             raise RuleError(f"near(a, b, n) needs a whole number n >= 1 of tokens, found "
                             f"{value!r} at column {vcol + 1}")
+        if len(value) > 6 or int(value) > MAX_NEAR:
+            raise RuleError(f"near(a, b, {value}): the window is at most {MAX_NEAR} tokens "
+                            f"(far longer than a sentence) at column {vcol + 1}")
         self.expect(")")
         return Near(a, b, int(value))
 
@@ -307,6 +378,9 @@ def parse_rule(text: str) -> Node:
     """
     if not text.strip():
         raise RuleError("the rule is empty")
+    if len(text) > MAX_RULE_CHARS:
+        raise RuleError(f"the rule has {len(text):,} characters, more than {MAX_RULE_CHARS:,}; "
+                        "split it into codes and combine them with @code")
     return _Parser(text).parse()
 
 

@@ -123,6 +123,9 @@ class Params:
                               "columns, e.g. \"year >= 2013\" (docs/subsets.md).")
     workers: int = param(1, "Worker processes (0 = all cores); coding is per document.",
                          min=0, key=False)
+    rule_timeout: float = param(120.0, "Seconds one code's rule may take on one batch of "
+                                "documents before the run stops with an error naming it "
+                                "(0 = no limit).", min=0.0, key=False)
 
     def __post_init__(self) -> None:
         if self.where:
@@ -178,7 +181,8 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
         return out
     from pipelines.code.codebook import load_codebook
 
-    book = load_codebook(codebook_path(params.codebook)) if params.codebook else None
+    book = (load_codebook(codebook_path(params.codebook), rule_timeout=params.rule_timeout)
+            if params.codebook else None)
     if params.audit_results:  # a malformed sheet stops before the coding, not after
         from pipelines.code.precision import read_sheet
 

@@ -174,6 +174,8 @@ def code_gexf(frequencies_table: pa.Table, cooc: pa.Table, *, measure: str = "ja
     """
     import xml.etree.ElementTree as ET
 
+    from pipelines.core.xmlsafe import clean_tree
+
     ns = "http://gexf.net/1.3"
     root = ET.Element("gexf", {"xmlns": ns, "version": "1.3"})
     meta = ET.SubElement(root, "meta")
@@ -203,5 +205,6 @@ def code_gexf(frequencies_table: pa.Table, cooc: pa.Table, *, measure: str = "ja
                                              "weight": repr(float(row[measure]))})
         values = ET.SubElement(edge, "attvalues")
         ET.SubElement(values, "attvalue", {"for": "0", "value": str(row["cooccurrences"])})
+    clean_tree(root)  # what XML 1.0 forbids (a control character in a code name) is dropped
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

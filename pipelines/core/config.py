@@ -3,10 +3,22 @@
 The file has one table per stage (``[ingest]``, ``[segment]``, ...) whose keys are that stage's
 parameters, plus an optional top-level ``workdir``, an optional ``[engine]`` table (where
 partitions run; see :mod:`pipelines.core.engine`) and an optional ``[subsets]`` table of named
-``where`` filters (``since_2013 = "year >= 2013"``; see :mod:`pipelines.subsets`). Paths in
-the file are relative to the file and must stay inside its folder (the project; wenmai's
-shipped ``data/`` is allowed too); paths given on the command line are relative to the current
-folder and may be anywhere. The command line wins.
+``where`` filters (``since_2013 = "year >= 2013"``; see :mod:`pipelines.subsets`). The command
+line wins.
+
+One rule for every path value, however it is written (issue 30):
+
+- Paths in the file are relative to the file; paths on the command line are relative to the
+  current folder. ``file://`` and ``local://`` URLs are local paths and follow the same rule.
+- Inputs (a parameter declared ``anywhere``: ingest's ``inputs``) may lie anywhere the user
+  names, in the file or on the command line, symlinks too: wenmai only reads them, and a run
+  names those outside the project (:func:`outside_project`).
+- Every other path in the file (labels, stopwords, dictionaries, codebooks, metadata, the
+  work folder) must resolve inside the project folder or wenmai's shipped ``data/``; the same
+  path given on the command line may be anywhere.
+- A network URL (``s3://``, ``https://``, ...) is accepted only for inputs, and only when the
+  user enables it (``[ingest] remote = true`` or ``--remote``), so a received project cannot
+  make wenmai fetch a URL (``http://127.0.0.1/...``) by default.
 """
 
 from __future__ import annotations
@@ -17,14 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import unquote
 
 from pipelines.core import params as P
 from pipelines.core.engine import engine_from_config
 from pipelines.core.errors import BadParams, ConfigError
 from pipelines.core.paths import inside
+from pipelines.core.remote import is_url
 from pipelines.core.resources import DATA_DIR
 
-__all__ = ["Config", "load_config", "resolve_params", "TOP_LEVEL_KEYS"]
+__all__ = ["Config", "load_config", "resolve_params", "outside_project", "TOP_LEVEL_KEYS"]
 
 TOP_LEVEL_KEYS = ("workdir",)
 
@@ -146,10 +160,50 @@ def resolve_params(stage: ModuleType, config: Config, overrides: Mapping[str, An
             raise BadParams(f"{stage.NAME}: unknown option {name!r}")
         values[name] = _checked(specs[name], value, f"{stage.NAME} (command line)", Path.cwd(),
                                 confined=False)
+    _check_urls(stage.NAME, specs, values)
     try:
         return stage.Params(**values)
     except (TypeError, ValueError) as err:
         raise BadParams(f"{stage.NAME}: {err}") from err
+
+
+def outside_project(params: Any, root: Path | None) -> list[str]:
+    """The inputs (``anywhere`` paths) of ``params`` that lie outside the project ``root``,
+    symlinks followed; URLs count as outside."""
+    if root is None:
+        return []
+    out = []
+    for spec in P.specs(type(params)):
+        value = getattr(params, spec.name, None)
+        if not (spec.anywhere and value):
+            continue
+        for item in value if isinstance(value, tuple) else (value,):
+            if is_url(item) or not inside(_fixed_part(Path(item)), root):
+                out.append(item)
+    return out
+
+
+def _check_urls(stage: str, specs: Mapping[str, P.ParamSpec], values: Mapping[str, Any]
+                ) -> None:
+    """Network URLs only where the stage reads inputs and the user enabled ``remote``.
+
+    Raises:
+        BadParams: a URL elsewhere, or with ``remote`` off.
+    """
+    remote_on = bool(values.get("remote", False))
+    for name, value in values.items():
+        spec = specs[name]
+        if not (spec.path and value):
+            continue
+        for item in value if isinstance(value, tuple) else (value,):
+            if not is_url(item):
+                continue
+            if not spec.anywhere:
+                raise BadParams(f"{stage}: {name} {item!r} is a URL; give a file path")
+            if not remote_on:
+                raise BadParams(f"{stage}: input {item!r} is a network URL, and reading from "
+                                f"the network is off; set `remote = true` in [{stage}] or pass "
+                                "--remote if you mean it")
 
 
 def _checked(spec: P.ParamSpec, value: Any, where: str, base: Path, *, confined: bool) -> Any:
@@ -157,6 +211,7 @@ def _checked(spec: P.ParamSpec, value: Any, where: str, base: Path, *, confined:
     P.validate(spec, value, where=where)
     if spec.path and value:
         where = f"{where} {spec.name}"
+        confined = confined and not spec.anywhere
         if isinstance(value, tuple):
             value = tuple(_resolve_path(v, base, where, confined) for v in value)
         else:
@@ -165,30 +220,47 @@ def _checked(spec: P.ParamSpec, value: Any, where: str, base: Path, *, confined:
 
 
 def _resolve_path(value: str, base: Path, where: str, confined: bool) -> str:
-    if "://" in value or value.startswith("builtin:"):
+    """One path value as wenmai will use it (see the module docstring); a network URL is
+    returned as written, for :func:`_check_urls` to judge."""
+    if value.startswith("builtin:"):
         return value
+    if is_url(value):
+        scheme, _, rest = value.partition("://")
+        if scheme.lower() in _LOCAL_SCHEMES:  # file:///abs, file://rel, local://glob
+            value = unquote(rest)
+        elif not (base / value.split("/", 1)[0]).exists():  # a folder named "x:" is a path
+            return value
     if confined:
         return str(_inside_project(value, base, where))
     return str(base / Path(value).expanduser())
+
+
+#: URL schemes that name a file on this machine: read as the path they hold
+_LOCAL_SCHEMES = ("file", "local")
+
+
+def _fixed_part(path: Path) -> Path:
+    """The folders of ``path`` before its first glob character (a pattern is judged by them)."""
+    parts = path.parts
+    cut = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), len(parts))
+    return Path(*parts[:cut]) if cut else Path(".")
 
 
 def _inside_project(value: str, base: Path, where: str) -> Path:
     """A path from the config file, which must stay inside the project folder (or wenmai's data).
 
     A project received from someone else must not make wenmai read or write elsewhere on this
-    machine (``inputs = ["~/.ssh"]``, ``workdir = "/"``); a path outside the project can still
-    be given on the command line.
+    machine (``labels = "~/.ssh/id_rsa"``, ``workdir = "/"``); a path outside the project can
+    still be given on the command line.
 
     Raises:
         ConfigError: the path is absolute outside the project, climbs out with ``..``, or
             leaves it through a symlink.
     """
     text = str(value)
-    parts = Path(text).parts
-    cut = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), len(parts))
-    fixed = base.joinpath(*parts[:cut])  # a glob pattern is checked by its fixed folders
-    if text.startswith("~") or ".." in parts or not (inside(fixed, base)
-                                                     or inside(fixed, DATA_DIR)):
+    fixed = base / _fixed_part(Path(text))  # a glob pattern is checked by its fixed folders
+    if text.startswith("~") or ".." in Path(text).parts or not (inside(fixed, base)
+                                                                or inside(fixed, DATA_DIR)):
         raise ConfigError(f"{where}: {text!r} lies outside the project folder {base}; move "
                           "it into the project, or give it on the command line instead")
     return base / text

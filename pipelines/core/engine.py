@@ -313,9 +313,7 @@ def map_partitions(
         return results
     if _active.spec.name == "dask":
         return _map_dask(func, partitions, args, label, weights=weights, unit=unit)
-    ctx = multiprocessing.get_context("spawn")
-    with (ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool,
+    with (_spawn_pool(min(workers, len(partitions))) as pool,
           bar(sum(weights), label, unit=unit) as progress):
         futures = [pool.submit(func, part, *args) for part in partitions]
         results = []
@@ -324,6 +322,31 @@ def map_partitions(
             progress.update(weights[i - 1])
             log.info("%s: %d/%d partitions done", label, i, len(futures))
         return results
+
+
+@contextlib.contextmanager
+def _spawn_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` fresh processes; when the block fails (a task raised, the user
+    pressed Ctrl-C) the tasks not started are dropped and the workers are ended at once.
+
+    Leaving a ``ProcessPoolExecutor`` block normally waits for every submitted task, so one
+    failing partition would keep the run going until all the others had finished.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
+        "spawn"), initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        # the executor has no public way to end running tasks before Python 3.14
+        # (terminate_workers); its process table is the one handle on them
+        processes = list(getattr(pool, "_processes", None) or {})
+        pool.shutdown(wait=False, cancel_futures=True)
+        for pid in processes:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        raise
+    else:
+        pool.shutdown(wait=True)
 
 
 def _map_dask(func: Callable[..., R], partitions: Sequence[Any], args: tuple[Any, ...],
@@ -412,8 +435,8 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
         try:
             while (i := take(True)) is not None:
                 results_queue.put((i, run_part(i, True)))
-        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-            results_queue.put((-1, traceback.format_exc()))
+        except BaseException as err:  # noqa: BLE001 - reported to the parent, which raises
+            results_queue.put((-1, _failure(err, traceback.format_exc())))
         results_queue.put((None, None))
 
     results: list[Any] = [None] * count
@@ -427,19 +450,25 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
     try:
         for proc in procs:
             proc.start()
-        while (i := take(False)) is not None:
-            results[i], done[i] = run_part(i, False), True
-            progress.update(sizes[i])
-            log.info("%s: %d/%d parts done", label, sum(done), count)
         finished = 0
-        while finished < len(procs):
-            i, value = _next_result(results_queue, procs, label)
+
+        def got(i: int | None, value: Any) -> None:
+            nonlocal finished
             if i is None:
                 finished += 1
-            else:
-                results[i], done[i] = value, True
-                progress.update(sizes[i])
-                log.info("%s: %d/%d parts done", label, sum(done), count)
+                return
+            results[i], done[i] = value, True
+            progress.update(sizes[i])
+            log.info("%s: %d/%d parts done", label, sum(done), count)
+
+        while (i := take(False)) is not None:
+            got(i, run_part(i, False))
+            # between its own parts, this process takes what workers sent, so a worker's
+            # failure stops the run now, not after this process has done all its parts
+            while (sent := _next_result(results_queue, procs, label, wait=False)) is not None:
+                got(*sent)
+        while finished < len(procs):
+            got(*_next_result(results_queue, procs, label))
         for proc in procs:
             proc.join()
         if not all(done):
@@ -447,9 +476,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
         return results
     finally:
         progress.__exit__()
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
+        _stop(procs, results_queue)
         gc.unfreeze()
 
 
@@ -506,9 +533,7 @@ def _stream_spawned(func: Callable[..., R], items: Iterable[T], shared: tuple[An
     """:func:`map_stream` in a pool of fresh processes."""
     from collections import deque
 
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
+    with _spawn_pool(workers) as pool:
         pending: deque = deque()
         done = 0
 
@@ -572,21 +597,70 @@ def _stream_dask(func: Callable[..., R], items: Iterable[T], shared: tuple[Any, 
         client.cancel([fut for _, fut in pending] + scattered)
 
 
-def _next_result(results_queue: Any, procs: list[Any], label: str) -> tuple[int | None, Any]:
+def _next_result(results_queue: Any, procs: list[Any], label: str, *, wait: bool = True
+                 ) -> Any:
     """The next ``(index, result)`` a forked worker put on ``results_queue`` (``(None, None)``:
-    a worker finished); a worker that died or failed stops the stage with its error."""
+    a worker finished; None: nothing there yet and ``wait`` is False); a worker that died or
+    failed stops the stage with its error."""
     import queue as queues
 
     while True:
         try:
-            i, value = results_queue.get(timeout=1.0)
+            i, value = results_queue.get(timeout=1.0) if wait else results_queue.get_nowait()
         except queues.Empty:
             if any(p.exitcode not in (None, 0) for p in procs):
                 raise RuntimeError(f"{label}: a worker process died") from None
+            if not wait:
+                return None
             continue
         if i is not None and i < 0:
-            raise RuntimeError(f"{label}: a worker failed:\n{value}")
+            raise _raised(value, label)
         return i, value
+
+
+def _failure(err: BaseException, trace: str) -> tuple[BaseException | None, str]:
+    """What a forked worker sends back when it fails: its exception (when it survives pickling)
+    and its traceback as text."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(err))
+    except Exception:  # noqa: BLE001 - any exception may fail to pickle; the text still goes
+        return None, trace
+    return err, trace
+
+
+def _raised(failure: tuple[BaseException | None, str], label: str) -> BaseException:
+    """The exception to raise in the parent for a forked worker's failure: the worker's own
+    (the same error as on the other engines, so the CLI names it the same way), with the
+    worker's traceback as a note for ``--debug``; a RuntimeError when it could not be sent."""
+    err, trace = failure
+    if err is None:
+        return RuntimeError(f"{label}: a worker failed:\n{trace}")
+    err.add_note(f"in a {label} worker:\n{trace}")
+    return err
+
+
+def _stop(procs: list[Any], *queues: Any) -> None:
+    """End forked workers and let this process exit without waiting on ``queues``.
+
+    A queue's feeder thread writes into a pipe; when the workers that read it are gone (one
+    failed, the others are terminated here), that write never ends, and Python joins feeder
+    threads at exit, so a run that failed would print its error and then hang forever.
+    ``cancel_join_thread`` drops what is still unsent: the run has failed or finished, and
+    nothing unsent is needed.
+    """
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():  # a worker that ignores SIGTERM
+            proc.kill()
+            proc.join(timeout=5)
+    for q in queues:
+        q.cancel_join_thread()
+        q.close()
 
 
 def _stream_forked(run: Callable[[T, bool], R], items: Iterable[T], workers: int, label: str,
@@ -606,8 +680,8 @@ def _stream_forked(run: Callable[[T, bool], R], items: Iterable[T], workers: int
             while (task := tasks.get()) is not None:
                 i, item = task
                 results_queue.put((i, run(item, True)))
-        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-            results_queue.put((-1, traceback.format_exc()))
+        except BaseException as err:  # noqa: BLE001 - reported to the parent, which raises
+            results_queue.put((-1, _failure(err, traceback.format_exc())))
 
     # objects that exist now are never collected in a worker, so its garbage collector does
     # not touch (and copy) the pages it shares with this process
@@ -648,9 +722,5 @@ def _stream_forked(run: Callable[[T, bool], R], items: Iterable[T], workers: int
         for proc in procs:
             proc.join()
     finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-        tasks.close()
-        results_queue.close()
+        _stop(procs, tasks, results_queue)
         gc.unfreeze()

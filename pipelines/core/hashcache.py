@@ -20,18 +20,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-from pipelines.core.paths import is_work_folder
+from pipelines.core.errors import UnsafePath
+from pipelines.core.paths import is_work_folder, own_folder
 
 __all__ = ["RACY_NS", "InputHashes", "sha256_of"]
 
 #: A record whose file was modified less than this long before it was hashed is not trusted.
 RACY_NS = 2_000_000_000
 CACHE_DIR = ".cache"
+#: A cache file larger than this is ignored (rebuilt): 256 MB holds about a million records.
+MAX_CACHE_BYTES = 256 << 20
+log = logging.getLogger("wenmai")
 
 
 def sha256_of(path: Path) -> str:
@@ -52,15 +57,34 @@ class InputHashes:
     """
 
     def __init__(self, workdir: Path, stage: str) -> None:
-        self.path = Path(workdir) / CACHE_DIR / f"inputs-{stage}.json"
+        self.workdir = Path(workdir)
+        self.path = self.workdir / CACHE_DIR / f"inputs-{stage}.json"
         self.hashed = 0  # files whose bytes were read by this instance
         self._old = self._load()
         self._new: dict[str, dict[str, Any]] = {}
 
-    def _load(self) -> dict[str, dict[str, Any]]:
+    def _usable(self) -> bool:
+        """False (with a warning) when ``.cache`` leads out of the work folder: its records
+        are not trusted and nothing is written through it."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            own_folder(self.workdir, CACHE_DIR)
+        except UnsafePath as err:
+            log.warning("%s (the input hash cache is not used)", err)
+            return False
+        return True
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        """The records, or none when the file is missing, too large, or not what this class
+        writes (a broken cache is rebuilt, never fatal)."""
+        if not self._usable():
+            return {}
+        try:
+            with open(self.path, "rb") as fh:
+                raw = fh.read(MAX_CACHE_BYTES + 1)
+            if len(raw) > MAX_CACHE_BYTES:
+                return {}
+            data = json.loads(raw.decode("utf-8"))
+        except (OSError, ValueError, RecursionError):  # deep nesting: rebuilt like any damage
             return {}
         files = data.get("files") if isinstance(data, dict) else None
         return files if isinstance(files, dict) else {}
@@ -94,7 +118,8 @@ class InputHashes:
         with its marker or a stage manifest), so checking a folder never leaves a file in it;
         a work folder that cannot be written just keeps no cache.
         """
-        if self._new == self._old or not is_work_folder(self.path.parent.parent):
+        if (self._new == self._old or not is_work_folder(self.workdir)
+                or not self._usable()):
             return
         try:
             self.path.parent.mkdir(exist_ok=True)

@@ -28,6 +28,7 @@ def param(
     min: float | None = None,
     max: float | None = None,
     path: bool = False,
+    anywhere: bool = False,
     cli: bool = True,
     key: bool = True,
 ) -> Any:
@@ -40,6 +41,9 @@ def param(
         min: Smallest allowed number (inclusive).
         max: Largest allowed number (inclusive).
         path: The value is a file path (or tuple of paths), resolved relative to the config.
+        anywhere: A path the stage only reads and that may lie anywhere the user names, also
+            in a config file (ingest's ``inputs``); other paths in a config file must stay
+            inside the project or wenmai's data (see :mod:`pipelines.core.config`).
         cli: Expose the parameter as a command-line option.
         key: The value can change the outputs, so it is part of the freshness key
             (``workers`` is not: it changes speed, never results).
@@ -48,7 +52,7 @@ def param(
         A dataclass field carrying the metadata.
     """
     meta = {"help": help, "choices": tuple(choices) if choices else None, "min": min,
-            "max": max, "path": path, "cli": cli, "key": key}
+            "max": max, "path": path, "anywhere": anywhere, "cli": cli, "key": key}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -67,6 +71,7 @@ class ParamSpec:
     path: bool
     cli: bool
     key: bool
+    anywhere: bool = False
 
     @property
     def option(self) -> str:
@@ -95,7 +100,8 @@ def specs(params_cls: type) -> list[ParamSpec]:
         m = f.metadata
         out.append(ParamSpec(f.name, kind, optional, f.default, m.get("help", ""),
                              m.get("choices"), m.get("min"), m.get("max"),
-                             m.get("path", False), m.get("cli", True), m.get("key", True)))
+                             m.get("path", False), m.get("cli", True), m.get("key", True),
+                             m.get("anywhere", False)))
     return out
 
 

@@ -17,10 +17,12 @@ from pipelines import __version__
 from pipelines.core.errors import UnsafePath
 
 __all__ = ["MARKER", "inside", "safe_child", "safe_children", "is_work_folder", "check_workdir",
-           "mark_workdir"]
+           "mark_workdir", "own_folder"]
 
 #: The file that makes a folder a wenmai work folder.
 MARKER = ".wenmai-workdir"
+#: The run lock's file (:mod:`pipelines.core.lock`); alone, it leaves a folder empty.
+LOCK_FILE = ".wenmai-lock"
 
 
 def inside(path: Path, folder: Path) -> bool:
@@ -93,6 +95,21 @@ def safe_child(folder: Path, name: str, *, what: str, hint: str = _MANIFEST_HINT
     return path
 
 
+def own_folder(workdir: Path, name: str) -> Path:
+    """``workdir / name``, a folder wenmai writes in (``.cache``, ``.spool``), refused when it
+    is a symlink or otherwise leads out of the work folder: a received work folder with
+    ``.cache -> /home/me`` must not make wenmai write (or read its records) there.
+
+    Raises:
+        UnsafePath: the folder is a symlink or resolves outside ``workdir``.
+    """
+    path = Path(workdir) / name
+    if path.is_symlink() or (path.exists() and not inside(path, workdir)):
+        raise UnsafePath(f"{path} is a symlink leading out of the work folder; wenmai does "
+                         "not write through it; delete the link and rerun")
+    return path
+
+
 def is_work_folder(folder: Path, tables: Iterable[Path] = ()) -> bool:
     """True for a folder with the marker, one an older wenmai wrote (a stage manifest), or
     one that holds any of ``tables`` (a stage's input tables, made by hand)."""
@@ -129,7 +146,7 @@ def check_workdir(workdir: Path, *, force: bool = False, tables: Iterable[Path] 
     if not workdir.is_dir():
         raise UnsafePath(f"work folder {workdir} is a file; choose a folder with --workdir")
     try:
-        empty = next(workdir.iterdir(), None) is None
+        empty = next((c for c in workdir.iterdir() if c.name != LOCK_FILE), None) is None
     except OSError as err:
         raise UnsafePath(f"work folder {workdir} cannot be read ({err.strerror}); choose "
                          "another with --workdir") from None

@@ -26,6 +26,7 @@ tables; the manifest records their versions (:mod:`pipelines.core.provenance`).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -36,8 +37,10 @@ from typing import Any
 
 from pipelines.core import engine, provenance, remote, store, swap
 from pipelines.core import params as P
+from pipelines.core.config import outside_project
 from pipelines.core.errors import CorruptInput, MissingInput
 from pipelines.core.hashcache import InputHashes
+from pipelines.core.lock import holds_lock, workdir_lock
 from pipelines.core.paths import check_workdir
 from pipelines.core.resources import DATA_DIR
 
@@ -65,13 +68,18 @@ def _portable(path: str, root: Path | None) -> str:
     """A path relative to the project root (or to wenmai's shipped ``data/``) when it lies
     inside it, so a moved or freshly cloned project keeps its manifests fresh; other paths
     stay as they are."""
-    if "://" in path or path.startswith("builtin:"):
+    if remote.is_url(path) or path.startswith("builtin:"):
         return path
     resolved = Path(path).resolve()
     if resolved.is_relative_to(DATA_DIR):
         return DATA_PREFIX + resolved.relative_to(DATA_DIR).as_posix()
-    if root is not None and resolved.is_relative_to(root.resolve()):
-        return resolved.relative_to(root.resolve()).as_posix()
+    if root is not None:
+        # by the name the user gave first (a symlink in the project stays ``linked``), then
+        # by where it leads
+        for given, base in ((Path(os.path.abspath(path)), Path(os.path.abspath(root))),
+                            (resolved, root.resolve())):
+            if given.is_relative_to(base):
+                return given.relative_to(base).as_posix()
     return path
 
 
@@ -297,9 +305,23 @@ def run_stage(stage: ModuleType, workdir: Path, params: Any, *, force: bool = Fa
     check_workdir(workdir, force=force,
                   tables=[store.table_path(source_of(workdir, name, sources), name)
                           for name in stage.INPUTS])
-    if workdir.is_dir():
-        swap.recover(workdir, stage.NAME, store.MANIFEST)
-        store.recover_spool(workdir, stage.NAME)
+    with workdir_lock(workdir, f"wenmai {stage.NAME}"):
+        return _run_locked(stage, workdir, params, force=force, root=root, sources=sources)
+
+
+def _run_locked(stage: ModuleType, workdir: Path, params: Any, *, force: bool,
+                root: Path | None, sources: Sources | None) -> StageResult:
+    """:func:`run_stage` while this process holds the work folder's lock: whatever runs of
+    this stage left is theirs no longer (a live run would hold the lock), so it is cleaned
+    whatever process id it names."""
+    locked = holds_lock(workdir)  # False only on a file system without locks
+    swap.recover(workdir, stage.NAME, store.MANIFEST, locked=locked)
+    store.recover_spool(workdir, stage.NAME, locked=locked)
+    outside = outside_project(params, root)
+    if outside:  # allowed (inputs are only read), but the user sees where they come from
+        log.warning("%s: %d input(s) lie outside the project folder %s: %s", stage.NAME,
+                    len(outside), root, ", ".join(outside[:5])
+                    + (f" and {len(outside) - 5} more" if len(outside) > 5 else ""))
     recorded = key_params(params, root)
     cache = InputHashes(workdir, stage.NAME)
     inputs = input_hashes(stage, workdir, params, root, cache=cache, sources=sources)

@@ -20,7 +20,9 @@ import contextlib
 import contextvars
 import hashlib
 import json
+import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -36,7 +38,7 @@ import pyarrow.parquet as pq
 from pipelines import __version__
 from pipelines.core import swap
 from pipelines.core.errors import CorruptInput, MissingInput, SchemaError, WenmaiError
-from pipelines.core.paths import mark_workdir, safe_child, safe_children
+from pipelines.core.paths import mark_workdir, own_folder, safe_child, safe_children
 
 __all__ = [
     "table_path",
@@ -70,6 +72,7 @@ __all__ = [
 
 MANIFEST = "manifest.json"
 PART_PREFIX = "part-"
+log = logging.getLogger("wenmai")
 BATCH_ROWS = 65_536
 
 
@@ -89,8 +92,25 @@ def is_table_name(name: str) -> bool:
     return "." not in name.partition("/")[2]
 
 
+#: The names of a dataset's part files; anything else in its folder is never read.
+_PART_NAME = re.compile(rf"{PART_PREFIX}\d{{5,}}\.parquet")
+#: Bounds on what a manifest may be: larger is damage or a trap, and reads as no manifest.
+MAX_MANIFEST_BYTES = 64 << 20
+MAX_MANIFEST_OUTPUTS = 200_000
+
+
 def _part_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob(f"{PART_PREFIX}*.parquet") if p.is_file())
+    """The part files of a dataset folder, in order: those named ``part-NNNNN.parquet``. A
+    copy that a sync client or a file manager made beside them (``part-00000 (1).parquet``)
+    is ignored, never read (issue 30); a well-named part the manifest does not list is
+    refused by :func:`verified_sha256`."""
+    named, stray = [], []
+    for path in folder.glob("*.parquet"):
+        (named if _PART_NAME.fullmatch(path.name) else stray).append(path)
+    if stray:
+        log.warning("%s: ignored %s (not a part wenmai wrote; a sync copy?)", folder,
+                    ", ".join(sorted(p.name for p in stray)[:3]))
+    return sorted(p for p in named if p.is_file())
 
 
 def table_files(workdir: Path, name: str) -> list[Path]:
@@ -232,7 +252,7 @@ def spooling(workdir: Path, stage: str) -> Iterator[Path]:
     It lies inside the work folder, so parts move into the stage folder by rename and workers
     of a cluster that share the work folder can write there; it is removed when the run ends.
     """
-    root = Path(workdir) / ".spool"
+    root = own_folder(workdir, ".spool")  # never a symlink leading out
     root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{stage}-{os.getpid()}-", dir=root))
     token = _SPOOL.set(folder)
@@ -245,14 +265,16 @@ def spooling(workdir: Path, stage: str) -> Iterator[Path]:
             root.rmdir()
 
 
-def recover_spool(workdir: Path, stage: str) -> None:
-    """Remove spool folders of ``stage`` left by runs that were killed (their process is gone)."""
+def recover_spool(workdir: Path, stage: str, *, locked: bool = False) -> None:
+    """Remove spool folders of ``stage`` left by runs that were killed: with ``locked`` (the
+    caller holds the work folder's lock) every one not of this process, else those whose
+    process id is not alive here."""
     root = Path(workdir) / ".spool"
-    if not root.is_dir():
+    if root.is_symlink() or not root.is_dir():  # a link out is refused when a run spools
         return
     for folder in root.glob(f"{stage}-*-*"):
         pid = folder.name[len(stage) + 1:].split("-", 1)[0]
-        if pid.isdigit() and not swap.alive(int(pid)):
+        if pid.isdigit() and (int(pid) != os.getpid() if locked else not swap.alive(int(pid))):
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -647,11 +669,21 @@ def read_manifest(workdir: Path, stage: str) -> dict[str, Any] | None:
     folder = Path(workdir) / stage
     path = folder / MANIFEST
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with open(path, "rb") as fh:  # bounded: a manifest is small (issue 30)
+            raw = fh.read(MAX_MANIFEST_BYTES + 1)
+        if len(raw) > MAX_MANIFEST_BYTES:
+            log.warning("%s is larger than %d MB; not read (the stage counts as never run)",
+                        path, MAX_MANIFEST_BYTES >> 20)
+            return None
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, RecursionError):  # deep nesting is damage like any other
         return None
     outputs = data.get("outputs", {}) if isinstance(data, dict) else None
     if not isinstance(outputs, dict) or not all(isinstance(r, dict) for r in outputs.values()):
+        return None
+    if len(outputs) > MAX_MANIFEST_OUTPUTS:
+        log.warning("%s lists %d outputs, more than %d; not read", path, len(outputs),
+                    MAX_MANIFEST_OUTPUTS)
         return None
     safe_children(folder, outputs, what=str(path))
     return data

@@ -91,12 +91,16 @@ def leftovers(workdir: Path, stage: str) -> list[Path]:
         return []
 
 
-def recover(workdir: Path, stage: str, manifest: str = "manifest.json") -> list[str]:
+def recover(workdir: Path, stage: str, manifest: str = "manifest.json", *,
+            locked: bool = False) -> list[str]:
     """Clean what killed runs of ``stage`` left, restoring the stage folder if it is absent.
 
-    A leftover whose process is still alive (a concurrent run) is left alone. When the stage
-    folder is missing, a finished new folder (one with its manifest) is put in place, else the
-    old folder set aside by an interrupted swap.
+    With ``locked`` (the caller holds the work folder's lock, :mod:`pipelines.core.lock`),
+    every leftover not of this process is a dead run's: a live run would hold the lock. This
+    holds across hosts and PID namespaces, where a process id says nothing. Without it, a
+    leftover whose process id is alive here is left alone. When the stage folder is missing,
+    a finished new folder (one with its manifest) is put in place, else the old folder set
+    aside by an interrupted swap.
 
     Returns:
         One line per thing done, for the log.
@@ -106,7 +110,8 @@ def recover(workdir: Path, stage: str, manifest: str = "manifest.json") -> list[
     dead: dict[str, list[Path]] = {"tmp": [], "old": []}
     for entry in leftovers(workdir, stage):
         match = _pattern(stage).match(entry.name)
-        if match and not alive(int(match.group(2))):
+        pid = int(match.group(2)) if match else 0
+        if match and (pid != os.getpid() if locked else not alive(pid)):
             dead[match.group(1)].append(entry)
     done: list[str] = []
     if not (folder.exists() or folder.is_symlink()):

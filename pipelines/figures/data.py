@@ -12,18 +12,20 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipelines.core.cells import defuse
 from pipelines.figures.plots import model_rows
 
 __all__ = ["to_csv", "term_rows", "network_rows", "figure_data"]
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
-    """UTF-8 CSV with a BOM (Excel opens Chinese text right), ``\\n`` line ends."""
+    """UTF-8 CSV with a BOM (Excel opens Chinese text right), ``\\n`` line ends; a text
+    cell a spreadsheet would run as a formula is kept text (:func:`defuse`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow([defuse(c) for c in columns])
     for r in rows:
-        writer.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
+        writer.writerow(["" if r.get(c) is None else defuse(r.get(c)) for c in columns])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

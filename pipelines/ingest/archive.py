@@ -37,6 +37,9 @@ def _rejected(err: MemberError, label: str, max_member: float, budget: _Budget |
     """The ``rejected`` row of a member :mod:`pipelines.core.zipread` could not read."""
     if err.reason != "too_large":
         return Rejected(err.reason, f"{label}: {err} ({_HINT[err.reason]}).")
+    if err.ratio_exceeded:
+        return Rejected("too_large", f"{label} {err}: a decompression bomb; unpack it and "
+                        "read the files if you trust it.")
     if budget is not None and err.inflated <= max_member:
         return Rejected("too_large", f"{label}: the archive inflates past "
                         f"{budget.total / 1e6:g} MB in all (max_archive_mb); unpack it or "

@@ -74,7 +74,12 @@ class Params:
     """Parameters of the ingest stage."""
 
     inputs: tuple[str, ...] = param(
-        (), "Files, folders (searched recursively) or glob patterns to read.", path=True)
+        (), "Files, folders (searched recursively) or glob patterns to read; they may lie "
+        "outside the project (a run names those that do).", path=True, anywhere=True)
+    remote: bool = param(
+        False, "Allow inputs named by a network URL (s3://, gs://, https://, ...); off by "
+        "default, so a project received from someone else cannot make wenmai fetch URLs.",
+        key=False)
     split_pattern: str | None = param(
         DEFAULT_SPLIT, "Regex marking the start of each article in a collection file "
         "(empty to never split).")

@@ -108,7 +108,9 @@ def _xml_text(value: object) -> str:
     if kind is str:
         text = _ESCAPED.get(value)  # type: ignore[arg-type]
         if text is None:
-            text = _ESCAPED[value] = value.translate(_ESCAPE)  # type: ignore[union-attr]
+            # what XML 1.0 forbids (a control character in a label) becomes U+FFFD
+            text = _ESCAPED[value] = _XML_INVALID.sub(  # type: ignore[union-attr]
+                "\ufffd", value).translate(_ESCAPE)
             if len(_ESCAPED) > 100_000:
                 _ESCAPED.clear()
         return text
@@ -116,7 +118,7 @@ def _xml_text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
-    return str(value).translate(_ESCAPE)
+    return _XML_INVALID.sub("\ufffd", str(value)).translate(_ESCAPE)
 
 
 def _keys(items: list[dict], skip: tuple[str, ...] = ()) -> dict[str, str]:
@@ -276,14 +278,17 @@ def pajek(nodes: pa.Table, edges: pa.Table) -> str:
 
 
 def csv_text(table: pa.Table) -> str:
-    """The table as CSV text with a byte-order mark and a header row."""
+    """The table as CSV text with a byte-order mark and a header row; a text cell a
+    spreadsheet would run as a formula is kept text (:func:`~pipelines.core.cells.defuse`)."""
     import csv
+
+    from pipelines.core.cells import defuse
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.column_names)
+    writer.writerow([defuse(c) for c in table.column_names])
     for row in zip(*(table.column(c).to_pylist() for c in table.column_names), strict=True):
-        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else defuse(v)
                          for v in row])
     return "\ufeff" + buffer.getvalue()
 

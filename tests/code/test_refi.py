@@ -154,7 +154,10 @@ def test_bad_projects_are_one_clear_error(tmp_path: Path) -> None:
         read_qdpx(_qdpx(tmp_path, gbk, {"sources/a.txt": "职业教育".encode("gbk")}))
     big = _qdpx(tmp_path, gbk, {"sources/a.txt": b"a" * 3 * 2**20})
     with zipfile.ZipFile(big) as zf, pytest.raises(BadInputFile, match="inflates past 1 MB"):
-        refi._read_member(zf, "sources/a.txt", big, limit=10**6)
+        refi._read_member(zf, "sources/a.txt", big, limit=10**6, max_ratio=0)
+    with pytest.raises(BadInputFile, match=r"bad.qdpx: sources/a.txt inflates more than "
+                       r"100:1 \(1,048,576 bytes from 3,0\d\d and counting\)"):
+        read_qdpx(big)  # a bomb of 3 kB: refused by its ratio after 1 MB
 
 
 def test_streamed_project_is_the_in_memory_one(book: str, monkeypatch) -> None:

@@ -122,8 +122,10 @@ def test_leftovers_of_killed_runs_are_cleaned_at_the_next_run(workdir: Path,
     (workdir / "toy" / "manifest.json.tmp").write_text("{")
     assert not run_stage(toy_stage, workdir, ToyParams()).ran  # cleaned even when fresh
     left = sorted(p.name for p in workdir.iterdir() if p.name.startswith("."))
-    # a concurrent run's folder (a live process) and another stage's are left alone
-    assert left == [".tmp-toy-" + str(alive) + "-c", f".tmp-toy2-{dead}-d", ".wenmai-workdir"]
+    # this process's own folder and another stage's are left alone (a concurrent run cannot
+    # exist: it would hold the lock, see test_lock.py)
+    assert left == [".tmp-toy-" + str(alive) + "-c", f".tmp-toy2-{dead}-d", ".wenmai-lock",
+                    ".wenmai-workdir"]
     assert sorted(p.name for p in (workdir / "toy").iterdir()) == [
         "manifest.json", "note.txt", "numbers.parquet"]
 

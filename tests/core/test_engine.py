@@ -58,6 +58,21 @@ def test_a_failing_worker_raises_with_its_traceback(tmp_path: Path) -> None:
             time.sleep(0.025)
         return i
 
-    with pytest.raises(RuntimeError, match="a worker failed:(.|\n)*ValueError: part \\d+ is "
-                       "broken"):
+    with pytest.raises(ValueError, match="part \\d+ is broken") as raised:
         map_forked(run_part, 6, 2, label="test")
+    assert "ValueError: part" in raised.value.__notes__[0]  # the worker's traceback
+
+
+def test_an_exception_that_cannot_be_pickled_still_fails_the_run() -> None:
+    def run_part(i: int, in_worker: bool) -> int:
+        if in_worker:
+            raise _Unpicklable(lambda: i)
+        time.sleep(0.2)
+        return i
+
+    with pytest.raises(RuntimeError, match="a worker failed:(.|\n)*_Unpicklable"):
+        map_forked(run_part, 20, 2, label="test")
+
+
+class _Unpicklable(Exception):
+    """An exception holding a lambda, which pickle refuses."""

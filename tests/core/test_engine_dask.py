@@ -166,7 +166,8 @@ def test_a_running_scheduler_is_used_once_it_has_workers(monkeypatch: pytest.Mon
                                                                                   [20, 30]]
 
 
-def test_dask_workers_read_inputs_named_by_url(local_run, tmp_path: Path) -> None:
+def test_dask_workers_read_inputs_named_by_file_url(local_run, tmp_path: Path) -> None:
+    # a file:// URL is the path it names (issue 30): the workers read it from disk
     import pipelines.ingest.stage as ingest_stage
 
     project, local, _ = local_run

@@ -57,7 +57,8 @@ def test_a_failing_item_raises() -> None:
     def forked(item: int, _in_worker: bool) -> int:
         return _fail_on_three(item, 0)
 
-    with pytest.raises(RuntimeError, match="item 3 is broken"):
+    with pytest.raises(ValueError, match="item 3 is broken") as raised:  # the worker's own
         list(map_stream(_fail_on_three, range(6), 0, workers=2, forked=forked))
+    assert "in a work worker:" in raised.value.__notes__[0]  # its traceback, for --debug
     with pytest.raises(ValueError, match="item 3 is broken"):
         list(map_stream(_fail_on_three, range(6), 0, workers=1, forked=forked))

@@ -21,16 +21,30 @@ def _zip(members: dict[str, bytes]) -> zipfile.ZipFile:
 
 def test_reads_within_the_limit_in_chunks() -> None:
     zf = _zip({"a.txt": b"x" * (3 * 2**20 + 5)})
-    chunks = list(iter_member(zf, zf.getinfo("a.txt"), 10**7))
+    chunks = list(iter_member(zf, zf.getinfo("a.txt"), 10**7, max_ratio=0))
     assert [len(c) for c in chunks] == [2**20, 2**20, 2**20, 5]
-    assert read_member(zf, zf.getinfo("a.txt"), 10**7) == b"x" * (3 * 2**20 + 5)
+    assert read_member(zf, zf.getinfo("a.txt"), 10**7, max_ratio=0) == b"x" * (3 * 2**20 + 5)
 
 
 def test_stops_past_the_limit_with_the_ratio() -> None:
     zf = _zip({"bomb.txt": b"\0" * (5 * 2**20)})
     with pytest.raises(MemberError, match=r"inflates past 2 MB .*ratio over") as err:
-        read_member(zf, zf.getinfo("bomb.txt"), 2 * 10**6)
+        read_member(zf, zf.getinfo("bomb.txt"), 2 * 10**6, max_ratio=0)
     assert err.value.reason == "too_large" and err.value.inflated == 2 * 2**20
+
+
+def test_a_member_inflating_past_100_to_1_is_refused_after_the_grace() -> None:
+    import os
+
+    zf = _zip({"bomb.txt": b"\0" * (5 * 2**20), "small.txt": b"\0" * 90_000,
+               "real.txt": os.urandom(300_000).hex().encode()})  # hex: about 2:1
+    with pytest.raises(MemberError, match=r"inflates more than 100:1 \(1,048,576 bytes from "
+                       r"[\d,]+ and counting\)") as err:
+        read_member(zf, zf.getinfo("bomb.txt"), 10**9)
+    assert err.value.ratio_exceeded and err.value.inflated == 2**20  # one chunk, no more
+    assert len(read_member(zf, zf.getinfo("small.txt"), 10**9)) == 90_000  # under 100 KiB
+    assert len(read_member(zf, zf.getinfo("real.txt"), 10**9)) == 600_000
+    assert len(read_member(zf, zf.getinfo("bomb.txt"), 10**9, max_ratio=10_000)) == 5 * 2**20
 
 
 @pytest.mark.parametrize(("flag", "method", "reason"), [

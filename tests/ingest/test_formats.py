@@ -182,7 +182,7 @@ def test_repeated_lines_are_listed_and_salutations_stay(tmp_path):
     assert all(d["text"].startswith("各位代表：\n第") for d in out["documents"])
     assert [(r["line"], r["documents"], r["kind"]) for r in out["boilerplate"]] == [
         ("本网站由省政府办公厅主办", 6, "repeated")]
-    assert out["boilerplate"][0]["collection"] == tmp_path.name  # no absolute path
+    assert out["boilerplate"][0]["collection"] == tmp_path.name  # no absolute path (issue 22)
     out = run(tmp_path, min_chars=5, keep_lines=())  # the user removes the salutation too
     assert {r["line"] for r in out["boilerplate"]} == {"各位代表：", "本网站由省政府办公厅主办"}
 

@@ -64,7 +64,7 @@ def test_a_missing_url_or_protocol_is_one_clear_line() -> None:
         run("nosuchscheme://bucket/docs/")
 
 
-def test_a_recorded_url_input_is_used_again_as_a_url(tmp_path: Path, monkeypatch) -> None:
+def test_a_file_url_is_the_folder_it_names_under_one_rule(tmp_path: Path, monkeypatch) -> None:
     from click.testing import CliRunner
 
     from cli import wenmai
@@ -75,11 +75,31 @@ def test_a_recorded_url_input_is_used_again_as_a_url(tmp_path: Path, monkeypatch
     project.mkdir()
     monkeypatch.chdir(project)
     runner = CliRunner()
-    result = runner.invoke(wenmai, ["ingest", docs.as_uri()])
+    for named in (docs.as_uri(), str(docs)):  # the same folder, as a URL and as a path
+        result = runner.invoke(wenmai, ["ingest", named, "--force"])
+        assert result.exit_code == 0, result.output
+        assert "1 input(s) lie outside the project folder" in result.output
+        # recorded inputs outside the project (or URLs) are not reused by `status`: the same
+        # answer for both spellings
+        status = runner.invoke(wenmai, ["status"])
+        assert f"the manifest names {docs} outside" in status.output
+
+
+def test_a_recorded_network_url_is_not_fetched_again(bucket, tmp_path: Path,
+                                                     monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from cli import wenmai
+
+    _fs, root, _local = bucket
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    refused = runner.invoke(wenmai, ["ingest", f"memory://{root}"])
+    assert refused.exit_code == 2 and "reading from the network is off" in refused.output
+    result = runner.invoke(wenmai, ["ingest", f"memory://{root}", "--remote"])
     assert result.exit_code == 0, result.output
     status = runner.invoke(wenmai, ["status"])
-    line = next(x for x in status.output.splitlines() if x.startswith("ingest "))
-    assert "fresh" in line, status.output  # not read back as a path inside the project
+    assert f"the manifest names memory://{root} outside" in status.output
 
 
 def test_checking_freshness_asks_the_listing_not_each_file(bucket, tmp_path: Path,

@@ -8,7 +8,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import struct
+import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -254,8 +256,29 @@ def test_zip_bomb_is_cut_off_streamed_with_its_ratio(tmp_path):
     assert peak < 12_000_000  # never the 30 MB member whole
 
 
+def test_a_member_under_every_cap_but_inflating_1000_to_1_is_refused(tmp_path):
+    (tmp_path / "bomb.zip").write_bytes(_zip({"a.txt": GOOD.encode() * 500_000,  # 40 MB
+                                              "ok.txt": GOOD.encode()}))
+    start = time.perf_counter()
+    out = run(tmp_path, min_chars=5)  # max_file_mb 50, max_archive_mb 500: both above it
+    seconds = time.perf_counter() - start
+    (rej,) = out["rejected"]
+    assert (rej["source"], rej["reason"]) == ("bomb.zip/a.txt", "too_large")
+    # stopped after its first 1 MB chunk, never the 40 MB
+    found = re.search(r"inflates more than 100:1 \(([\d,]+) bytes from ([\d,]+) and "
+                      r"counting\).*a decompression bomb", rej["detail"])
+    inflated, packed = (int(g.replace(",", "")) for g in found.groups())
+    assert inflated <= 100 * packed + 2**20  # stopped within a chunk of the ratio
+    assert [d["source"] for d in out["documents"]] == ["bomb.zip/ok.txt"]
+    assert seconds < 10
+
+
 def test_an_archive_is_capped_in_total(tmp_path):
-    members = {f"m{i}.txt": (f"第{i}篇" + GOOD).encode() * 40_000 for i in range(4)}
+    import random
+
+    rng = random.Random(0)  # text of 32 characters: about 4:1, so only the caps stop it
+    members = {f"m{i}.txt": "".join(chr(0x4E00 + rng.randrange(32))
+                                    for _ in range(1_100_000)).encode() for i in range(4)}
     (tmp_path / "many.zip").write_bytes(_zip(members))
     out = run(tmp_path, min_chars=5, max_file_mb=4, max_archive_mb=7)
     got = {r["source"]: r["reason"] for r in out["rejected"]}
@@ -274,7 +297,7 @@ def test_docx_and_xlsx_bombs_are_refused_as_too_large(tmp_path):
     out = run(tmp_path, min_chars=5, max_file_mb=5)
     assert {r["source"]: r["reason"] for r in out["rejected"]} == {
         "bomb.docx": "too_large", "bomb.xlsx": "too_large"}
-    assert "ratio over" in out["rejected"][0]["detail"]
+    assert "inflates more than 100:1" in out["rejected"][0]["detail"]
     assert [d["source"] for d in out["documents"]] == ["fine.docx"]
 
 
