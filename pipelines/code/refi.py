@@ -137,18 +137,19 @@ def _parse_project(root: ET.Element, zf: zipfile.ZipFile, names: dict[str, str],
     for user in root.iterfind(f"{q('Users')}/{q('User')}"):
         out.users[_guid(user.get("guid"))] = user.get("name") or user.get("id") or ""
     codes = root.find(f"{q('CodeBook')}/{q('Codes')}")
-    # by an explicit stack: a code tree thousands deep must not exhaust Python's recursion
-    stack: list[tuple[ET.Element, str | None]] = [] if codes is None else [(codes, None)]
+    # depth first in document order, by an explicit stack: a code tree thousands deep must not
+    # exhaust Python's recursion
+    stack: list[tuple[ET.Element, str | None]] = (
+        [] if codes is None else [(c, None) for c in reversed(codes.findall(q("Code")))])
     while stack:
-        el, parent = stack.pop()
-        for code in reversed(el.findall(q("Code"))):
-            guid = code.get("guid", "").strip("{}").upper()
-            out.codes[guid] = code.get("name", "")
-            out.parents[guid] = parent
-            memo = code.find(q("Description"))
-            if memo is not None and memo.text:
-                out.descriptions[guid] = memo.text
-            stack.append((code, guid))
+        code, parent = stack.pop()
+        guid = code.get("guid", "").strip("{}").upper()
+        out.codes[guid] = code.get("name", "")
+        out.parents[guid] = parent
+        memo = code.find(q("Description"))
+        if memo is not None and memo.text:
+            out.descriptions[guid] = memo.text
+        stack.extend((c, guid) for c in reversed(code.findall(q("Code"))))
     sources = root.find(q("Sources"))
     for src in [] if sources is None else sources.findall(q("TextSource")):
         guid = src.get("guid", "").strip("{}").upper()

@@ -92,7 +92,8 @@ def test_a_codebook_file_too_large_is_refused_unread(tmp_path) -> None:
 
 def _units(sentences: list[list[str]], texts: list[str] | None = None):
     texts = texts or ["。".join("".join(s) for s in sentences) + "。"]
-    rows = [{"doc_id": "d", "sent_id": i, "tokens": toks} for i, toks in enumerate(sentences)]
+    rows = [{"doc_id": "d", "sent_id": i, "tokens": toks, "words": toks}
+            for i, toks in enumerate(sentences)]
     return build_units(["d"], texts, pa.Table.from_pylist(rows))
 
 
@@ -100,7 +101,8 @@ def test_nested_quantifiers_run_in_linear_time() -> None:
     text = "。".join(["a" * 5_000] * 200) + "。"
     units = build_units(["d"], [text], pa.table({"doc_id": pa.array([], pa.string()),
                                                  "sent_id": pa.array([], pa.int64()),
-                                                 "tokens": pa.array([], pa.list_(pa.string()))}))
+                                                 "tokens": pa.array([], pa.list_(pa.string())),
+                                                 "words": pa.array([], pa.list_(pa.string()))}))
     book = parse_codebook(book_text("/(a+)+b/", "sentence(/(a|aa)+c/ and a)", "/(a+)+/"))
     ev = Evaluator(units, book)
     with bounded(seconds=5):
