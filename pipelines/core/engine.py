@@ -29,7 +29,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -299,6 +298,8 @@ def map_partitions(
         return results
     if _active.spec.name == "dask":
         return _map_dask(func, partitions, args, label, weights=weights, unit=unit)
+    from concurrent.futures import ProcessPoolExecutor  # here: `wenmai --version` starts fast
+
     ctx = multiprocessing.get_context("spawn")
     with (ProcessPoolExecutor(max_workers=min(workers, len(partitions)), mp_context=ctx,
                              initializer=die_with_parent, initargs=(os.getpid(),)) as pool,
@@ -416,7 +417,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
         while (i := take(False)) is not None:
             results[i], done[i] = run_part(i, False), True
             progress.update(sizes[i])
-            log.info("%s: %d/%d parts done", label, sum(done), count)
+            log.log(_quiet_if(progress), "%s: %d/%d parts done", label, sum(done), count)
         finished = 0
         while finished < len(procs):
             i, value = _next_result(results_queue, procs, label)
@@ -425,7 +426,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             else:
                 results[i], done[i] = value, True
                 progress.update(sizes[i])
-                log.info("%s: %d/%d parts done", label, sum(done), count)
+                log.log(_quiet_if(progress), "%s: %d/%d parts done", label, sum(done), count)
         for proc in procs:
             proc.join()
         if not all(done):
@@ -437,6 +438,11 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
             if proc.is_alive():
                 proc.terminate()
         gc.unfreeze()
+
+
+def _quiet_if(progress: Any) -> int:
+    """The level of a per-part log line: DEBUG while a bar shows the same count, else INFO."""
+    return logging.DEBUG if progress.shown else logging.INFO
 
 
 def map_stream(func: Callable[..., R], items: Iterable[T], *shared: Any, workers: int = 1,
@@ -491,6 +497,7 @@ def _stream_spawned(func: Callable[..., R], items: Iterable[T], shared: tuple[An
                     progress: Any) -> Iterator[R]:
     """:func:`map_stream` in a pool of fresh processes."""
     from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=die_with_parent,
@@ -611,7 +618,7 @@ def _stream_forked(run: Callable[[T, bool], R], items: Iterable[T], workers: int
         ready[i] = value
         finished += 1
         progress.update(measure(sent[i]))
-        log.info("%s: %d parts done", label, finished)
+        log.log(_quiet_if(progress), "%s: %d parts done", label, finished)
 
     def oldest() -> R:
         nonlocal next_out

@@ -14,8 +14,8 @@ import ctypes
 import logging
 import os
 import re
-import shutil
 import secrets
+import shutil
 import sys
 from pathlib import Path
 
