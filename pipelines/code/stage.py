@@ -33,6 +33,7 @@ from pipelines.code.tables import (
     MATRIX_SCHEMA,
     MEASURES,
 )
+from pipelines.core.columns import check_column
 from pipelines.core.errors import BadParams, EmptyCorpus, SchemaError
 from pipelines.core.params import param
 from pipelines.core.resources import data_path
@@ -150,11 +151,7 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     if missing:
         raise SchemaError(f"code: input lacks column(s) {', '.join(missing)}; rerun "
                           "`wenmai run --force`")
-    bad = [c for c in params.by if c not in documents.column_names]
-    if bad:
-        choices = [c for c in documents.column_names if c not in ("text", "doc_id")]
-        raise BadParams(f"code: by={bad[0]!r} is not a documents column; choose from "
-                        + ", ".join(choices))
+    check_column(documents, params.by, stage="code")
     if documents.num_rows == 0:
         raise EmptyCorpus("code: ingest/documents is empty; nothing to code")
     return _code(book, documents, tokens, params)
