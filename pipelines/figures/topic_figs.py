@@ -142,42 +142,76 @@ def _name(label: str | None, topic: int) -> str:
     return f"T{topic}" if not label or label == f"Topic {topic}" else f"T{topic} {label}"
 
 
+def _runs(years: list[int]) -> list[tuple[int, int]]:
+    """Consecutive years as (first, last) runs: [2001, 2002, 2005] -> [(2001, 2002),
+    (2005, 2005)]."""
+    runs: list[tuple[int, int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], y)
+        else:
+            runs.append((y, y))
+    return runs
+
+
+def integer_years(ax: Any, axis: str = "x") -> None:
+    """Ticks only at whole years (never 2017.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True, nbins=5))
+
+
 def topic_effects(effects: pa.Table, trends: pa.Table | None, *, method: str, k: int,
                   covariate: str = "year") -> Any:
     """Expected topic share by year with its 95 % band, one small panel per topic.
 
-    Dots are the plain yearly means of ``topic_trends`` (when given).
+    Dots are the plain yearly means of ``topic_trends`` (when given). Years without documents
+    (``n_docs`` 0) are shaded grey, and the curve is dashed across them: there it only
+    interpolates between the years around.
     """
     rows = [r for r in model_rows(effects, method, k).to_pylist()
             if r["covariate"] == covariate]
     topics = sorted({r["topic"] for r in rows})
     raw = model_rows(trends, method, k).to_pylist() if trends is not None else []
+    empty = sorted({int(r["x"]) for r in rows if r["n_docs"] == 0})
+    years = sorted({int(r["x"]) for r in rows})
     ncols = min(4, len(topics))
     nrows = math.ceil(len(topics) / ncols)
-    fig = _figure(2.6 * ncols + 0.4, 2.1 * nrows + 0.9)
+    fig = _figure(2.6 * ncols + 0.4, 2.1 * nrows + 1.1)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
     colors = _palette(len(topics))
+    top = 0.0
     for ax, topic, color in zip(axes, topics, colors, strict=False):
         mine = sorted((r for r in rows if r["topic"] == topic), key=lambda r: r["x"])
         xs = [r["x"] for r in mine]
+        seen = [r["n_docs"] > 0 for r in mine]
+        for first, last in _runs(empty):
+            ax.axvspan(first - 0.5, last + 0.5, color="#dddddd", linewidth=0, zorder=0)
         ax.fill_between(xs, [r["lower"] for r in mine], [r["upper"] for r in mine],
                         color=color, alpha=0.25, linewidth=0)
-        ax.plot(xs, [r["share"] for r in mine], color=color, linewidth=1.5)
+        ax.plot(xs, [r["share"] for r in mine], color=color, linewidth=1.0, linestyle=":")
+        solid = [r["share"] if ok else float("nan") for r, ok in zip(mine, seen, strict=True)]
+        ax.plot(xs, solid, color=color, linewidth=1.5)
         dots = [(r["year"], r["share"]) for r in raw if r["topic"] == topic]
         if dots:
             ax.scatter([d[0] for d in dots], [d[1] for d in dots], s=5, color="#555555",
                        zorder=3, linewidths=0)
+        top = max([top] + [r["upper"] for r in mine] + [d[1] for d in dots])
         label = mine[0]["label"] if mine else None
         ax.set_title(textwrap.shorten(_name(label, topic), 26, placeholder="…"), fontsize=8.5)
         ax.tick_params(labelsize=7)
-        ax.set_ylim(bottom=0)
+        integer_years(ax)
+    for ax in axes[: len(topics)]:
+        ax.set_ylim(0, min(1.0, top * 1.08) if top > 0 else 1.0)  # shares: never past 1
     for ax in axes[len(topics):]:
         ax.set_visible(False)
     fig.supxlabel("Year (年份)", fontsize=9)
     fig.supylabel("Expected topic share (主题占比)", fontsize=9)
+    gap = (f"; grey: {len(empty)} of {len(years)} years without documents (curve dotted, "
+           "interpolated)" if empty else "")
     fig.suptitle(f"Topic prevalence by year with 95% bootstrap band, {method.upper()} k={k}\n"
-                 "line: spline regression of document topic shares on year; dots: yearly means",
-                 fontsize=10)
+                 "line: fractional logit spline of document topic shares on year; dots: yearly "
+                 f"means{gap}", fontsize=9, wrap=True)
     return fig
 
 
