@@ -68,6 +68,8 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
     ``reason`` is printed under the figure.
     """
     rows = selection.to_pylist()
+    if len({int(r["k"]) for r in rows}) == 1:
+        return _one_k(rows)
     methods = sorted({r["method"] for r in rows})
     panels = [p for p in SELECTION_PANELS if any(r.get(p[0]) is not None for r in rows)]
     tuning = [(name, [m for m in metrics if any(r.get(m[0]) is not None for r in rows)])
@@ -135,6 +137,30 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
                ("Recommended: " + rec + "." if rec else "No k recommended."))
     caption += " Green rings: each metric's own best k. Bars: ±1 SD over seeds."
     fig.supxlabel("\n".join(textwrap.wrap(caption, 150)), fontsize=7.5, ha="left", x=0.01)
+    return fig
+
+
+def _one_k(rows: list[dict[str, Any]]) -> Any:
+    """With one k fitted there is nothing to choose: a table of its metrics, said as such."""
+    k = int(rows[0]["k"])
+    lines = []
+    columns = [*SELECTION_PANELS,
+               *((c, t, name == "maximize") for name, ms in LDATUNING for c, t in ms)]
+    for method in sorted({r["method"] for r in rows}):
+        for column, title, _ in columns:
+            series = _series(rows, method, column)
+            if series is not None:
+                _, means, sds = series
+                title = title.replace("$C_V$", "C_V").replace(" (used for k)", "")
+                lines.append(f"{method.upper()}  {title}: {means[0]:.4g} ± {sds[0]:.2g}")
+    fig = _figure(6.0, 1.2 + 0.22 * len(lines))
+    fig.suptitle(f"Topic model selection: only k={k} was fitted, so there is nothing to "
+                 "choose", fontsize=10, wrap=True)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.text(0.0, 1.0, "\n".join(lines) + "\n\nMetrics at that k (mean ± SD over seeds); fit "
+            "a range (wenmai topics --k 4..12) to compare ks.", va="top", ha="left",
+            fontsize=8, transform=ax.transAxes)
     return fig
 
 

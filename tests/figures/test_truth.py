@@ -70,3 +70,45 @@ def test_code_year_shows_undated_units_as_a_column(undated: dict) -> None:
     undated_units = sum(int(float(r[2] or 0)) for r in rows)
     assert undated_units > 0
     assert f"{undated_units} coded units without a year" in title
+
+
+def _selection(ks: tuple[int, ...]) -> pa.Table:
+    from pipelines.topics import SCHEMAS
+
+    schema = SCHEMAS["model_selection"]
+    rows = []
+    for k in ks:
+        for seed in (1, 2):
+            row = {f.name: None for f in schema}
+            row.update(method="lda", k=k, seed=seed, coherence_cv=0.4 + 0.01 * k + 0.001 * seed,
+                       coherence_npmi=0.05 * k, coherence_umass=-1.0 - 0.1 * k,
+                       perplexity=900.0 - k, topic_diversity=0.8, stability=0.7,
+                       griffiths2004=-1e5 + k, caojuan2009=0.1 * k, arun2010=1.0 / k,
+                       deveaud2014=0.5 * k, recommended=(k == ks[0]))
+            rows.append(row)
+    return pa.Table.from_pylist(rows, schema)
+
+
+def test_model_selection_csv_holds_every_series_drawn() -> None:
+    import csv
+    import io
+
+    from pipelines.figures.data import figure_data
+    from pipelines.figures.stage import Params
+
+    table = _selection((2, 3, 4))
+    text = figure_data("model_selection", {"topics/model_selection": table}, Params(), None)
+    header = next(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    for column in ("coherence_cv", "coherence_npmi", "coherence_umass", "perplexity",
+                   "topic_diversity", "stability", "arun2010", "caojuan2009", "griffiths2004",
+                   "deveaud2014"):
+        assert column in header, column
+
+
+def test_one_fixed_k_says_there_is_nothing_to_choose() -> None:
+    from pipelines.figures.topic_figs import model_selection
+
+    with figure_style():
+        fig = model_selection(_selection((8,)))
+    assert "nothing to choose" in fig._suptitle.get_text()
+    assert "best k" not in " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
