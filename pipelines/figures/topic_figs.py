@@ -14,7 +14,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.figures.plots import MARK_COLOR, _figure, _palette, model_rows
+from pipelines.figures.plots import (
+    MARK_COLOR,
+    _figure,
+    _palette,
+    model_rows,
+    panel_columns,
+    wrap_title,
+)
 
 __all__ = ["SELECTION_PANELS", "model_selection", "topic_effects", "topic_alignment", "plan_more"]
 
@@ -76,7 +83,7 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
               for name, metrics in LDATUNING]
     tuning = [(name, metrics) for name, metrics in tuning if metrics]
     n = len(panels) + len(tuning)
-    ncols = min(4, n)
+    ncols = panel_columns(n)
     nrows = math.ceil(n / ncols)
     fig = _figure(3.0 * ncols + 0.4, 2.5 * nrows + 1.3)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -131,12 +138,13 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
     if len(methods) > 1:
         axes[0].legend(fontsize=7)
     rec = ", ".join(f"{m.upper()} k={k}" for m, k in recommended)
-    fig.suptitle("Topic model selection (主题数选择): " + (f"recommended {rec} (dashed line)"
-                                                      if rec else "no clear k"))
+    fig.suptitle(wrap_title("Topic model selection (主题数选择): " + (
+        f"recommended {rec} (dashed line)" if rec else "no clear k")))
     caption = (reason.rstrip(".") + "." if reason else
                ("Recommended: " + rec + "." if rec else "No k recommended."))
     caption += " Green rings: each metric's own best k. Bars: ±1 SD over seeds."
-    fig.supxlabel("\n".join(textwrap.wrap(caption, 150)), fontsize=7.5, ha="left", x=0.01)
+    fig.supxlabel(wrap_title("\n".join(textwrap.wrap(caption, 150)), 7.5), fontsize=7.5,
+                  ha="left", x=0.01)
     return fig
 
 
@@ -154,8 +162,8 @@ def _one_k(rows: list[dict[str, Any]]) -> Any:
                 title = title.replace("$C_V$", "C_V").replace(" (used for k)", "")
                 lines.append(f"{method.upper()}  {title}: {means[0]:.4g} ± {sds[0]:.2g}")
     fig = _figure(6.0, 1.2 + 0.22 * len(lines))
-    fig.suptitle(f"Topic model selection: only k={k} was fitted, so there is nothing to "
-                 "choose", fontsize=10, wrap=True)
+    fig.suptitle(wrap_title(f"Topic model selection: only k={k} was fitted, so there is "
+                            "nothing to choose"), fontsize=10)
     ax = fig.add_subplot()
     ax.set_axis_off()
     ax.text(0.0, 1.0, "\n".join(lines) + "\n\nMetrics at that k (mean ± SD over seeds); fit "
@@ -201,7 +209,7 @@ def topic_effects(effects: pa.Table, trends: pa.Table | None, *, method: str, k:
     raw = model_rows(trends, method, k).to_pylist() if trends is not None else []
     empty = sorted({int(r["x"]) for r in rows if r["n_docs"] == 0})
     years = sorted({int(r["x"]) for r in rows})
-    ncols = min(4, len(topics))
+    ncols = panel_columns(len(topics))
     nrows = math.ceil(len(topics) / ncols)
     fig = _figure(2.6 * ncols + 0.4, 2.1 * nrows + 1.1)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
@@ -235,9 +243,9 @@ def topic_effects(effects: pa.Table, trends: pa.Table | None, *, method: str, k:
     fig.supylabel("Expected topic share (主题占比)", fontsize=9)
     gap = (f"; grey: {len(empty)} of {len(years)} years without documents (curve dotted, "
            "interpolated)" if empty else "")
-    fig.suptitle(f"Topic prevalence by year with 95% bootstrap band, {method.upper()} k={k}\n"
-                 "line: fractional logit spline of document topic shares on year; dots: yearly "
-                 f"means{gap}", fontsize=9, wrap=True)
+    fig.suptitle(wrap_title(f"Topic prevalence by year with 95% bootstrap band, "
+                            f"{method.upper()} k={k}\nline: fractional logit spline of document "
+                            f"topic shares on year; dots: yearly means{gap}", 9), fontsize=9)
     return fig
 
 
@@ -314,8 +322,8 @@ def topic_alignment(alignment: pa.Table, *, method: str, k: int | None = None) -
     ax.grid(False)
     ax.spines["left"].set_visible(False)
     ax.set_ylabel("Topic share of the corpus (stacked)")
-    ax.set_title(f"Topics across k (主题对齐), {method.upper()}: each topic joined to its most "
-                 "similar topic at the previous k", fontsize=10)
+    ax.set_title(wrap_title(f"Topics across k (主题对齐), {method.upper()}: each topic joined "
+                            "to its most similar topic at the previous k"), fontsize=10)
     return fig
 
 
