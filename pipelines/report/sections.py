@@ -337,8 +337,18 @@ def topics(work: Work, words: int = 10, docs: int = 3) -> str:
         out.append(note("<b>Recommended:</b> " + "; ".join(
             html.escape(r["reason"]) for r in recommendation.to_pylist())))
     chosen = [(r["method"], r["k"]) for r in rows if r.get("recommended")]
-    if not chosen:
-        return "".join(out)
+    heading = ""
+    if not chosen:  # no clear k: the closest compromise the topics stage names, said as such
+        closest = [(r["method"], r["closest_k"]) for r in (
+            recommendation.to_pylist() if recommendation is not None else [])
+            if r.get("closest_k") is not None]
+        have = set(zip(topic_terms.column("method").to_pylist(),
+                       topic_terms.column("k").to_pylist(), strict=True))
+        chosen = [c for c in closest if c in have]
+        if not chosen:
+            return "".join(out)
+        heading = (" — the closest model, not a recommendation: no k is clearly best, read "
+                   "these topics with the model selection above")
     method, k = chosen[0]
     by_topic: dict[int, list[dict[str, Any]]] = {}
     for r in topic_terms.to_pylist():
@@ -355,9 +365,8 @@ def topics(work: Work, words: int = 10, docs: int = 3) -> str:
         titles = sorted(reps.get(topic, []), key=lambda r: r["rank"])[:docs]
         table_rows.append([topic, ranked[0].get("label", ""),
                            " · ".join(f"{r['term']} ({r['weight']:.3f})" for r in ranked),
-                           " · ".join(f"{r['title'] or r['doc_id']} ({r['weight']:.2f})"
-                                      for r in titles)])
-    out += [f"<h3>Topics of {html.escape(method.upper())} k={k}</h3>",
+                           " · ".join(f"{_unit(r)} ({r['weight']:.2f})" for r in titles)])
+    out += [f"<h3>Topics of {html.escape(method.upper())} k={k}{heading}</h3>",
             table(["topic", "label", f"top {words} terms (weight)",
                    f"most representative documents (share), top {docs}"], table_rows)]
     page = ldavis_name(work)
@@ -366,6 +375,14 @@ def topics(work: Work, words: int = 10, docs: int = 3) -> str:
                         f"<a href='{html.escape(page)}'>{html.escape(page)}</a>, copied beside "
                         "this report."))
     return "".join(out)
+
+
+def _unit(row: dict[str, Any]) -> str:
+    """A representative unit: the document's title, and its paragraph when topics were
+    fitted on paragraphs (``¶3``: the third paragraph), so two paragraphs of one document
+    are told apart."""
+    name = str(row["title"] or row["doc_id"])
+    return name if row.get("para_id") is None else f"{name} ¶{int(row['para_id']) + 1}"
 
 
 def network(work: Work, top: int = 20) -> str:
