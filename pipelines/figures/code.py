@@ -134,29 +134,43 @@ def _frequency(freq: Any) -> Any:
 def _heatmap(table: Any) -> Any:
     """Codes x values of one column, counts in the cells; the units without a value are the
     last column, set apart by a white line, and counted in the title."""
+    import math
+
     import numpy as np
 
+    from pipelines.figures.plots import _TARGET
+
     by = table.columns.name or "year"
-    fig = _figure(max(5.0, 0.35 * table.shape[1] + 2.5), 1.4 + 0.3 * table.shape[0])
+    ncols, nrows = table.shape[1], table.shape[0]
+    # drawn at the print width itself (a wide heatmap scaled down would shrink its rows below
+    # the height of their labels); rows at least 0.2 in for 7 pt labels
+    width = _TARGET.get() or max(5.0, 0.35 * ncols + 2.5)
+    fig = _figure(width, 1.6 + 0.2 * nrows)
     ax = fig.add_subplot()
     values = table.fillna(0).to_numpy()
     image = ax.imshow(values, aspect="auto", cmap="Blues")
     labels = [str(c) for c in table.columns]
-    ax.set_xticks(range(table.shape[1]), labels, rotation=90)
-    ax.set_yticks(range(table.shape[0]), table.index)
+    room = max(1, int((width - 2.2) * 72 / (7 * 1.8)))  # 7 pt labels, turned upright
+    step = max(1, math.ceil(ncols / room))
+    shown = sorted(set(range(0, ncols, step)) | {ncols - 1})
+    ax.set_xticks(shown, [labels[j] for j in shown], rotation=90, fontsize=7)
+    ax.set_yticks(range(nrows), table.index, fontsize=7)
     ax.grid(False)
-    if values.size <= 600:  # small enough to print every count in its cell
+    cell_pt = (width - 2.2) * 72 / max(ncols, 1)
+    if values.size <= 600 and cell_pt >= 14:  # room to print every count in its cell
         top = values.max() or 1
         for (i, j), v in np.ndenumerate(values):
             ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
                     color="white" if v > top / 2 else "#333333")
-    fig.colorbar(image, ax=ax, label="coded units")
+    fig.colorbar(image, ax=ax, label="coded units", fraction=0.06, pad=0.02)
     missing = NO_VALUE.get(by, "no value")
     title = f"Codes by {by}"
     if labels and labels[-1] == missing:
         ax.axvline(len(labels) - 1.5, color="white", linewidth=3)
         title += f" (last column: {int(values[:, -1].sum())} coded units without a {by})"
-    ax.set_title(title, wrap=True)
+    from pipelines.figures.plots import wrap_title
+
+    ax.set_title(wrap_title(title, 10), fontsize=10)
     return fig
 
 
