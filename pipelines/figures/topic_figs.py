@@ -166,9 +166,9 @@ def _one_k(rows: list[dict[str, Any]]) -> Any:
                             "nothing to choose"), fontsize=10)
     ax = fig.add_subplot()
     ax.set_axis_off()
-    ax.text(0.0, 1.0, "\n".join(lines) + "\n\nMetrics at that k (mean ± SD over seeds); fit "
-            "a range (wenmai topics --k 4..12) to compare ks.", va="top", ha="left",
-            fontsize=8, transform=ax.transAxes)
+    ax.text(0.0, 1.0, "\n".join(lines) + "\n\n" + wrap_title(
+        "Metrics at that k (mean ± SD over seeds); fit a range (wenmai topics --k 4..12) to "
+        "compare ks.", 8), va="top", ha="left", fontsize=8, transform=ax.transAxes)
     return fig
 
 
