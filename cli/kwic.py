@@ -41,18 +41,40 @@ def kwic(app: App, term: str, width: int, limit: int) -> None:
     if hits.num_rows == 0:
         click.echo(f"{term}: no occurrence among the segmented words")
         return
+    from pipelines.core.textwidth import cut, pad
+
     shown = hits if not limit else hits.slice(0, limit)
-    for row in shown.to_pylist():
-        click.echo(f"{_source(row)}  {row['left']:>{width}} 【{row['keyword']}】 {row['right']}")
+    rows = shown.to_pylist()
+    # columns, not characters: a Chinese character takes two, so every keyword lines up
+    source = max(_display_width(_source(row)) for row in rows)
+    left = max(_display_width(row["left"] or "") for row in rows)
+    for row in rows:
+        line = (f"{pad(_source(row), source)}  {pad(row['left'] or '', left, '>')} "
+                f"【{row['keyword']}】 {row['right'] or ''}")
+        click.echo(cut(line, _screen_width()) if _screen_width() else line)
     total = hits.num_rows
     click.echo(f"{shown.num_rows:,} of {total:,} occurrence{'s' * (total != 1)} shown"
                + (" (-n 0 shows all)" if shown.num_rows < total else ""))
 
 
-def _source(row: dict[str, object], width: int = 18) -> str:
-    """The document as ``title (year)``, the title cut to ``width`` characters."""
-    title = str(row["title"] or row["doc_id"]).replace("\n", " ")
-    if len(title) > width:
-        title = title[: width - 1] + "…"
+def _display_width(text: str) -> int:
+    from pipelines.core.textwidth import width
+
+    return width(text)
+
+
+def _screen_width() -> int | None:
+    """The terminal's width when stdout is one (lines are cut there), else None."""
+    import shutil
+    import sys
+
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+
+
+def _source(row: dict[str, object], columns: int = 30) -> str:
+    """The document as ``title (year)``, the title cut to ``columns`` terminal columns."""
+    from pipelines.core.textwidth import cut
+
+    title = cut(str(row["title"] or row["doc_id"]).replace("\n", " "), columns)
     year = f" ({row['year']})" if row["year"] is not None else ""
     return f"{title}{year}"

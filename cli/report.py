@@ -50,6 +50,9 @@ def report(app: App, output: Path | None, force: bool, **options: object) -> Non
     from pipelines.report.work import Work
     from pipelines.subsets import scope
 
+    if output is not None and not output.parent.is_dir():  # before any work, not after
+        raise click.BadParameter(f"the folder {output.parent} does not exist; create it or "
+                                 "choose another file", param_hint="'-o' / '--output'")
     config = app.config()
     where = scope(config, app.workdir(config), app.subset_option)
     workdir = where.folder(stage.NAME)
@@ -69,5 +72,9 @@ def report(app: App, output: Path | None, force: bool, **options: object) -> Non
     else:
         run_one(app, stage, overrides_from(stage.Params, options), force=force)
     if output is not None:
-        shutil.copyfile(target, output)
+        try:
+            shutil.copyfile(target, output)
+        except OSError as err:
+            raise click.ClickException(f"report: cannot write {output}: {err.strerror}; the "
+                                       f"report is at {target}") from err
         click.echo(f"wrote {output}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -57,8 +59,11 @@ def show(app: App, table: str | None, rows: int | None, columns: str | None, fmt
     if rows is None:  # the head on screen, everything in an export
         rows = 10 if fmt == "table" and output is None else 0
     name = resolve_table_name(where.own, table, list(located))
+    fit = None  # on a terminal, the screen table fits its width
+    if fmt == "table" and output is None and sys.stdout.isatty():
+        fit = shutil.get_terminal_size().columns
     text = export_table(where.folder(name.split("/")[0]), name, rows=rows, columns=columns,
-                        fmt=fmt, output=output)
+                        fmt=fmt, output=output, max_width=fit)
     if text is not None:
         click.echo(text, nl=not text.endswith("\n"))
     elif output is not None:

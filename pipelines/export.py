@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from pathlib import Path
@@ -48,9 +47,10 @@ def _head(stored: store.StoredTable, rows: int) -> pa.Table:
 
 
 def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fmt: str,
-                 output: Path | None) -> str | None:
+                 output: Path | None, max_width: int | None = None) -> str | None:
     """Render a table as text (``table``/``csv``/``json``/``jsonl``) or write it (``xlsx`` or
-    ``output``). ``json`` is one JSON array of row objects, ``jsonl`` one object a line.
+    ``output``). ``json`` is one JSON array of row objects, ``jsonl`` one object a line;
+    ``table`` fits ``max_width`` terminal columns when it is given.
 
     Returns:
         The text to print, or None when it was written to ``output``.
@@ -93,7 +93,7 @@ def export_table(workdir: Path, name: str, *, rows: int, columns: str | None, fm
         text = "".join(json.dumps(row, ensure_ascii=False, default=_jsonable) + "\n"
                        for row in table.to_pylist())
     else:
-        text = _as_text(frame, table, total)
+        text = _as_text(frame, table, total, max_width)
     if output is not None:
         Path(output).write_text(text, encoding="utf-8", newline="")
         return None
@@ -120,20 +120,44 @@ def _frame(table: pa.Table) -> object:
     return table.to_pandas(types_mapper=ints.get)
 
 
-def _as_text(frame: object, table: pa.Table, total: int) -> str:
-    """A fixed-width view with long texts cut and nulls blank; the footer gives the total."""
+def _as_text(frame: Any, table: pa.Table, total: int, max_width: int | None = None) -> str:
+    """A fixed-width view with long texts cut and nulls blank, fitting ``max_width`` terminal
+    columns (CJK characters count two; cut cells end in ``…``; columns that do not fit at all
+    are named in the footer); the footer gives the total."""
+    from pipelines.core.textwidth import fit_columns, pad, width
+
     if table.num_rows == 0:
         return "(no rows; columns: " + ", ".join(table.column_names) + ")\n"
-    shown = frame.copy()
-    for col in shown.columns:
-        if _is_texty(shown[col]):
-            shown[col] = shown[col].map(_short)
-    buffer = io.StringIO()
-    buffer.write(shown.to_string(index=False, max_colwidth=_TEXT_WIDTH + 3, na_rep=""))
+    names = [str(c) for c in frame.columns]
+    cells: list[list[str]] = []
+    right: list[bool] = []
+    for col in frame.columns:
+        column = frame[col]
+        if _is_texty(column):
+            cells.append([str(_short(v)) for v in column])
+            right.append(False)
+        else:  # pandas' number formatting, the same decimals down a column
+            text = frame[[col]].to_string(index=False, header=False, na_rep="")
+            cells.append([line.strip() for line in text.splitlines()])
+            right.append(True)
+    natural = [max([width(name)] + [width(c) for c in column])
+               for name, column in zip(names, cells, strict=True)]
+    widths = fit_columns(natural, max_width) if max_width else natural
+    shown = [i for i, w in enumerate(widths) if w > 0]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(pad(values[i], widths[i], ">" if right[i] else "<")
+                         for i in shown).rstrip()
+
+    lines = [line(names)] + [line([column[r] for column in cells])
+                             for r in range(table.num_rows)]
     rows, cols = table.num_rows, len(table.column_names)
-    buffer.write(f"\n[{rows:,} of {total:,} row{'s' * (total != 1)} shown; "
-                 f"{cols} column{'s' * (cols != 1)}]\n")
-    return buffer.getvalue()
+    left_out = [names[i] for i, w in enumerate(widths) if w == 0]
+    more = (f"; {len(left_out)} not shown for width: {', '.join(left_out)} (--columns picks)"
+            if left_out else "")
+    footer = (f"[{rows:,} of {total:,} row{'s' * (total != 1)} shown; "
+              f"{cols} column{'s' * (cols != 1)}{more}]")
+    return "\n".join(lines) + "\n" + footer + "\n"
 
 
 def _is_texty(column: object) -> bool:

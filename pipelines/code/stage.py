@@ -38,6 +38,7 @@ from pipelines.code.tables import (
     MATRIX_SCHEMA,
     MEASURES,
 )
+from pipelines.core.columns import check_column
 from pipelines.core.errors import BadParams, EmptyCorpus, SchemaError
 from pipelines.core.narrow import DOCUMENTS, Narrowing, narrow
 from pipelines.core.params import param
@@ -196,11 +197,7 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
         raise SchemaError(f"code: input lacks column(s) {', '.join(missing)}; rerun "
                           "`wenmai segment --force` (rules read the words column: every "
                           "word of the text, whatever the counting filters drop)")
-    bad = [c for c in params.by if c not in documents.column_names]
-    if bad:
-        choices = [c for c in documents.column_names if c not in ("text", "doc_id")]
-        raise BadParams(f"code: by={bad[0]!r} is not a documents column; choose from "
-                        + ", ".join(choices))
+    check_column(documents, params.by, stage="code")
     if documents.num_rows == 0:
         raise EmptyCorpus("code: ingest/documents is empty; nothing to code")
     if params.coding_from:  # a human coding (and a model learnt from it) instead of the rules

@@ -29,12 +29,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipelines.core.errors import BadParams, ConfigError, WenmaiError
 from pipelines.core.progress import bar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["ENGINES", "EngineSpec", "engine_from_config", "use", "for_stage", "active",
            "resolve_workers", "partition", "map_partitions", "can_fork", "map_forked",
@@ -332,6 +334,8 @@ def _spawn_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     Leaving a ``ProcessPoolExecutor`` block normally waits for every submitted task, so one
     failing partition would keep the run going until all the others had finished.
     """
+    from concurrent.futures import ProcessPoolExecutor  # here: `wenmai --version` starts fast
+
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
         "spawn"), initializer=die_with_parent, initargs=(os.getpid(),))
     try:
@@ -459,7 +463,7 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
                 return
             results[i], done[i] = value, True
             progress.update(sizes[i])
-            log.info("%s: %d/%d parts done", label, sum(done), count)
+            log.log(_quiet_if(progress), "%s: %d/%d parts done", label, sum(done), count)
 
         while (i := take(False)) is not None:
             got(i, run_part(i, False))
@@ -478,6 +482,11 @@ def map_forked(run_part: Callable[[int, bool], R], count: int, workers: int, *,
         progress.__exit__()
         _stop(procs, results_queue)
         gc.unfreeze()
+
+
+def _quiet_if(progress: Any) -> int:
+    """The level of a per-part log line: DEBUG while a bar shows the same count, else INFO."""
+    return logging.DEBUG if progress.shown else logging.INFO
 
 
 def map_stream(func: Callable[..., R], items: Iterable[T], *shared: Any, workers: int = 1,
@@ -699,7 +708,7 @@ def _stream_forked(run: Callable[[T, bool], R], items: Iterable[T], workers: int
         ready[i] = value
         finished += 1
         progress.update(measure(sent[i]))
-        log.info("%s: %d parts done", label, finished)
+        log.log(_quiet_if(progress), "%s: %d parts done", label, finished)
 
     def oldest() -> R:
         nonlocal next_out

@@ -15,10 +15,28 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["progress", "bar", "enabled"]
+__all__ = ["progress", "bar", "enabled", "LogHandler"]
 
 T = TypeVar("T")
 log = logging.getLogger("wenmai")
+_open_bars = [0]  # bars drawn now: log lines go through tqdm.write while any is
+
+
+class LogHandler(logging.StreamHandler):
+    """A stream handler that logs through the bars: while a bar is drawn, a message clears it,
+    prints on its own line and the bar is redrawn below (``tqdm.write``), so a log line never
+    lands on a bar and the bar keeps updating in place."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not _open_bars[0]:
+            super().emit(record)
+            return
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=self.stream)
+        except Exception:  # logging must never raise
+            self.handleError(record)
 
 
 def enabled() -> bool:
@@ -42,9 +60,13 @@ def progress(iterable: Iterable[T], desc: str, *, total: int | None = None,
         return
     from tqdm import tqdm
 
-    with tqdm(iterable, desc=desc, total=total, unit=unit, leave=False, file=sys.stderr,
-              dynamic_ncols=True, **kwargs) as bar:
-        yield from bar
+    _open_bars[0] += 1
+    try:
+        with tqdm(iterable, desc=desc, total=total, unit=unit, leave=False, file=sys.stderr,
+                  dynamic_ncols=True, **kwargs) as bar:
+            yield from bar
+    finally:
+        _open_bars[0] -= 1
 
 
 class _Bar:
@@ -57,6 +79,12 @@ class _Bar:
 
             self._bar = tqdm(total=total, desc=desc, unit=unit, leave=False, file=sys.stderr,
                              dynamic_ncols=True)
+            _open_bars[0] += 1
+
+    @property
+    def shown(self) -> bool:
+        """True while the bar is drawn (then a per-part log line would only repeat it)."""
+        return self._bar is not None
 
     def update(self, n: int = 1) -> None:
         if self._bar is not None:
@@ -65,9 +93,15 @@ class _Bar:
     def __enter__(self) -> _Bar:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
+        """Remove the bar (also on leaving a ``with`` block); closing twice is harmless."""
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
+            _open_bars[0] -= 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def bar(total: int, desc: str, *, unit: str = "doc") -> _Bar:

@@ -14,9 +14,9 @@ import ctypes
 import logging
 import os
 import re
+import secrets
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 __all__ = ["new_folder", "install", "recover", "remove", "leftovers", "alive"]
@@ -27,8 +27,20 @@ _RENAME_EXCHANGE = 2
 
 
 def new_folder(workdir: Path, stage: str) -> Path:
-    """An empty folder beside the stage folder, named after the stage and this process."""
-    return Path(tempfile.mkdtemp(prefix=f".tmp-{stage}-{os.getpid()}-", dir=workdir))
+    """An empty folder beside the stage folder, named after the stage and this process.
+
+    Its mode follows the umask like any folder the user makes (``tempfile.mkdtemp`` would make
+    it ``0700``, and the swap would hand that mode to the stage folder).
+    """
+    prefix = f".tmp-{stage}-{os.getpid()}-"
+    for _ in range(100):
+        path = Path(workdir) / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name {prefix}* in {workdir}")
 
 
 def _exchange(a: Path, b: Path) -> bool:

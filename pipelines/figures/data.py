@@ -68,9 +68,11 @@ def figure_data(name: str, tables: dict[str, pa.Table], params: Any,
                              "log_ratio"])
     if name == "model_selection":
         table = tables["topics/model_selection"]
-        cols = [c for c in ("method", "k", "seed", "coherence_cv", "coherence_npmi",
-                            "coherence_umass", "perplexity", "topic_diversity", "recommended")
-                if c in table.column_names]
+        from pipelines.figures.topic_figs import LDATUNING, SELECTION_PANELS
+
+        drawn = [c for c, _, _ in SELECTION_PANELS] + [c for _, ms in LDATUNING for c, _ in ms]
+        cols = [c for c in ("method", "k", "seed", *drawn, "recommended")
+                if c in table.column_names]  # every series the figure draws
         return to_csv(table.to_pylist(), cols)
     method, k = model if model is not None else (None, None)
     if name == "topic_terms":

@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipelines.figures.plots import wrap_title
+
 __all__ = ["network", "network_slices", "bursts", "two_mode", "layout_positions",
            "spread_labels", "pick"]
 
@@ -296,8 +298,9 @@ def network(nodes: pa.Table, edges: pa.Table, *, max_nodes: int, max_edges: int,
     measure = edges.column("measure")[0].as_py() if edges.num_rows else "count"
     note = f"\n{left_out} top terms without an edge not shown" if left_out else ""
     # a figure title, left-aligned: centred over the axes a long title ran off the canvas
-    fig.suptitle(f"Co-occurrence network (共现网络): {len(drawn)} terms, {len(links)} "
-                 f"edges, width = {measure}{note}", fontsize=10, x=0.01, ha="left")
+    fig.suptitle(wrap_title(f"Co-occurrence network (共现网络): {len(drawn)} terms, "
+                            f"{len(links)} edges, width = {measure}{note}", 10),
+                 fontsize=10, x=0.01, ha="left")
     return fig
 
 
@@ -357,8 +360,8 @@ def network_slices(slices: pa.Table, slice_edges: pa.Table, *, max_edges: int, s
         label_pt = {n["term"]: 4.5 + 2.0 * math.sqrt(n["freq"] / top) for n in drawn}
         colours, _ = _community_colours(drawn)
         _draw_graph(ax, drawn, links, pos, colours, label_pt, top * 3)
-    fig.suptitle("Co-occurrence network by slice (分时段共现网络), same positions in every "
-                 "panel", fontsize=10)
+    fig.suptitle(wrap_title("Co-occurrence network by slice (分时段共现网络), same positions "
+                            "in every panel", 10), fontsize=10)
     return fig
 
 
@@ -398,8 +401,8 @@ def bursts(table: pa.Table, *, top: int = 25, first_year: int | None = None,
     ax.tick_params(axis="y", length=0)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_title(f"Top {len(chosen)} terms with the strongest bursts (突现词, Kleinberg), "
-                 f"{low}–{high}", fontsize=10)
+    ax.set_title(wrap_title(f"Top {len(chosen)} terms with the strongest bursts (突现词, "
+                            f"Kleinberg), {low}–{high}"), fontsize=10)
     return fig
 
 
@@ -454,7 +457,9 @@ def two_mode(two: pa.Table, nodes: pa.Table, *, seed: int) -> Any:
     ax.margins(0.05)
     ax.set_aspect("equal")
     by = rows[0]["by"] if rows else ""
-    ax.set_title(f"Two-mode network (对应共现网络): {len(terms)} terms x {len(groups)} {by} "
-                 f"groups (squares), {len(rows)} edges, width = "
-                 f"{rows[0]['measure'] if rows else ''}", fontsize=10)
+    # wrapped for 10 pt at print width: scaled, the title is smaller (never below 6 pt)
+    ax.set_title(wrap_title(f"Two-mode network (对应共现网络): {len(terms)} terms x "
+                            f"{len(groups)} {by} groups (squares), {len(rows)} edges, width = "
+                            f"{rows[0]['measure'] if rows else ''}", 10),
+                 fontsize=10)
     return fig

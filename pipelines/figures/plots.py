@@ -7,8 +7,11 @@ caller sets the font and style (``pipelines.figures.compute``) and saves it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import textwrap
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import pyarrow as pa
@@ -36,6 +39,46 @@ STYLE: dict[str, Any] = {
 
 BAR_COLOR = "#3b6ea8"
 MARK_COLOR = "#c0392b"
+
+_TARGET: ContextVar[float | None] = ContextVar("figure_width", default=None)
+
+
+@contextlib.contextmanager
+def target_width(inches: float | None) -> Iterator[None]:
+    """The print width the figures drawn inside will be resized to (``--size``), so that
+    a figure of panels can choose how many fit side by side and wrap its titles."""
+    token = _TARGET.set(inches)
+    try:
+        yield
+    finally:
+        _TARGET.reset(token)
+
+
+def panel_columns(n: int, most: int = 4) -> int:
+    """Columns of a grid of ``n`` small panels: ``most``, fewer when the print width holds
+    fewer panels of at least 1.6 in (4 cm) each."""
+    width = _TARGET.get()
+    if width is not None:
+        most = max(1, min(most, int(width // 1.6)))
+    return max(1, min(most, n))
+
+
+def wrap_title(text: str, fontsize: float = 10.0, width: float | None = None) -> str:
+    """``text`` wrapped to the print width (each line; CJK characters count twice)."""
+    import textwrap as tw
+
+    from pipelines.core.textwidth import width as columns
+
+    inches = _TARGET.get() if width is None else width
+    if inches is None:
+        return text
+    chars = max(20, int(inches * 72 / (fontsize * 0.55)))
+    out = []
+    for line in text.split("\n"):
+        wide = columns(line) - len(line)  # extra columns of CJK characters
+        out.extend(tw.wrap(line, max(10, chars - wide)) or [""])
+    return "\n".join(out)
+
 
 def _figure(width: float, height: float) -> Any:
     from matplotlib.figure import Figure
@@ -99,7 +142,7 @@ def topic_terms(topic_terms: pa.Table, *, method: str, k: int, words: int) -> An
     """
     rows = model_rows(topic_terms, method, k).to_pylist()
     topics = sorted({r["topic"] for r in rows})
-    ncols = min(4, len(topics))
+    ncols = panel_columns(len(topics))
     nrows = math.ceil(len(topics) / ncols)
     fig = _figure(2.35 * ncols + 0.3, (0.2 * words + 0.9) * nrows + 0.6)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -119,7 +162,7 @@ def topic_terms(topic_terms: pa.Table, *, method: str, k: int, words: int) -> An
     for ax in axes[len(topics):]:
         ax.set_visible(False)
     fig.supxlabel("Term weight in topic (主题-词权重)", fontsize=9)
-    fig.suptitle(f"Top {words} terms per topic (主题词), {method.upper()} k={k}")
+    fig.suptitle(wrap_title(f"Top {words} terms per topic (主题词), {method.upper()} k={k}"))
     return fig
 
 

@@ -74,6 +74,8 @@ FIGURES = ("term_frequency", "wordcloud", "keyness", "model_selection", "topic_t
 
 #: Figure width in inches for each ``size`` (None: the figure's own size).
 SIZES: dict[str, float | None] = {"double": 17.0 / 2.54, "single": 8.5 / 2.54, "native": None}
+#: The smallest text on paper, in points (the figures' print rule).
+MIN_PT = 6.0
 #: Figures whose words are placed by a layout: their text scales with the figure.
 LAYOUT_FIGURES = ("wordcloud", "network", "network_slices", "two_mode")
 
@@ -234,8 +236,9 @@ def fit_width(fig: Any, width: float | None, *, scale_text: bool) -> None:
     fig.set_size_inches(width, h0 * factor)
     text_factor = factor if scale_text else min(1.0, max(0.75, factor))
     if text_factor != 1.0:
-        for text in fig.findobj(Text):
-            text.set_fontsize(text.get_fontsize() * text_factor)
+        for text in fig.findobj(Text):  # never below MIN_PT on paper
+            size = text.get_fontsize()
+            text.set_fontsize(max(size * text_factor, MIN_PT))
     if scale_text:
         for coll in fig.findobj(Collection):
             coll.set_linewidths([w * factor for w in coll.get_linewidths()])
@@ -270,8 +273,10 @@ def compute(tables: dict[str, pa.Table], params: Params) -> dict[str, bytes]:
     model = _drawn_model(tables, params) if any(n == "topic_terms" for n, _ in jobs) else None
 
     def render(i: int, _in_worker: bool = False) -> dict[str, bytes]:
+        from pipelines.figures.plots import target_width
+
         name, build = jobs[i]
-        with figure_style():
+        with figure_style(), target_width(SIZES[params.size]):
             return _files(name, build(), tables, params, model)
 
     workers = min(resolve_workers(params.workers), len(jobs))

@@ -14,7 +14,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.figures.plots import MARK_COLOR, _figure, _palette, model_rows
+from pipelines.figures.plots import (
+    MARK_COLOR,
+    _figure,
+    _palette,
+    model_rows,
+    panel_columns,
+    wrap_title,
+)
 
 __all__ = ["SELECTION_PANELS", "model_selection", "topic_effects", "topic_alignment", "plan_more"]
 
@@ -68,13 +75,15 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
     ``reason`` is printed under the figure.
     """
     rows = selection.to_pylist()
+    if len({int(r["k"]) for r in rows}) == 1:
+        return _one_k(rows)
     methods = sorted({r["method"] for r in rows})
     panels = [p for p in SELECTION_PANELS if any(r.get(p[0]) is not None for r in rows)]
     tuning = [(name, [m for m in metrics if any(r.get(m[0]) is not None for r in rows)])
               for name, metrics in LDATUNING]
     tuning = [(name, metrics) for name, metrics in tuning if metrics]
     n = len(panels) + len(tuning)
-    ncols = min(4, n)
+    ncols = panel_columns(n)
     nrows = math.ceil(n / ncols)
     fig = _figure(3.0 * ncols + 0.4, 2.5 * nrows + 1.3)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -129,12 +138,37 @@ def model_selection(selection: pa.Table, reason: str | None = None) -> Any:
     if len(methods) > 1:
         axes[0].legend(fontsize=7)
     rec = ", ".join(f"{m.upper()} k={k}" for m, k in recommended)
-    fig.suptitle("Topic model selection (主题数选择): " + (f"recommended {rec} (dashed line)"
-                                                      if rec else "no clear k"))
+    fig.suptitle(wrap_title("Topic model selection (主题数选择): " + (
+        f"recommended {rec} (dashed line)" if rec else "no clear k")))
     caption = (reason.rstrip(".") + "." if reason else
                ("Recommended: " + rec + "." if rec else "No k recommended."))
     caption += " Green rings: each metric's own best k. Bars: ±1 SD over seeds."
-    fig.supxlabel("\n".join(textwrap.wrap(caption, 150)), fontsize=7.5, ha="left", x=0.01)
+    fig.supxlabel(wrap_title("\n".join(textwrap.wrap(caption, 150)), 7.5), fontsize=7.5,
+                  ha="left", x=0.01)
+    return fig
+
+
+def _one_k(rows: list[dict[str, Any]]) -> Any:
+    """With one k fitted there is nothing to choose: a table of its metrics, said as such."""
+    k = int(rows[0]["k"])
+    lines = []
+    columns = [*SELECTION_PANELS,
+               *((c, t, name == "maximize") for name, ms in LDATUNING for c, t in ms)]
+    for method in sorted({r["method"] for r in rows}):
+        for column, title, _ in columns:
+            series = _series(rows, method, column)
+            if series is not None:
+                _, means, sds = series
+                title = title.replace("$C_V$", "C_V").replace(" (used for k)", "")
+                lines.append(f"{method.upper()}  {title}: {means[0]:.4g} ± {sds[0]:.2g}")
+    fig = _figure(6.0, 1.2 + 0.22 * len(lines))
+    fig.suptitle(wrap_title(f"Topic model selection: only k={k} was fitted, so there is "
+                            "nothing to choose"), fontsize=10)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    ax.text(0.0, 1.0, "\n".join(lines) + "\n\n" + wrap_title(
+        "Metrics at that k (mean ± SD over seeds); fit a range (wenmai topics --k 4..12) to "
+        "compare ks.", 8), va="top", ha="left", fontsize=8, transform=ax.transAxes)
     return fig
 
 
@@ -142,42 +176,76 @@ def _name(label: str | None, topic: int) -> str:
     return f"T{topic}" if not label or label == f"Topic {topic}" else f"T{topic} {label}"
 
 
+def _runs(years: list[int]) -> list[tuple[int, int]]:
+    """Consecutive years as (first, last) runs: [2001, 2002, 2005] -> [(2001, 2002),
+    (2005, 2005)]."""
+    runs: list[tuple[int, int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], y)
+        else:
+            runs.append((y, y))
+    return runs
+
+
+def integer_years(ax: Any, axis: str = "x") -> None:
+    """Ticks only at whole years (never 2017.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True, nbins=5))
+
+
 def topic_effects(effects: pa.Table, trends: pa.Table | None, *, method: str, k: int,
                   covariate: str = "year") -> Any:
     """Expected topic share by year with its 95 % band, one small panel per topic.
 
-    Dots are the plain yearly means of ``topic_trends`` (when given).
+    Dots are the plain yearly means of ``topic_trends`` (when given). Years without documents
+    (``n_docs`` 0) are shaded grey, and the curve is dashed across them: there it only
+    interpolates between the years around.
     """
     rows = [r for r in model_rows(effects, method, k).to_pylist()
             if r["covariate"] == covariate]
     topics = sorted({r["topic"] for r in rows})
     raw = model_rows(trends, method, k).to_pylist() if trends is not None else []
-    ncols = min(4, len(topics))
+    empty = sorted({int(r["x"]) for r in rows if r["n_docs"] == 0})
+    years = sorted({int(r["x"]) for r in rows})
+    ncols = panel_columns(len(topics))
     nrows = math.ceil(len(topics) / ncols)
-    fig = _figure(2.6 * ncols + 0.4, 2.1 * nrows + 0.9)
+    fig = _figure(2.6 * ncols + 0.4, 2.1 * nrows + 1.1)
     axes = fig.subplots(nrows, ncols, squeeze=False, sharex=True, sharey=True).ravel()
     colors = _palette(len(topics))
+    top = 0.0
     for ax, topic, color in zip(axes, topics, colors, strict=False):
         mine = sorted((r for r in rows if r["topic"] == topic), key=lambda r: r["x"])
         xs = [r["x"] for r in mine]
+        seen = [r["n_docs"] > 0 for r in mine]
+        for first, last in _runs(empty):
+            ax.axvspan(first - 0.5, last + 0.5, color="#dddddd", linewidth=0, zorder=0)
         ax.fill_between(xs, [r["lower"] for r in mine], [r["upper"] for r in mine],
                         color=color, alpha=0.25, linewidth=0)
-        ax.plot(xs, [r["share"] for r in mine], color=color, linewidth=1.5)
+        ax.plot(xs, [r["share"] for r in mine], color=color, linewidth=1.0, linestyle=":")
+        solid = [r["share"] if ok else float("nan") for r, ok in zip(mine, seen, strict=True)]
+        ax.plot(xs, solid, color=color, linewidth=1.5)
         dots = [(r["year"], r["share"]) for r in raw if r["topic"] == topic]
         if dots:
             ax.scatter([d[0] for d in dots], [d[1] for d in dots], s=5, color="#555555",
                        zorder=3, linewidths=0)
+        top = max([top] + [r["upper"] for r in mine] + [d[1] for d in dots])
         label = mine[0]["label"] if mine else None
         ax.set_title(textwrap.shorten(_name(label, topic), 26, placeholder="…"), fontsize=8.5)
         ax.tick_params(labelsize=7)
-        ax.set_ylim(bottom=0)
+        integer_years(ax)
+    for ax in axes[: len(topics)]:
+        ax.set_ylim(0, min(1.0, top * 1.08) if top > 0 else 1.0)  # shares: never past 1
     for ax in axes[len(topics):]:
         ax.set_visible(False)
     fig.supxlabel("Year (年份)", fontsize=9)
     fig.supylabel("Expected topic share (主题占比)", fontsize=9)
-    fig.suptitle(f"Topic prevalence by year with 95% bootstrap band, {method.upper()} k={k}\n"
-                 "line: spline regression of document topic shares on year; dots: yearly means",
-                 fontsize=10)
+    gap = (f"; grey: {len(empty)} of {len(years)} years without documents (curve dotted, "
+           "interpolated)" if empty else "")
+    fig.suptitle(wrap_title(f"Topic prevalence by year with 95% bootstrap band, "
+                            f"{method.upper()} k={k}\nline: fractional logit spline of document "
+                            f"topic shares on year; dots: yearly means{gap}", 9), fontsize=9)
     return fig
 
 
@@ -254,8 +322,8 @@ def topic_alignment(alignment: pa.Table, *, method: str, k: int | None = None) -
     ax.grid(False)
     ax.spines["left"].set_visible(False)
     ax.set_ylabel("Topic share of the corpus (stacked)")
-    ax.set_title(f"Topics across k (主题对齐), {method.upper()}: each topic joined to its most "
-                 "similar topic at the previous k", fontsize=10)
+    ax.set_title(wrap_title(f"Topics across k (主题对齐), {method.upper()}: each topic joined "
+                            "to its most similar topic at the previous k"), fontsize=10)
     return fig
 
 

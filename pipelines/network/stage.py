@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.core import store
+from pipelines.core.columns import check_column
 from pipelines.core.errors import BadParams
 from pipelines.core.narrow import Narrowing, narrow
 from pipelines.core.params import param
@@ -258,6 +259,9 @@ def _documents(documents: Any, params: Params) -> pa.Table | None:
     """The documents columns the slices, bursts and two-mode networks read (not the text)."""
     if documents is None:
         return None
+    for option in ("by", "two_mode"):
+        if getattr(params, option):
+            check_column(documents, getattr(params, option), stage="network", option=option)
     wanted = ["doc_id", "year", params.by, params.two_mode]
     have = schema_names(documents)
     return store.read_all(documents, [c for c in dict.fromkeys(wanted) if c and c in have])

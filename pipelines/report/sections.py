@@ -18,21 +18,62 @@ from pipelines.report.page import Html, figure, missing, note, table
 from pipelines.report.work import Work
 
 __all__ = ["pipeline", "corpus", "segmentation", "keywords", "figures", "topics", "network",
-           "coding", "CAPTIONS", "ldavis_name"]
+           "coding", "CAPTIONS", "caption", "ldavis_name"]
 
 CAPTIONS = {
-    "term_frequency": "Most frequent terms (高频词)",
-    "wordcloud": "Word cloud of the most frequent terms (词云)",
-    "keyness": "Keywords of each group of documents against the others (keyness: log ratio, "
-               "ranked by G²)",
-    "model_selection": "Topic model selection: coherence, perplexity and diversity against k",
-    "topic_terms": "Top terms of each topic of the recommended model (主题词)",
-    "topic_trends": "Topic shares by year (主题演化)",
-    "network": "Term co-occurrence network, coloured by community (共现网络)",
-    "network_slices": "Co-occurrence network by time slice, same positions (分时段共现网络)",
-    "bursts": "Terms with the strongest bursts, Kleinberg (突现词)",
-    "two_mode": "Two-mode network: terms and groups of documents (对应共现网络)",
+    "term_frequency": "Most frequent terms (高频词): term frequency over the whole corpus after "
+                      "segmentation and stopword removal (terms/terms, top --top-n).",
+    "wordcloud": "Word cloud (词云): the most frequent terms, word size proportional to term "
+                 "frequency (terms/terms, top --wordcloud-words; layout seeded).",
+    "keyness": "Keywords of each group of documents against the others (keyness): bars of log "
+               "ratio, terms ranked by log-likelihood G² (terms/group_keywords).",
+    "model_selection": "Topic model selection (主题数选择): coherence (C_V, NPMI, UMass), "
+                       "stability across seeds, held-out perplexity, topic diversity and "
+                       "ldatuning's four metrics against k, mean ± SD over seeds; the dashed "
+                       "line is the recommended k (topics/model_selection).",
+    "topic_terms": "Top terms of each topic (主题词) of the model drawn (the recommended k, or "
+                   "the closest compromise when no k is clear): bars of topic-word weight "
+                   "(topics/topic_terms).",
+    "topic_trends": "Topic shares by year (主题演化): mean topic share of the documents of "
+                    "each year (topics/topic_trends).",
+    "topic_effects": "Topic prevalence by year (stm-style effects): fractional logit "
+                     "regression of document topic shares on a B-spline of the year with 95 % "
+                     "bootstrap bands; grey: years without documents, where the curve only "
+                     "interpolates (topics/topic_effects).",
+    "topic_alignment": "Topics across k (主题对齐): each topic joined to its most similar topic "
+                       "(cosine of topic-word distributions) at the previous k, bar height the "
+                       "topic's share of the corpus (topics/topic_alignment).",
+    "network": "Term co-occurrence network (共现网络): the strongest edges among the most "
+               "frequent terms, node size by frequency, colour by Louvain community, edge "
+               "width by the association measure (network/nodes, network/edges).",
+    "network_slices": "Co-occurrence network by time slice (分时段共现网络): one network per "
+                      "slice, each term at the same position in every panel "
+                      "(network/slice_edges).",
+    "bursts": "Terms with the strongest bursts (突现词): Kleinberg's burst detection over the "
+              "documents' years, bars from burst start to end (network/bursts).",
+    "two_mode": "Two-mode network (对应共现网络): terms joined to the groups of documents they "
+                "occur in (network/two_mode).",
+    "code_frequency": "Code frequencies by group: coded units per code, coloured by codebook "
+                      "group (code/code_frequencies).",
+    "code_year": "Codes by year: coded units per code and year; the last column holds the "
+                 "units of documents without a year (code/code_matrix).",
+    "code_saturation": "Saturation: distinct codes and categories found as cases are added, in "
+                       "corpus order and as the median of random orders with its range; red "
+                       "dots: reserve cases (code/code_saturation).",
 }
+
+
+def caption(name: str) -> str:
+    """What a figure shows and how it was made; ``code_by_<column>`` for any column."""
+    if name in CAPTIONS:
+        return CAPTIONS[name]
+    if name.startswith("code_by_"):
+        by = name.removeprefix("code_by_")
+        return (f"Codes by {by}: coded units per code and {by} value; the last column holds "
+                f"the units of documents without a {by} value (code/code_matrix).")
+    return name
+
+
 STAGES = ("ingest", "segment", "terms", "topics", "network", "code", "figures")
 FORMATS = ("png", "svg", "pdf")
 
@@ -271,7 +312,7 @@ def figures(work: Work) -> str:
         if "csv" in names[name]:
             others.append("csv: the data drawn")
         extra = ("; also " + ", ".join(others)) if others else ""
-        out.append(figure(name, fmt, data, CAPTIONS.get(name, name), extra))
+        out.append(figure(name, fmt, data, caption(name), extra))
     return "".join(out)
 
 
@@ -300,8 +341,18 @@ def topics(work: Work, words: int = 10, docs: int = 3) -> str:
         out.append(note("<b>Recommended:</b> " + "; ".join(
             html.escape(r["reason"]) for r in recommendation.to_pylist())))
     chosen = [(r["method"], r["k"]) for r in rows if r.get("recommended")]
-    if not chosen:
-        return "".join(out)
+    heading = ""
+    if not chosen:  # no clear k: the closest compromise the topics stage names, said as such
+        closest = [(r["method"], r["closest_k"]) for r in (
+            recommendation.to_pylist() if recommendation is not None else [])
+            if r.get("closest_k") is not None]
+        have = set(zip(topic_terms.column("method").to_pylist(),
+                       topic_terms.column("k").to_pylist(), strict=True))
+        chosen = [c for c in closest if c in have]
+        if not chosen:
+            return "".join(out)
+        heading = (" — the closest model, not a recommendation: no k is clearly best, read "
+                   "these topics with the model selection above")
     method, k = chosen[0]
     by_topic: dict[int, list[dict[str, Any]]] = {}
     for r in topic_terms.to_pylist():
@@ -318,9 +369,8 @@ def topics(work: Work, words: int = 10, docs: int = 3) -> str:
         titles = sorted(reps.get(topic, []), key=lambda r: r["rank"])[:docs]
         table_rows.append([topic, ranked[0].get("label", ""),
                            " · ".join(f"{r['term']} ({r['weight']:.3f})" for r in ranked),
-                           " · ".join(f"{r['title'] or r['doc_id']} ({r['weight']:.2f})"
-                                      for r in titles)])
-    out += [f"<h3>Topics of {html.escape(method.upper())} k={k}</h3>",
+                           " · ".join(f"{_unit(r)} ({r['weight']:.2f})" for r in titles)])
+    out += [f"<h3>Topics of {html.escape(method.upper())} k={k}{heading}</h3>",
             table(["topic", "label", f"top {words} terms (weight)",
                    f"most representative documents (share), top {docs}"], table_rows)]
     page = ldavis_name(work)
@@ -329,6 +379,14 @@ def topics(work: Work, words: int = 10, docs: int = 3) -> str:
                         f"<a href='{html.escape(page)}'>{html.escape(page)}</a>, copied beside "
                         "this report."))
     return "".join(out)
+
+
+def _unit(row: dict[str, Any]) -> str:
+    """A representative unit: the document's title, and its paragraph when topics were
+    fitted on paragraphs (``¶3``: the third paragraph), so two paragraphs of one document
+    are told apart."""
+    name = str(row["title"] or row["doc_id"])
+    return name if row.get("para_id") is None else f"{name} ¶{int(row['para_id']) + 1}"
 
 
 def network(work: Work, top: int = 20) -> str:
@@ -345,7 +403,7 @@ def network(work: Work, top: int = 20) -> str:
         communities.setdefault(r["community"], []).append(r)
     out = [note(f"{n:,} terms (nodes), {e:,} co-occurrence links (edges), density "
                 f"{density:.3f}, {len(communities)} communities (Louvain); window "
-                f"{html.escape(str(params.get('window', '')))}, association "
+                f"{html.escape(str(params.get('window', '')))}, edge weight: "
                 f"{html.escape(str(params.get('measure', '')))}.")]
     out.append(_network_summary(work))
     columns = ["term", "freq", "degree", "weighted_degree", "betweenness", "eigenvector",

@@ -33,6 +33,7 @@ from pipelines.segment.lexicon import (
     load_synonyms,
     load_user_dict,
 )
+from pipelines.segment.postags import check_keep_pos
 from pipelines.segment.types import (
     FILTERS,
     TOKENS_SCHEMA,
@@ -170,6 +171,7 @@ def settings_from_params(params: Params) -> Settings:
         BadInputFile: a file is unreadable, not UTF-8, or has a malformed line.
     """
     entries = tuple(e for p in _dict_paths(params) for e in load_user_dict(p))
+    check_keep_pos(params.keep_pos, {e.tag for e in entries})
     stop = frozenset(w for p in _stopword_paths(params) for w in load_stopwords(p))
     syn = tuple(load_synonyms(_synonyms_path(params.synonyms))) if params.synonyms else ()
     return Settings(backend=params.backend, entries=entries, stopwords=stop, synonyms=syn,

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.core import store
-from pipelines.core.errors import BadParams
+from pipelines.core.columns import check_column
 
 __all__ = ["Groups", "check_by", "document_groups"]
 
@@ -40,11 +40,7 @@ class Groups:
 
 def check_by(documents: Any, by: str) -> None:
     """Raise BadParams unless ``by`` is a column of the documents table."""
-    names = documents.schema.names if documents is not None else []
-    if by not in names:
-        known = ", ".join(c for c in names if c not in ("text", "doc_id"))
-        raise BadParams(f"terms: --by {by!r} is not a column of ingest/documents; choose one "
-                        f"of: {known}")
+    check_column(documents, by, stage="terms")
 
 
 def _label(value: Any) -> str | None:

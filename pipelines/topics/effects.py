@@ -1,11 +1,15 @@
 """Topic prevalence by a covariate with confidence intervals, as R stm's ``estimateEffect`` gives.
 
-For each topic, the documents' topic shares θ_dt are regressed on the covariate by least
-squares (stm's default estimator is also a linear regression of θ on the covariates):
+For each topic, the documents' topic shares θ_dt are regressed on the covariate:
 
-* a year: a cubic B-spline basis of the year (``df`` basis functions, interior knots at
+* a year: a fractional logit regression (Papke & Wooldridge 1996, J. Applied Econometrics
+  11(6): the quasi-likelihood of a binomial model with a logit link, for outcomes in [0, 1])
+  of θ on a cubic B-spline basis of the year (``df`` basis functions, interior knots at
   quantiles of the years; stm writes this as ``s(year)``), predicted at every integer year
-  from the first to the last;
+  from the first to the last. The fit estimates E[θ | year] like stm's linear regression, but
+  on the logit scale, so the curve and its band stay inside (0, 1) where a linear spline
+  overshot (a share of 1.65 in a year without documents). Each topic is fitted on its own,
+  so the shares of a year add up to 1 only approximately;
 * a group column: one indicator per group, i.e. the group means.
 
 Confidence intervals are percentile intervals of a nonparametric bootstrap over documents
@@ -20,10 +24,46 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["spline_basis", "year_effects", "group_effects", "N_BOOT", "LEVEL"]
+__all__ = ["spline_basis", "year_effects", "group_effects", "fractional_logit", "N_BOOT",
+           "LEVEL", "MIN_DOCS"]
 
 N_BOOT = 200
 LEVEL = 0.95
+#: Fewer documents than this in a group (or per spline basis function) give estimates too
+#: unstable to read without a warning.
+MIN_DOCS = 5
+_RIDGE = 1e-6  # keeps the fit finite when a topic is absent from a stretch of years
+
+
+def fractional_logit(design: np.ndarray, theta: np.ndarray, start: np.ndarray | None = None,
+                     *, iterations: int = 50, tol: float = 1e-9) -> np.ndarray:
+    """Coefficients (``p x K``) of one fractional logit regression per column of ``theta``.
+
+    Iteratively reweighted least squares (Newton's method on the Bernoulli quasi-likelihood),
+    all topics at once; a tiny ridge keeps the coefficients finite under separation.
+    """
+    n, p = design.shape
+    if start is None:
+        mean = np.clip(theta.mean(axis=0), 1e-6, 1 - 1e-6)
+        # B-spline rows sum to 1, so equal coefficients give the constant logit(mean)
+        start = np.tile(np.log(mean / (1 - mean)), (p, 1))
+    beta = np.array(start, dtype=np.float64)
+    eye = _RIDGE * np.eye(p)
+    for _ in range(iterations):
+        eta = np.clip(design @ beta, -30, 30)
+        mu = 1 / (1 + np.exp(-eta))
+        w = np.maximum(mu * (1 - mu), 1e-12)
+        info = np.einsum("nk,ni,nj->kij", w, design, design) + eye
+        score = design.T @ (theta - mu) - _RIDGE * beta
+        step = np.linalg.solve(info, score.T[..., None])[..., 0].T
+        beta += step
+        if np.abs(step).max() < tol:
+            break
+    return beta
+
+
+def _predict(at: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.clip(at @ beta, -30, 30)))
 
 
 def spline_basis(x: np.ndarray, lo: float, hi: float, knots: np.ndarray, degree: int
@@ -52,7 +92,7 @@ def _design(years: np.ndarray, df: int) -> tuple[callable, int]:
 def year_effects(years: Sequence[float], theta: np.ndarray, *, df: int = 5,
                  n_boot: int = N_BOOT, seed: int = 0
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Expected topic share by year with bootstrap intervals.
+    """Expected topic share by year (fractional logit on a spline) with bootstrap intervals.
 
     Args:
         years: The year of each document.
@@ -70,12 +110,14 @@ def year_effects(years: Sequence[float], theta: np.ndarray, *, df: int = 5,
     basis, _ = _design(x, df)
     grid = np.arange(int(x.min()), int(x.max()) + 1)
     design, at = basis(x), basis(grid)
-    estimate = at @ np.linalg.lstsq(design, theta, rcond=None)[0]
+    beta = fractional_logit(design, theta)
+    estimate = _predict(at, beta)
     rng = np.random.default_rng(seed)
     draws = np.empty((n_boot, len(grid), theta.shape[1]))
     for b in range(n_boot):
         pick = rng.integers(0, len(x), len(x))
-        draws[b] = at @ np.linalg.lstsq(design[pick], theta[pick], rcond=None)[0]
+        draws[b] = _predict(at, fractional_logit(design[pick], theta[pick], beta,
+                                                 iterations=8, tol=1e-6))
     tail = (1 - LEVEL) / 2 * 100
     lower, upper = np.percentile(draws, [tail, 100 - tail], axis=0)
     return grid, estimate, lower, upper

@@ -48,6 +48,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipelines.core import store
+from pipelines.core.columns import check_column
 from pipelines.core.engine import can_fork, map_forked, map_partitions, resolve_workers
 from pipelines.core.errors import BadParams, EmptyCorpus
 from pipelines.core.narrow import Narrowing, narrow
@@ -240,9 +241,8 @@ def compute(tables: dict[str, pa.Table | StoredTable], params: Params
     tokens, documents = tables["segment/tokens"], tables["ingest/documents"]
     check_schema(tokens, _TOKENS_SCHEMA, name="segment/tokens")
     check_schema(documents, _DOCS_SCHEMA, name="ingest/documents")
-    if params.by and params.by not in documents.column_names:
-        raise BadParams(f"topics: by={params.by!r} is not a column of ingest/documents; choose "
-                        "from " + ", ".join(documents.column_names))
+    if params.by:
+        check_column(documents, params.by, stage="topics")
     # only the columns the tables use (never the documents' text)
     documents = store.read_all(documents, columns=list(dict.fromkeys(
         ["doc_id", "title", "year"] + ([params.by] if params.by else []))))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from pipelines.core.errors import BadInputFile
 from pipelines.core.script import has_han
 from pipelines.topics.align import alignment_rows, relevance_labels
 from pipelines.topics.corpus import Corpus, Fit
-from pipelines.topics.effects import group_effects, year_effects
+from pipelines.topics.effects import MIN_DOCS, group_effects, year_effects
 from pipelines.topics.metrics import (
     arun_2010,
     cao_juan_2009,
@@ -335,14 +336,29 @@ def _effects(k: int, weights: dict[str, np.ndarray], years: dict[str, Any],
     if len({y for y, _ in dated}) >= 2:
         grid, est, lo, hi = year_effects([y for y, _ in dated], np.array([w for _, w in dated]),
                                          df=params.effects_df, seed=params.seed)
+        per_year = Counter(int(y) for y, _ in dated)  # 0: a year without units (a gap)
         rows.extend({"method": method, "k": k, "covariate": "year", "value": str(int(g)),
                      "x": float(g), "topic": t, "share": float(est[i, t]),
-                     "lower": float(lo[i, t]), "upper": float(hi[i, t]), "n_docs": len(dated),
+                     "lower": float(lo[i, t]), "upper": float(hi[i, t]),
+                     "n_docs": per_year.get(int(g), 0),
                      "label": label(k, t)} for i, g in enumerate(grid) for t in range(k))
+        gaps = sum(1 for g in grid if int(g) not in per_year)
+        if len(dated) < MIN_DOCS * min(params.effects_df, len(per_year)):
+            log.warning("topics: topic_effects by year of k=%d rests on %d dated units for %d "
+                        "spline functions; read its curve with care", k, len(dated),
+                        min(params.effects_df, len(per_year)))
+        if gaps:
+            log.info("topics: topic_effects by year: %d of %d years have no units; the curve "
+                     "there is interpolated (figures mark those years)", gaps, len(grid))
     grouped = [(groups[d], w) for d, w in weights.items() if groups.get(d) is not None]
     if params.by and grouped:
         names, est, lo, hi, n = group_effects([g for g, _ in grouped],
                                               np.array([w for _, w in grouped]), seed=params.seed)
+        few = [f"{name} ({int(c)})" for name, c in zip(names, n, strict=True) if c < MIN_DOCS]
+        if few:
+            log.warning("topics: topic_effects by %s: %d group(s) with fewer than %d units, "
+                        "their shares and bands are unstable: %s", params.by, len(few),
+                        MIN_DOCS, ", ".join(few[:10]) + (" ..." if len(few) > 10 else ""))
         rows.extend({"method": method, "k": k, "covariate": params.by, "value": name, "x": None,
                      "topic": t, "share": float(est[i, t]), "lower": float(lo[i, t]),
                      "upper": float(hi[i, t]), "n_docs": int(n[i]), "label": label(k, t)}

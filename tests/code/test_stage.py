@@ -91,7 +91,7 @@ def test_no_codebook_gives_empty_tables() -> None:
 
 
 def test_bad_by_column(book: str) -> None:
-    with pytest.raises(BadParams, match="by='province' is not a documents column"):
+    with pytest.raises(BadParams, match="--by 'province' is not a column of ingest/documents"):
         code.compute(tables(), code.Params(codebook=book, by=("province",)))
 
 

@@ -85,3 +85,17 @@ def test_state_reasons(workdir: Path) -> None:
     (workdir / "topics" / "t.parquet").unlink()
     assert store.stage_state(workdir, "topics", params, {"a": "h1"}).reasons == [
         "output t.parquet is missing"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_stage_folder_follows_the_umask(workdir: Path, umask: int) -> None:
+    """A stage folder gets the mode any folder the user makes gets, not mkdtemp's 0700."""
+    import os
+
+    old = os.umask(umask)
+    try:
+        store.write_outputs(workdir, "terms", {"t": pa.table({"a": [1]})})
+        store.write_outputs(workdir, "terms", {"t": pa.table({"a": [2]})})  # the swap path too
+    finally:
+        os.umask(old)
+    assert (workdir / "terms").stat().st_mode & 0o777 == 0o777 & ~umask

@@ -172,3 +172,39 @@ def test_labels_describe_the_first_seed_model():
     three = topics.compute(tables, topics.Params(**{**p.__dict__, "seeds": 3}))
     # the tables describe seed 42's model whatever the number of seeds; so do the labels
     assert one["topic_terms"].equals(three["topic_terms"])
+
+
+def test_year_effects_stay_shares_across_a_gap_and_match_a_direct_fit():
+    """A topic near 0 then near 1, with no documents 2010-2014: a linear spline overshoots
+    [0, 1] there (issue 24); the fractional logit, its band too, stays inside, and equals the
+    maximum of the quasi-likelihood found by a general optimiser."""
+    from scipy.optimize import minimize
+
+    from pipelines.topics.effects import _design, fractional_logit
+
+    rng = np.random.default_rng(3)
+    years = np.concatenate([np.repeat(np.arange(2000, 2010), 3), np.repeat([2015, 2016], 6)])
+    share = np.where(years < 2010, 0.02, 0.97) + rng.normal(0, 0.01, len(years))
+    share = np.clip(share, 0.001, 0.999)
+    theta = np.column_stack([share, 1 - share])
+    basis, _ = _design(years.astype(float), 5)
+    linear = basis(np.arange(2000, 2017.0)) @ np.linalg.lstsq(basis(years.astype(float)), theta,
+                                                              rcond=None)[0]
+    assert linear.max() > 1 or linear.min() < 0  # the old fit leaves [0, 1] on this corpus
+    grid, est, lo, hi = year_effects(years, theta, df=5, n_boot=100, seed=0)
+    assert grid.tolist() == list(range(2000, 2017))
+    for arr in (est, lo, hi):
+        assert (arr >= 0).all() and (arr <= 1).all()
+
+    design = basis(years.astype(float))
+
+    def negll(b: np.ndarray) -> float:
+        mu = np.clip(1 / (1 + np.exp(-(design @ b))), 1e-12, 1 - 1e-12)
+        return -float(np.sum(share * np.log(mu) + (1 - share) * np.log(1 - mu)))
+
+    direct = minimize(negll, np.zeros(design.shape[1]), method="BFGS",
+                      options={"gtol": 1e-10, "maxiter": 10000}).x
+    mine = fractional_logit(design, share[:, None])[:, 0]
+    at = basis(years.astype(float))
+    np.testing.assert_allclose(1 / (1 + np.exp(-(at @ mine))),
+                               1 / (1 + np.exp(-(at @ direct))), atol=2e-3)

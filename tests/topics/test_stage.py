@@ -164,7 +164,7 @@ def test_topic_by_group():
     assert {r["group"] for r in tbg} == {"east", "west"}
     assert {r["n_docs"] for r in tbg} == {8}
     assert {r["by"] for r in tbg} == {"region"}
-    with pytest.raises(BadParams, match="by='nope' is not a column of ingest/documents"):
+    with pytest.raises(BadParams, match="--by 'nope' is not a column of ingest/documents"):
         topics.compute(_corpus(), _params(by="nope"))
 
 
