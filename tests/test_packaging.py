@@ -83,6 +83,6 @@ def test_missing_dask_is_one_line_before_any_stage_runs(tmp_path: Path, monkeypa
 def test_missing_fsspec_is_one_line(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "fsspec.core", None)
     result = CliRunner().invoke(wenmai, ["--workdir", str(tmp_path / "work"), "ingest",
-                                         "s3://bucket/reports/"])
+                                         "--remote", "s3://bucket/reports/"])
     assert result.exit_code == 2
     assert "pip install 'wenmai[remote]'" in _one_error_line(result.stderr)

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines import network
-from pipelines.core.errors import SchemaError
+from pipelines.core.errors import BadParams
 from pipelines.network.bursts import burst_states, find_bursts
 from tests.network.test_stage import OLD, TOY, tokens_table
 
@@ -97,7 +97,7 @@ def test_slices_by_text_column_and_missing_column() -> None:
     out = run_with_docs(YEARLY, YEARS, by="source", min_cooccurrence=1)
     assert sorted(set(out["slices"].column("slice").to_pylist())) == [
         "d1.txt", "d2.txt", "d3.txt", "d4.txt"]
-    with pytest.raises(SchemaError, match="no column 'region'"):
+    with pytest.raises(BadParams, match="'region' is not a column of ingest/documents"):
         run_with_docs(YEARLY, YEARS, by="region")
 
 
