@@ -340,6 +340,10 @@ def topics(work: Work, words: int = 10, docs: int = 3) -> str:
     if recommendation is not None and recommendation.num_rows:
         out.append(note("<b>Recommended:</b> " + "; ".join(
             html.escape(r["reason"]) for r in recommendation.to_pylist())))
+        for r in recommendation.to_pylist():  # the topics stage's warning, said where read
+            if r.get("language_split"):
+                out.append(note(f"<b>Warning ({html.escape(str(r['method']).upper())}):</b> "
+                                + html.escape(r["language_split"])))
     chosen = [(r["method"], r["k"]) for r in rows if r.get("recommended")]
     heading = ""
     if not chosen:  # no clear k: the closest compromise the topics stage names, said as such

@@ -39,3 +39,26 @@ def test_no_clear_k_shows_the_closest_model_labelled_as_such(tmp_path) -> None: 
     page = render(Work(work))
     assert "Topics of LDA k=3 — the closest model, not a recommendation" in page
     assert "扶贫 ¶3 (0.90)" in page  # a paragraph, not just its document's title
+
+
+def test_a_language_split_is_warned_in_the_report(tmp_path) -> None:  # noqa: ANN001
+    import pyarrow as pa
+
+    from pipelines.report import render
+    from pipelines.report.work import Work
+    from tests.report.test_sections import _workdir, _write
+
+    work = _workdir(tmp_path)
+    _write(work, "topics/model_selection", pa.table({
+        "method": ["lda"], "k": pa.array([2], pa.int32()), "seed": [42],
+        "coherence_cv": [0.5], "recommended": [True]}))
+    split = "the topics split by language: topic(s) 0 are Chinese-only and 1 English-only"
+    _write(work, "topics/recommendation", pa.table({
+        "method": ["lda"], "k": pa.array([2], pa.int32()), "reason": ["best coherence"],
+        "language_split": [split]}))
+    page = render(Work(work))
+    assert "<b>Warning (LDA):</b> " + split in page
+    _write(work, "topics/recommendation", pa.table({
+        "method": ["lda"], "k": pa.array([2], pa.int32()), "reason": ["best coherence"],
+        "language_split": pa.array([None], pa.string())}))
+    assert "Warning (LDA)" not in render(Work(work))
