@@ -37,6 +37,10 @@ from pipelines.core.errors import BadParams
 
 __all__ = ["Where", "parse", "selected_ids", "HINT"]
 
+#: What Arrow raises when a column and a value of the filter have types it cannot compare or
+#: cast (``year >= 'x'``, ``lang in (1, 2)``): the user's mistake, said as one line.
+TYPE_MISMATCH = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
 HINT = ("write it like: year >= 2013, province in ('新疆', '西藏'), title contains '乡村振兴', "
         "joined with and / or / not")
 _TOKEN = re.compile(r"""
@@ -128,7 +132,7 @@ def selected_ids(documents: Any, where: Where) -> pa.Array:
         for batch in batches:
             table = pa.Table.from_batches([batch])
             kept.append(table.filter(expression).column("doc_id").combine_chunks())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as err:
+    except TYPE_MISMATCH as err:
         first = str(err).splitlines()[0]
         raise BadParams(f"where {where.text!r}: a column and a value do not match ({first}); "
                         "compare numbers with numbers (year >= 2013) and text with quoted text "
@@ -317,7 +321,7 @@ def _value_set(values: Iterable[Any], kind: pa.DataType, text: str) -> pa.Array:
     """The values of an ``in`` list as an array of the column's type."""
     try:
         return pa.array(list(values)).cast(kind)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+    except TYPE_MISMATCH:
         raise BadParams(f"where {text!r}: the values {list(values)!r} do not match the column's "
                         f"type {kind}; compare numbers with numbers and text with quoted text"
                         ) from None
